@@ -1,0 +1,71 @@
+package dev.labelflight.engine.apply;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.labelflight.engine.error.LabelFlightException;
+import dev.labelflight.engine.lf.LabelSpace;
+import dev.labelflight.engine.lf.LfSpec;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The body of an {@code apply}: {@code {dataset, version?, labels, lfs, mode?}}, checked field by field so
+ * that every mistake comes back as INVALID_ARGUMENT naming the field.
+ */
+public record ApplyRequest(String dataset, Integer version, LabelSpace labels, List<LfSpec> lfs, String mode) {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Set<String> FIELDS = Set.of("dataset", "version", "labels", "lfs", "mode");
+  /** Execution modes a request may force. */
+  public static final List<String> MODES = List.of("auto", "queue");
+
+  public static ApplyRequest parse(String body) {
+    JsonNode root;
+    try {
+      root = JSON.readTree(body);
+    } catch (JsonProcessingException e) {
+      throw LabelFlightException.invalid("malformed JSON: " + e.getOriginalMessage());
+    }
+    if (root == null || !root.isObject()) {
+      throw LabelFlightException.invalid("apply body must be a JSON object");
+    }
+    for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
+      String field = it.next();
+      if (!FIELDS.contains(field)) {
+        throw LabelFlightException.invalid("unknown field '" + field + "' (known: " + String.join(", ", FIELDS.stream().sorted().toList()) + ")");
+      }
+    }
+    JsonNode dataset = root.get("dataset");
+    if (dataset == null || !dataset.isTextual() || dataset.asText().isEmpty()) {
+      throw LabelFlightException.invalid("'dataset' must be a dataset name");
+    }
+    Integer version = null;
+    JsonNode v = root.get("version");
+    if (v != null && !v.isNull()) {
+      if (!v.isIntegralNumber() || v.asLong() < 1 || v.asLong() > Integer.MAX_VALUE) {
+        throw LabelFlightException.invalid("'version' must be a positive integer");
+      }
+      version = v.asInt();
+    }
+    LabelSpace labels = LabelSpace.fromJson(root.get("labels"));
+    JsonNode lfs = root.get("lfs");
+    if (lfs == null || !lfs.isArray()) {
+      throw LabelFlightException.invalid("'lfs' must be a list of LF specs");
+    }
+    List<LfSpec> specs = new ArrayList<>(lfs.size());
+    for (int i = 0; i < lfs.size(); i++) {
+      specs.add(LfSpec.parse(lfs.get(i), i));
+    }
+    String mode = "auto";
+    JsonNode m = root.get("mode");
+    if (m != null && !m.isNull()) {
+      if (!m.isTextual() || !MODES.contains(m.asText())) {
+        throw LabelFlightException.invalid("'mode' must be one of " + MODES);
+      }
+      mode = m.asText();
+    }
+    return new ApplyRequest(dataset.asText(), version, labels, specs, mode);
+  }
+}

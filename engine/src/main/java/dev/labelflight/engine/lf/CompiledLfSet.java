@@ -1,0 +1,38 @@
+package dev.labelflight.engine.lf;
+
+import java.util.Arrays;
+import java.util.List;
+import org.apache.arrow.vector.VectorSchemaRoot;
+
+/** A job's LFs compiled against a dataset schema: names in output order and the evaluators that fill them. */
+public final class CompiledLfSet {
+  private final List<String> names;
+  private final List<LfEvaluator> evaluators;
+
+  CompiledLfSet(List<String> names, List<LfEvaluator> evaluators) {
+    this.names = List.copyOf(names);
+    this.evaluators = List.copyOf(evaluators);
+  }
+
+  /** LF names, in the order of the label columns. */
+  public List<String> names() {
+    return names;
+  }
+
+  public int size() {
+    return names.size();
+  }
+
+  /** Labels one chunk: {@code [lf][row]}, {@link LabelSpace#ABSTAIN} where an LF does not vote. */
+  public byte[][] evaluate(VectorSchemaRoot chunk) {
+    int rows = chunk.getRowCount();
+    byte[][] labels = new byte[names.size()][rows];
+    for (byte[] column : labels) {
+      Arrays.fill(column, LabelSpace.ABSTAIN);
+    }
+    for (LfEvaluator evaluator : evaluators) {
+      evaluator.evaluate(chunk, labels);
+    }
+    return labels;
+  }
+}

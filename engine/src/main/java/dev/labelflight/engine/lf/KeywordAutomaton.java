@@ -1,0 +1,193 @@
+package dev.labelflight.engine.lf;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * An Aho-Corasick automaton over UTF-8 bytes, built for all keywords of one column at once and
+ * compiled into a dense DFA over byte classes: one table lookup per input byte, whatever the number of
+ * keywords. Each keyword carries the local index of the LF it belongs to and whether it must match a
+ * whole word. When {@code foldAsciiCase} is set, ASCII letters match either case.
+ */
+final class KeywordAutomaton {
+  private final int[] byteClass = new int[256];
+  private final int classes;
+  private final int[] next;
+  private final int[] outStart;
+  private final int[] outPatterns;
+  private final int[] patternOwner;
+  private final int[] patternLength;
+  private final boolean[] patternWholeWord;
+
+  /** One keyword: its bytes, the owner (local LF index), and whether it must stand as a whole word. */
+  record Keyword(byte[] bytes, int owner, boolean wholeWord) {}
+
+  KeywordAutomaton(List<Keyword> keywords, boolean foldAsciiCase) {
+    int patterns = keywords.size();
+    patternOwner = new int[patterns];
+    patternLength = new int[patterns];
+    patternWholeWord = new boolean[patterns];
+    // Byte classes: every byte used by a keyword gets its own class, the rest share class 0.
+    boolean[] used = new boolean[256];
+    for (int p = 0; p < patterns; p++) {
+      Keyword k = keywords.get(p);
+      patternOwner[p] = k.owner();
+      patternLength[p] = k.bytes().length;
+      patternWholeWord[p] = k.wholeWord();
+      for (byte b : k.bytes()) {
+        used[fold(b & 0xff, foldAsciiCase)] = true;
+      }
+    }
+    int c = 1;
+    for (int b = 0; b < 256; b++) {
+      if (used[b]) {
+        byteClass[b] = c++;
+      }
+    }
+    if (foldAsciiCase) {
+      for (int b = 'A'; b <= 'Z'; b++) {
+        byteClass[b] = byteClass[b + 32];
+      }
+    }
+    classes = c;
+
+    // Trie.
+    List<int[]> go = new ArrayList<>();
+    List<List<Integer>> out = new ArrayList<>();
+    go.add(newRow());
+    out.add(new ArrayList<>());
+    for (int p = 0; p < patterns; p++) {
+      int state = 0;
+      for (byte b : keywords.get(p).bytes()) {
+        int cls = byteClass[b & 0xff];
+        int to = go.get(state)[cls];
+        if (to < 0) {
+          to = go.size();
+          go.get(state)[cls] = to;
+          go.add(newRow());
+          out.add(new ArrayList<>());
+        }
+        state = to;
+      }
+      out.get(state).add(p);
+    }
+
+    // Breadth-first failure links, turning the trie into a complete DFA; outputs inherit along links.
+    int states = go.size();
+    int[] fail = new int[states];
+    next = new int[states * classes];
+    ArrayDeque<Integer> queue = new ArrayDeque<>();
+    for (int cls = 0; cls < classes; cls++) {
+      int to = go.get(0)[cls];
+      if (to < 0) {
+        next[cls] = 0;
+      } else {
+        next[cls] = to;
+        fail[to] = 0;
+        queue.add(to);
+      }
+    }
+    while (!queue.isEmpty()) {
+      int s = queue.poll();
+      out.get(s).addAll(out.get(fail[s]));
+      for (int cls = 0; cls < classes; cls++) {
+        int to = go.get(s)[cls];
+        if (to < 0) {
+          next[s * classes + cls] = next[fail[s] * classes + cls];
+        } else {
+          next[s * classes + cls] = to;
+          fail[to] = next[fail[s] * classes + cls];
+          queue.add(to);
+        }
+      }
+    }
+    outStart = new int[states + 1];
+    int total = 0;
+    for (int s = 0; s < states; s++) {
+      outStart[s] = total;
+      total += out.get(s).size();
+    }
+    outStart[states] = total;
+    outPatterns = new int[total];
+    for (int s = 0; s < states; s++) {
+      List<Integer> o = out.get(s);
+      for (int i = 0; i < o.size(); i++) {
+        outPatterns[outStart[s] + i] = o.get(i);
+      }
+    }
+  }
+
+  private int[] newRow() {
+    int[] row = new int[classes];
+    Arrays.fill(row, -1);
+    return row;
+  }
+
+  private static int fold(int b, boolean foldAsciiCase) {
+    return foldAsciiCase && b >= 'A' && b <= 'Z' ? b + 32 : b;
+  }
+
+  int states() {
+    return outStart.length - 1;
+  }
+
+  /**
+   * Scans rows and calls {@code hit(owner, row)} at most once per owner and row. {@code owners} is
+   * the number of distinct owners, so a row stops scanning once all have fired.
+   */
+  void scan(TextColumn column, int owners, Hits hits) {
+    int[] firedAt = new int[owners];
+    Arrays.fill(firedAt, -1);
+    byte[] data = column.data;
+    int[] offsets = column.offsets;
+    int rows = column.rows();
+    for (int row = 0; row < rows; row++) {
+      if (column.isNull(row)) {
+        continue;
+      }
+      int start = offsets[row];
+      int end = offsets[row + 1];
+      int state = 0;
+      int fired = 0;
+      for (int j = start; j < end; j++) {
+        state = next[state * classes + byteClass[data[j] & 0xff]];
+        int o = outStart[state];
+        int oEnd = outStart[state + 1];
+        for (; o < oEnd; o++) {
+          int p = outPatterns[o];
+          int owner = patternOwner[p];
+          if (firedAt[owner] == row) {
+            continue;
+          }
+          if (patternWholeWord[p] && !isWholeWord(data, start, end, j - patternLength[p] + 1, j + 1)) {
+            continue;
+          }
+          firedAt[owner] = row;
+          hits.hit(owner, row);
+          fired++;
+        }
+        if (fired == owners) {
+          break;
+        }
+      }
+    }
+  }
+
+  private static boolean isWholeWord(byte[] data, int rowStart, int rowEnd, int from, int to) {
+    return (from == rowStart || !isWordByte(data[from - 1])) && (to == rowEnd || !isWordByte(data[to]));
+  }
+
+  /** Letters, digits, '_' and any byte of a multi-byte UTF-8 character count as word characters. */
+  private static boolean isWordByte(byte b) {
+    int c = b & 0xff;
+    return c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  }
+
+  /** Receives matches. */
+  @FunctionalInterface
+  interface Hits {
+    void hit(int owner, int row);
+  }
+}

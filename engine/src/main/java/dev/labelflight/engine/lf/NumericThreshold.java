@@ -1,0 +1,131 @@
+package dev.labelflight.engine.lf;
+
+import org.apache.arrow.vector.BigIntVector;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.Float4Vector;
+import org.apache.arrow.vector.Float8Vector;
+import org.apache.arrow.vector.IntVector;
+import org.apache.arrow.vector.SmallIntVector;
+import org.apache.arrow.vector.TinyIntVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+
+/**
+ * A numeric LF: the column's value compared with a threshold or range. Every operator is turned at
+ * compile time into an inclusive range (or its complement), so the loop is one comparison pair per row;
+ * integer columns get integer bounds, so no precision is lost on int64. Nulls and NaN abstain.
+ */
+final class NumericThreshold implements LfEvaluator {
+  private final String column;
+  private final int slot;
+  private final byte label;
+  private final double lo;
+  private final double hi;
+  private final long loLong;
+  private final long hiLong;
+  private final boolean negate;
+
+  /** Operators accepted in the {@code op} field. */
+  static final java.util.List<String> OPERATORS = java.util.List.of("<", "<=", ">", ">=", "==", "!=", "between");
+
+  NumericThreshold(String column, int slot, byte label, String op, double value, double min, double max) {
+    this.column = column;
+    this.slot = slot;
+    this.label = label;
+    double l = Double.NEGATIVE_INFINITY;
+    double h = Double.POSITIVE_INFINITY;
+    boolean inclusiveLo = true;
+    boolean inclusiveHi = true;
+    boolean neg = false;
+    switch (op) {
+      case "<" -> { h = value; inclusiveHi = false; }
+      case "<=" -> h = value;
+      case ">" -> { l = value; inclusiveLo = false; }
+      case ">=" -> l = value;
+      case "==" -> { l = value; h = value; }
+      case "!=" -> { l = value; h = value; neg = true; }
+      case "between" -> { l = min; h = max; }
+      default -> throw new IllegalArgumentException(op);
+    }
+    // Float comparisons: exclusive bounds become the next representable double.
+    this.lo = inclusiveLo ? l : Math.nextUp(l);
+    this.hi = inclusiveHi ? h : Math.nextDown(h);
+    // Integer comparisons: x < 2.5 <=> x <= 2, x > 2.5 <=> x >= 3, x < 3 <=> x <= 2.
+    this.loLong = l == Double.NEGATIVE_INFINITY ? Long.MIN_VALUE
+        : inclusiveLo ? saturate(Math.ceil(l)) : saturate(Math.floor(l) + 1);
+    this.hiLong = h == Double.POSITIVE_INFINITY ? Long.MAX_VALUE
+        : inclusiveHi ? saturate(Math.floor(h)) : saturate(Math.ceil(h) - 1);
+    this.negate = neg;
+  }
+
+  private static long saturate(double d) {
+    if (d >= 0x1p63) {
+      return Long.MAX_VALUE;
+    }
+    if (d < -0x1p63) {
+      return Long.MIN_VALUE;
+    }
+    return (long) d;
+  }
+
+  @Override
+  public int[] slots() {
+    return new int[] {slot};
+  }
+
+  @Override
+  public void evaluate(VectorSchemaRoot chunk, byte[][] out) {
+    FieldVector vector = chunk.getVector(column);
+    byte[] labels = out[slot];
+    int rows = chunk.getRowCount();
+    if (vector instanceof Float8Vector v) {
+      for (int i = 0; i < rows; i++) {
+        if (v.isSet(i) != 0 && inRange(v.get(i))) {
+          labels[i] = label;
+        }
+      }
+    } else if (vector instanceof Float4Vector v) {
+      for (int i = 0; i < rows; i++) {
+        if (v.isSet(i) != 0 && inRange(v.get(i))) {
+          labels[i] = label;
+        }
+      }
+    } else if (vector instanceof BigIntVector v) {
+      for (int i = 0; i < rows; i++) {
+        if (v.isSet(i) != 0 && inRange(v.get(i))) {
+          labels[i] = label;
+        }
+      }
+    } else if (vector instanceof IntVector v) {
+      for (int i = 0; i < rows; i++) {
+        if (v.isSet(i) != 0 && inRange(v.get(i))) {
+          labels[i] = label;
+        }
+      }
+    } else if (vector instanceof SmallIntVector v) {
+      for (int i = 0; i < rows; i++) {
+        if (v.isSet(i) != 0 && inRange(v.get(i))) {
+          labels[i] = label;
+        }
+      }
+    } else if (vector instanceof TinyIntVector v) {
+      for (int i = 0; i < rows; i++) {
+        if (v.isSet(i) != 0 && inRange(v.get(i))) {
+          labels[i] = label;
+        }
+      }
+    } else {
+      throw new IllegalStateException("column '" + column + "' is not numeric: " + vector.getField());
+    }
+  }
+
+  private boolean inRange(double x) {
+    if (Double.isNaN(x)) {
+      return false;
+    }
+    return (x >= lo && x <= hi) != negate;
+  }
+
+  private boolean inRange(long x) {
+    return (x >= loLong && x <= hiLong) != negate;
+  }
+}

@@ -1,0 +1,58 @@
+package dev.labelflight.engine.lf;
+
+import org.apache.arrow.memory.ArrowBuf;
+import org.apache.arrow.vector.LargeVarCharVector;
+import org.apache.arrow.vector.ValueVector;
+import org.apache.arrow.vector.VarCharVector;
+
+/**
+ * A utf8 or large_utf8 column as one byte array plus row offsets, copied once per chunk so that the
+ * matchers' inner loops index plain arrays instead of bounds-checked Arrow buffers.
+ */
+final class TextColumn {
+  final byte[] data;
+  final int[] offsets;
+  private final ValueVector vector;
+
+  private TextColumn(byte[] data, int[] offsets, ValueVector vector) {
+    this.data = data;
+    this.offsets = offsets;
+    this.vector = vector;
+  }
+
+  static TextColumn of(ValueVector vector) {
+    int rows = vector.getValueCount();
+    int[] offsets = new int[rows + 1];
+    ArrowBuf offsetBuffer = vector.getOffsetBuffer();
+    long base;
+    long end;
+    if (vector instanceof VarCharVector) {
+      base = rows == 0 ? 0 : offsetBuffer.getInt(0);
+      for (int i = 0; i <= rows && rows > 0; i++) {
+        offsets[i] = (int) (offsetBuffer.getInt((long) i * 4) - base);
+      }
+      end = rows == 0 ? 0 : offsetBuffer.getInt((long) rows * 4);
+    } else if (vector instanceof LargeVarCharVector) {
+      base = rows == 0 ? 0 : offsetBuffer.getLong(0);
+      for (int i = 0; i <= rows && rows > 0; i++) {
+        offsets[i] = Math.toIntExact(offsetBuffer.getLong((long) i * 8) - base);
+      }
+      end = rows == 0 ? 0 : offsetBuffer.getLong((long) rows * 8);
+    } else {
+      throw new IllegalArgumentException("not a text vector: " + vector.getField());
+    }
+    byte[] data = new byte[Math.toIntExact(end - base)];
+    if (data.length > 0) {
+      vector.getDataBuffer().getBytes(base, data, 0, data.length);
+    }
+    return new TextColumn(data, offsets, vector);
+  }
+
+  boolean isNull(int row) {
+    return vector.isNull(row);
+  }
+
+  int rows() {
+    return offsets.length - 1;
+  }
+}

@@ -1,0 +1,204 @@
+package dev.labelflight.engine.store;
+
+import dev.labelflight.engine.error.CorruptDataException;
+import dev.labelflight.engine.error.LabelFlightException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.types.pojo.Schema;
+
+/**
+ * Datasets on disk: {@code datasets/NAME/vNNNNNN/} holds a version's Arrow IPC chunk files and its
+ * {@code manifest.json}. A version directory appears by one atomic rename of a finished staging
+ * directory, so a reader sees a version whole or not at all. All methods block on disk: call them from
+ * worker threads.
+ */
+public final class DatasetStore {
+  static final String STAGING_PREFIX = ".upload-";
+  private static final String MANIFEST = "manifest.json";
+
+  private final Path root;
+  private final int chunkRows;
+  private final Map<String, Manifest> manifests = new ConcurrentHashMap<>();
+  private final Map<String, Object> nameLocks = new ConcurrentHashMap<>();
+
+  public DatasetStore(Path dataDir, int chunkRows) {
+    if (chunkRows < 1) {
+      throw new IllegalArgumentException("chunkRows must be positive: " + chunkRows);
+    }
+    this.root = dataDir.resolve("datasets");
+    this.chunkRows = chunkRows;
+    try {
+      Files.createDirectories(root);
+      removeAbandonedUploads();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot prepare dataset directory " + root, e);
+    }
+  }
+
+  public int chunkRows() {
+    return chunkRows;
+  }
+
+  /** Starts an upload; nothing is visible until {@link DatasetUpload#commit()}. */
+  public DatasetUpload beginUpload(String name, Schema schema, BufferAllocator allocator) {
+    DatasetNames.validate(name);
+    ColumnTypes.validate(schema);
+    try {
+      Path datasetDir = root.resolve(name);
+      Files.createDirectories(datasetDir);
+      Path staging = Files.createTempDirectory(datasetDir, STAGING_PREFIX);
+      return new DatasetUpload(this, name, schema, staging, chunkRows, allocator);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start upload of " + name, e);
+    }
+  }
+
+  /** Moves a finished staging directory into place as the next version; returns its manifest. */
+  Manifest publish(String name, Path staging, java.util.function.IntFunction<Manifest> builder) throws IOException {
+    synchronized (nameLocks.computeIfAbsent(name, n -> new Object())) {
+      int version = latestVersion(name).orElse(0) + 1;
+      Manifest manifest = builder.apply(version);
+      AtomicFiles.write(staging.resolve(MANIFEST), manifest.toBytes());
+      AtomicFiles.move(staging, versionDir(name, version));
+      AtomicFiles.fsyncDirectory(root.resolve(name));
+      manifests.put(key(name, version), manifest);
+      return manifest;
+    }
+  }
+
+  /** The newest version of a dataset, if any. */
+  public Optional<Integer> latestVersion(String name) {
+    DatasetNames.validate(name);
+    return versions(name).stream().max(Integer::compare);
+  }
+
+  /** All committed versions of a dataset, ascending. */
+  public List<Integer> versions(String name) {
+    Path dir = root.resolve(name);
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    List<Integer> versions = new ArrayList<>();
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, "v*")) {
+      for (Path entry : entries) {
+        String file = entry.getFileName().toString();
+        if (file.matches("v\\d{6,}") && Files.exists(entry.resolve(MANIFEST))) {
+          versions.add(Integer.parseInt(file.substring(1)));
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    versions.sort(Comparator.naturalOrder());
+    return versions;
+  }
+
+  /** Names of all datasets with at least one version, sorted. */
+  public List<String> names() {
+    try (Stream<Path> entries = Files.list(root)) {
+      return entries
+          .filter(Files::isDirectory)
+          .map(p -> p.getFileName().toString())
+          .filter(n -> !n.startsWith("."))
+          .filter(n -> !versions(n).isEmpty())
+          .sorted()
+          .toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The manifest of a version; {@code version == null} means the newest. NOT_FOUND if absent. */
+  public Manifest manifest(String name, Integer version) {
+    DatasetNames.validate(name);
+    int v = version != null
+        ? version
+        : latestVersion(name).orElseThrow(() -> LabelFlightException.notFound("dataset '" + name + "' not found"));
+    Manifest cached = manifests.get(key(name, v));
+    if (cached != null) {
+      return cached;
+    }
+    Path file = versionDir(name, v).resolve(MANIFEST);
+    try {
+      Manifest manifest = Manifest.fromBytes(Files.readAllBytes(file));
+      manifests.put(key(name, v), manifest);
+      return manifest;
+    } catch (NoSuchFileException e) {
+      if (latestVersion(name).isEmpty()) {
+        throw LabelFlightException.notFound("dataset '" + name + "' not found");
+      }
+      throw LabelFlightException.notFound("dataset '" + name + "' has no version " + v);
+    } catch (IOException e) {
+      throw new CorruptDataException("manifest of dataset '" + name + "' v" + v + " is unreadable: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Reads one chunk into a new root owned by the caller, after checking its size and checksum against
+   * the manifest.
+   */
+  public VectorSchemaRoot readChunk(Manifest manifest, int index, BufferAllocator allocator) {
+    Manifest.Chunk chunk = manifest.chunk(index);
+    Path file = versionDir(manifest.name(), manifest.version()).resolve(chunk.file());
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(file);
+    } catch (IOException e) {
+      throw new CorruptDataException("chunk " + index + " of dataset '" + manifest.name() + "' v"
+          + manifest.version() + " cannot be read: " + e);
+    }
+    if (bytes.length != chunk.bytes() || AtomicFiles.crc32c(bytes) != chunk.crc32c()) {
+      throw new CorruptDataException("chunk " + index + " of dataset '" + manifest.name() + "' v"
+          + manifest.version() + " is corrupt (size or checksum differs from the manifest)");
+    }
+    return ArrowFiles.readSingleBatch(bytes, allocator, "chunk " + index + " of " + manifest.name());
+  }
+
+  Path versionDir(String name, int version) {
+    return root.resolve(name).resolve(String.format("v%06d", version));
+  }
+
+  private static String key(String name, int version) {
+    return name + "@" + version;
+  }
+
+  /** Staging directories left by a crash are never visible; remove them at start. */
+  private void removeAbandonedUploads() throws IOException {
+    try (DirectoryStream<Path> datasets = Files.newDirectoryStream(root)) {
+      for (Path dataset : datasets) {
+        if (!Files.isDirectory(dataset)) {
+          continue;
+        }
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dataset, STAGING_PREFIX + "*")) {
+          for (Path staging : entries) {
+            deleteRecursively(staging);
+          }
+        }
+      }
+    }
+  }
+
+  static void deleteRecursively(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}

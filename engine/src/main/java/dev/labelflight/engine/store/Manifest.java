@@ -1,0 +1,64 @@
+package dev.labelflight.engine.store;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.labelflight.engine.error.LabelFlightException;
+import java.io.IOException;
+import java.util.List;
+import org.apache.arrow.vector.types.pojo.Schema;
+
+/**
+ * The description of one immutable dataset version: schema, row count and its chunk files with sizes and
+ * checksums. Stored as {@code manifest.json} next to the chunks.
+ */
+public record Manifest(
+    String name,
+    int version,
+    long rows,
+    long bytes,
+    String createdAt,
+    JsonNode schema,
+    List<Chunk> chunks) {
+
+  /** One chunk file: rows {@code [firstRow, firstRow + rows)} of the dataset. */
+  public record Chunk(int index, String file, long firstRow, int rows, long bytes, long crc32c) {}
+
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  @JsonIgnore
+  public Schema arrowSchema() {
+    try {
+      return Schema.fromJSON(JSON.writeValueAsString(schema));
+    } catch (IOException e) {
+      throw LabelFlightException.internal("manifest of " + name + " v" + version + " has an unreadable schema", e);
+    }
+  }
+
+  public Chunk chunk(int index) {
+    if (index < 0 || index >= chunks.size()) {
+      throw LabelFlightException.notFound("dataset " + name + " v" + version + " has no chunk " + index);
+    }
+    return chunks.get(index);
+  }
+
+  static JsonNode schemaJson(Schema schema) {
+    try {
+      return JSON.readTree(schema.toJson());
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  byte[] toBytes() {
+    try {
+      return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(this);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static Manifest fromBytes(byte[] bytes) throws IOException {
+    return JSON.readValue(bytes, Manifest.class);
+  }
+}
