@@ -50,6 +50,19 @@ public final class ReviewsGenerator {
   /** Fills a new root with rows {@code [firstRow, firstRow + rows)}; the caller closes it. */
   public VectorSchemaRoot batch(long firstRow, int rows, BufferAllocator allocator) {
     VectorSchemaRoot root = VectorSchemaRoot.create(SCHEMA, allocator);
+    try {
+      fill(root, firstRow, rows);
+      return root;
+    } catch (RuntimeException e) {
+      root.close();
+      throw e;
+    }
+  }
+
+  private void fill(VectorSchemaRoot root, long firstRow, int rows) {
+    for (var vector : root.getFieldVectors()) {
+      vector.setInitialCapacity(rows);
+    }
     root.allocateNew();
     BigIntVector id = (BigIntVector) root.getVector("id");
     VarCharVector text = (VarCharVector) root.getVector("text");
@@ -97,6 +110,5 @@ public final class ReviewsGenerator {
       gold.set(i, spam ? 1 : 0);
     }
     root.setRowCount(rows);
-    return root;
   }
 }

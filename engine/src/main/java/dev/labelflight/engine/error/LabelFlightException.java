@@ -4,7 +4,7 @@ package dev.labelflight.engine.error;
 public class LabelFlightException extends RuntimeException {
 
   /** What went wrong, in terms every transport (Flight, event bus, HTTP) can map. */
-  public enum Kind { INVALID_ARGUMENT, NOT_FOUND, RESOURCE_EXHAUSTED, INTERNAL, CANCELLED, ALREADY_EXISTS }
+  public enum Kind { INVALID_ARGUMENT, NOT_FOUND, RESOURCE_EXHAUSTED, INTERNAL, CANCELLED, ALREADY_EXISTS, UNAVAILABLE, TIMED_OUT }
 
   private final Kind kind;
 

@@ -1,0 +1,89 @@
+package dev.labelflight.flight;
+
+import dev.labelflight.verticles.bus.LabelFlightApi;
+import dev.labelflight.verticles.node.NodeResources;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonObject;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.arrow.flight.FlightServer;
+import org.apache.arrow.flight.Location;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.util.AutoCloseables;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the Arrow Flight server for the life of the verticle. Config: {@code host}, {@code port},
+ * {@code threads} (a bounded executor for all calls), {@code queue}, {@code maxInboundMessageBytes},
+ * {@code backpressureThreshold}, {@code callTimeoutMs}.
+ */
+public final class FlightEndpointVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(FlightEndpointVerticle.class);
+
+  private final NodeResources node;
+  private BufferAllocator allocator;
+  private ExecutorService executor;
+  private LabelFlightProducer producer;
+  private FlightServer server;
+
+  public FlightEndpointVerticle(NodeResources node) {
+    this.node = node;
+  }
+
+  @Override
+  public Future<?> start() {
+    JsonObject conf = config();
+    String host = conf.getString("host", "127.0.0.1");
+    int port = conf.getInteger("port", 8815);
+    int threads = conf.getInteger("threads", 16);
+    long callTimeoutMs = conf.getLong("callTimeoutMs", 60_000L);
+    return vertx.executeBlocking(() -> {
+      Location location = Location.forGrpcInsecure(host, port);
+      allocator = node.allocator().newChildAllocator("flight", 0, Long.MAX_VALUE);
+      AtomicInteger n = new AtomicInteger();
+      executor = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
+          new ArrayBlockingQueue<>(conf.getInteger("queue", 1024)), r -> {
+            Thread t = new Thread(r, "flight-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+          });
+      producer = new LabelFlightProducer(allocator, node.datasets(), node.labels(),
+          new LabelFlightApi(vertx, callTimeoutMs), location, callTimeoutMs);
+      server = FlightServer.builder(allocator, location, producer)
+          .executor(executor)
+          .maxInboundMessageSize(conf.getInteger("maxInboundMessageBytes", 64 << 20))
+          .backpressureThreshold(conf.getInteger("backpressureThreshold", 16 << 20))
+          .build()
+          .start();
+      LOG.info("Flight listening on grpc://{}:{}", host, server.getPort());
+      return server.getPort();
+    });
+  }
+
+  /** The port actually bound (useful with port 0). */
+  public int port() {
+    return server.getPort();
+  }
+
+  @Override
+  public Future<?> stop() {
+    return vertx.executeBlocking(() -> {
+      if (server != null) {
+        server.shutdown();
+        if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+          LOG.warn("Flight calls still running after 5 s; closing anyway");
+        }
+      }
+      if (executor != null) {
+        executor.shutdownNow();
+      }
+      AutoCloseables.close(server, producer, allocator);
+      return null;
+    });
+  }
+}

@@ -1,0 +1,353 @@
+package dev.labelflight.flight;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.labelflight.engine.apply.LabelStore;
+import dev.labelflight.engine.error.LabelFlightException;
+import dev.labelflight.engine.store.AtomicFiles;
+import dev.labelflight.engine.store.DatasetStore;
+import dev.labelflight.engine.store.DatasetUpload;
+import dev.labelflight.engine.store.Manifest;
+import dev.labelflight.verticles.bus.LabelFlightApi;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.arrow.flight.Action;
+import org.apache.arrow.flight.ActionType;
+import org.apache.arrow.flight.BackpressureStrategy;
+import org.apache.arrow.flight.CallStatus;
+import org.apache.arrow.flight.Criteria;
+import org.apache.arrow.flight.FlightDescriptor;
+import org.apache.arrow.flight.FlightEndpoint;
+import org.apache.arrow.flight.FlightInfo;
+import org.apache.arrow.flight.FlightProducer;
+import org.apache.arrow.flight.FlightStream;
+import org.apache.arrow.flight.Location;
+import org.apache.arrow.flight.PutResult;
+import org.apache.arrow.flight.Result;
+import org.apache.arrow.flight.Ticket;
+import org.apache.arrow.memory.ArrowBuf;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.VectorLoader;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.VectorUnloader;
+import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
+import org.apache.arrow.vector.types.pojo.Schema;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Arrow Flight face of LabelFlight. DoPut {@code datasets/NAME} stores an upload; DoAction
+ * {@code apply}, {@code job_status}, {@code cancel} talk to the job coordinator over the event bus;
+ * DoGet {@code labels/JOB} streams label chunks in row order as they finish, {@code dataset/NAME@V} a
+ * stored version. Every call runs on Flight's executor, never on a Vert.x event loop, so it may block.
+ */
+public final class LabelFlightProducer implements FlightProducer, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(LabelFlightProducer.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  static final List<ActionType> ACTIONS = List.of(
+      new ActionType("apply", "Apply LFs: {dataset, version?, labels, lfs, mode?} -> {job}"),
+      new ActionType("job_status", "State and progress of a job: {job} -> status"),
+      new ActionType("cancel", "Cancel a job: {job} -> status"));
+
+  private final BufferAllocator allocator;
+  private final DatasetStore datasets;
+  private final LabelStore labels;
+  private final LabelFlightApi api;
+  private final Location location;
+  private final long callTimeoutMs;
+
+  /** {@code allocator} becomes the parent of one child per call; it is the caller's to close after this. */
+  public LabelFlightProducer(BufferAllocator allocator, DatasetStore datasets, LabelStore labels, LabelFlightApi api,
+      Location location, long callTimeoutMs) {
+    this.allocator = allocator;
+    this.datasets = datasets;
+    this.labels = labels;
+    this.api = api;
+    this.location = location;
+    this.callTimeoutMs = callTimeoutMs;
+  }
+
+  // ---- DoPut ------------------------------------------------------------------------------------
+
+  @Override
+  public Runnable acceptPut(CallContext context, FlightStream stream, StreamListener<PutResult> ackStream) {
+    return () -> {
+      String name = null;
+      try {
+        name = datasetName(stream.getDescriptor());
+        Schema schema = stream.getSchema();
+        try (BufferAllocator uploadAllocator = allocator.newChildAllocator("upload " + name, 0, Long.MAX_VALUE);
+             DatasetUpload upload = datasets.beginUpload(name, schema, uploadAllocator)) {
+          while (stream.next()) {
+            if (context.isCancelled()) {
+              throw CallStatus.CANCELLED.withDescription("upload cancelled by the client").toRuntimeException();
+            }
+            upload.append(stream.getRoot());
+          }
+          Manifest manifest = upload.commit();
+          LOG.info("stored dataset {} v{}: {} rows in {} chunks", manifest.name(), manifest.version(), manifest.rows(),
+              manifest.chunks().size());
+          byte[] meta = new JsonObject().put("dataset", manifest.name()).put("version", manifest.version())
+              .put("rows", manifest.rows()).put("chunks", manifest.chunks().size()).encode()
+              .getBytes(StandardCharsets.UTF_8);
+          try (BufferAllocator ackAllocator = allocator.newChildAllocator("ack", 0, meta.length + 64L)) {
+            ArrowBuf buf = ackAllocator.buffer(meta.length);
+            buf.writeBytes(meta);
+            try (PutResult result = PutResult.metadata(buf)) {
+              ackStream.onNext(result);
+            }
+          }
+          ackStream.onCompleted();
+        }
+      } catch (Throwable t) {
+        LOG.info("upload of {} failed: {}", name, t.toString());
+        try {
+          ackStream.onError(FlightErrors.toFlight(t));
+        } catch (RuntimeException ignored) {
+          // The client is already gone.
+        }
+      }
+    };
+  }
+
+  private static String datasetName(FlightDescriptor descriptor) {
+    if (descriptor.isCommand() || descriptor.getPath().size() != 2 || !descriptor.getPath().get(0).equals("datasets")) {
+      throw LabelFlightException.invalid("upload descriptor must be the path [\"datasets\", NAME]");
+    }
+    return descriptor.getPath().get(1);
+  }
+
+  // ---- DoAction ---------------------------------------------------------------------------------
+
+  @Override
+  public void doAction(CallContext context, Action action, StreamListener<Result> listener) {
+    try {
+      String body = new String(action.getBody(), StandardCharsets.UTF_8);
+      JsonObject reply = switch (action.getType()) {
+        case "apply" -> new JsonObject().put("job", await(api.apply(body)));
+        case "job_status" -> await(api.status(jobOf(body)));
+        case "cancel" -> await(api.cancel(jobOf(body)));
+        default -> throw LabelFlightException.invalid("unknown action '" + action.getType() + "' (known: "
+            + String.join(", ", ACTIONS.stream().map(ActionType::getType).toList()) + ")");
+      };
+      listener.onNext(new Result(reply.encode().getBytes(StandardCharsets.UTF_8)));
+      listener.onCompleted();
+    } catch (Throwable t) {
+      listener.onError(FlightErrors.toFlight(t));
+    }
+  }
+
+  /** A job id from {@code {"job": id}} or from the bare id. */
+  private static String jobOf(String body) {
+    String trimmed = body.trim();
+    if (trimmed.startsWith("{")) {
+      try {
+        JsonNode node = JSON.readTree(trimmed);
+        if (node.hasNonNull("job") && node.get("job").isTextual()) {
+          return LabelStore.validateJobId(node.get("job").asText());
+        }
+      } catch (java.io.IOException e) {
+        throw LabelFlightException.invalid("malformed JSON: " + e.getMessage());
+      }
+      throw LabelFlightException.invalid("body must be {\"job\": ID}");
+    }
+    return LabelStore.validateJobId(trimmed);
+  }
+
+  @Override
+  public void listActions(CallContext context, StreamListener<ActionType> listener) {
+    ACTIONS.forEach(listener::onNext);
+    listener.onCompleted();
+  }
+
+  // ---- Listing ----------------------------------------------------------------------------------
+
+  @Override
+  public void listFlights(CallContext context, Criteria criteria, StreamListener<FlightInfo> listener) {
+    try {
+      for (String name : datasets.names()) {
+        for (int version : datasets.versions(name)) {
+          listener.onNext(datasetInfo(datasets.manifest(name, version)));
+        }
+      }
+      listener.onCompleted();
+    } catch (Throwable t) {
+      listener.onError(FlightErrors.toFlight(t));
+    }
+  }
+
+  @Override
+  public FlightInfo getFlightInfo(CallContext context, FlightDescriptor descriptor) {
+    try {
+      List<String> path = descriptor.isCommand() ? List.of() : descriptor.getPath();
+      if (path.size() >= 2 && path.size() <= 3 && path.get(0).equals("datasets")) {
+        Integer version = path.size() == 3 ? parseVersion(path.get(2)) : null;
+        return datasetInfo(datasets.manifest(path.get(1), version));
+      }
+      if (path.size() == 2 && path.get(0).equals("labels")) {
+        JsonObject status = await(api.status(LabelStore.validateJobId(path.get(1))));
+        Schema schema = LabelStore.schema(lfNames(status));
+        return new FlightInfo(schema, descriptor,
+            List.of(new FlightEndpoint(new Ticket(("labels/" + path.get(1)).getBytes(StandardCharsets.UTF_8)), location)),
+            -1, status.getLong("rowsTotal"));
+      }
+      throw LabelFlightException.invalid("descriptor must be [\"datasets\", NAME(, VERSION)] or [\"labels\", JOB]");
+    } catch (Throwable t) {
+      throw FlightErrors.toFlight(t);
+    }
+  }
+
+  private FlightInfo datasetInfo(Manifest m) {
+    byte[] ticket = ("dataset/" + m.name() + "@" + m.version()).getBytes(StandardCharsets.UTF_8);
+    byte[] meta = new JsonObject().put("name", m.name()).put("version", m.version()).put("rows", m.rows())
+        .put("chunks", m.chunks().size()).put("created", m.createdAt()).encode().getBytes(StandardCharsets.UTF_8);
+    return new FlightInfo(m.arrowSchema(), FlightDescriptor.path("datasets", m.name(), String.valueOf(m.version())),
+        List.of(new FlightEndpoint(new Ticket(ticket), location)), m.bytes(), m.rows(), true,
+        org.apache.arrow.vector.ipc.message.IpcOption.DEFAULT, meta);
+  }
+
+  private static Integer parseVersion(String text) {
+    try {
+      int v = Integer.parseInt(text.startsWith("v") ? text.substring(1) : text);
+      if (v < 1) {
+        throw new NumberFormatException();
+      }
+      return v;
+    } catch (NumberFormatException e) {
+      throw LabelFlightException.invalid("'" + text + "' is not a dataset version");
+    }
+  }
+
+  // ---- DoGet ------------------------------------------------------------------------------------
+
+  @Override
+  public void getStream(CallContext context, Ticket ticket, ServerStreamListener listener) {
+    String text = new String(ticket.getBytes(), StandardCharsets.UTF_8);
+    try {
+      if (text.startsWith("labels/")) {
+        streamLabels(LabelStore.validateJobId(text.substring("labels/".length())), listener);
+      } else if (text.startsWith("dataset/")) {
+        streamDataset(text.substring("dataset/".length()), listener);
+      } else {
+        throw LabelFlightException.invalid("unknown ticket '" + text + "' (known: labels/JOB, dataset/NAME@VERSION)");
+      }
+    } catch (Throwable t) {
+      listener.error(FlightErrors.toFlight(t));
+    }
+  }
+
+  private void streamLabels(String job, ServerStreamListener listener) throws Exception {
+    JsonObject status = await(api.status(job));
+    int total = status.getInteger("chunksTotal");
+    try (BufferAllocator streamAllocator = allocator.newChildAllocator("labels " + job, 0, Long.MAX_VALUE);
+         VectorSchemaRoot root = VectorSchemaRoot.create(LabelStore.schema(lfNames(status)), streamAllocator)) {
+      BackpressureStrategy backpressure = new BackpressureStrategy.CallbackBackpressureStrategy();
+      backpressure.register(listener);
+      listener.start(root);
+      int next = 0;
+      while (next < total) {
+        JsonObject progress = await(api.awaitProgress(job, next));
+        String state = progress.getString("state");
+        for (Object o : progress.getJsonArray("files", new JsonArray())) {
+          JsonObject f = (JsonObject) o;
+          if (f.getInteger("chunk") != next) {
+            continue;
+          }
+          if (!waitUntilReady(backpressure, listener)) {
+            return;
+          }
+          AtomicFiles.Written expected = new AtomicFiles.Written(f.getLong("bytes"), f.getLong("crc32c"));
+          try (VectorSchemaRoot chunk = labels.read(job, next, expected, streamAllocator)) {
+            send(chunk, root, listener);
+          }
+          next++;
+        }
+        if (next < total && !state.equals("RUNNING")) {
+          String why = progress.getString("error", state.toLowerCase());
+          CallStatus code = state.equals("CANCELLED") ? CallStatus.CANCELLED : CallStatus.INTERNAL;
+          listener.error(code.withDescription("job " + job + " " + state.toLowerCase() + ": " + why).toRuntimeException());
+          return;
+        }
+      }
+      listener.completed();
+    }
+  }
+
+  private void streamDataset(String spec, ServerStreamListener listener) throws Exception {
+    int at = spec.lastIndexOf('@');
+    if (at < 0) {
+      throw LabelFlightException.invalid("dataset ticket must be dataset/NAME@VERSION");
+    }
+    Manifest manifest = datasets.manifest(spec.substring(0, at), parseVersion(spec.substring(at + 1)));
+    try (BufferAllocator streamAllocator = allocator.newChildAllocator("dataset " + spec, 0, Long.MAX_VALUE);
+         VectorSchemaRoot root = VectorSchemaRoot.create(manifest.arrowSchema(), streamAllocator)) {
+      BackpressureStrategy backpressure = new BackpressureStrategy.CallbackBackpressureStrategy();
+      backpressure.register(listener);
+      listener.start(root);
+      for (int i = 0; i < manifest.chunks().size(); i++) {
+        if (!waitUntilReady(backpressure, listener)) {
+          return;
+        }
+        try (VectorSchemaRoot chunk = datasets.readChunk(manifest, i, streamAllocator)) {
+          send(chunk, root, listener);
+        }
+      }
+      listener.completed();
+    }
+  }
+
+  /** Moves a chunk's buffers into the stream's root and sends them. */
+  private static void send(VectorSchemaRoot chunk, VectorSchemaRoot root, ServerStreamListener listener) {
+    try (ArrowRecordBatch batch = new VectorUnloader(chunk).getRecordBatch()) {
+      new VectorLoader(root).load(batch);
+      listener.putNext();
+    }
+  }
+
+  /** Waits for the client to take more; false if it went away. */
+  private boolean waitUntilReady(BackpressureStrategy backpressure, ServerStreamListener listener) {
+    while (true) {
+      if (listener.isCancelled()) {
+        return false;
+      }
+      BackpressureStrategy.WaitResult result = backpressure.waitForListener(callTimeoutMs);
+      switch (result) {
+        case READY:
+          return true;
+        case CANCELLED:
+          return false;
+        case TIMEOUT:
+          continue;
+        default:
+          throw LabelFlightException.internal("stream failed while waiting for the client", null);
+      }
+    }
+  }
+
+  private static List<String> lfNames(JsonObject status) {
+    List<String> names = new ArrayList<>();
+    status.getJsonArray("lfs").forEach(n -> names.add((String) n));
+    return names;
+  }
+
+  private <T> T await(Future<T> future) throws Exception {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(callTimeoutMs, TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      throw (Exception) (e.getCause() instanceof Exception c ? c : e);
+    } catch (TimeoutException e) {
+      throw new LabelFlightException(LabelFlightException.Kind.TIMED_OUT, "no answer within " + callTimeoutMs + " ms");
+    }
+  }
+
+  @Override
+  public void close() {
+  }
+}

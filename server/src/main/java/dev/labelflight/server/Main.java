@@ -1,0 +1,35 @@
+package dev.labelflight.server;
+
+import io.vertx.core.json.JsonObject;
+
+/** Starts a LabelFlight node from {@code conf/} and environment overrides; runs until stopped. */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) throws Exception {
+    System.setProperty("hazelcast.local.localAddress", "127.0.0.1");
+    JsonObject config = ServerConfig.load(System.getenv());
+    LabelFlightServer server = new LabelFlightServer(config);
+    try {
+      server.start().toCompletionStage().toCompletableFuture().get();
+    } catch (Exception e) {
+      System.err.println("LabelFlight failed to start: " + e.getCause());
+      server.close();
+      System.exit(1);
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        server.close();
+      } catch (Exception e) {
+        System.err.println("shutdown: " + e);
+      }
+    }, "labelflight-shutdown"));
+    JsonObject flight = config.getJsonObject("flight");
+    JsonObject http = config.getJsonObject("http");
+    System.out.printf("%nLabelFlight is running.%n  Flight: grpc://%s:%d   (pyarrow.flight.connect(\"grpc://%s:%d\"))%n"
+            + "  HTTP:   http://%s:%d/health%n  Demo dataset: %s%n  Stop with Ctrl-C.%n%n",
+        flight.getString("host"), server.flightPort(), flight.getString("host"), server.flightPort(),
+        http.getString("host"), server.httpPort(),
+        config.getJsonObject("demo").getBoolean("enabled") ? config.getJsonObject("demo").getString("dataset") : "(disabled)");
+  }
+}

@@ -1,0 +1,147 @@
+package dev.labelflight.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.labelflight.engine.demo.ReviewsGenerator;
+import dev.labelflight.engine.testing.ReferenceLabels;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.arrow.flight.FlightClient;
+import org.apache.arrow.flight.FlightDescriptor;
+import org.apache.arrow.flight.FlightInfo;
+import org.apache.arrow.flight.FlightStream;
+import org.apache.arrow.flight.Location;
+import org.apache.arrow.flight.Ticket;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.BigIntVector;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.TinyIntVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.util.Text;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Upload, apply and stream the label matrix through the real Flight server on loopback. */
+class FlightEndToEndTest {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final int ROWS = 200_000;
+  static final String LFS = """
+      [{"name":"kw_spam","kind":"keyword","column":"text","keywords":["free money","winner","click here"],"label":"SPAM"},
+       {"name":"kw_use","kind":"keyword","column":"text","keywords":["use","Happy"],"caseSensitive":true,"wholeWord":true,"label":"HAM"},
+       {"name":"re_url","kind":"regex","column":"text","pattern":"https?://","label":"SPAM"},
+       {"name":"re_good","kind":"regex","column":"text","pattern":"(great|excellent) (value|quality)?","caseSensitive":false,"label":"HAM"},
+       {"name":"low_stars","kind":"numeric","column":"stars","op":"<","value":3,"label":"SPAM"},
+       {"name":"mid_price","kind":"numeric","column":"price","op":"between","min":10,"max":50.5,"label":"HAM"}]
+      """;
+
+  @TempDir Path dir;
+
+  /**
+   * Verifies that 200,000 rows uploaded in several batches, labelled by one LF of each kind and streamed
+   * back while the job runs, match an independent plain-Java computation on every row; and that the
+   * event loops never blocked meanwhile.
+   */
+  @Test
+  void uploadApplyStreamMatchesReference() throws Exception {
+    try (TestServer server = new TestServer(dir, 16_384);
+         RootAllocator allocator = new RootAllocator();
+         FlightClient client = FlightClient.builder(allocator,
+             Location.forGrpcInsecure("127.0.0.1", server.flightPort())).build()) {
+      JsonObject ack = FlightClients.uploadReviews(client, allocator, "reviews", 11,
+          50_000, 1, 30_000, 49_999, 70_000);
+      assertEquals(new JsonObject().put("dataset", "reviews").put("version", 1).put("rows", ROWS).put("chunks", 13), ack);
+
+      FlightInfo info = client.getInfo(FlightDescriptor.path("datasets", "reviews"));
+      assertEquals(ROWS, info.getRecords());
+      assertEquals(ReviewsGenerator.SCHEMA, info.getSchema());
+
+      String body = "{\"dataset\":\"reviews\",\"labels\":[\"HAM\",\"SPAM\"],\"lfs\":" + LFS + "}";
+      String job = FlightClients.action(client, "apply", body).getString("job");
+
+      byte[][] labels = new byte[6][ROWS];
+      int seen = 0;
+      try (FlightStream stream = client.getStream(new Ticket(("labels/" + job).getBytes(StandardCharsets.UTF_8)))) {
+        VectorSchemaRoot root = stream.getRoot();
+        assertEquals(List.of("row_id", "kw_spam", "kw_use", "re_url", "re_good", "low_stars", "mid_price"),
+            root.getSchema().getFields().stream().map(f -> f.getName()).toList());
+        while (stream.next()) {
+          BigIntVector rowId = (BigIntVector) root.getVector(0);
+          for (int i = 0; i < root.getRowCount(); i++) {
+            assertEquals(seen + i, rowId.get(i), "rows must arrive in dataset order");
+            for (int lf = 0; lf < 6; lf++) {
+              labels[lf][seen + i] = ((TinyIntVector) root.getVector(lf + 1)).get(i);
+            }
+          }
+          seen += root.getRowCount();
+        }
+      }
+      assertEquals(ROWS, seen);
+
+      JsonObject status = FlightClients.action(client, "job_status", "{\"job\":\"" + job + "\"}");
+      assertEquals("SUCCEEDED", status.getString("state"));
+      assertEquals(13, status.getInteger("chunksDone"));
+
+      JsonNode lfs = JSON.readTree(LFS);
+      List<String> classes = List.of("HAM", "SPAM");
+      ReviewsGenerator generator = new ReviewsGenerator(11);
+      int[] votes = new int[6];
+      try (VectorSchemaRoot rows = generator.batch(0, ROWS, allocator)) {
+        for (int lf = 0; lf < 6; lf++) {
+          JsonNode spec = lfs.get(lf);
+          FieldVector column = rows.getVector(spec.get("column").asText());
+          for (int row = 0; row < ROWS; row++) {
+            Object value = column.getObject(row);
+            int expected = ReferenceLabels.label(spec, value instanceof Text t ? t.toString() : value, classes);
+            if (expected != labels[lf][row]) {
+              throw new AssertionError("LF " + spec.get("name") + " row " + row + " value " + value
+                  + ": expected " + expected + " got " + labels[lf][row]);
+            }
+            votes[lf] += expected >= 0 ? 1 : 0;
+          }
+        }
+      }
+      for (int lf = 0; lf < 6; lf++) {
+        assertTrue(votes[lf] > 100 && votes[lf] < ROWS, "LF " + lf + " should vote on some rows: " + votes[lf]);
+      }
+      assertEquals(List.of(), server.blockedEventLoops);
+    }
+  }
+
+  /** Verifies that ListFlights describes every stored version with its schema and row count. */
+  @Test
+  void listFlightsDescribesDatasets() throws Exception {
+    try (TestServer server = new TestServer(dir, 1000);
+         RootAllocator allocator = new RootAllocator();
+         FlightClient client = FlightClient.builder(allocator,
+             Location.forGrpcInsecure("127.0.0.1", server.flightPort())).build()) {
+      FlightClients.uploadReviews(client, allocator, "a", 1, 1500);
+      FlightClients.uploadReviews(client, allocator, "a", 2, 10);
+      FlightClients.uploadReviews(client, allocator, "b", 3, 7);
+      List<String> seen = new ArrayList<>();
+      for (FlightInfo info : client.listFlights(org.apache.arrow.flight.Criteria.ALL)) {
+        JsonObject meta = new JsonObject(new String(info.getAppMetadata(), StandardCharsets.UTF_8));
+        seen.add(meta.getString("name") + "@" + meta.getInteger("version") + ":" + info.getRecords());
+        assertEquals(ReviewsGenerator.SCHEMA, info.getSchema());
+        assertEquals(List.of("datasets", meta.getString("name"), String.valueOf(meta.getInteger("version"))),
+            info.getDescriptor().getPath());
+      }
+      assertEquals(List.of("a@1:1500", "a@2:10", "b@1:7"), seen);
+
+      // The ticket in the listing streams the stored rows back.
+      FlightInfo a1 = client.getInfo(FlightDescriptor.path("datasets", "a", "1"));
+      long rows = 0;
+      try (FlightStream stream = client.getStream(a1.getEndpoints().get(0).getTicket())) {
+        while (stream.next()) {
+          rows += stream.getRoot().getRowCount();
+        }
+      }
+      assertEquals(1500, rows);
+    }
+  }
+}

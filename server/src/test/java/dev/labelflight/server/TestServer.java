@@ -1,0 +1,77 @@
+package dev.labelflight.server;
+
+import io.vertx.core.VertxOptions;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real server on loopback with ephemeral ports and its own data directory, whose event loops are
+ * watched: any event-loop task running longer than 200 ms is recorded in {@link #blockedEventLoops}.
+ */
+final class TestServer implements AutoCloseable {
+  final LabelFlightServer server;
+  final List<String> blockedEventLoops = new CopyOnWriteArrayList<>();
+  final Path dataDir;
+
+  TestServer(Path dataDir, int chunkRows) throws Exception {
+    this(dataDir, chunkRows, new JsonObject());
+  }
+
+  TestServer(Path dataDir, int chunkRows, JsonObject overrides) throws Exception {
+    this.dataDir = dataDir;
+    JsonObject config = ServerConfig.load(Map.of())
+        .put("dataDir", dataDir.toString());
+    config.getJsonObject("flight").put("port", 0);
+    config.getJsonObject("http").put("port", 0);
+    config.getJsonObject("store").put("chunkRows", chunkRows);
+    config.getJsonObject("demo").put("enabled", false);
+    config.getJsonObject("memory").put("budgetMiB", 256);
+    config.getJsonObject("workers").put("instances", 2);
+    config.mergeIn(overrides, true);
+    VertxOptions options = new VertxOptions()
+        .setBlockedThreadCheckInterval(50)
+        .setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS)
+        .setMaxEventLoopExecuteTime(200)
+        .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
+        .setMaxWorkerExecuteTime(10)
+        .setMaxWorkerExecuteTimeUnit(TimeUnit.MINUTES);
+    server = new LabelFlightServer(config, options);
+    try {
+      server.start().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      server.close();
+      throw e;
+    }
+    ((VertxInternal) server.vertx()).blockedThreadChecker().setThreadBlockedHandler(event -> {
+      if (event.thread().getName().contains("eventloop")) {
+        blockedEventLoops.add(event.toString());
+      }
+    });
+  }
+
+  int flightPort() {
+    return server.flightPort();
+  }
+
+  /** GET /health; returns the status code. */
+  int health() throws Exception {
+    HttpResponse<String> response = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.httpPort() + "/health")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    return response.statusCode();
+  }
+
+  @Override
+  public void close() throws Exception {
+    server.close();
+  }
+}

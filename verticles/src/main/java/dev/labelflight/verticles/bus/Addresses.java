@@ -1,0 +1,29 @@
+package dev.labelflight.verticles.bus;
+
+/** Every event-bus address LabelFlight uses, in one place. */
+public final class Addresses {
+  /** Request: apply body (JSON string); reply: {@code {"job": id}}. */
+  public static final String APPLY = "labelflight.api.apply";
+  /** Request: {@code {"job"}}; reply: the job's status. */
+  public static final String JOB_STATUS = "labelflight.api.job_status";
+  /** Request: {@code {"job", "after": k}}; reply when more than k leading chunks are done or the job ended. */
+  public static final String AWAIT_PROGRESS = "labelflight.api.await_progress";
+  /** Request: {@code {"job"}}; reply: the job's status after cancelling it. */
+  public static final String CANCEL = "labelflight.api.cancel";
+  /** Send: {@code {"worker": id}}: a chunk worker has room for one task (its credit). */
+  public static final String WORKER_READY = "labelflight.worker.ready";
+  private static final String WORKER_PREFIX = "labelflight.worker.task.";
+  private static final String JOB_PREFIX = "labelflight.job.";
+
+  private Addresses() {}
+
+  /** Where one chunk worker takes its tasks. */
+  public static String worker(String workerId) {
+    return WORKER_PREFIX + workerId;
+  }
+
+  /** Where progress events of a job are published. */
+  public static String job(String jobId) {
+    return JOB_PREFIX + jobId;
+  }
+}

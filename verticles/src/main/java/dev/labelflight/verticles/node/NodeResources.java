@@ -1,0 +1,33 @@
+package dev.labelflight.verticles.node;
+
+import dev.labelflight.engine.apply.ChunkLabeler;
+import dev.labelflight.engine.apply.LabelStore;
+import dev.labelflight.engine.lf.LfCompiler;
+import dev.labelflight.engine.lf.LfLimits;
+import dev.labelflight.engine.memory.MemoryBudget;
+import dev.labelflight.engine.store.DatasetStore;
+import java.nio.file.Path;
+import org.apache.arrow.memory.BufferAllocator;
+
+/**
+ * What one node's verticles share: its stores, its memory budget, the allocator that all data-sized
+ * Arrow memory comes from, and the job settings. Created by the server, handed to verticles.
+ */
+public record NodeResources(
+    String nodeId,
+    Path dataDir,
+    DatasetStore datasets,
+    LabelStore labels,
+    MemoryBudget budget,
+    BufferAllocator allocator,
+    LfLimits limits,
+    long taskTimeoutMs) {
+
+  public LfCompiler compiler() {
+    return new LfCompiler(limits);
+  }
+
+  public ChunkLabeler labeler() {
+    return new ChunkLabeler(datasets, labels);
+  }
+}
