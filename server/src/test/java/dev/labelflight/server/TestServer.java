@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A real server on loopback with ephemeral ports and its own data directory, whose event loops are
- * watched: any event-loop task running longer than 200 ms is recorded in {@link #blockedEventLoops}.
+ * watched: any event-loop task running longer than 500 ms is recorded in {@link #blockedEventLoops}.
  */
 final class TestServer implements AutoCloseable {
   final LabelFlightServer server;
@@ -40,7 +40,7 @@ final class TestServer implements AutoCloseable {
     VertxOptions options = new VertxOptions()
         .setBlockedThreadCheckInterval(50)
         .setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS)
-        .setMaxEventLoopExecuteTime(200)
+        .setMaxEventLoopExecuteTime(500)
         .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
         .setMaxWorkerExecuteTime(10)
         .setMaxWorkerExecuteTimeUnit(TimeUnit.MINUTES);
