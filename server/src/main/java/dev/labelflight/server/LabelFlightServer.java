@@ -4,6 +4,9 @@ import dev.labelflight.engine.apply.LabelStore;
 import dev.labelflight.engine.demo.ReviewsGenerator;
 import dev.labelflight.engine.lf.LfLimits;
 import dev.labelflight.engine.memory.MemoryBudget;
+import dev.labelflight.engine.sizing.BoxLimits;
+import dev.labelflight.engine.sizing.NodeSizing;
+import io.netty.util.internal.PlatformDependent;
 import dev.labelflight.engine.store.DatasetStore;
 import dev.labelflight.engine.store.DatasetUpload;
 import dev.labelflight.engine.store.Manifest;
@@ -37,6 +40,7 @@ public final class LabelFlightServer implements AutoCloseable {
   private NodeResources node;
   private FlightEndpointVerticle flight;
   private HttpVerticle http;
+  private NodeSizing sizing;
 
   public LabelFlightServer(JsonObject config) {
     this(config, new VertxOptions());
@@ -52,11 +56,14 @@ public final class LabelFlightServer implements AutoCloseable {
     vertx = Vertx.vertx(vertxOptions);
     allocator = new RootAllocator();
     Path dataDir = Path.of(config.getString("dataDir", "data")).toAbsolutePath();
-    long budgetBytes = budgetBytes(config.getJsonObject("memory", new JsonObject()).getLong("budgetMiB", 0L));
     JsonObject limits = config.getJsonObject("limits", new JsonObject());
     JsonObject workers = config.getJsonObject("workers", new JsonObject());
-    int workerCount = workers.getInteger("instances", 0) > 0
-        ? workers.getInteger("instances") : Runtime.getRuntime().availableProcessors();
+    sizing = NodeSizing.derive(config.getJsonObject("memory", new JsonObject()).getLong("budgetMiB", 0L),
+        workers.getInteger("instances", 0), BoxLimits.detect(), physicalMemory(), Runtime.getRuntime().maxMemory(),
+        PlatformDependent.maxDirectMemory(), Runtime.getRuntime().availableProcessors());
+    LOG.info("sizing: budget {} MiB, {} workers ({})", sizing.budgetBytes() >> 20, sizing.workers(), sizing.derivation());
+    long budgetBytes = sizing.budgetBytes();
+    int workerCount = sizing.workers();
     String nodeId = UUID.randomUUID().toString();
     return vertx.executeBlocking(() -> {
       node = new NodeResources(
@@ -97,15 +104,19 @@ public final class LabelFlightServer implements AutoCloseable {
         .put("dataDir", node.dataDir().toString())
         .put("memory", new JsonObject()
             .put("budgetBytes", node.budget().maxBytes())
-            .put("freeBytes", node.budget().freeBytes()));
+            .put("freeBytes", node.budget().freeBytes()))
+        .put("sizing", new JsonObject()
+            .put("budgetBytes", sizing.budgetBytes())
+            .put("workers", sizing.workers())
+            .put("derivation", new JsonObject(new java.util.LinkedHashMap<>(sizing.derivation()))));
   }
 
-  /** With no budget configured: half of the max heap, at least 64 MiB. */
-  static long budgetBytes(long configuredMiB) {
-    if (configuredMiB > 0) {
-      return configuredMiB << 20;
+  private static long physicalMemory() {
+    var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    if (os instanceof com.sun.management.OperatingSystemMXBean bean) {
+      return bean.getTotalMemorySize();
     }
-    return Math.max(64L << 20, Runtime.getRuntime().maxMemory() / 2);
+    return Runtime.getRuntime().maxMemory() * 4;
   }
 
   private void seedDemo() {
