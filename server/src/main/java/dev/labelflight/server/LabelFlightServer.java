@@ -87,7 +87,7 @@ public final class LabelFlightServer implements AutoCloseable {
           return vertx.deployVerticle(flight, new DeploymentOptions().setConfig(config.getJsonObject("flight")));
         })
         .compose(id -> {
-          http = new HttpVerticle(this::healthInfo);
+          http = new HttpVerticle(this::healthInfo, this::readiness);
           return vertx.deployVerticle(http, new DeploymentOptions().setConfig(config.getJsonObject("http")));
         })
         .map(id -> {
@@ -109,6 +109,23 @@ public final class LabelFlightServer implements AutoCloseable {
             .put("budgetBytes", sizing.budgetBytes())
             .put("workers", sizing.workers())
             .put("derivation", new JsonObject(new java.util.LinkedHashMap<>(sizing.derivation()))));
+  }
+
+  /** Blocking: the data directory must take a write, and the budget must exist. */
+  private JsonObject readiness() {
+    JsonObject checks = new JsonObject();
+    boolean writable;
+    try {
+      java.nio.file.Path probe = java.nio.file.Files.createTempFile(node.dataDir(), ".ready-", ".probe");
+      java.nio.file.Files.delete(probe);
+      writable = true;
+    } catch (java.io.IOException | RuntimeException e) {
+      writable = false;
+      checks.put("dataDirError", e.toString());
+    }
+    checks.put("dataDirWritable", writable);
+    checks.put("budgetAcquired", node.budget().maxBytes() > 0);
+    return new JsonObject().put("ready", writable && node.budget().maxBytes() > 0).put("checks", checks);
   }
 
   private static long physicalMemory() {
