@@ -76,9 +76,10 @@ public final class LfCompiler {
     if (!match.equals("anywhere") && !match.equals("full")) {
       throw spec.invalid("'match' must be 'anywhere' or 'full'");
     }
-    int flags = spec.optionalBoolean("caseSensitive", true) ? 0 : Pattern.CASE_INSENSITIVE;
+    boolean caseInsensitive = !spec.optionalBoolean("caseSensitive", true);
     try {
-      return new RegexMatcher(column, slot, label, Pattern.compile(pattern, flags), match.equals("full"));
+      return new RegexMatcher(column, slot, label,
+          Pattern.compile(pattern, caseInsensitive ? Pattern.CASE_INSENSITIVE : 0), match.equals("full"), caseInsensitive);
     } catch (PatternSyntaxException e) {
       throw spec.invalid("invalid regex: " + e.getMessage());
     } catch (StackOverflowError e) {

@@ -15,13 +15,34 @@ final class RegexMatcher implements LfEvaluator {
   private final byte label;
   private final Pattern pattern;
   private final boolean fullMatch;
+  private final boolean caseInsensitive;
+  /** Literals every match contains, as one automaton; null when the pattern has none worth using. */
+  private final KeywordAutomaton prefilter;
 
-  RegexMatcher(String column, int slot, byte label, Pattern pattern, boolean fullMatch) {
+  RegexMatcher(String column, int slot, byte label, Pattern pattern, boolean fullMatch, boolean caseInsensitive) {
     this.column = column;
     this.slot = slot;
     this.label = label;
     this.pattern = pattern;
     this.fullMatch = fullMatch;
+    this.caseInsensitive = caseInsensitive;
+    this.prefilter = RegexPrefilter.requiredLiterals(pattern.pattern())
+        // Case folding of non-ASCII letters is Unicode's, which the byte automaton does not model.
+        .filter(literals -> !caseInsensitive || literals.stream().allMatch(RegexMatcher::isAscii))
+        .map(literals -> new KeywordAutomaton(literals.stream()
+            .map(l -> new KeywordAutomaton.Keyword(
+                (caseInsensitive ? l.toLowerCase(java.util.Locale.ROOT) : l).getBytes(StandardCharsets.UTF_8), 0, false))
+            .toList(), caseInsensitive))
+        .orElse(null);
+  }
+
+  private static boolean isAscii(String s) {
+    return s.chars().allMatch(c -> c < 0x80);
+  }
+
+  /** True if the pattern's required literals let rows be skipped without running the regex. */
+  boolean hasPrefilter() {
+    return prefilter != null;
   }
 
   @Override
@@ -36,13 +57,23 @@ final class RegexMatcher implements LfEvaluator {
     AsciiView view = new AsciiView(text.data);
     Matcher matcher = pattern.matcher("");
     int rows = text.rows();
+    boolean[] candidate = null;
+    if (prefilter != null) {
+      boolean[] hit = new boolean[rows];
+      prefilter.scan(text, 1, (owner, row) -> hit[row] = true);
+      candidate = hit;
+    }
     for (int row = 0; row < rows; row++) {
       if (text.isNull(row)) {
         continue;
       }
       int start = text.offsets[row];
       int end = text.offsets[row + 1];
-      CharSequence value = view.isAscii(start, end)
+      boolean ascii = view.isAscii(start, end);
+      if (candidate != null && !candidate[row] && (ascii || !caseInsensitive)) {
+        continue; // cannot match: none of the required literals occurs
+      }
+      CharSequence value = ascii
           ? view.at(start, end)
           : new String(text.data, start, end - start, StandardCharsets.UTF_8);
       matcher.reset(value);
