@@ -15,7 +15,8 @@ import pytest
 import labelflight as lf
 
 ROOT = Path(__file__).resolve().parents[3]
-JAR = ROOT / "server" / "target" / "labelflight-server.jar"
+# LABELFLIGHT_JAR runs the suite against another build (then nothing is built here).
+JAR = Path(os.environ.get("LABELFLIGHT_JAR", ROOT / "server" / "target" / "labelflight-server.jar"))
 # Small chunks, so that test datasets of a few thousand rows span several chunks and stream in parts.
 CHUNK_ROWS = 1000
 
@@ -52,7 +53,7 @@ class Server:
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory) -> Server:
-    if os.environ.get("LABELFLIGHT_SKIP_BUILD") != "1" and _jar_is_stale():
+    if "LABELFLIGHT_JAR" not in os.environ and os.environ.get("LABELFLIGHT_SKIP_BUILD") != "1" and _jar_is_stale():
         _build_jar()
     flight_port, http_port = _free_port(), _free_port()
     data_dir = tmp_path_factory.mktemp("labelflight-data")

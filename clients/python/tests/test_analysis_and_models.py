@@ -142,7 +142,7 @@ def test_generative_model_beats_chance(client, labeled):
 def test_label_model_errors(client, labeled):
     """Verifies errors: an unknown model kind, an unknown job, and a model id without its job."""
     call_or_skip(client.fit_label_model, labeled[1], "majority")
-    with pytest.raises(lf.InvalidRequest, match="telepathic"):
+    with pytest.raises(lf.InvalidRequest, match="'model' must be"):
         client.fit_label_model(labeled[1], "telepathic")
     with pytest.raises(lf.NotFound, match="feedbeef"):
         client.fit_label_model("feedbeef")

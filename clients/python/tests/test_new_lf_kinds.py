@@ -59,6 +59,7 @@ def test_similarity(client, dataset):
 
 
 def test_model_kind_reports_a_missing_model(client, dataset):
-    """Verifies that a model LF naming a model the server does not have fails with a message naming it."""
-    with pytest.raises(lf.LabelFlightError, match="no_such_model.onnx"):
+    """Verifies that a model LF the server cannot run (no such model, or no models directory on this node)
+    fails as InvalidLF naming the LF."""
+    with pytest.raises(lf.InvalidLF, match=r"LF 'clf' \(model\): .*model"):
         apply_or_skip(client, [lf.model("clf", "text", "no_such_model.onnx", 0.5, label="SPAM")])
