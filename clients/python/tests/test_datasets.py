@@ -137,6 +137,8 @@ def test_connect_fails_fast_on_a_dead_address(server):
         port = s.getsockname()[1]
     with pytest.raises(lf.Unavailable):
         lf.connect(f"grpc://127.0.0.1:{port}", timeout=5)
+    with pytest.raises(ValueError, match="is not a Flight location"):
+        lf.connect("http://127.0.0.1:8815")
 
 
 def test_token_is_sent_without_breaking_calls(server):

@@ -42,8 +42,10 @@ class Client:
         self.location = location
         headers = [(b"authorization", b"Bearer " + token.encode())] if token else []
         self._options = flight.FlightCallOptions(headers=headers, timeout=timeout)
-        with translated():
+        try:
             self._flight = flight.FlightClient(location)
+        except (pa.ArrowInvalid, pa.ArrowKeyError) as e:
+            raise ValueError(f"{location!r} is not a Flight location such as grpc://127.0.0.1:8815 ({e})") from e
 
     def close(self) -> None:
         self._flight.close()
