@@ -75,9 +75,9 @@ def test_analysis_matches_snorkel_definitions(client, labeled):
 
 def test_analysis_equals_snorkels_own_lf_summary(client, labeled):
     """Verifies that Snorkel's LFAnalysis on c.apply(...)'s matrix gives the summary c.analysis(...) gives."""
-    analysis = pytest.importorskip("snorkel.labeling.analysis", reason="snorkel not installed")
     df, L = labeled
     ours = call_or_skip(client.analysis, L, gold="gold")
+    analysis = pytest.importorskip("snorkel.labeling.analysis", reason="snorkel not installed")
     theirs = analysis.LFAnalysis(L.to_numpy()).lf_summary(df["gold"].to_numpy())
     assert ours["Polarity"].tolist() == [sorted(int(p) for p in x) for x in theirs["Polarity"]]
     for column in SNORKEL_COLUMNS[1:]:
