@@ -1,0 +1,108 @@
+"""Starts one real LabelFlight server from the built jar for the whole test session (loopback, free ports,
+a temporary data directory, no demo dataset) and stops it at the end."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+import labelflight as lf
+
+ROOT = Path(__file__).resolve().parents[3]
+# LABELFLIGHT_JAR runs the suite against another build (then nothing is built here).
+JAR = Path(os.environ.get("LABELFLIGHT_JAR", ROOT / "server" / "target" / "labelflight-server.jar"))
+# Small chunks, so that test datasets of a few thousand rows span several chunks and stream in parts.
+CHUNK_ROWS = 1000
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _jar_is_stale() -> bool:
+    if not JAR.exists():
+        return True
+    built = JAR.stat().st_mtime
+    sources = [ROOT / "pom.xml", *ROOT.glob("*/pom.xml"), *ROOT.glob("*/src/main/**/*"), *ROOT.glob("conf/*")]
+    return any(p.is_file() and p.stat().st_mtime > built for p in sources)
+
+
+def _build_jar() -> None:
+    subprocess.run(["mvn", "-B", "-q", "-DskipTests", "package"], cwd=ROOT, check=True)
+
+
+class Server:
+    """A running server: its Flight location and log file."""
+
+    def __init__(self, location: str, http: str, log: Path):
+        self.location = location
+        self.http = http
+        self.log = log
+
+    def log_tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory) -> Server:
+    if "LABELFLIGHT_JAR" not in os.environ and os.environ.get("LABELFLIGHT_SKIP_BUILD") != "1" and _jar_is_stale():
+        _build_jar()
+    flight_port, http_port = _free_port(), _free_port()
+    data_dir = tmp_path_factory.mktemp("labelflight-data")
+    log = tmp_path_factory.mktemp("labelflight-log") / "server.log"
+    env = dict(os.environ,
+               LABELFLIGHT_FLIGHT_PORT=str(flight_port),
+               LABELFLIGHT_HTTP_PORT=str(http_port),
+               LABELFLIGHT_DATADIR=str(data_dir),
+               LABELFLIGHT_DEMO_ENABLED="false",
+               LABELFLIGHT_STORE_CHUNKROWS=str(CHUNK_ROWS))
+    cmd = ["java", "-Xmx512m", "--add-opens=java.base/java.nio=ALL-UNNAMED",
+           "-Dhazelcast.local.localAddress=127.0.0.1", "-jar", str(JAR)]
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    srv = Server(f"grpc://127.0.0.1:{flight_port}", f"http://127.0.0.1:{http_port}", log)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"server exited with {proc.returncode}:\n{srv.log_tail()}")
+            try:
+                with urllib.request.urlopen(srv.http + "/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"server not healthy after 120 s:\n{srv.log_tail()}")
+            time.sleep(0.2)
+        yield srv
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="session")
+def client(server) -> lf.Client:
+    with lf.connect(server.location) as c:
+        yield c
+
+
+_counter = iter(range(1_000_000))
+
+
+@pytest.fixture
+def name(request) -> str:
+    """A dataset name unique to the test."""
+    return f"{request.node.name.split('[')[0]}_{next(_counter)}".replace("test_", "t_")
