@@ -15,7 +15,8 @@ public final class BridgePolicy {
   /** Addresses a browser may send requests to. */
   public static final List<String> REQUEST_ADDRESSES = List.of(
       Addresses.APPLY, Addresses.JOB_STATUS, Addresses.CANCEL, Addresses.ANALYSIS, Addresses.FIT_LABEL_MODEL,
-      Addresses.DATASETS, Addresses.SAMPLE, Addresses.LFSETS_GET, Addresses.LFSETS_PUT, Addresses.EXAMPLES);
+      Addresses.DATASETS, Addresses.SAMPLE, Addresses.LFSETS_GET, Addresses.LFSETS_PUT, Addresses.EXAMPLES,
+      Addresses.COVERAGE);
   private static final Pattern JOB_ADDRESS = Pattern.compile(Addresses.JOB_ADDRESS_REGEX);
 
   private final int maxBodyBytes;

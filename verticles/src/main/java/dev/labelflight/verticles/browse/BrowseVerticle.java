@@ -3,6 +3,7 @@ package dev.labelflight.verticles.browse;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.labelflight.engine.browse.DatasetCatalog;
 import dev.labelflight.engine.browse.ExampleFinder;
+import dev.labelflight.engine.browse.LabelCoverage;
 import dev.labelflight.engine.browse.RowSampler;
 import dev.labelflight.engine.error.LabelFlightException;
 import dev.labelflight.engine.lfset.LfSetStore;
@@ -13,6 +14,7 @@ import dev.labelflight.verticles.bus.BusErrors;
 import dev.labelflight.verticles.node.NodeResources;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -47,7 +49,8 @@ public final class BrowseVerticle extends VerticleBase {
         bus.consumer(Addresses.SAMPLE, m -> answer(m, () -> sample(body(m)))).completion(),
         bus.consumer(Addresses.LFSETS_GET, m -> answer(m, () -> getLfSet(body(m)))).completion(),
         bus.consumer(Addresses.LFSETS_PUT, m -> answer(m, () -> putLfSet(body(m)))).completion(),
-        bus.consumer(Addresses.EXAMPLES, this::onExamples).completion()));
+        bus.consumer(Addresses.EXAMPLES, m -> onJobRequest(m, this::examplesQuery, this::examples)).completion(),
+        bus.consumer(Addresses.COVERAGE, m -> onJobRequest(m, this::coverageQuery, this::coverage)).completion()));
   }
 
   private static void answer(Message<Object> message, Callable<JsonObject> work) {
@@ -83,26 +86,34 @@ public final class BrowseVerticle extends VerticleBase {
     return new JsonObject().put("dataset", dataset).put("set", json(lfSets.put(dataset, text)));
   }
 
-  /** Asks the coordinator for the job's finished label chunks, then scans them here on the worker. */
-  private void onExamples(Message<Object> message) {
-    JsonObject request;
-    ExampleFinder.Query query;
+  /** A job's finished label chunks as the coordinator reports them. */
+  private record JobChunks(JsonObject progress, Manifest manifest, List<String> lfNames,
+      List<AtomicFiles.Written> files, long largestChunkBytes) {}
+
+  /**
+   * Parses the request, asks the coordinator for the job's finished label chunks, then runs {@code work}
+   * here on the worker; any failure becomes the message's failure reply.
+   */
+  private <Q> void onJobRequest(Message<Object> message, Function<JsonObject, Q> parse,
+      java.util.function.BiFunction<Q, JobChunks, JsonObject> work) {
+    Q query;
     try {
-      request = body(message);
-      query = new ExampleFinder.Query(string(request, "job"), string(request, "lf"),
-          request.getValue("other") == null ? null : string(request, "other"), integer(request, "limit", 20));
+      query = parse.apply(body(message));
     } catch (RuntimeException e) {
       BusErrors.fail(message, e);
       return;
     }
     vertx.eventBus().<JsonObject>request(Addresses.AWAIT_PROGRESS,
-            new JsonObject().put("job", query.job()).put("after", -1),
-            new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(requestTimeoutMs))
+            new JsonObject().put("job", body(message).getValue("job")).put("after", -1),
+            new DeliveryOptions().setSendTimeout(requestTimeoutMs))
         .onFailure(e -> BusErrors.fail(message, e))
-        .onSuccess(reply -> answer(message, () -> examples(query, reply.body())));
+        .onSuccess(reply -> answer(message, () -> work.apply(query, jobChunks(reply.body()))
+            .put("state", reply.body().getString("state"))
+            .put("chunksDone", reply.body().getJsonArray("files").size())
+            .put("chunksTotal", reply.body().getInteger("chunksTotal"))));
   }
 
-  private JsonObject examples(ExampleFinder.Query query, JsonObject progress) {
+  private JobChunks jobChunks(JsonObject progress) {
     Manifest manifest = node.datasets().manifest(progress.getString("dataset"), progress.getInteger("version"));
     List<String> lfNames = progress.getJsonArray("lfs").stream().map(String.class::cast).toList();
     List<AtomicFiles.Written> files = new ArrayList<>();
@@ -113,10 +124,35 @@ public final class BrowseVerticle extends VerticleBase {
       files.add(new AtomicFiles.Written(f.getLong("bytes"), f.getLong("crc32c")));
       largest = Math.max(largest, f.getLong("bytes") + manifest.chunk(i).bytes());
     }
+    return new JobChunks(progress, manifest, lfNames, files, largest);
+  }
+
+  private ExampleFinder.Query examplesQuery(JsonObject request) {
+    return new ExampleFinder.Query(string(request, "job"), string(request, "lf"),
+        request.getValue("other") == null ? null : string(request, "other"), integer(request, "limit", 20));
+  }
+
+  private JsonObject examples(ExampleFinder.Query query, JobChunks job) {
     ExampleFinder finder = new ExampleFinder(node.datasets(), node.labels());
-    JsonObject result = withBudget("examples of job " + query.job(), 2 * largest + (1 << 20),
-        allocator -> json(finder.find(query, manifest, lfNames, files, allocator)));
-    return result.put("state", progress.getString("state")).put("chunksTotal", progress.getInteger("chunksTotal"));
+    return withBudget("examples of job " + query.job(), 2 * job.largestChunkBytes() + (1 << 20),
+        allocator -> json(finder.find(query, job.manifest(), job.lfNames(), job.files(), allocator)));
+  }
+
+  private record CoverageQuery(String job, int classes) {}
+
+  private CoverageQuery coverageQuery(JsonObject request) {
+    String job = string(request, "job");
+    Integer classes = integer(request, "classes", null);
+    if (classes == null || classes < 1 || classes > LabelCoverage.MAX_CLASSES) {
+      throw LabelFlightException.invalid("'classes' must be between 1 and " + LabelCoverage.MAX_CLASSES);
+    }
+    return new CoverageQuery(job, classes);
+  }
+
+  private JsonObject coverage(CoverageQuery query, JobChunks job) {
+    return withBudget("coverage of job " + query.job(), 2 * job.largestChunkBytes() + (1 << 20),
+        allocator -> json(new LabelCoverage(node.labels())
+            .count(query.job(), job.lfNames().size(), query.classes(), job.files(), allocator)));
   }
 
   /** Runs {@code work} with the estimate reserved from the node budget and an allocator capped at it. */

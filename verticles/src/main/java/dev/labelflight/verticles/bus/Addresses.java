@@ -24,6 +24,8 @@ public final class Addresses {
   public static final String LFSETS_PUT = "labelflight.api.lfsets.put";
   /** Request: {@code {"job", "lf", "other"?, "limit"?}}; reply: rows where the LF fires / the two LFs conflict. */
   public static final String EXAMPLES = "labelflight.api.examples";
+  /** Request: {@code {"job", "classes"}}; reply: rows covered per class, covered and conflicted rows. */
+  public static final String COVERAGE = "labelflight.api.coverage";
   /** Pattern of every job progress address, {@link #job(String)}. */
   public static final String JOB_ADDRESS_REGEX = "labelflight\\.job\\.[a-z0-9-]{1,64}";
   /** Send: {@code {"worker": id}}: a chunk worker has room for one task (its credit). */
