@@ -124,13 +124,18 @@ try {
     check(first === '20', 'first row id on page 2: ' + first);
   });
 
-  await step('a keyword LF and a regex LF are added and saved', async () => {
+  await step('a keyword, a regex and a numeric LF are added and saved', async () => {
     await page.getByTestId('new-kind').selectOption('keyword');
     await page.getByTestId('add-lf').click();
     await lf('keyword_1').locator('[data-field="keywords"]').fill('free\nwinner\nclick here');
     await page.getByTestId('new-kind').selectOption('regex');
     await page.getByTestId('add-lf').click();
     await lf('regex_1').locator('[data-field="pattern"]').fill('https?://');
+    await page.getByTestId('new-kind').selectOption('numeric');
+    await page.getByTestId('add-lf').click();
+    await lf('numeric_1').locator('[data-field="column"]').selectOption('stars');
+    await lf('numeric_1').locator('[data-field="value"]').fill('3');
+    await lf('numeric_1').locator('[data-field="label"]').selectOption('HAM');
     await page.getByTestId('save-state').filter({hasText: 'saved '}).waitFor();
   });
 
@@ -161,17 +166,26 @@ try {
     await page.getByTestId('coverage-bars').waitFor();
     const counts = await bus('labelflight.api.coverage', {job, classes: 2});
     check(counts.ok && counts.ok.rows === ROWS, 'coverage reply ' + JSON.stringify(counts));
-    check(counts.ok.perClass[1] > 0 && counts.ok.perClass[0] === 0, 'SPAM-only LFs: ' + counts.ok.perClass);
+    check(counts.ok.perClass[0] > 0 && counts.ok.perClass[1] > 0, 'per class: ' + counts.ok.perClass);
     const text = await page.getByTestId('coverage-bars').textContent();
-    check(text.includes(counts.ok.perClass[1].toLocaleString('en-US')), 'SPAM count not shown: ' + text);
+    for (const n of counts.ok.perClass) {
+      check(text.includes(`(${n.toLocaleString('en-US')})`), `count ${n} not shown: ${text}`);
+    }
   });
 
-  await step('examples show rows where an LF fires', async () => {
+  await step('examples show rows where an LF fires and where two LFs disagree', async () => {
     await page.getByTestId('example-lf').selectOption('regex_1');
     await page.getByTestId('examples-show').click();
     await page.getByTestId('examples-heading').filter({hasText: "where 'regex_1' fires"}).waitFor();
     const texts = await page.locator('[data-testid="examples"] tbody tr').evaluateAll((rows) => rows.map((r) => r.textContent));
     check(texts.length > 0 && texts.every((t) => /https?:\/\//.test(t)), 'example rows without a URL');
+    await page.getByTestId('example-lf').selectOption('keyword_1');
+    await page.getByTestId('example-other').selectOption('numeric_1');
+    await page.getByTestId('examples-show').click();
+    await page.getByTestId('examples-heading').filter({hasText: "'keyword_1' and 'numeric_1' disagree"}).waitFor();
+    const votes = await page.locator('[data-testid="examples"] tbody tr').evaluateAll(
+        (rows) => rows.map((r) => [r.children[1].textContent, r.children[2].textContent]));
+    check(votes.length > 0 && votes.every(([a, b]) => a === 'SPAM' && b === 'HAM'), 'conflict votes: ' + JSON.stringify(votes));
   });
 
   await step('fitting the label model shows class balance and weights (or says it is not available)', async () => {

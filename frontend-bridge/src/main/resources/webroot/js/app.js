@@ -213,6 +213,13 @@ async function run() {
   const labels = [...state.set.labels];
   const lfs = JSON.parse(JSON.stringify(state.set.lfs));
   setProgress(0, 'submitting…');
+  // Results of an earlier run must not pass for this one's.
+  fill('summary', el('span', {class: 'muted'}, 'waiting for the run…'));
+  fill('coverage');
+  fill('examples');
+  fill('model');
+  document.getElementById('fit').disabled = true;
+  document.getElementById('examples-show').disabled = true;
   document.getElementById('run').disabled = true;
   try {
     const reply = await bus.request(API.apply, {dataset: d.name, version: d.version, labels, lfs});

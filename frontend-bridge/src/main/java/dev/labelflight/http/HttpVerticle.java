@@ -11,7 +11,9 @@ import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.ext.web.handler.sockjs.BridgeEvent;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
+import io.vertx.ext.web.handler.sockjs.Transport;
 import java.time.Instant;
+import java.util.List;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,7 +45,13 @@ public final class HttpVerticle extends VerticleBase {
         .put("status", "UP")
         .put("started", started.toString())
         .mergeIn(nodeInfo.get())));
-    SockJSHandler sockJs = SockJSHandler.create(vertx, new SockJSHandlerOptions().setRegisterWriteHandler(false));
+    // WebSocket only: the HTTP fallback transports buffer POST bodies without a size limit, and every
+    // browser LabelFlight supports has WebSockets, whose frame limits are set below.
+    SockJSHandlerOptions sockJsOptions = new SockJSHandlerOptions().setRegisterWriteHandler(false);
+    for (Transport transport : List.of(Transport.XHR, Transport.EVENT_SOURCE, Transport.HTML_FILE, Transport.JSON_P)) {
+      sockJsOptions.addDisabledTransport(transport.name());
+    }
+    SockJSHandler sockJs = SockJSHandler.create(vertx, sockJsOptions);
     router.route("/eventbus/*").subRouter(sockJs.bridge(
         policy.bridgeOptions(config().getLong("replyTimeoutMs", 60_000L)), event -> check(policy, event)));
     router.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));

@@ -85,6 +85,9 @@ class EventBusBridgeTest {
     assertEquals(200, app.statusCode());
     assertTrue(app.getHeader("content-type").contains("javascript"), app.getHeader("content-type"));
     assertEquals(404, await(client.request(HttpMethod.GET, http.port(), "127.0.0.1", "/nothing.js").send()).statusCode());
+    // Only WebSocket transports: the unbounded HTTP fallbacks are not served.
+    HttpResponse<?> xhr = await(client.request(HttpMethod.POST, http.port(), "127.0.0.1", "/eventbus/000/abcd/xhr").send());
+    assertEquals(404, xhr.statusCode(), "xhr session opened: " + xhr.bodyAsString());
   }
 
   /** Verifies that a permitted request is answered through the bridge, including the service's own failures. */
