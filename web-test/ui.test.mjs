@@ -191,6 +191,7 @@ try {
   await step('fitting the label model shows class balance and weights (or says it is not available)', async () => {
     await page.getByTestId('fit').click();
     await page.locator('[data-testid="class-balance"], [data-testid="model-unavailable"]').first().waitFor();
+    await page.screenshot({path: join(SHOTS, 'web-ui-results.png'), fullPage: true});
   });
 
   await step('a bad regex is reported next to its LF', async () => {
@@ -199,7 +200,7 @@ try {
     const error = lf('regex_1').getByTestId('lf-error');
     await error.filter({hasText: "LF 'regex_1' (regex)"}).waitFor();
     check((await lf('keyword_1').getByTestId('lf-error').textContent()) === '', 'error shown on the wrong LF');
-    await page.screenshot({path: join(SHOTS, 'web-ui.png'), fullPage: true});
+    await page.screenshot({path: join(SHOTS, 'web-ui-error.png'), fullPage: true});
   });
 
   await step('a reload keeps the LF set', async () => {

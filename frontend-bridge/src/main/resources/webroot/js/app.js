@@ -231,6 +231,7 @@ async function run() {
     onStatus(job, await bus.request(API.status, {job: job.id}));
   } catch (e) {
     setProgress(0, 'not started');
+    fill('summary', el('span', {class: 'muted'}, 'The run did not start: see the error above.'));
     showError(e, 'run-error');
   } finally {
     document.getElementById('run').disabled = false;
