@@ -10,9 +10,9 @@ public final class Addresses {
   public static final String AWAIT_PROGRESS = "labelflight.api.await_progress";
   /** Request: {@code {"job"}}; reply: the job's status after cancelling it. */
   public static final String CANCEL = "labelflight.api.cancel";
-  /** Request: {@code {"job", "gold"?}}; reply: the LF analysis (analysis branch). */
+  /** Request: {@code {"job", "gold"?}}; reply: Snorkel-style LF analysis {@code {lfs, totals, rows}} once the job ended. */
   public static final String ANALYSIS = "labelflight.api.analysis";
-  /** Request: {@code {"job", "model", ...}}; reply: the fitted label model (analysis branch). */
+  /** Request: {@code {"job", "model", "tiePolicy"?, "seed"?, "classBalance"?, "epochs"?}}; reply: the fitted model's id and parameters. */
   public static final String FIT_LABEL_MODEL = "labelflight.api.fit_label_model";
   /** Request: anything; reply: {@code {"datasets": [{name, version, versions, rows, chunks, fields}]}}. */
   public static final String DATASETS = "labelflight.api.datasets";
