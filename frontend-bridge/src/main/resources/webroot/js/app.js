@@ -29,6 +29,7 @@ const state = {
   errors: new Map(), // LF name -> message from the server
   job: null, // {id, dataset, labels, lfs, state, stop}
   saveTimer: null,
+  dirty: false, // edits not sent to the server yet
 };
 
 const bus = connect();
@@ -131,11 +132,14 @@ async function loadLfSet() {
 
 function scheduleSave() {
   clearTimeout(state.saveTimer);
+  state.dirty = true;
   fill('save-state', 'unsaved changes…');
   state.saveTimer = setTimeout(save, SAVE_DELAY_MS);
 }
 
 async function save() {
+  clearTimeout(state.saveTimer);
+  state.dirty = false;
   const d = state.dataset;
   try {
     const reply = await bus.request(API.lfsetPut, {dataset: d.name, set: state.set});
@@ -388,5 +392,12 @@ document.getElementById('run').onclick = run;
 document.getElementById('cancel').onclick = () => state.job && bus.request(API.cancel, {job: state.job.id}).catch((e) => fill('run-error', e.message));
 document.getElementById('fit').onclick = fitModel;
 document.getElementById('examples-show').onclick = showExamples;
+
+// Leaving within the save delay: send the pending save now (the socket still delivers it).
+window.addEventListener('pagehide', () => {
+  if (state.dirty) {
+    save();
+  }
+});
 
 bus.ready.then(loadDatasets, (e) => fill('bus-error', e.message));
