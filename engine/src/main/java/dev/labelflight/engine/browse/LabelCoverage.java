@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.labelflight.engine.apply.LabelStore;
+import dev.labelflight.engine.error.LabelFlightException;
 import dev.labelflight.engine.store.AtomicFiles;
 import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
@@ -34,7 +35,7 @@ public final class LabelCoverage {
   public ObjectNode count(String job, int lfCount, int classes, List<AtomicFiles.Written> files,
       BufferAllocator allocator) {
     if (classes < 1 || classes > MAX_CLASSES) {
-      throw dev.labelflight.engine.error.LabelFlightException.invalid("'classes' must be between 1 and " + MAX_CLASSES);
+      throw LabelFlightException.invalid("'classes' must be between 1 and " + MAX_CLASSES);
     }
     long[] perClass = new long[classes];
     long rows = 0;

@@ -21,6 +21,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.apache.arrow.memory.BufferAllocator;
 
@@ -95,16 +96,18 @@ public final class BrowseVerticle extends VerticleBase {
    * here on the worker; any failure becomes the message's failure reply.
    */
   private <Q> void onJobRequest(Message<Object> message, Function<JsonObject, Q> parse,
-      java.util.function.BiFunction<Q, JobChunks, JsonObject> work) {
+      BiFunction<Q, JobChunks, JsonObject> work) {
+    JsonObject request;
     Q query;
     try {
-      query = parse.apply(body(message));
+      request = body(message);
+      query = parse.apply(request);
     } catch (RuntimeException e) {
       BusErrors.fail(message, e);
       return;
     }
     vertx.eventBus().<JsonObject>request(Addresses.AWAIT_PROGRESS,
-            new JsonObject().put("job", body(message).getValue("job")).put("after", -1),
+            new JsonObject().put("job", request.getValue("job")).put("after", -1),
             new DeliveryOptions().setSendTimeout(requestTimeoutMs))
         .onFailure(e -> BusErrors.fail(message, e))
         .onSuccess(reply -> answer(message, () -> work.apply(query, jobChunks(reply.body()))
