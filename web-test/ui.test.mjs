@@ -143,8 +143,15 @@ try {
   await step('Run shows live progress up to 100%', async () => {
     await page.getByTestId('run').click();
     await page.getByTestId('progress-text').filter({hasText: /100% .* SUCCEEDED/}).waitFor();
-    job = await page.evaluate(() => window.labelflight.state.job.id);
+    const seen = await page.evaluate(() => {
+      const j = window.labelflight.state.job;
+      return {id: j.id, events: j.events, firstState: j.firstState};
+    });
+    job = seen.id;
     check(/^[a-z0-9-]+$/.test(job), 'job id ' + job);
+    // Registered before the status request: if the job was still running then, its end came as an event.
+    check(seen.firstState !== 'RUNNING' || seen.events > 0, 'no progress event arrived: ' + JSON.stringify(seen));
+    console.log(`     (${seen.events} progress events; first status ${seen.firstState})`);
   });
 
   await step('the LF summary equals the server analysis (or says analysis is not available)', async () => {

@@ -230,9 +230,15 @@ async function run() {
     const job = {id: reply.job, dataset: d.name, labels, lfs: lfs.map((lf) => lf.name), state: 'RUNNING', gold: state.set.gold};
     state.job = job;
     document.getElementById('cancel').disabled = false;
-    job.stop = bus.listen('labelflight.job.' + job.id, (status) => onStatus(job, status));
+    job.events = 0;
+    job.stop = bus.listen('labelflight.job.' + job.id, (status) => {
+      job.events++;
+      onStatus(job, status);
+    });
     // The job may have ended before the listener was registered: ask once.
-    onStatus(job, await bus.request(API.status, {job: job.id}));
+    const first = await bus.request(API.status, {job: job.id});
+    job.firstState = first.state;
+    onStatus(job, first);
   } catch (e) {
     setProgress(0, 'not started');
     fill('summary', el('span', {class: 'muted'}, 'The run did not start: see the error above.'));
