@@ -3,16 +3,31 @@ package dev.labelflight.http;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.bridge.BridgeEventType;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.StaticHandler;
+import io.vertx.ext.web.handler.sockjs.BridgeEvent;
+import io.vertx.ext.web.handler.sockjs.SockJSHandler;
+import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
+import io.vertx.ext.web.handler.sockjs.Transport;
 import java.time.Instant;
+import java.util.List;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP face: {@code /health} (liveness) and {@code /ready} (readiness) now; the SockJS event-bus bridge, web UI and metrics grow here.
- * Config: {@code host}, {@code port}.
+ * The HTTP face: {@code /health} (liveness), {@code /ready} (readiness), the SockJS event-bus bridge at {@code /eventbus} (only the addresses
+ * of {@link BridgePolicy}) and the web UI at {@code /} (static files from the jar's {@code webroot/}).
+ * Config: {@code host}, {@code port}, {@code maxBodyBytes} (largest browser message), {@code replyTimeoutMs}.
  */
 public final class HttpVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(HttpVerticle.class);
+  private static final int REFUSED = 403;
+  private static final int TOO_LARGE = 413;
+
   private final Supplier<JsonObject> nodeInfo;
   private final java.util.concurrent.Callable<JsonObject> readiness;
   private final Instant started = Instant.now();
@@ -34,6 +49,7 @@ public final class HttpVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    BridgePolicy policy = new BridgePolicy(config().getInteger("maxBodyBytes", 1 << 20));
     Router router = Router.router(vertx);
     router.get("/health").handler(ctx -> ctx.json(new JsonObject()
         .put("status", "UP")
@@ -45,10 +61,58 @@ public final class HttpVerticle extends VerticleBase {
       ctx.response().setStatusCode(body.getBoolean("ready", false) ? 200 : 503);
       ctx.json(body);
     }));
-    return vertx.createHttpServer()
+    // WebSocket only: the HTTP fallback transports buffer POST bodies without a size limit, and every
+    // browser LabelFlight supports has WebSockets, whose frame limits are set below.
+    SockJSHandlerOptions sockJsOptions = new SockJSHandlerOptions().setRegisterWriteHandler(false);
+    for (Transport transport : List.of(Transport.XHR, Transport.EVENT_SOURCE, Transport.HTML_FILE, Transport.JSON_P)) {
+      sockJsOptions.addDisabledTransport(transport.name());
+    }
+    SockJSHandler sockJs = SockJSHandler.create(vertx, sockJsOptions);
+    router.route("/eventbus/*").subRouter(sockJs.bridge(
+        policy.bridgeOptions(config().getLong("replyTimeoutMs", 60_000L)), event -> check(policy, event)));
+    router.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
+    // Browsers send a whole message as one frame: both limits sit above the bridge's body limit, so an
+    // oversized message reaches the bridge check and gets a clear answer instead of a dropped socket.
+    int transportLimit = 2 * policy.maxBodyBytes() + 4096;
+    HttpServerOptions options = new HttpServerOptions()
+        .setMaxWebSocketFrameSize(transportLimit)
+        .setMaxWebSocketMessageSize(transportLimit);
+    return vertx.createHttpServer(options)
         .requestHandler(router)
         .listen(config().getInteger("port", 8080), config().getString("host", "127.0.0.1"))
         .onSuccess(s -> server = s);
+  }
+
+  /** Refuses what the policy refuses, answering the sender's reply address so its request fails with the reason. */
+  private static void check(BridgePolicy policy, BridgeEvent event) {
+    JsonObject raw = event.getRawMessage();
+    String refusal = null;
+    int code = REFUSED;
+    if (event.type() == BridgeEventType.SEND || event.type() == BridgeEventType.PUBLISH) {
+      int bytes = raw.toBuffer().length();
+      refusal = policy.sendRefusal(raw.getString("address"), bytes);
+      if (refusal != null && bytes > policy.maxBodyBytes()) {
+        code = TOO_LARGE;
+      }
+    } else if (event.type() == BridgeEventType.REGISTER) {
+      refusal = policy.registerRefusal(raw.getString("address"));
+    }
+    if (refusal == null) {
+      event.complete(true);
+      return;
+    }
+    LOG.debug("bridge refused {} to {}: {}", event.type(), raw.getString("address"), refusal);
+    String replyAddress = raw.getString("replyAddress");
+    if (replyAddress != null) {
+      event.socket().write(new JsonObject()
+          .put("type", "err")
+          .put("address", replyAddress)
+          .put("failureCode", code)
+          .put("failureType", "RECIPIENT_FAILURE")
+          .put("message", "refused by the bridge: " + refusal)
+          .encode());
+    }
+    event.complete(false);
   }
 
   /** The port actually bound (useful with port 0). */

@@ -3,6 +3,7 @@ package dev.labelflight.server;
 import dev.labelflight.engine.apply.LabelStore;
 import dev.labelflight.engine.demo.ReviewsGenerator;
 import dev.labelflight.engine.lf.LfLimits;
+import dev.labelflight.engine.lfset.LfSetStore;
 import dev.labelflight.engine.memory.MemoryBudget;
 import dev.labelflight.engine.sizing.BoxLimits;
 import dev.labelflight.engine.sizing.NodeSizing;
@@ -12,6 +13,7 @@ import dev.labelflight.engine.store.DatasetUpload;
 import dev.labelflight.engine.store.Manifest;
 import dev.labelflight.flight.FlightEndpointVerticle;
 import dev.labelflight.http.HttpVerticle;
+import dev.labelflight.verticles.browse.BrowseVerticle;
 import dev.labelflight.verticles.job.JobCoordinator;
 import dev.labelflight.verticles.node.NodeResources;
 import dev.labelflight.verticles.worker.ChunkWorker;
@@ -38,6 +40,7 @@ public final class LabelFlightServer implements AutoCloseable {
   private Vertx vertx;
   private RootAllocator allocator;
   private NodeResources node;
+  private LfSetStore lfSets;
   private FlightEndpointVerticle flight;
   private HttpVerticle http;
   private NodeSizing sizing;
@@ -76,12 +79,15 @@ public final class LabelFlightServer implements AutoCloseable {
           new LfLimits(limits.getInteger("maxLfs", 5000), limits.getInteger("maxRegexLength", 4096),
               limits.getInteger("maxKeywordsPerLf", 100_000)),
           workers.getLong("taskTimeoutMs", 600_000L));
+      lfSets = new LfSetStore(dataDir);
       seedDemo();
       return node;
     }).compose(n -> vertx.deployVerticle(new JobCoordinator(node,
             config.getJsonObject("jobs", new JsonObject()).getInteger("retained", 1000))))
         .compose(id -> vertx.deployVerticle(() -> new ChunkWorker(node),
             new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(workerCount)))
+        .compose(id -> vertx.deployVerticle(() -> new BrowseVerticle(node, lfSets, 30_000),
+            new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(2)))
         .compose(id -> {
           flight = new FlightEndpointVerticle(node);
           return vertx.deployVerticle(flight, new DeploymentOptions().setConfig(config.getJsonObject("flight")));

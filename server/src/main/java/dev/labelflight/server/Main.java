@@ -27,7 +27,7 @@ public final class Main {
     JsonObject flight = config.getJsonObject("flight");
     JsonObject http = config.getJsonObject("http");
     System.out.printf("%nLabelFlight is running.%n  Flight: grpc://%s:%d   (pyarrow.flight.connect(\"grpc://%s:%d\"))%n"
-            + "  HTTP:   http://%s:%d/health%n  Demo dataset: %s%n  Stop with Ctrl-C.%n%n",
+            + "  Web UI: http://%s:%d/%n  Demo dataset: %s%n  Stop with Ctrl-C.%n%n",
         flight.getString("host"), server.flightPort(), flight.getString("host"), server.flightPort(),
         http.getString("host"), server.httpPort(),
         config.getJsonObject("demo").getBoolean("enabled") ? config.getJsonObject("demo").getString("dataset") : "(disabled)");

@@ -10,6 +10,24 @@ public final class Addresses {
   public static final String AWAIT_PROGRESS = "labelflight.api.await_progress";
   /** Request: {@code {"job"}}; reply: the job's status after cancelling it. */
   public static final String CANCEL = "labelflight.api.cancel";
+  /** Request: {@code {"job", "gold"?}}; reply: Snorkel-style LF analysis {@code {lfs, totals, rows}} once the job ended. */
+  public static final String ANALYSIS = "labelflight.api.analysis";
+  /** Request: {@code {"job", "model", "tiePolicy"?, "seed"?, "classBalance"?, "epochs"?}}; reply: the fitted model's id and parameters. */
+  public static final String FIT_LABEL_MODEL = "labelflight.api.fit_label_model";
+  /** Request: anything; reply: {@code {"datasets": [{name, version, versions, rows, chunks, fields}]}}. */
+  public static final String DATASETS = "labelflight.api.datasets";
+  /** Request: {@code {"dataset", "version"?, "offset"?, "limit"?}}; reply: a page of rows as JSON. */
+  public static final String SAMPLE = "labelflight.api.sample";
+  /** Request: {@code {"dataset"}}; reply: {@code {"dataset", "set": {labels, lfs, gold?, saved} | null}}. */
+  public static final String LFSETS_GET = "labelflight.api.lfsets.get";
+  /** Request: {@code {"dataset", "set": {labels, lfs, gold?}}}; reply: {@code {"dataset", "set"}} as stored. */
+  public static final String LFSETS_PUT = "labelflight.api.lfsets.put";
+  /** Request: {@code {"job", "lf", "other"?, "limit"?}}; reply: rows where the LF fires / the two LFs conflict. */
+  public static final String EXAMPLES = "labelflight.api.examples";
+  /** Request: {@code {"job", "classes"}}; reply: rows covered per class, covered and conflicted rows. */
+  public static final String COVERAGE = "labelflight.api.coverage";
+  /** Pattern of every job progress address, {@link #job(String)}. */
+  public static final String JOB_ADDRESS_REGEX = "labelflight\\.job\\.[a-z0-9-]{1,64}";
   /** Send: {@code {"worker": id}}: a chunk worker has room for one task (its credit). */
   public static final String WORKER_READY = "labelflight.worker.ready";
   private static final String WORKER_PREFIX = "labelflight.worker.task.";

@@ -1,0 +1,73 @@
+package dev.labelflight.engine.browse;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.labelflight.engine.store.DatasetStore;
+import dev.labelflight.engine.store.Manifest;
+import org.apache.arrow.vector.types.pojo.Field;
+
+/** The list of stored datasets as the UI shows it: name, versions, rows and schema of the newest version. Blocking. */
+public final class DatasetCatalog {
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+  private final DatasetStore store;
+
+  public DatasetCatalog(DatasetStore store) {
+    this.store = store;
+  }
+
+  /**
+   * {@code {"datasets": [{"name", "version", "versions": [..], "rows", "chunks", "createdAt",
+   * "fields": [{"name", "type", "nullable"}]}]}}, sorted by name.
+   */
+  public ObjectNode list() {
+    ArrayNode datasets = NODES.arrayNode();
+    for (String name : store.names()) {
+      datasets.add(describe(store.manifest(name, null), store.versions(name)));
+    }
+    return NODES.objectNode().set("datasets", datasets);
+  }
+
+  static ObjectNode describe(Manifest manifest, java.util.List<Integer> versions) {
+    ObjectNode json = NODES.objectNode()
+        .put("name", manifest.name())
+        .put("version", manifest.version())
+        .put("rows", manifest.rows())
+        .put("chunks", manifest.chunks().size())
+        .put("createdAt", manifest.createdAt());
+    ArrayNode list = json.putArray("versions");
+    versions.forEach(list::add);
+    json.set("fields", fields(manifest));
+    return json;
+  }
+
+  /** The columns of a dataset version: name, Arrow type as text, nullability. */
+  public static ArrayNode fields(Manifest manifest) {
+    ArrayNode fields = NODES.arrayNode();
+    for (Field field : manifest.arrowSchema().getFields()) {
+      fields.add(NODES.objectNode()
+          .put("name", field.getName())
+          .put("type", typeName(field))
+          .put("nullable", field.isNullable()));
+    }
+    return fields;
+  }
+
+  static String typeName(Field field) {
+    return switch (field.getType().getTypeID()) {
+      case Utf8 -> "utf8";
+      case LargeUtf8 -> "large_utf8";
+      case Bool -> "bool";
+      case Int -> "int" + ((org.apache.arrow.vector.types.pojo.ArrowType.Int) field.getType()).getBitWidth();
+      case FloatingPoint -> switch (((org.apache.arrow.vector.types.pojo.ArrowType.FloatingPoint) field.getType()).getPrecision()) {
+        case SINGLE -> "float32";
+        case DOUBLE -> "float64";
+        case HALF -> "float16";
+      };
+      case FixedSizeList -> "fixed_size_list<float32>["
+          + ((org.apache.arrow.vector.types.pojo.ArrowType.FixedSizeList) field.getType()).getListSize() + "]";
+      default -> field.getType().toString();
+    };
+  }
+}

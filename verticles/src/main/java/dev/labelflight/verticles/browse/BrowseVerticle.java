@@ -1,0 +1,222 @@
+package dev.labelflight.verticles.browse;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.labelflight.engine.browse.DatasetCatalog;
+import dev.labelflight.engine.browse.ExampleFinder;
+import dev.labelflight.engine.browse.LabelCoverage;
+import dev.labelflight.engine.browse.RowSampler;
+import dev.labelflight.engine.error.LabelFlightException;
+import dev.labelflight.engine.lfset.LfSetStore;
+import dev.labelflight.engine.store.AtomicFiles;
+import dev.labelflight.engine.store.Manifest;
+import dev.labelflight.verticles.bus.Addresses;
+import dev.labelflight.verticles.bus.BusErrors;
+import dev.labelflight.verticles.node.NodeResources;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import org.apache.arrow.memory.BufferAllocator;
+
+/**
+ * A worker verticle (deploy with {@code ThreadingModel.WORKER}) answering the browser's read and save
+ * requests: dataset list, row pages, LF sets and example rows of a job. Handlers block on disk, which
+ * is why this runs on worker threads; the logic lives in the engine.
+ */
+public final class BrowseVerticle extends VerticleBase {
+  private final NodeResources node;
+  private final LfSetStore lfSets;
+  private final long requestTimeoutMs;
+
+  /** {@code lfSets} is where this node keeps LF sets; {@code requestTimeoutMs} bounds the job lookup for examples. */
+  public BrowseVerticle(NodeResources node, LfSetStore lfSets, long requestTimeoutMs) {
+    this.node = node;
+    this.lfSets = lfSets;
+    this.requestTimeoutMs = requestTimeoutMs;
+  }
+
+  @Override
+  public Future<?> start() {
+    var bus = vertx.eventBus();
+    return Future.all(List.of(
+        bus.consumer(Addresses.DATASETS, m -> answer(m, () -> json(new DatasetCatalog(node.datasets()).list()))).completion(),
+        bus.consumer(Addresses.SAMPLE, m -> answer(m, () -> sample(body(m)))).completion(),
+        bus.consumer(Addresses.LFSETS_GET, m -> answer(m, () -> getLfSet(body(m)))).completion(),
+        bus.consumer(Addresses.LFSETS_PUT, m -> answer(m, () -> putLfSet(body(m)))).completion(),
+        bus.consumer(Addresses.EXAMPLES, m -> onJobRequest(m, this::examplesQuery, this::examples)).completion(),
+        bus.consumer(Addresses.COVERAGE, m -> onJobRequest(m, this::coverageQuery, this::coverage)).completion()));
+  }
+
+  private static void answer(Message<Object> message, Callable<JsonObject> work) {
+    try {
+      message.reply(work.call());
+    } catch (Throwable t) {
+      BusErrors.fail(message, t);
+    }
+  }
+
+  private JsonObject sample(JsonObject request) {
+    Manifest manifest = node.datasets().manifest(dataset(request), integer(request, "version", null));
+    long offset = integer(request, "offset", 0);
+    int limit = integer(request, "limit", 50);
+    RowSampler.validate(offset, limit);
+    long estimate = RowSampler.memoryEstimate(manifest, RowSampler.chunksFor(manifest, offset, limit));
+    return withBudget("sample of " + manifest.name(), estimate,
+        allocator -> json(new RowSampler(node.datasets()).page(manifest, offset, limit, allocator)));
+  }
+
+  private JsonObject getLfSet(JsonObject request) {
+    String dataset = dataset(request);
+    return new JsonObject().put("dataset", dataset).put("set", lfSets.get(dataset).map(BrowseVerticle::json).orElse(null));
+  }
+
+  private JsonObject putLfSet(JsonObject request) {
+    String dataset = dataset(request);
+    Object set = request.getValue("set");
+    String text = set instanceof JsonObject o ? o.encode() : set instanceof String s ? s : null;
+    if (set != null && text == null) {
+      throw LabelFlightException.invalid("'set' must be a JSON object");
+    }
+    return new JsonObject().put("dataset", dataset).put("set", json(lfSets.put(dataset, text)));
+  }
+
+  /** A job's finished label chunks as the coordinator reports them. */
+  private record JobChunks(JsonObject progress, Manifest manifest, List<String> lfNames,
+      List<AtomicFiles.Written> files, long largestChunkBytes) {}
+
+  /**
+   * Parses the request, asks the coordinator for the job's finished label chunks, then runs {@code work}
+   * here on the worker; any failure becomes the message's failure reply.
+   */
+  private <Q> void onJobRequest(Message<Object> message, Function<JsonObject, Q> parse,
+      BiFunction<Q, JobChunks, JsonObject> work) {
+    JsonObject request;
+    Q query;
+    try {
+      request = body(message);
+      query = parse.apply(request);
+    } catch (RuntimeException e) {
+      BusErrors.fail(message, e);
+      return;
+    }
+    vertx.eventBus().<JsonObject>request(Addresses.AWAIT_PROGRESS,
+            new JsonObject().put("job", request.getValue("job")).put("after", -1),
+            new DeliveryOptions().setSendTimeout(requestTimeoutMs))
+        .onFailure(e -> BusErrors.fail(message, e))
+        .onSuccess(reply -> answer(message, () -> work.apply(query, jobChunks(reply.body()))
+            .put("state", reply.body().getString("state"))
+            .put("chunksDone", reply.body().getJsonArray("files").size())
+            .put("chunksTotal", reply.body().getInteger("chunksTotal"))));
+  }
+
+  private JobChunks jobChunks(JsonObject progress) {
+    Manifest manifest = node.datasets().manifest(progress.getString("dataset"), progress.getInteger("version"));
+    List<String> lfNames = progress.getJsonArray("lfs").stream().map(String.class::cast).toList();
+    List<AtomicFiles.Written> files = new ArrayList<>();
+    long largest = 0;
+    JsonArray done = progress.getJsonArray("files");
+    for (int i = 0; i < done.size(); i++) {
+      JsonObject f = done.getJsonObject(i);
+      files.add(new AtomicFiles.Written(f.getLong("bytes"), f.getLong("crc32c")));
+      largest = Math.max(largest, f.getLong("bytes") + manifest.chunk(i).bytes());
+    }
+    return new JobChunks(progress, manifest, lfNames, files, largest);
+  }
+
+  private ExampleFinder.Query examplesQuery(JsonObject request) {
+    return new ExampleFinder.Query(string(request, "job"), string(request, "lf"),
+        request.getValue("other") == null ? null : string(request, "other"), integer(request, "limit", 20));
+  }
+
+  private JsonObject examples(ExampleFinder.Query query, JobChunks job) {
+    ExampleFinder finder = new ExampleFinder(node.datasets(), node.labels());
+    return withBudget("examples of job " + query.job(), 2 * job.largestChunkBytes() + (1 << 20),
+        allocator -> json(finder.find(query, job.manifest(), job.lfNames(), job.files(), allocator)));
+  }
+
+  private record CoverageQuery(String job, int classes) {}
+
+  private CoverageQuery coverageQuery(JsonObject request) {
+    String job = string(request, "job");
+    Integer classes = integer(request, "classes", null);
+    if (classes == null || classes < 1 || classes > LabelCoverage.MAX_CLASSES) {
+      throw LabelFlightException.invalid("'classes' must be between 1 and " + LabelCoverage.MAX_CLASSES);
+    }
+    return new CoverageQuery(job, classes);
+  }
+
+  private JsonObject coverage(CoverageQuery query, JobChunks job) {
+    return withBudget("coverage of job " + query.job(), 2 * job.largestChunkBytes() + (1 << 20),
+        allocator -> json(new LabelCoverage(node.labels())
+            .count(query.job(), job.lfNames().size(), query.classes(), job.files(), allocator)));
+  }
+
+  /** Runs {@code work} with the estimate reserved from the node budget and an allocator capped at it. */
+  private JsonObject withBudget(String owner, long estimate, Function<BufferAllocator, JsonObject> work) {
+    try {
+      node.budget().reserve(owner, estimate).get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new LabelFlightException(LabelFlightException.Kind.CANCELLED, owner + " interrupted");
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw BusErrors.toLabelFlight(e.getCause());
+    }
+    try (BufferAllocator allocator = node.allocator().newChildAllocator(owner, 0, estimate)) {
+      return work.apply(allocator);
+    } finally {
+      node.budget().free(owner, estimate);
+    }
+  }
+
+  private static JsonObject body(Message<Object> message) {
+    Object body = message.body();
+    if (body instanceof JsonObject o) {
+      return o;
+    }
+    if (body instanceof String s) {
+      try {
+        return new JsonObject(s);
+      } catch (RuntimeException e) {
+        throw LabelFlightException.invalid("request body is not a JSON object: " + e.getMessage());
+      }
+    }
+    if (body == null) {
+      return new JsonObject();
+    }
+    throw LabelFlightException.invalid("request body must be a JSON object");
+  }
+
+  private static String dataset(JsonObject request) {
+    return string(request, "dataset");
+  }
+
+  private static String string(JsonObject request, String field) {
+    Object v = request.getValue(field);
+    if (!(v instanceof String s) || s.isEmpty()) {
+      throw LabelFlightException.invalid("'" + field + "' must be a non-empty string");
+    }
+    return s;
+  }
+
+  private static Integer integer(JsonObject request, String field, Integer fallback) {
+    Object v = request.getValue(field);
+    if (v == null) {
+      return fallback;
+    }
+    if (!(v instanceof Integer || v instanceof Long) || ((Number) v).longValue() != ((Number) v).intValue()) {
+      throw LabelFlightException.invalid("'" + field + "' must be an integer");
+    }
+    return ((Number) v).intValue();
+  }
+
+  private static JsonObject json(JsonNode node) {
+    return new JsonObject(node.toString());
+  }
+}
