@@ -10,6 +10,12 @@ public final class Addresses {
   public static final String AWAIT_PROGRESS = "labelflight.api.await_progress";
   /** Request: {@code {"job"}}; reply: the job's status after cancelling it. */
   public static final String CANCEL = "labelflight.api.cancel";
+  /** Request: {@code {"job", "gold"?}}; reply: Snorkel-style LF analysis {@code {lfs, totals, rows}} once the job ended. */
+  public static final String ANALYSIS = "labelflight.api.analysis";
+  /** Request: {@code {"job", "model", "tiePolicy"?, "seed"?, "classBalance"?, "epochs"?}}; reply: the fitted model's id and parameters. */
+  public static final String FIT_LABEL_MODEL = "labelflight.api.fit_label_model";
+  /** Request: {@code {"job", "model"}}; reply: a fitted model's description with {@code params} to rebuild it. */
+  public static final String LABEL_MODEL = "labelflight.api.label_model";
   /** Send: {@code {"worker": id}}: a chunk worker has room for one task (its credit). */
   public static final String WORKER_READY = "labelflight.worker.ready";
   private static final String WORKER_PREFIX = "labelflight.worker.task.";
