@@ -5,7 +5,6 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Arrays;
 import java.util.random.RandomGenerator;
 
 /**
@@ -82,9 +81,5 @@ public enum TiePolicy {
   @Override
   public String toString() {
     return id;
-  }
-
-  static String known() {
-    return Arrays.toString(Arrays.stream(values()).map(TiePolicy::id).toArray());
   }
 }

@@ -114,7 +114,14 @@ public final class LabelModelVerticle extends VerticleBase {
   /** Reads every label chunk in row order (with its gold labels), each under a budget reservation. */
   private void readAll(String job, Manifest manifest, JsonObject progress, GoldColumn gold, ChunkConsumer consumer)
       throws Exception {
-    chunks.forEachFinished(job, progress, node.allocator(), (index, labels) -> {
+    try (BufferAllocator labelAllocator = node.allocator().newChildAllocator("labels of job " + job, 0, Long.MAX_VALUE)) {
+      readAll(job, manifest, progress, gold, consumer, labelAllocator);
+    }
+  }
+
+  private void readAll(String job, Manifest manifest, JsonObject progress, GoldColumn gold, ChunkConsumer consumer,
+      BufferAllocator labelAllocator) throws Exception {
+    chunks.forEachFinished(job, progress, labelAllocator, (index, labels) -> {
       LabelChunk chunk = LabelChunk.of(labels);
       byte[] goldLabels = null;
       if (gold != null) {
