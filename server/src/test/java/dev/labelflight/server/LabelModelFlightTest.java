@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.labelflight.engine.demo.ReviewsGenerator;
+import dev.labelflight.engine.labelmatrix.LabelChunk;
+import dev.labelflight.engine.labelmodel.GenerativeModel;
+import dev.labelflight.engine.labelmodel.VotePatterns;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
@@ -155,6 +158,40 @@ class LabelModelFlightTest {
           "fit_label_model", new JsonObject().put("job", job).put("model", "generative")
               .put("classBalance", new JsonArray().add(0.2).add(0.2).add(0.6)).encode()));
       assertEquals(List.of(), server.blockedEventLoops);
+    }
+  }
+
+  /**
+   * Verifies that a generative fit whose vote patterns overflow the configured table falls back to
+   * reading the label chunks once per epoch, and ends with the same model as a fit from all patterns.
+   */
+  @Test
+  void generativeFitWithoutRoomForPatterns() throws Exception {
+    JsonObject tiny = new JsonObject().put("labelModels", new JsonObject().put("maxPatternBytes", 64));
+    try (TestServer server = new TestServer(dir, 1000, tiny);
+         RootAllocator allocator = new RootAllocator();
+         FlightClient client = FlightClient.builder(allocator,
+             Location.forGrpcInsecure("127.0.0.1", server.flightPort())).build()) {
+      FlightClients.uploadReviews(client, allocator, "reviews", 5, ROWS);
+      String job = FlightClients.action(client, "apply",
+          "{\"dataset\":\"reviews\",\"labels\":[\"HAM\",\"SPAM\"],\"lfs\":" + LFS + "}").getString("job");
+      JsonObject fitted = FlightClients.action(client, "fit_label_model",
+          new JsonObject().put("job", job).put("model", "generative").encode());
+      byte[][] labels = streamLabels(client, job, 5);
+      VotePatterns patterns = new VotePatterns(5, 1 << 16);
+      patterns.add(new LabelChunk(0, ROWS, labels));
+      assertTrue(patterns.size() > 64 / (5 + 16), "the server's table cannot hold them all");
+      GenerativeModel expected = GenerativeModel.fit(patterns, 2, GenerativeModel.Options.defaults());
+      assertEquals(expected.epochs(), fitted.getInteger("epochs"));
+      for (int j = 0; j < 5; j++) {
+        assertEquals(expected.weights()[j], fitted.getJsonArray("weights").getDouble(j), 1e-9);
+      }
+      float[][] probs = streamProbs(client, "probs/" + job + "/" + fitted.getString("model"));
+      double[][] p = new double[2][ROWS];
+      expected.predictProba(new LabelChunk(0, ROWS, labels), p);
+      for (int r = 0; r < ROWS; r++) {
+        assertEquals((float) p[1][r], probs[1][r], 1e-6f);
+      }
     }
   }
 

@@ -12,7 +12,8 @@ import dev.labelflight.engine.labelmatrix.LabelChunk;
  * is latent with prior {@code pi}, and each LF votes (or abstains) independently given the class with a
  * learned class-conditional table {@code P(vote | class)}, abstain included, so one-sided LFs are modelled
  * as well as two-sided ones. Fitted from {@link VotePatterns}, so one EM step costs the number of
- * distinct vote patterns, not rows. Started from majority vote, which anchors classes to their names.
+ * distinct vote patterns, not rows; or, when the patterns are too many to keep, by a {@link Fitter} fed
+ * the label chunks again every epoch. Started from majority vote, which anchors classes to their names.
  */
 public final class GenerativeModel implements LabelModel {
   static final String KIND = "generative";
@@ -42,62 +43,222 @@ public final class GenerativeModel implements LabelModel {
     }
   }
 
-  /** Fits the model to the vote patterns of a whole label matrix. */
+  /** Fits the model to the vote patterns of a whole label matrix (one EM epoch = one pass over the patterns). */
   public static GenerativeModel fit(VotePatterns patterns, int classes, Options options) {
-    if (classes < 2) {
-      throw LabelFlightException.invalid("a label model needs at least 2 classes, not " + classes);
+    Fitter fitter = new Fitter(patterns.lfs(), classes, options);
+    LabelChunk distinct = patterns.asChunk();
+    long[] counts = patterns.counts();
+    while (!fitter.done()) {
+      fitter.add(distinct, counts);
+      fitter.endEpoch();
     }
-    double[] fixed = options.classBalance();
-    if (fixed != null) {
-      validateBalance(fixed, classes);
+    return fitter.model();
+  }
+
+  /**
+   * A fit in progress, for label matrices too varied for {@link VotePatterns}: every epoch, feed every row
+   * once (chunk by chunk, in any order) with {@link #add}, then call {@link #endEpoch}, until {@link #done}.
+   * Memory: a few numbers per LF, class and vote, plus one chunk's scratch. The first epoch takes majority
+   * vote as the posterior, which anchors each class to its name.
+   */
+  public static final class Fitter {
+    private final int classes;
+    private final int lfs;
+    private final int width;
+    private final Options options;
+    private final double[] pi;
+    private final double[][] table;
+    private final double[] logPi;
+    private final double[][] logTable;
+    private final double[] mass;
+    private final double[][] stats;
+    private double[][] scratch = new double[0][];
+    private double logLikelihood;
+    private double previous = Double.NaN;
+    private long rows;
+    private int epochs;
+    private boolean done;
+
+    public Fitter(int lfs, int classes, Options options) {
+      if (classes < 2) {
+        throw LabelFlightException.invalid("a label model needs at least 2 classes, not " + classes);
+      }
+      if (options.classBalance() != null) {
+        validateBalance(options.classBalance(), classes);
+      }
+      this.classes = classes;
+      this.lfs = lfs;
+      this.width = classes + 1;
+      this.options = options;
+      pi = new double[classes];
+      table = new double[lfs][classes * width];
+      logPi = new double[classes];
+      logTable = new double[lfs][classes * width];
+      mass = new double[classes];
+      stats = new double[lfs][classes * width];
     }
-    int m = patterns.lfs();
-    int np = patterns.size();
-    int width = classes + 1;
-    // Responsibilities q[p * k + c], started from majority vote.
-    double[] q = new double[np * classes];
-    for (int p = 0; p < np; p++) {
-      int[] votes = new int[classes];
-      for (int j = 0; j < m; j++) {
-        int v = patterns.vote(p, j);
-        if (v >= 0) {
-          if (v >= classes) {
-            throw LabelFlightException.invalid("label " + v + " is outside the model's " + classes + " classes");
+
+    /** Adds rows to this epoch; {@code counts} gives each row's multiplicity (null: 1 each). */
+    public void add(LabelChunk chunk, long[] counts) {
+      if (chunk.lfs() != lfs) {
+        throw LabelFlightException.invalid("label chunk has " + chunk.lfs() + " LFs, expected " + lfs);
+      }
+      int n = chunk.rows();
+      byte[][] labels = chunk.labels();
+      if (scratch.length == 0 || scratch[0].length < n) {
+        scratch = new double[classes][Math.max(n, 1)];
+      }
+      double[][] q = scratch;
+      if (epochs == 0) {
+        majorityVote(labels, n, q);
+      } else {
+        posterior(labels, n, q, counts);
+      }
+      for (int c = 0; c < classes; c++) {
+        double[] qc = q[c];
+        if (counts != null) {
+          for (int r = 0; r < n; r++) {
+            qc[r] *= counts[r];
           }
-          votes[v]++;
+        }
+        double sum = 0;
+        for (int r = 0; r < n; r++) {
+          sum += qc[r];
+        }
+        mass[c] += sum;
+        int base = c * width + 1;
+        for (int j = 0; j < lfs; j++) {
+          double[] s = stats[j];
+          byte[] column = labels[j];
+          for (int r = 0; r < n; r++) {
+            s[base + column[r]] += qc[r];
+          }
         }
       }
-      int max = 0;
-      for (int c = 0; c < classes; c++) {
-        max = Math.max(max, votes[c]);
-      }
-      int ties = 0;
-      for (int c = 0; c < classes; c++) {
-        ties += votes[c] == max ? 1 : 0;
-      }
-      for (int c = 0; c < classes; c++) {
-        q[p * classes + c] = votes[c] == max ? 1.0 / ties : 0.0;
+      if (counts == null) {
+        rows += n;
+      } else {
+        for (int r = 0; r < n; r++) {
+          rows += counts[r];
+        }
       }
     }
-    double[] pi = new double[classes];
-    double[][] table = new double[m][classes * width];
-    double[] logPi = new double[classes];
-    double[][] logTable = new double[m][classes * width];
-    double previous = Double.NEGATIVE_INFINITY;
-    int epoch = 0;
-    while (epoch < options.maxEpochs()) {
-      epoch++;
-      mStep(patterns, q, classes, fixed, pi, table);
-      logs(pi, table, logPi, logTable);
-      double logLikelihood = eStep(patterns, classes, logPi, logTable, q);
-      double perRow = logLikelihood / Math.max(1, patterns.rows());
-      if (Math.abs(perRow - previous) < options.tolerance()) {
-        break;
+
+    private void majorityVote(byte[][] labels, int n, double[][] q) {
+      for (int c = 0; c < classes; c++) {
+        java.util.Arrays.fill(q[c], 0, n, 0.0);
+      }
+      for (byte[] column : labels) {
+        for (int r = 0; r < n; r++) {
+          int v = column[r];
+          if (v < -1 || v >= classes) {
+            throw LabelFlightException.invalid("label " + v + " is outside the model's " + classes + " classes");
+          }
+          if (v >= 0) {
+            q[v][r] += 1;
+          }
+        }
+      }
+      for (int r = 0; r < n; r++) {
+        double max = 0;
+        for (int c = 0; c < classes; c++) {
+          max = Math.max(max, q[c][r]);
+        }
+        int ties = 0;
+        for (int c = 0; c < classes; c++) {
+          ties += q[c][r] == max ? 1 : 0;
+        }
+        for (int c = 0; c < classes; c++) {
+          q[c][r] = q[c][r] == max ? 1.0 / ties : 0.0;
+        }
+      }
+    }
+
+    /** q[c][r] = P(class c | votes of row r) under the current parameters; adds the rows' log-likelihood. */
+    private void posterior(byte[][] labels, int n, double[][] q, long[] counts) {
+      for (int c = 0; c < classes; c++) {
+        double[] score = q[c];
+        java.util.Arrays.fill(score, 0, n, logPi[c]);
+        int base = c * width + 1;
+        for (int j = 0; j < lfs; j++) {
+          double[] lt = logTable[j];
+          byte[] column = labels[j];
+          for (int r = 0; r < n; r++) {
+            score[r] += lt[base + column[r]];
+          }
+        }
+      }
+      for (int r = 0; r < n; r++) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int c = 0; c < classes; c++) {
+          max = Math.max(max, q[c][r]);
+        }
+        double sum = 0;
+        for (int c = 0; c < classes; c++) {
+          double e = Math.exp(q[c][r] - max);
+          q[c][r] = e;
+          sum += e;
+        }
+        for (int c = 0; c < classes; c++) {
+          q[c][r] /= sum;
+        }
+        logLikelihood += (counts == null ? 1 : counts[r]) * (max + Math.log(sum));
+      }
+    }
+
+    /** Ends an epoch: new parameters from this epoch's posteriors (M-step); decides whether to stop. */
+    public void endEpoch() {
+      double total = 0;
+      for (double x : mass) {
+        total += x;
+      }
+      double[] fixed = options.classBalance();
+      for (int c = 0; c < classes; c++) {
+        pi[c] = fixed != null ? fixed[c] : (mass[c] + SMOOTHING) / (total + classes * SMOOTHING);
+        logPi[c] = Math.log(pi[c]);
+        double denominator = mass[c] + width * SMOOTHING;
+        for (int j = 0; j < lfs; j++) {
+          for (int v = 0; v < width; v++) {
+            int i = c * width + v;
+            table[j][i] = (stats[j][i] + SMOOTHING) / denominator;
+            logTable[j][i] = Math.log(table[j][i]);
+          }
+        }
+      }
+      epochs++;
+      double perRow = logLikelihood / Math.max(1, rows);
+      // Epoch 1 had no likelihood (majority-vote start); from epoch 3 on, two comparable values exist.
+      if (epochs >= options.maxEpochs() || (epochs > 2 && Math.abs(perRow - previous) < options.tolerance())) {
+        done = true;
       }
       previous = perRow;
+      logLikelihood = 0;
+      rows = 0;
+      java.util.Arrays.fill(mass, 0);
+      for (double[] s : stats) {
+        java.util.Arrays.fill(s, 0);
+      }
     }
-    mStep(patterns, q, classes, fixed, pi, table);
-    return new GenerativeModel(classes, m, pi, table, epoch);
+
+    public boolean done() {
+      return done;
+    }
+
+    public int epochs() {
+      return epochs;
+    }
+
+    /** The model as of the last finished epoch. */
+    public GenerativeModel model() {
+      if (epochs == 0) {
+        throw new IllegalStateException("no epoch finished yet");
+      }
+      double[][] copy = new double[lfs][];
+      for (int j = 0; j < lfs; j++) {
+        copy[j] = table[j].clone();
+      }
+      return new GenerativeModel(classes, lfs, pi.clone(), copy, epochs);
+    }
   }
 
   private static void validateBalance(double[] balance, int classes) {
@@ -114,84 +275,6 @@ public final class GenerativeModel implements LabelModel {
     if (Math.abs(sum - 1) > 1e-6) {
       throw LabelFlightException.invalid("'classBalance' must sum to 1, not " + sum);
     }
-  }
-
-  private static void mStep(VotePatterns patterns, double[] q, int k, double[] fixed, double[] pi, double[][] table) {
-    int m = patterns.lfs();
-    int width = k + 1;
-    double[] mass = new double[k];
-    for (double[] t : table) {
-      java.util.Arrays.fill(t, SMOOTHING);
-    }
-    for (int p = 0; p < patterns.size(); p++) {
-      double w = patterns.count(p);
-      for (int c = 0; c < k; c++) {
-        double wq = w * q[p * k + c];
-        mass[c] += wq;
-        for (int j = 0; j < m; j++) {
-          table[j][c * width + patterns.vote(p, j) + 1] += wq;
-        }
-      }
-    }
-    double total = 0;
-    for (double x : mass) {
-      total += x;
-    }
-    for (int c = 0; c < k; c++) {
-      pi[c] = fixed != null ? fixed[c] : (mass[c] + SMOOTHING) / (total + k * SMOOTHING);
-      double denominator = mass[c] + width * SMOOTHING;
-      for (int j = 0; j < m; j++) {
-        for (int v = 0; v < width; v++) {
-          table[j][c * width + v] /= denominator;
-        }
-      }
-    }
-  }
-
-  private static void logs(double[] pi, double[][] table, double[] logPi, double[][] logTable) {
-    for (int c = 0; c < pi.length; c++) {
-      logPi[c] = Math.log(pi[c]);
-    }
-    for (int j = 0; j < table.length; j++) {
-      for (int i = 0; i < table[j].length; i++) {
-        logTable[j][i] = Math.log(table[j][i]);
-      }
-    }
-  }
-
-  /** Posterior per pattern into {@code q}; returns the log-likelihood of all rows. */
-  private static double eStep(VotePatterns patterns, int k, double[] logPi, double[][] logTable, double[] q) {
-    int m = patterns.lfs();
-    int width = k + 1;
-    double[] score = new double[k];
-    double logLikelihood = 0;
-    for (int p = 0; p < patterns.size(); p++) {
-      for (int c = 0; c < k; c++) {
-        double s = logPi[c];
-        for (int j = 0; j < m; j++) {
-          s += logTable[j][c * width + patterns.vote(p, j) + 1];
-        }
-        score[c] = s;
-      }
-      double norm = logSumExp(score);
-      for (int c = 0; c < k; c++) {
-        q[p * k + c] = Math.exp(score[c] - norm);
-      }
-      logLikelihood += patterns.count(p) * norm;
-    }
-    return logLikelihood;
-  }
-
-  private static double logSumExp(double[] x) {
-    double max = Double.NEGATIVE_INFINITY;
-    for (double v : x) {
-      max = Math.max(max, v);
-    }
-    double sum = 0;
-    for (double v : x) {
-      sum += Math.exp(v - max);
-    }
-    return max + Math.log(sum);
   }
 
   @Override

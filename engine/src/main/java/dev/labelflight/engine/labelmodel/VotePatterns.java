@@ -49,6 +49,22 @@ public final class VotePatterns {
     return counts[p];
   }
 
+  /** Each distinct pattern as one row of a label chunk (row {@code p} = pattern {@code p}). */
+  public LabelChunk asChunk() {
+    byte[][] labels = new byte[lfs][size];
+    for (int p = 0; p < size; p++) {
+      for (int j = 0; j < lfs; j++) {
+        labels[j][p] = patterns[p * lfs + j];
+      }
+    }
+    return new LabelChunk(0, size, labels);
+  }
+
+  /** How often each pattern occurs, by pattern index. */
+  public long[] counts() {
+    return Arrays.copyOf(counts, size);
+  }
+
   public void add(LabelChunk chunk) {
     if (chunk.lfs() != lfs) {
       throw LabelFlightException.invalid("label chunk has " + chunk.lfs() + " LFs, expected " + lfs);

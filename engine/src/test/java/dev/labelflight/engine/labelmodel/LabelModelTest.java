@@ -155,6 +155,36 @@ class LabelModelTest {
     assertThrows(LabelFlightException.class, () -> GenerativeModel.fit(patterns, 1, GenerativeModel.Options.defaults()));
   }
 
+  /**
+   * Verifies that fitting by passes over the label chunks (for matrices with too many vote patterns)
+   * gives the same model as fitting from the vote patterns.
+   */
+  @Test
+  void streamingFitEqualsPatternFit() {
+    double[] acc = {0.9, 0.75, 0.65, 0.8};
+    byte[] truth = new byte[5000];
+    LabelChunk chunk = synthetic(5000, acc, 3, 3, truth);
+    VotePatterns patterns = new VotePatterns(acc.length, 1 << 16);
+    patterns.add(chunk);
+    GenerativeModel fromPatterns = GenerativeModel.fit(patterns, 3, GenerativeModel.Options.defaults());
+    GenerativeModel.Fitter fitter = new GenerativeModel.Fitter(acc.length, 3, GenerativeModel.Options.defaults());
+    while (!fitter.done()) {
+      for (int first = 0; first < 5000; first += 1200) {
+        int rows = Math.min(1200, 5000 - first);
+        byte[][] part = new byte[acc.length][];
+        for (int j = 0; j < acc.length; j++) {
+          part[j] = java.util.Arrays.copyOfRange(chunk.labels()[j], first, first + rows);
+        }
+        fitter.add(new LabelChunk(first, rows, part), null);
+      }
+      fitter.endEpoch();
+    }
+    GenerativeModel streamed = fitter.model();
+    assertEquals(fromPatterns.epochs(), streamed.epochs());
+    assertArrayEquals(fromPatterns.weights(), streamed.weights(), 1e-9);
+    assertArrayEquals(fromPatterns.classBalance(), streamed.classBalance(), 1e-9);
+  }
+
   /** Verifies that the vote-pattern table counts repeats and refuses to grow past its cap with a clear error. */
   @Test
   void votePatternsAreCapped() {

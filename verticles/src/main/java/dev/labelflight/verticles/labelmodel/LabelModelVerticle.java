@@ -36,7 +36,8 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  * ({@link Addresses#ANALYSIS}), label-model fits ({@link Addresses#FIT_LABEL_MODEL}) and fitted models
  * ({@link Addresses#LABEL_MODEL}). It waits for the job to end, then reads the label chunks (and the gold
  * column) chunk by chunk under the node's memory budget; the engine keeps only sufficient statistics.
- * Config: {@code maxPatternBytes} (vote-pattern table cap of the generative fit).
+ * Config: {@code maxPatternBytes} (cap of the generative fit's vote-pattern table; past it the fit reads
+ * the label chunks once per EM epoch instead).
  */
 public final class LabelModelVerticle extends VerticleBase {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -180,10 +181,32 @@ public final class LabelModelVerticle extends VerticleBase {
 
   private GenerativeModel fitGenerative(String job, JsonObject progress, int classes, int lfs,
       GenerativeModel.Options options) throws Exception {
+    VotePatterns patterns = votePatterns(job, progress, lfs);
+    if (patterns != null) {
+      return GenerativeModel.fit(patterns, classes, options);
+    }
+    // Too many distinct vote patterns to keep: EM over the label chunks themselves, one read per epoch.
+    GenerativeModel.Fitter fitter = new GenerativeModel.Fitter(lfs, classes, options);
+    while (!fitter.done()) {
+      readAll(job, null, progress, null, (chunk, gold) -> fitter.add(chunk, null));
+      fitter.endEpoch();
+    }
+    return fitter.model();
+  }
+
+  /** The job's vote patterns, or null when there are more than {@code maxPatternBytes} can hold. */
+  private VotePatterns votePatterns(String job, JsonObject progress, int lfs) throws Exception {
     int maxPatterns = (int) Math.max(1, Math.min(Integer.MAX_VALUE / 2, maxPatternBytes / (lfs + 16L)));
     VotePatterns patterns = new VotePatterns(lfs, maxPatterns);
-    readAll(job, null, progress, null, (chunk, gold) -> patterns.add(chunk));
-    return GenerativeModel.fit(patterns, classes, options);
+    try {
+      readAll(job, null, progress, null, (chunk, gold) -> patterns.add(chunk));
+      return patterns;
+    } catch (LabelFlightException e) {
+      if (e.kind() != LabelFlightException.Kind.RESOURCE_EXHAUSTED) {
+        throw e;
+      }
+      return null;
+    }
   }
 
   private static JsonObject describe(FittedModels.Fitted f) {
