@@ -47,7 +47,8 @@ class SnorkelConformanceTest {
     for (Path meta : cases) {
       answer(dir, JSON.readTree(meta.toFile()));
     }
-    assertEquals(0, run(python, script.toString(), "check", dir.toString()), "conformance with Snorkel failed");
+    Result check = run(python, script.toString(), "check", dir.toString());
+    assertEquals(0, check.code(), "conformance with Snorkel failed:\n" + check.output());
   }
 
   private static void answer(Path dir, JsonNode meta) throws IOException {
@@ -126,18 +127,21 @@ class SnorkelConformanceTest {
     throw new IllegalStateException("conformance/snorkel_conformance.py not found above " + Path.of("").toAbsolutePath());
   }
 
-  private static int run(String... command) throws IOException, InterruptedException {
+  private record Result(int code, String output) {}
+
+  private static Result run(String... command) throws IOException, InterruptedException {
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    // Echo the script's report into the test output (surefire keeps it in the report files).
-    process.getInputStream().transferTo(System.out);
+    String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    // The script's report goes into the test output (surefire keeps it in the report files).
+    System.out.print(output);
     if (!process.waitFor(10, TimeUnit.MINUTES)) {
       process.destroyForcibly();
       throw new IllegalStateException("timed out: " + String.join(" ", command));
     }
     int code = process.exitValue();
     if (code != 0 && !command[2].equals("check")) {
-      throw new IllegalStateException("failed (" + code + "): " + String.join(" ", command));
+      throw new IllegalStateException("failed (" + code + "): " + String.join(" ", command) + "\n" + output);
     }
-    return code;
+    return new Result(code, output);
   }
 }
