@@ -4,13 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.labelflight.engine.apply.LabelStore;
 import dev.labelflight.engine.error.LabelFlightException;
-import dev.labelflight.engine.store.DatasetStore;
-import dev.labelflight.engine.store.DatasetUpload;
-import dev.labelflight.engine.store.Manifest;
 import dev.labelflight.engine.labelmatrix.LabelChunk;
 import dev.labelflight.engine.labelmodel.LabelModel;
 import dev.labelflight.engine.labelmodel.LabelModels;
 import dev.labelflight.engine.labelmodel.TiePolicy;
+import dev.labelflight.engine.store.DatasetStore;
+import dev.labelflight.engine.store.DatasetUpload;
+import dev.labelflight.engine.store.Manifest;
 import dev.labelflight.verticles.bus.LabelFlightApi;
 import dev.labelflight.verticles.labels.JobLabelChunks;
 import io.vertx.core.Future;
@@ -57,8 +57,9 @@ import org.slf4j.LoggerFactory;
  * The Arrow Flight face of LabelFlight. DoPut {@code datasets/NAME} stores an upload; DoAction
  * {@code apply}, {@code job_status}, {@code cancel} talk to the job coordinator over the event bus;
  * DoGet {@code labels/JOB} streams label chunks in row order as they finish, {@code dataset/NAME@V} a
- * stored version, {@code probs/JOB/MODEL} a fitted label model's probabilities. DoAction {@code analysis}
- * and {@code fit_label_model} go to the label-model verticle. Every call runs on Flight's executor, never on a Vert.x event loop, so it may block.
+ * stored version, {@code probs/JOB/MODEL} (and {@code preds/JOB/MODEL}) a fitted label model's output;
+ * DoAction {@code analysis} and {@code fit_label_model} go to the label-model verticle. Every call runs on
+ * Flight's executor, never on a Vert.x event loop, so it may block.
  */
 public final class LabelFlightProducer implements FlightProducer, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LabelFlightProducer.class);
