@@ -4,17 +4,21 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.labelflight.engine.apply.LabelStore;
 import dev.labelflight.engine.error.LabelFlightException;
-import dev.labelflight.engine.store.AtomicFiles;
+import dev.labelflight.engine.labelmatrix.LabelChunk;
+import dev.labelflight.engine.labelmodel.LabelModel;
+import dev.labelflight.engine.labelmodel.LabelModels;
+import dev.labelflight.engine.labelmodel.TiePolicy;
 import dev.labelflight.engine.store.DatasetStore;
 import dev.labelflight.engine.store.DatasetUpload;
 import dev.labelflight.engine.store.Manifest;
 import dev.labelflight.verticles.bus.LabelFlightApi;
+import dev.labelflight.verticles.labels.JobLabelChunks;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -34,10 +38,17 @@ import org.apache.arrow.flight.Result;
 import org.apache.arrow.flight.Ticket;
 import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.BigIntVector;
+import org.apache.arrow.vector.Float4Vector;
+import org.apache.arrow.vector.TinyIntVector;
 import org.apache.arrow.vector.VectorLoader;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.VectorUnloader;
 import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
+import org.apache.arrow.vector.types.FloatingPointPrecision;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,7 +57,9 @@ import org.slf4j.LoggerFactory;
  * The Arrow Flight face of LabelFlight. DoPut {@code datasets/NAME} stores an upload; DoAction
  * {@code apply}, {@code job_status}, {@code cancel} talk to the job coordinator over the event bus;
  * DoGet {@code labels/JOB} streams label chunks in row order as they finish, {@code dataset/NAME@V} a
- * stored version. Every call runs on Flight's executor, never on a Vert.x event loop, so it may block.
+ * stored version, {@code probs/JOB/MODEL} (and {@code preds/JOB/MODEL}) a fitted label model's output;
+ * DoAction {@code analysis} and {@code fit_label_model} go to the label-model verticle. Every call runs on
+ * Flight's executor, never on a Vert.x event loop, so it may block.
  */
 public final class LabelFlightProducer implements FlightProducer, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LabelFlightProducer.class);
@@ -54,7 +67,10 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
   static final List<ActionType> ACTIONS = List.of(
       new ActionType("apply", "Apply LFs: {dataset, version?, labels, lfs, mode?} -> {job}"),
       new ActionType("job_status", "State and progress of a job: {job} -> status"),
-      new ActionType("cancel", "Cancel a job: {job} -> status"));
+      new ActionType("cancel", "Cancel a job: {job} -> status"),
+      new ActionType("analysis", "LF analysis (Snorkel definitions) once the job ended: {job, gold?} -> {lfs, totals, rows}"),
+      new ActionType("fit_label_model", "Fit a label model on a finished job: {job, model: majority|generative,"
+          + " tiePolicy?, seed?, classBalance?, epochs?} -> {model, classes, classBalance, weights}"));
 
   private final BufferAllocator allocator;
   private final DatasetStore datasets;
@@ -62,6 +78,7 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
   private final LabelFlightApi api;
   private final Location location;
   private final long callTimeoutMs;
+  private final JobLabelChunks chunks;
 
   /** {@code allocator} becomes the parent of one child per call; it is the caller's to close after this. */
   public LabelFlightProducer(BufferAllocator allocator, DatasetStore datasets, LabelStore labels, LabelFlightApi api,
@@ -72,6 +89,7 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
     this.api = api;
     this.location = location;
     this.callTimeoutMs = callTimeoutMs;
+    this.chunks = new JobLabelChunks(labels);
   }
 
   // ---- DoPut ------------------------------------------------------------------------------------
@@ -134,6 +152,8 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
         case "apply" -> new JsonObject().put("job", await(api.apply(body)));
         case "job_status" -> await(api.status(jobOf(body)));
         case "cancel" -> await(api.cancel(jobOf(body)));
+        case "analysis" -> await(api.analysis(jsonObject(body)));
+        case "fit_label_model" -> await(api.fitLabelModel(jsonObject(body)));
         default -> throw LabelFlightException.invalid("unknown action '" + action.getType() + "' (known: "
             + String.join(", ", ACTIONS.stream().map(ActionType::getType).toList()) + ")");
       };
@@ -159,6 +179,14 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
       throw LabelFlightException.invalid("body must be {\"job\": ID}");
     }
     return LabelStore.validateJobId(trimmed);
+  }
+
+  private static JsonObject jsonObject(String body) {
+    try {
+      return new JsonObject(body);
+    } catch (RuntimeException e) {
+      throw LabelFlightException.invalid("body must be a JSON object: " + e.getMessage());
+    }
   }
 
   @Override
@@ -235,8 +263,13 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
         streamLabels(LabelStore.validateJobId(text.substring("labels/".length())), listener);
       } else if (text.startsWith("dataset/")) {
         streamDataset(text.substring("dataset/".length()), listener);
+      } else if (text.startsWith("probs/")) {
+        streamModelOutput(text.substring("probs/".length()), false, listener);
+      } else if (text.startsWith("preds/")) {
+        streamModelOutput(text.substring("preds/".length()), true, listener);
       } else {
-        throw LabelFlightException.invalid("unknown ticket '" + text + "' (known: labels/JOB, dataset/NAME@VERSION)");
+        throw LabelFlightException.invalid("unknown ticket '" + text
+            + "' (known: labels/JOB, dataset/NAME@VERSION, probs/JOB/MODEL, preds/JOB/MODEL)");
       }
     } catch (Throwable t) {
       listener.error(FlightErrors.toFlight(t));
@@ -245,39 +278,110 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
 
   private void streamLabels(String job, ServerStreamListener listener) throws Exception {
     JsonObject status = await(api.status(job));
-    int total = status.getInteger("chunksTotal");
     try (BufferAllocator streamAllocator = allocator.newChildAllocator("labels " + job, 0, Long.MAX_VALUE);
          VectorSchemaRoot root = VectorSchemaRoot.create(LabelStore.schema(lfNames(status)), streamAllocator)) {
       BackpressureStrategy backpressure = new BackpressureStrategy.CallbackBackpressureStrategy();
       backpressure.register(listener);
       listener.start(root);
-      int next = 0;
-      while (next < total) {
-        JsonObject progress = await(api.awaitProgress(job, next));
-        String state = progress.getString("state");
-        for (Object o : progress.getJsonArray("files", new JsonArray())) {
-          JsonObject f = (JsonObject) o;
-          if (f.getInteger("chunk") != next) {
-            continue;
-          }
-          if (!waitUntilReady(backpressure, listener)) {
-            return;
-          }
-          AtomicFiles.Written expected = new AtomicFiles.Written(f.getLong("bytes"), f.getLong("crc32c"));
-          try (VectorSchemaRoot chunk = labels.read(job, next, expected, streamAllocator)) {
-            send(chunk, root, listener);
-          }
-          next++;
+      boolean all = chunks.forEach(job, this::awaitProgress, streamAllocator, (index, chunk) -> {
+        if (!waitUntilReady(backpressure, listener)) {
+          return false;
         }
-        if (next < total && !state.equals("RUNNING")) {
-          String why = progress.getString("error", state.toLowerCase());
-          CallStatus code = state.equals("CANCELLED") ? CallStatus.CANCELLED : CallStatus.INTERNAL;
-          listener.error(code.withDescription("job " + job + " " + state.toLowerCase() + ": " + why).toRuntimeException());
-          return;
-        }
+        send(chunk, root, listener);
+        return true;
+      });
+      if (all) {
+        listener.completed();
       }
-      listener.completed();
     }
+  }
+
+  private JsonObject awaitProgress(String job, int after) throws Exception {
+    return await(api.awaitProgress(job, after));
+  }
+
+  /**
+   * {@code probs/JOB/MODEL}: {@code row_id} and one float32 column per class; {@code preds/JOB/MODEL}:
+   * {@code row_id} and an int8 {@code label} under the model's tie policy. Computed chunk by chunk.
+   */
+  private void streamModelOutput(String spec, boolean predictions, ServerStreamListener listener) throws Exception {
+    String[] parts = spec.split("/", -1);
+    if (parts.length != 2) {
+      throw LabelFlightException.invalid("ticket must be probs/JOB/MODEL or preds/JOB/MODEL");
+    }
+    String job = LabelStore.validateJobId(parts[0]);
+    JsonObject described = await(api.labelModel(job, parts[1]));
+    LabelModel model = LabelModels.fromJson(JSON.readTree(described.getJsonObject("params").encode()));
+    List<String> classes = new ArrayList<>();
+    described.getJsonArray("classes").forEach(c -> classes.add((String) c));
+    TiePolicy tiePolicy = TiePolicy.parse(described.getString("tiePolicy"));
+    Random random = described.getLong("seed") == null ? new Random() : new Random(described.getLong("seed"));
+    Schema schema = predictions ? predictionSchema() : probabilitySchema(classes);
+    try (BufferAllocator streamAllocator = allocator.newChildAllocator("model " + spec, 0, Long.MAX_VALUE);
+         VectorSchemaRoot root = VectorSchemaRoot.create(schema, streamAllocator)) {
+      BackpressureStrategy backpressure = new BackpressureStrategy.CallbackBackpressureStrategy();
+      backpressure.register(listener);
+      listener.start(root);
+      boolean all = chunks.forEach(job, this::awaitProgress, streamAllocator, (index, labels) -> {
+        if (!waitUntilReady(backpressure, listener)) {
+          return false;
+        }
+        LabelChunk chunk = LabelChunk.of(labels);
+        int rows = chunk.rows();
+        double[][] probs = new double[model.classes()][rows];
+        model.predictProba(chunk, probs);
+        BigIntVector rowId = (BigIntVector) root.getVector(0);
+        rowId.allocateNew(rows);
+        BigIntVector sourceRowId = (BigIntVector) labels.getVector(0);
+        for (int r = 0; r < rows; r++) {
+          rowId.set(r, sourceRowId.get(r));
+        }
+        rowId.setValueCount(rows);
+        if (predictions) {
+          byte[] out = new byte[rows];
+          tiePolicy.predict(probs, rows, chunk.firstRow(), random, out);
+          TinyIntVector label = (TinyIntVector) root.getVector(1);
+          label.allocateNew(rows);
+          for (int r = 0; r < rows; r++) {
+            label.set(r, out[r]);
+          }
+          label.setValueCount(rows);
+        } else {
+          for (int c = 0; c < probs.length; c++) {
+            Float4Vector column = (Float4Vector) root.getVector(c + 1);
+            column.allocateNew(rows);
+            for (int r = 0; r < rows; r++) {
+              column.set(r, (float) probs[c][r]);
+            }
+            column.setValueCount(rows);
+          }
+        }
+        root.setRowCount(rows);
+        listener.putNext();
+        return true;
+      });
+      if (all) {
+        listener.completed();
+      }
+    }
+  }
+
+  private static Schema probabilitySchema(List<String> classes) {
+    List<Field> fields = new ArrayList<>();
+    fields.add(new Field(LabelStore.ROW_ID, FieldType.notNullable(new ArrowType.Int(64, true)), null));
+    for (String c : classes) {
+      if (c.equals(LabelStore.ROW_ID)) {
+        throw LabelFlightException.invalid("a class named 'row_id' clashes with the row id column");
+      }
+      fields.add(new Field(c, FieldType.notNullable(new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE)), null));
+    }
+    return new Schema(fields);
+  }
+
+  private static Schema predictionSchema() {
+    return new Schema(List.of(
+        new Field(LabelStore.ROW_ID, FieldType.notNullable(new ArrowType.Int(64, true)), null),
+        new Field("label", FieldType.notNullable(new ArrowType.Int(8, true)), null)));
   }
 
   private void streamDataset(String spec, ServerStreamListener listener) throws Exception {

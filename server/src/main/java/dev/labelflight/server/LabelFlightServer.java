@@ -15,6 +15,8 @@ import dev.labelflight.flight.FlightEndpointVerticle;
 import dev.labelflight.http.HttpVerticle;
 import dev.labelflight.verticles.browse.BrowseVerticle;
 import dev.labelflight.verticles.job.JobCoordinator;
+import dev.labelflight.verticles.labelmodel.FittedModels;
+import dev.labelflight.verticles.labelmodel.LabelModelVerticle;
 import dev.labelflight.verticles.node.NodeResources;
 import dev.labelflight.verticles.worker.ChunkWorker;
 import io.vertx.core.DeploymentOptions;
@@ -31,7 +33,7 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** One LabelFlight node: Vert.x, the job coordinator, chunk workers, the Flight endpoint and HTTP. */
+/** One LabelFlight node: Vert.x, the job coordinator, chunk workers, label models, the Flight endpoint and HTTP. */
 public final class LabelFlightServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LabelFlightServer.class);
 
@@ -88,6 +90,14 @@ public final class LabelFlightServer implements AutoCloseable {
             new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(workerCount)))
         .compose(id -> vertx.deployVerticle(() -> new BrowseVerticle(node, lfSets, 30_000),
             new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(2)))
+        .compose(id -> {
+          JsonObject models = config.getJsonObject("labelModels", new JsonObject());
+          FittedModels fitted = new FittedModels(models.getInteger("maxModels", 100));
+          long timeoutMs = config.getJsonObject("flight").getLong("callTimeoutMs", 60_000L);
+          return vertx.deployVerticle(() -> new LabelModelVerticle(node, fitted, timeoutMs),
+              new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setConfig(models)
+                  .setInstances(models.getInteger("instances", 2)));
+        })
         .compose(id -> {
           flight = new FlightEndpointVerticle(node);
           return vertx.deployVerticle(flight, new DeploymentOptions().setConfig(config.getJsonObject("flight")));

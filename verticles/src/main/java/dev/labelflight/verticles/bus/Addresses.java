@@ -28,6 +28,8 @@ public final class Addresses {
   public static final String COVERAGE = "labelflight.api.coverage";
   /** Pattern of every job progress address, {@link #job(String)}. */
   public static final String JOB_ADDRESS_REGEX = "labelflight\\.job\\.[a-z0-9-]{1,64}";
+  /** Request: {@code {"job", "model"}}; reply: a fitted model's description with {@code params} to rebuild it. */
+  public static final String LABEL_MODEL = "labelflight.api.label_model";
   /** Send: {@code {"worker": id}}: a chunk worker has room for one task (its credit). */
   public static final String WORKER_READY = "labelflight.worker.ready";
   private static final String WORKER_PREFIX = "labelflight.worker.task.";

@@ -36,6 +36,21 @@ public final class LabelFlightApi {
     return request(Addresses.AWAIT_PROGRESS, new JsonObject().put("job", job).put("after", after));
   }
 
+  /** LF analysis of a job (waits for it to end): {@code {"job", "gold"?}}. */
+  public Future<JsonObject> analysis(JsonObject body) {
+    return request(Addresses.ANALYSIS, body);
+  }
+
+  /** Fits a label model on a job (waits for it to end); completes with the model's id and parameters. */
+  public Future<JsonObject> fitLabelModel(JsonObject body) {
+    return request(Addresses.FIT_LABEL_MODEL, body);
+  }
+
+  /** A fitted model with its parameters ({@code params}). */
+  public Future<JsonObject> labelModel(String job, String model) {
+    return request(Addresses.LABEL_MODEL, new JsonObject().put("job", job).put("model", model));
+  }
+
   private Future<JsonObject> request(String address, Object body) {
     return vertx.eventBus().<JsonObject>request(address, body, options)
         .map(reply -> reply.body())

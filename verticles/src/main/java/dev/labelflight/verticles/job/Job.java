@@ -1,5 +1,6 @@
 package dev.labelflight.verticles.job;
 
+import dev.labelflight.engine.apply.ApplyRequest;
 import dev.labelflight.engine.store.AtomicFiles;
 import dev.labelflight.engine.store.Manifest;
 import io.vertx.core.json.JsonArray;
@@ -16,6 +17,8 @@ final class Job {
   final String id;
   final Manifest manifest;
   final List<String> lfNames;
+  /** The job's class names (its label space), for analysis and label models. */
+  final List<String> classes;
   final String request;
   final ArrayDeque<Integer> pending = new ArrayDeque<>();
   final AtomicFiles.Written[] files;
@@ -33,6 +36,7 @@ final class Job {
     this.manifest = manifest;
     this.lfNames = List.copyOf(lfNames);
     this.request = request;
+    this.classes = ApplyRequest.parse(request).labels().names();
     this.files = new AtomicFiles.Written[manifest.chunks().size()];
     for (int i = 0; i < files.length; i++) {
       pending.add(i);
@@ -86,6 +90,7 @@ final class Job {
         .put("version", manifest.version())
         .put("path", "queue")
         .put("lfs", new JsonArray(lfNames))
+        .put("classes", new JsonArray(classes))
         .put("chunksDone", done)
         .put("chunksTotal", files.length)
         .put("contiguousDone", contiguousDone)

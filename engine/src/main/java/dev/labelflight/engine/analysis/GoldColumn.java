@@ -1,0 +1,75 @@
+package dev.labelflight.engine.analysis;
+
+import dev.labelflight.engine.error.LabelFlightException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.apache.arrow.vector.BaseIntVector;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.VarCharVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Schema;
+
+/**
+ * A dataset column used as gold labels: integer class indexes ({@code -1} = unknown) or class names;
+ * nulls count as unknown ({@code -1}), as Snorkel's convention for unlabeled gold.
+ */
+public final class GoldColumn {
+  private final String column;
+  private final List<String> classes;
+
+  /** Checks that {@code column} exists in {@code schema} with a usable type. */
+  public GoldColumn(String column, List<String> classes, Schema schema) {
+    this.column = column;
+    this.classes = List.copyOf(classes);
+    var field = schema.getFields().stream().filter(f -> f.getName().equals(column)).findFirst()
+        .orElseThrow(() -> LabelFlightException.invalid("gold column '" + column + "' is not in the dataset"));
+    ArrowType type = field.getType();
+    if (!(type instanceof ArrowType.Int) && !(type instanceof ArrowType.Utf8)) {
+      throw LabelFlightException.invalid("gold column '" + column + "' must hold integer class indexes or class names, not "
+          + type);
+    }
+  }
+
+  public String name() {
+    return column;
+  }
+
+  /** The gold labels of one dataset chunk, checked against the classes. */
+  public byte[] read(VectorSchemaRoot chunk, long firstRow) {
+    FieldVector vector = chunk.getVector(column);
+    int rows = chunk.getRowCount();
+    byte[] gold = new byte[rows];
+    if (vector instanceof BaseIntVector ints) {
+      for (int r = 0; r < rows; r++) {
+        if (vector.isNull(r)) {
+          gold[r] = -1;
+          continue;
+        }
+        long v = ints.getValueAsLong(r);
+        if (v < -1 || v >= classes.size()) {
+          throw LabelFlightException.invalid("gold column '" + column + "' holds " + v + " at row " + (firstRow + r)
+              + "; expected a class index 0.." + (classes.size() - 1) + " or -1");
+        }
+        gold[r] = (byte) v;
+      }
+    } else if (vector instanceof VarCharVector text) {
+      for (int r = 0; r < rows; r++) {
+        if (text.isNull(r)) {
+          gold[r] = -1;
+          continue;
+        }
+        String name = new String(text.get(r), StandardCharsets.UTF_8);
+        int index = classes.indexOf(name);
+        if (index < 0) {
+          throw LabelFlightException.invalid("gold column '" + column + "' holds '" + name + "' at row " + (firstRow + r)
+              + ", which is not one of the classes " + classes);
+        }
+        gold[r] = (byte) index;
+      }
+    } else {
+      throw LabelFlightException.invalid("gold column '" + column + "' has an unusable type");
+    }
+    return gold;
+  }
+}

@@ -1,0 +1,314 @@
+package dev.labelflight.verticles.labelmodel;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.labelflight.engine.analysis.GoldColumn;
+import dev.labelflight.engine.analysis.LfAnalysis;
+import dev.labelflight.engine.apply.ChunkLabeler;
+import dev.labelflight.engine.apply.LabelStore;
+import dev.labelflight.engine.error.LabelFlightException;
+import dev.labelflight.engine.labelmatrix.LabelChunk;
+import dev.labelflight.engine.labelmodel.GenerativeModel;
+import dev.labelflight.engine.labelmodel.LabelModel;
+import dev.labelflight.engine.labelmodel.MajorityVote;
+import dev.labelflight.engine.labelmodel.TiePolicy;
+import dev.labelflight.engine.labelmodel.VotePatterns;
+import dev.labelflight.engine.store.Manifest;
+import dev.labelflight.verticles.bus.Addresses;
+import dev.labelflight.verticles.bus.BusErrors;
+import dev.labelflight.verticles.bus.LabelFlightApi;
+import dev.labelflight.verticles.labels.JobLabelChunks;
+import dev.labelflight.verticles.node.NodeResources;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Function;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.VectorSchemaRoot;
+
+/**
+ * A worker verticle (deploy with {@code ThreadingModel.WORKER}) serving LF analysis
+ * ({@link Addresses#ANALYSIS}), label-model fits ({@link Addresses#FIT_LABEL_MODEL}) and fitted models
+ * ({@link Addresses#LABEL_MODEL}). It waits for the job to end, then reads the label chunks (and the gold
+ * column) chunk by chunk under the node's memory budget; the engine keeps only sufficient statistics.
+ * Config: {@code maxPatternBytes} (cap of the generative fit's vote-pattern table; past it the fit reads
+ * the label chunks once per EM epoch instead).
+ */
+public final class LabelModelVerticle extends VerticleBase {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Set<String> ANALYSIS_FIELDS = Set.of("job", "gold");
+  private static final Set<String> FIT_FIELDS = Set.of("job", "model", "tiePolicy", "seed", "classBalance", "epochs");
+  private static final int MAX_EPOCHS = 10_000;
+
+  private final NodeResources node;
+  private final FittedModels models;
+  private final long callTimeoutMs;
+  private LabelFlightApi api;
+  private JobLabelChunks chunks;
+  private long maxPatternBytes;
+
+  public LabelModelVerticle(NodeResources node, FittedModels models, long callTimeoutMs) {
+    this.node = node;
+    this.models = models;
+    this.callTimeoutMs = callTimeoutMs;
+  }
+
+  @Override
+  public Future<?> start() {
+    api = new LabelFlightApi(vertx, callTimeoutMs);
+    chunks = new JobLabelChunks(node.labels());
+    maxPatternBytes = config().getLong("maxPatternBytes", 64L << 20);
+    var bus = vertx.eventBus();
+    return Future.all(
+        bus.<JsonObject>consumer(Addresses.ANALYSIS, m -> serve(m, this::analysis)).completion(),
+        bus.<JsonObject>consumer(Addresses.FIT_LABEL_MODEL, m -> serve(m, this::fit)).completion(),
+        bus.<JsonObject>consumer(Addresses.LABEL_MODEL, m -> serve(m, this::model)).completion());
+  }
+
+  private void serve(Message<JsonObject> message, Function<JsonObject, Future<JsonObject>> handler) {
+    Future<JsonObject> reply;
+    try {
+      reply = handler.apply(message.body());
+    } catch (RuntimeException e) {
+      reply = Future.failedFuture(e);
+    }
+    reply.onSuccess(message::reply).onFailure(e -> BusErrors.fail(message, e));
+  }
+
+  // ---- analysis ---------------------------------------------------------------------------------
+
+  private Future<JsonObject> analysis(JsonObject body) {
+    checkFields(body, ANALYSIS_FIELDS, "analysis");
+    String job = jobOf(body);
+    Object goldField = body.getValue("gold");
+    if (goldField != null && !(goldField instanceof String)) {
+      throw LabelFlightException.invalid("'gold' must be the name of a dataset column");
+    }
+    String goldName = (String) goldField;
+    return api.status(job).compose(status -> {
+      // Checked before waiting, so a bad gold column fails at once (reads a manifest: this is a worker).
+      Manifest manifest = node.datasets().manifest(status.getString("dataset"), status.getInteger("version"));
+      GoldColumn gold = goldName == null ? null : new GoldColumn(goldName, classes(status), manifest.arrowSchema());
+      return JobLabelChunks.awaitFinished(api, job)
+          .compose(progress -> vertx.executeBlocking(() -> analyse(job, status, manifest, gold, progress), false));
+    });
+  }
+
+  private JsonObject analyse(String job, JsonObject status, Manifest manifest, GoldColumn gold, JsonObject progress)
+      throws Exception {
+    List<String> lfs = strings(status.getJsonArray("lfs"));
+    LfAnalysis analysis = new LfAnalysis(lfs, classes(status).size(), gold != null);
+    readAll(job, manifest, progress, gold, (chunk, goldLabels) -> analysis.add(chunk, goldLabels));
+    return new JsonObject(JSON.writeValueAsString(analysis.summary().toJson())).put("job", job);
+  }
+
+  /** Gets one label chunk and, when gold was asked for, the gold labels of the same rows. */
+  private interface ChunkConsumer {
+    void accept(LabelChunk chunk, byte[] gold);
+  }
+
+  /** Reads every label chunk in row order (with its gold labels), each under a budget reservation. */
+  private void readAll(String job, Manifest manifest, JsonObject progress, GoldColumn gold, ChunkConsumer consumer)
+      throws Exception {
+    try (BufferAllocator labelAllocator = node.allocator().newChildAllocator("labels of job " + job, 0, Long.MAX_VALUE)) {
+      readAll(job, manifest, progress, gold, consumer, labelAllocator);
+    }
+  }
+
+  private void readAll(String job, Manifest manifest, JsonObject progress, GoldColumn gold, ChunkConsumer consumer,
+      BufferAllocator labelAllocator) throws Exception {
+    chunks.forEachFinished(job, progress, labelAllocator, (index, labels) -> {
+      LabelChunk chunk = LabelChunk.of(labels);
+      byte[] goldLabels = null;
+      if (gold != null) {
+        String owner = "gold of job " + job + " chunk " + index;
+        long estimate = ChunkLabeler.memoryEstimate(manifest.chunk(index), 0);
+        node.budget().reserve(owner, estimate).get();
+        try (BufferAllocator allocator = node.allocator().newChildAllocator(owner, 0, estimate);
+             VectorSchemaRoot data = node.datasets().readChunk(manifest, index, allocator)) {
+          goldLabels = gold.read(data, manifest.chunk(index).firstRow());
+        } finally {
+          node.budget().free(owner, estimate);
+        }
+      }
+      consumer.accept(chunk, goldLabels);
+      return true;
+    });
+  }
+
+  // ---- fit --------------------------------------------------------------------------------------
+
+  private Future<JsonObject> fit(JsonObject body) {
+    checkFields(body, FIT_FIELDS, "fit_label_model");
+    String job = jobOf(body);
+    String kind = body.getValue("model") instanceof String s ? s : null;
+    if (!"majority".equals(kind) && !"generative".equals(kind)) {
+      throw LabelFlightException.invalid("'model' must be \"majority\" or \"generative\"");
+    }
+    TiePolicy tiePolicy = body.getValue("tiePolicy") == null ? TiePolicy.ABSTAIN
+        : TiePolicy.parse(String.valueOf(body.getValue("tiePolicy")));
+    Long seed = body.getValue("seed") == null ? null : integer(body, "seed", Long.MIN_VALUE, Long.MAX_VALUE);
+    int epochs = body.getValue("epochs") == null ? GenerativeModel.Options.defaults().maxEpochs()
+        : (int) integer(body, "epochs", 1, MAX_EPOCHS);
+    double[] balance = balance(body.getValue("classBalance"));
+    return api.status(job).compose(status -> {
+      List<String> classes = classes(status);
+      List<String> lfs = strings(status.getJsonArray("lfs"));
+      if (classes.size() < 2) {
+        throw LabelFlightException.invalid("job " + job + " has " + classes.size() + " class; a label model needs 2 or more");
+      }
+      if (balance != null && balance.length != classes.size()) {
+        throw LabelFlightException.invalid("'classBalance' has " + balance.length + " entries; the job has "
+            + classes.size() + " classes");
+      }
+      return JobLabelChunks.awaitFinished(api, job).compose(progress -> vertx.executeBlocking(() -> {
+        long rows = status.getLong("rowsTotal");
+        LabelModel model = kind.equals("majority")
+            ? new MajorityVote(classes.size(), lfs.size())
+            : fitGenerative(job, progress, classes.size(), lfs.size(), new GenerativeModel.Options(balance, epochs, 1e-6));
+        FittedModels.Fitted fitted = new FittedModels.Fitted(UUID.randomUUID().toString(), job, classes, lfs, model,
+            tiePolicy, seed, rows);
+        models.put(fitted);
+        return describe(fitted);
+      }, false));
+    });
+  }
+
+  private GenerativeModel fitGenerative(String job, JsonObject progress, int classes, int lfs,
+      GenerativeModel.Options options) throws Exception {
+    VotePatterns patterns = votePatterns(job, progress, lfs);
+    if (patterns != null) {
+      return GenerativeModel.fit(patterns, classes, options);
+    }
+    // Too many distinct vote patterns to keep: EM over the label chunks themselves, one read per epoch.
+    GenerativeModel.Fitter fitter = new GenerativeModel.Fitter(lfs, classes, options);
+    while (!fitter.done()) {
+      readAll(job, null, progress, null, (chunk, gold) -> fitter.add(chunk, null));
+      fitter.endEpoch();
+    }
+    return fitter.model();
+  }
+
+  /** The job's vote patterns, or null when there are more than {@code maxPatternBytes} can hold. */
+  private VotePatterns votePatterns(String job, JsonObject progress, int lfs) throws Exception {
+    int maxPatterns = (int) Math.max(1, Math.min(Integer.MAX_VALUE / 2, maxPatternBytes / (lfs + 16L)));
+    VotePatterns patterns = new VotePatterns(lfs, maxPatterns);
+    try {
+      readAll(job, null, progress, null, (chunk, gold) -> patterns.add(chunk));
+      return patterns;
+    } catch (LabelFlightException e) {
+      if (e.kind() != LabelFlightException.Kind.RESOURCE_EXHAUSTED) {
+        throw e;
+      }
+      return null;
+    }
+  }
+
+  private static JsonObject describe(FittedModels.Fitted f) {
+    JsonObject json = new JsonObject()
+        .put("model", f.id())
+        .put("job", f.job())
+        .put("kind", f.model().kind())
+        .put("classes", new JsonArray(f.classes()))
+        .put("lfs", new JsonArray(f.lfs()))
+        .put("classBalance", array(f.model().classBalance()))
+        .put("weights", array(f.model().weights()))
+        .put("tiePolicy", f.tiePolicy().id())
+        .put("rows", f.rows());
+    if (f.seed() != null) {
+      json.put("seed", f.seed());
+    }
+    if (f.model() instanceof GenerativeModel g) {
+      json.put("epochs", g.epochs());
+    }
+    return json;
+  }
+
+  // ---- fitted model lookup ----------------------------------------------------------------------
+
+  /** {@code {"job", "model"}} -> the model's description plus {@code params} to rebuild it with. */
+  private Future<JsonObject> model(JsonObject body) throws LabelFlightException {
+    FittedModels.Fitted f = models.get(jobOf(body), String.valueOf(body.getValue("model")));
+    try {
+      return Future.succeededFuture(describe(f).put("params", new JsonObject(JSON.writeValueAsString(f.model().toJson()))));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw LabelFlightException.internal("cannot encode label model " + f.id(), e);
+    }
+  }
+
+  // ---- request checks ---------------------------------------------------------------------------
+
+  private static void checkFields(JsonObject body, Set<String> known, String action) {
+    if (body == null) {
+      throw LabelFlightException.invalid(action + " body must be a JSON object");
+    }
+    for (String field : body.fieldNames()) {
+      if (!known.contains(field)) {
+        throw LabelFlightException.invalid("unknown field '" + field + "' in " + action + " (known: "
+            + String.join(", ", known.stream().sorted().toList()) + ")");
+      }
+    }
+  }
+
+  private static String jobOf(JsonObject body) {
+    Object job = body.getValue("job");
+    if (!(job instanceof String s)) {
+      throw LabelFlightException.invalid("missing 'job'");
+    }
+    return LabelStore.validateJobId(s);
+  }
+
+  private static long integer(JsonObject body, String field, long min, long max) {
+    Object v = body.getValue(field);
+    if (!(v instanceof Integer || v instanceof Long) || ((Number) v).longValue() < min || ((Number) v).longValue() > max) {
+      throw LabelFlightException.invalid("'" + field + "' must be an integer" + (min > Long.MIN_VALUE
+          ? " in " + min + ".." + max : ""));
+    }
+    return ((Number) v).longValue();
+  }
+
+  private static double[] balance(Object value) {
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof JsonArray array) || array.isEmpty()) {
+      throw LabelFlightException.invalid("'classBalance' must be a list of one probability per class");
+    }
+    double[] balance = new double[array.size()];
+    double sum = 0;
+    for (int c = 0; c < balance.length; c++) {
+      if (!(array.getValue(c) instanceof Number n) || !(n.doubleValue() > 0) || n.doubleValue() > 1) {
+        throw LabelFlightException.invalid("'classBalance' entries must be numbers in (0, 1]");
+      }
+      balance[c] = n.doubleValue();
+      sum += balance[c];
+    }
+    if (Math.abs(sum - 1) > 1e-6) {
+      throw LabelFlightException.invalid("'classBalance' must sum to 1, not " + sum);
+    }
+    return balance;
+  }
+
+  private static List<String> classes(JsonObject status) {
+    return strings(status.getJsonArray("classes"));
+  }
+
+  private static List<String> strings(JsonArray array) {
+    List<String> out = new ArrayList<>(array.size());
+    array.forEach(o -> out.add((String) o));
+    return out;
+  }
+
+  private static JsonArray array(double[] values) {
+    JsonArray a = new JsonArray();
+    for (double v : values) {
+      a.add(v);
+    }
+    return a;
+  }
+}
