@@ -7,11 +7,13 @@ import dev.labelflight.engine.lf.LfLimits;
 import dev.labelflight.engine.memory.MemoryBudget;
 import dev.labelflight.engine.store.DatasetStore;
 import java.nio.file.Path;
+import java.util.Set;
 import org.apache.arrow.memory.BufferAllocator;
 
 /**
  * What one node's verticles share: its stores, its memory budget, the allocator that all data-sized
- * Arrow memory comes from, and the job settings. Created by the server, handed to verticles.
+ * Arrow memory comes from, the chunk labeler, the execution settings and the set of cancelled jobs
+ * (written by the coordinator, read by workers between chunks). Created by the server.
  */
 public record NodeResources(
     String nodeId,
@@ -21,13 +23,23 @@ public record NodeResources(
     MemoryBudget budget,
     BufferAllocator allocator,
     LfLimits limits,
-    long taskTimeoutMs) {
+    ExecutionSettings execution,
+    ChunkLabeler labeler,
+    Set<String> cancelledJobs) {
+
+  /**
+   * Job execution settings: task timeout; a factor applied to chunk memory estimates (calibration);
+   * how long an idle resident dataset stays; whether the router may make datasets resident; threads
+   * a resident dataset evaluates with.
+   */
+  public record ExecutionSettings(long taskTimeoutMs, double estimateScale, long residentIdleMs,
+      boolean residentEnabled, int residentThreads) {}
+
+  public long taskTimeoutMs() {
+    return execution.taskTimeoutMs();
+  }
 
   public LfCompiler compiler() {
     return new LfCompiler(limits);
-  }
-
-  public ChunkLabeler labeler() {
-    return new ChunkLabeler(datasets, labels);
   }
 }
