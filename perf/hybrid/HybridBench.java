@@ -102,8 +102,11 @@ public class HybridBench {
   }
 
   /** Applies and reads the whole label stream; returns rows read. */
+  static String lastJob;
+
   static long applyAndFetch(FlightClient client, String body) throws Exception {
     String job = action(client, "apply", body).getString("job");
+    lastJob = job;
     long rows = 0;
     try (FlightStream stream = client.getStream(new Ticket(("labels/" + job).getBytes(StandardCharsets.UTF_8)))) {
       while (stream.next()) {
@@ -125,26 +128,49 @@ public class HybridBench {
       ReviewsGenerator gen = new ReviewsGenerator(42);
       upload(client, allocator, "reviews", ReviewsGenerator.SCHEMA, i -> gen.batch(i * 100_000L, 100_000, allocator), 10);
       long rows = applyAndFetch(client, body("reviews", "resident", LFS)); // loads the resident copy, fills the cache
-      List<Double> ms = new ArrayList<>();
-      for (int run = 0; run < 55; run++) {
-        String edited = LFS.replace("[\"great\",\"excellent\",\"love\"]", "[\"great\",\"excellent\",\"love\",\"run" + run + "\"]");
-        long t0 = System.nanoTime();
-        long got = applyAndFetch(client, body("reviews", "auto", edited));
-        double elapsed = (System.nanoTime() - t0) / 1e6;
-        if (got != rows) {
-          throw new IllegalStateException("got " + got + " rows");
-        }
-        if (run >= 5) {
-          ms.add(elapsed); // the first 5 warm the JIT
-        }
-      }
-      Collections.sort(ms);
-      System.out.printf("interactive: rows=%d runs=%d p50=%.1f ms p99=%.1f ms min=%.1f ms max=%.1f ms%n", rows, ms.size(),
-          ms.get(ms.size() / 2), ms.get((int) Math.ceil(ms.size() * 0.99) - 1), ms.get(0), ms.get(ms.size() - 1));
+      loop(client, rows, "numeric LF edited (threshold)",
+          run -> LFS.replace("\"op\":\"<\",\"value\":5,", "\"op\":\"<\",\"value\":" + (5 + (run + 1) * 0.01) + ","));
+      loop(client, rows, "keyword LF edited (one keyword added)",
+          run -> LFS.replace("[\"great\",\"excellent\",\"love\"]", "[\"great\",\"excellent\",\"love\",\"run" + run + "\"]"));
     } finally {
       p.destroy();
       p.waitFor();
     }
+  }
+
+  static void loop(FlightClient client, long rows, String what, java.util.function.IntFunction<String> edit)
+      throws Exception {
+    List<Double> ms = new ArrayList<>();
+    List<Double> jobMs = new ArrayList<>();
+    List<Double> evalMs = new ArrayList<>();
+    for (int run = 0; run < 55; run++) {
+      String edited = edit.apply(run);
+      if (edited.equals(LFS)) {
+        throw new IllegalStateException("edit did not change the LFs");
+      }
+      long t0 = System.nanoTime();
+      long got = applyAndFetch(client, body("reviews", "auto", edited));
+      double elapsed = (System.nanoTime() - t0) / 1e6;
+      if (got != rows) {
+        throw new IllegalStateException("got " + got + " rows");
+      }
+      JsonObject st = action(client, "job_status", "{\"job\":\"" + lastJob + "\"}");
+      if (!st.getString("path").equals("resident") || st.getLong("lfChunkEvaluations") != 16) {
+        throw new IllegalStateException("expected one LF computed on the resident path: " + st.encode());
+      }
+      if (run >= 5) { // the first 5 warm the JIT
+        ms.add(elapsed);
+        jobMs.add((double) st.getLong("elapsedMillis"));
+        evalMs.add((double) st.getLong("evalMillis"));
+      }
+    }
+    Collections.sort(ms);
+    Collections.sort(jobMs);
+    Collections.sort(evalMs);
+    System.out.printf("interactive, %s: rows=%d runs=%d p50=%.1f ms p99=%.1f ms min=%.1f ms max=%.1f ms%n", what, rows,
+        ms.size(), ms.get(ms.size() / 2), ms.get((int) Math.ceil(ms.size() * 0.99) - 1), ms.get(0), ms.get(ms.size() - 1));
+    System.out.printf("  server side: job elapsed p50=%.0f ms; LF evaluation thread time summed over chunks p50=%.0f ms%n",
+        jobMs.get(jobMs.size() / 2), evalMs.get(evalMs.size() / 2));
   }
 
   static final Schema LONG_TEXT = new Schema(List.of(

@@ -34,6 +34,8 @@ import org.slf4j.LoggerFactory;
 public final class LabelFlightServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LabelFlightServer.class);
 
+  private static final String HOT_CACHE_OWNER = "label cache (recent columns)";
+
   private final JsonObject config;
   private final VertxOptions vertxOptions;
   private Vertx vertx;
@@ -90,7 +92,13 @@ public final class LabelFlightServer implements AutoCloseable {
     return vertx.executeBlocking(() -> {
       DatasetStore datasets =
           new DatasetStore(dataDir, config.getJsonObject("store", new JsonObject()).getInteger("chunkRows", 65536));
-      LabelCache cache = new LabelCache(dataDir);
+      // Heap for recently used label columns, held in the budget for the node's life.
+      long hotBytes = Math.min(config.getJsonObject("cache", new JsonObject()).getLong("hotMiB", 64L) << 20,
+          budgetBytes / 4);
+      if (hotBytes > 0 && !cluster.budget().tryReserve(HOT_CACHE_OWNER, hotBytes)) {
+        hotBytes = 0;
+      }
+      LabelCache cache = new LabelCache(dataDir, hotBytes);
       LfLimits lfLimits = new LfLimits(limits.getInteger("maxLfs", 5000), limits.getInteger("maxRegexLength", 4096),
           limits.getInteger("maxKeywordsPerLf", 100_000));
       int residentThreads = resident.getInteger("threads", 0) > 0

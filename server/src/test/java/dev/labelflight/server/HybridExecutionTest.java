@@ -53,7 +53,7 @@ class HybridExecutionTest {
   @Test
   void residentRepeatedApplyComputesOnlyTheChangedLf() throws Exception {
     int rows = 20_000;
-    try (TestServer server = new TestServer(dir, 2_000);
+    try (TestServer server = new TestServer(dir, 2_000, new JsonObject().put("cache", new JsonObject().put("hotMiB", 16)));
          RootAllocator allocator = new RootAllocator();
          FlightClient client = client(allocator, server)) {
       FlightClients.uploadReviews(client, allocator, "reviews", 5, rows);

@@ -61,13 +61,29 @@ public final class ChunkLabeler {
    * buffers, the text copied for matching, and the label arrays.
    */
   public static long memoryEstimate(Manifest.Chunk chunk, int lfCount) {
-    return 3 * chunk.bytes() + (long) chunk.rows() * (2L * lfCount + 16) + (1 << 20);
+    return 3 * chunk.bytes() + labelEstimate(chunk.rows(), lfCount);
   }
 
-  /** Bytes a resident copy of a dataset holds: its decoded chunks, plus the label arrays of one chunk per core. */
+  /**
+   * Bytes for the label side of one chunk: cached segments read back and new ones written, as Arrow
+   * vectors whose buffers the allocator rounds up (to a power of two), plus fixed overhead.
+   */
+  public static long labelEstimate(int rows, int lfCount) {
+    return (long) rows * (8L * lfCount + 16) + (2 << 20);
+  }
+
+  /**
+   * Bytes a resident copy of a dataset holds: each chunk's decoded body, which the allocator rounds up
+   * to a power of two, plus the label arrays of one chunk per core.
+   */
   public static long residentEstimate(Manifest manifest) {
-    long maxRows = manifest.chunks().stream().mapToLong(Manifest.Chunk::rows).max().orElse(0);
-    return manifest.bytes() + manifest.bytes() / 8 + maxRows * 64L + (4 << 20);
+    long total = 4 << 20;
+    long maxRows = 0;
+    for (Manifest.Chunk c : manifest.chunks()) {
+      total += c.bytes() <= 1 ? 1 : Long.highestOneBit(c.bytes() - 1) << 1;
+      maxRows = Math.max(maxRows, c.rows());
+    }
+    return total + maxRows * 64L;
   }
 
   /** LF columns computed so far (one per LF per chunk), for monitoring and tests. */

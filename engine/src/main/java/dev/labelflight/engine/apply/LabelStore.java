@@ -92,12 +92,15 @@ public final class LabelStore {
     return new AtomicFiles.Written(bytes, crc.getValue());
   }
 
-  /** Records what a new job is made of, before any of its chunks is reported. */
+  /**
+   * Records what a new job is made of, before any of its chunks is reported. Not fsynced: jobs do not
+   * outlive the process (the labels do, in the cache), the file only lets tools see what a job was.
+   */
   public void create(String job, JobLabels labels) {
     try {
       Path dir = root.resolve(validateJobId(job));
       Files.createDirectories(dir);
-      AtomicFiles.write(dir.resolve("job.json"), JSON.writeValueAsBytes(labels));
+      Files.write(dir.resolve("job.json"), JSON.writeValueAsBytes(labels));
       jobs.put(job, labels);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot record job " + job, e);

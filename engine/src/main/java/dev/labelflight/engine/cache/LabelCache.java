@@ -45,7 +45,10 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * segments they are merged into segments of up to {@value #SEGMENT_COLUMNS} columns. The index
  * (fingerprint to segment) is rebuilt from segment footers on first use, so the cache survives a
  * restart. Files appear by atomic rename and carry their CRC32C in their name, checked on every read:
- * no fsync, since a torn or lost segment is detected and recomputed, never trusted. Blocking.
+ * no fsync, since a torn or lost segment is detected and recomputed, never trusted. The most recently
+ * written or read columns are also kept on the heap, up to {@code hotBytes} (the owner accounts for
+ * them in its memory budget), so that the edit-one-LF-and-rerun loop does not go back to disk for the
+ * columns it just saw. Blocking.
  */
 public final class LabelCache {
   static final int SEGMENT_COLUMNS = 64;
@@ -53,8 +56,20 @@ public final class LabelCache {
 
   private final Path root;
   private final Map<Path, ChunkIndex> indexes = new ConcurrentHashMap<>();
+  private final long hotCapacity;
+  private final LinkedHashMap<HotKey, byte[]> hot = new LinkedHashMap<>(256, 0.75f, true);
+  private long hotBytes;
 
+  private record HotKey(Path chunkDir, String fingerprint) {}
+
+  /** A cache with no heap layer. */
   public LabelCache(Path dataDir) {
+    this(dataDir, 0);
+  }
+
+  /** @param hotBytes heap kept for recently used columns */
+  public LabelCache(Path dataDir, long hotBytes) {
+    this.hotCapacity = hotBytes;
     this.root = dataDir.resolve("cache");
     try {
       Files.createDirectories(root);
@@ -69,6 +84,17 @@ public final class LabelCache {
    */
   public byte[][] read(Manifest manifest, int chunk, List<String> fingerprints, BufferAllocator allocator) {
     byte[][] out = new byte[fingerprints.size()][];
+    Path dir = chunkDir(manifest, chunk);
+    boolean all = true;
+    synchronized (hot) {
+      for (int i = 0; i < out.length; i++) {
+        out[i] = hot.get(new HotKey(dir, fingerprints.get(i)));
+        all &= out[i] != null;
+      }
+    }
+    if (all) {
+      return out;
+    }
     for (int attempt = 0; attempt < 2; attempt++) {
       ChunkIndex index = index(manifest, chunk, allocator);
       Map<String, List<Integer>> bySegment = new LinkedHashMap<>();
@@ -89,6 +115,7 @@ public final class LabelCache {
               byte[] column = new byte[t.getValueCount()];
               t.getDataBuffer().getBytes(0, column);
               out[i] = column;
+              remember(dir, fingerprints.get(i), column);
             }
           }
         } catch (NoSuchFileException gone) {
@@ -116,6 +143,7 @@ public final class LabelCache {
     }
     ChunkIndex index = index(manifest, chunk, allocator);
     String file = writeSegment(index.dir, distinct, allocator);
+    distinct.forEach((print, column) -> remember(index.dir, print, column));
     List<String> narrow;
     synchronized (index) {
       index.add(file, distinct.keySet());
@@ -138,10 +166,33 @@ public final class LabelCache {
   public void drop(String dataset) {
     Path dir = root.resolve(dataset);
     indexes.keySet().removeIf(p -> p.startsWith(dir));
+    synchronized (hot) {
+      hot.entrySet().removeIf(e -> {
+        boolean gone = e.getKey().chunkDir().startsWith(dir);
+        hotBytes -= gone ? e.getValue().length : 0;
+        return gone;
+      });
+    }
     try {
       deleteRecursively(dir);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot drop label cache of " + dataset, e);
+    }
+  }
+
+  /** Keeps a column on the heap, evicting the least recently used ones beyond the capacity. */
+  private void remember(Path dir, String fingerprint, byte[] column) {
+    if (column.length > hotCapacity) {
+      return;
+    }
+    synchronized (hot) {
+      byte[] old = hot.put(new HotKey(dir, fingerprint), column);
+      hotBytes += column.length - (old == null ? 0 : old.length);
+      var it = hot.entrySet().iterator();
+      while (hotBytes > hotCapacity && it.hasNext()) {
+        hotBytes -= it.next().getValue().length;
+        it.remove();
+      }
     }
   }
 

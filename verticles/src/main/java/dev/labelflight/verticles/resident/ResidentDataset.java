@@ -137,7 +137,7 @@ public final class ResidentDataset extends VerticleBase {
     }
     // The chunk is held already; what grows here is label arrays and cached columns read back.
     long estimate = Math.max(1 << 20, (long) (node.execution().estimateScale()
-        * ((long) manifest.chunk(chunk).rows() * (2L * lfs.specs().size() + 16) + (1 << 20))));
+        * ChunkLabeler.labelEstimate(manifest.chunk(chunk).rows(), lfs.specs().size())));
     String taskOwner = "resident job " + job + " chunk " + chunk;
     try {
       node.budget().reserve(taskOwner, estimate).get();
