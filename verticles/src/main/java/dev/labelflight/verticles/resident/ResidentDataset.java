@@ -101,16 +101,29 @@ public final class ResidentDataset extends VerticleBase {
     }
   }
 
-  /** Runs one job over every chunk in parallel; blocks this worker until all are done. */
+  /**
+   * Runs one job over every chunk in parallel; blocks this worker until all are done. The label side
+   * of one chunk per pool thread is reserved once for the whole job, and each chunk task's allocator is
+   * capped at its share.
+   */
   private void onRun(Message<JsonObject> message) {
     String job = message.body().getString("job");
+    String taskOwner = "resident job " + job;
+    long perChunk = 0;
+    long reserved = 0;
     try {
       ApplyRequest request = ApplyRequest.parse(message.body().getString("request"));
       ChunkLabeler.JobLfs lfs = ChunkLabeler.JobLfs.of(request.lfs(), request.labels());
+      int maxRows = manifest.chunks().stream().mapToInt(Manifest.Chunk::rows).max().orElse(0);
+      perChunk = Math.max(1 << 20, (long) (node.execution().estimateScale()
+          * ChunkLabeler.labelEstimate(maxRows, lfs.specs().size())));
+      reserved = perChunk * Math.max(1, Math.min(chunks.size(), pool.getParallelism()));
+      node.budget().reserve(taskOwner, reserved).get();
+      long cap = perChunk;
       List<java.util.concurrent.Future<?>> tasks = new ArrayList<>(chunks.size());
       for (int i = 0; i < chunks.size(); i++) {
         int chunk = i;
-        tasks.add(pool.submit(() -> runChunk(job, chunk, lfs)));
+        tasks.add(pool.submit(() -> runChunk(job, chunk, lfs, cap)));
       }
       Throwable failure = null;
       for (java.util.concurrent.Future<?> task : tasks) {
@@ -128,30 +141,25 @@ public final class ResidentDataset extends VerticleBase {
       message.reply(new JsonObject().put("chunks", chunks.size()));
     } catch (Throwable t) {
       BusErrors.fail(message, t);
+    } finally {
+      if (node.budget().reservedBy(taskOwner) > 0) {
+        node.budget().free(taskOwner, reserved);
+      }
     }
   }
 
-  private void runChunk(String job, int chunk, ChunkLabeler.JobLfs lfs) {
+  private void runChunk(String job, int chunk, ChunkLabeler.JobLfs lfs, long cap) {
     if (node.cancelledJobs().contains(job)) {
       return;
     }
-    // The chunk is held already; what grows here is label arrays and cached columns read back.
-    long estimate = Math.max(1 << 20, (long) (node.execution().estimateScale()
-        * ChunkLabeler.labelEstimate(manifest.chunk(chunk).rows(), lfs.specs().size())));
     String taskOwner = "resident job " + job + " chunk " + chunk;
-    try {
-      node.budget().reserve(taskOwner, estimate).get();
-    } catch (Exception e) {
-      throw BusErrors.toLabelFlight(e);
-    }
-    try (BufferAllocator taskAllocator = node.allocator().newChildAllocator(taskOwner, 0, estimate)) {
+    // The chunk is held already; what grows here is label arrays and cached columns read back.
+    try (BufferAllocator taskAllocator = node.allocator().newChildAllocator(taskOwner, 0, cap)) {
       ChunkLabeler.Result result = node.labeler().label(manifest, chunk, lfs, taskAllocator, chunks.get(chunk));
       vertx.eventBus().send(Addresses.CHUNK_DONE, ChunkWorker.report(job, result, 0));
     } catch (org.apache.arrow.memory.OutOfMemoryException e) {
       throw LabelFlightException.exhausted("chunk " + chunk + " needed more than its estimate of "
-          + (estimate >> 20) + " MiB: " + e.getMessage());
-    } finally {
-      node.budget().free(taskOwner, estimate);
+          + (cap >> 20) + " MiB: " + e.getMessage());
     }
   }
 }
