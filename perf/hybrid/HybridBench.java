@@ -54,6 +54,7 @@ public class HybridBench {
     if (what.equals("interactive")) {
       interactive(work);
     } else {
+      System.setProperty("chunkRows", "4000");
       outOfCore(work, Integer.parseInt(args.length > 1 ? args[1] : "64"));
     }
   }
@@ -67,6 +68,8 @@ public class HybridBench {
     env.put("LABELFLIGHT_HTTP_PORT", String.valueOf(port + 1));
     env.put("LABELFLIGHT_DEMO_ENABLED", "false");
     env.put("LABELFLIGHT_MEMORY_BUDGETMIB", String.valueOf(budgetMiB));
+    // ~2 KiB rows in the out-of-core run: 4000 rows keep a chunk under 8 MiB (the allocator rounds up to powers of two).
+    env.put("LABELFLIGHT_STORE_CHUNKROWS", System.getProperty("chunkRows", "65536"));
     b.redirectErrorStream(true).redirectOutput(log.toFile());
     Process p = b.start();
     for (int i = 0; i < 600; i++) {

@@ -194,4 +194,47 @@ class HybridExecutionTest {
       assertEquals(budget.maxBytes(), budget.semaphoreFreeBytes());
     }
   }
+
+  /**
+   * Verifies that an idle resident dataset is evicted (least recently used) when a queued chunk needs
+   * its budget, that the queued job then completes, and that a resident copy left idle past the TTL is
+   * evicted too: each time every permit comes back.
+   */
+  @Test
+  void residentsAreEvictedForQueuedWorkAndWhenIdle() throws Exception {
+    try (TestServer server = new TestServer(dir, 2_000, new JsonObject()
+        .put("memory", new JsonObject().put("budgetMiB", 24))
+        .put("workers", new JsonObject().put("instances", 1))
+        .put("resident", new JsonObject().put("idleMs", 3_000)));
+         RootAllocator allocator = new RootAllocator();
+         FlightClient client = client(allocator, server)) {
+      var budget = server.server.cluster().budget();
+      FlightClients.uploadReviews(client, allocator, "small", 5, 20_000);
+      JsonObject resident = FlightClients.awaitEnd(client, apply(client, "small", LFS, "resident", "ann"), 60_000);
+      assertEquals("resident", resident.getString("path"), resident.encode());
+      long held = budget.maxBytes() - budget.freeBytes();
+      assertTrue(held > 0, "the resident copy holds its permits");
+
+      // Chunks of ~8 MiB: each task needs more than what the resident copy leaves free.
+      Manifest wide = OutOfCoreTest.writeLongText(server, allocator, "wide", 8_000);
+      assertTrue(ChunkLabeler.memoryEstimate(wide.chunk(0), 3) > budget.freeBytes());
+      JsonObject queued = FlightClients.awaitEnd(client, apply(client, "wide", LFS, "queue", "bob"), 120_000);
+      assertEquals("SUCCEEDED", queued.getString("state"), queued.encode());
+      assertEquals(budget.maxBytes(), budget.freeBytes(), "the resident copy was evicted and nothing else is held");
+
+      // auto on the evicted dataset loads it again; left idle, it goes after the TTL.
+      JsonObject again = FlightClients.awaitEnd(client, apply(client, "small", LFS, "auto", "ann"), 60_000);
+      assertTrue(again.getString("route").contains("loading a resident copy"), again.getString("route"));
+      long deadline = System.currentTimeMillis() + 60_000;
+      while (budget.freeBytes() == budget.maxBytes() && System.currentTimeMillis() < deadline) {
+        Thread.sleep(20);
+      }
+      assertTrue(budget.freeBytes() < budget.maxBytes(), "resident copy loaded");
+      while (budget.freeBytes() < budget.maxBytes() && System.currentTimeMillis() < deadline) {
+        Thread.sleep(50);
+      }
+      assertEquals(budget.maxBytes(), budget.freeBytes(), "idle resident evicted after its TTL");
+      assertEquals(budget.maxBytes(), budget.semaphoreFreeBytes());
+    }
+  }
 }

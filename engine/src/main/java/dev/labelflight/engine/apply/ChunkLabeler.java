@@ -9,6 +9,7 @@ import dev.labelflight.engine.lf.LfSpec;
 import dev.labelflight.engine.store.AtomicFiles;
 import dev.labelflight.engine.store.DatasetStore;
 import dev.labelflight.engine.store.Manifest;
+import dev.labelflight.engine.store.MappedChunks;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,11 +58,12 @@ public final class ChunkLabeler {
   }
 
   /**
-   * Bytes to reserve before labelling a chunk from disk: its file read on the heap, the decoded Arrow
-   * buffers, the text copied for matching, and the label arrays.
+   * Bytes to reserve before labelling a chunk from disk: the decoded Arrow buffers (read through a
+   * memory map, without a heap copy of the file, and rounded up by the allocator to at most twice the
+   * file) and the label side.
    */
   public static long memoryEstimate(Manifest.Chunk chunk, int lfCount) {
-    return 3 * chunk.bytes() + labelEstimate(chunk.rows(), lfCount);
+    return 2 * chunk.bytes() + labelEstimate(chunk.rows(), lfCount);
   }
 
   /**
@@ -121,7 +123,7 @@ public final class ChunkLabeler {
         computed = set.evaluate(resident);
         evalNanos = System.nanoTime() - start;
       } else {
-        try (VectorSchemaRoot data = datasets.readChunk(manifest, chunkIndex, allocator)) {
+        try (VectorSchemaRoot data = MappedChunks.read(datasets, manifest, chunkIndex, allocator)) {
           long start = System.nanoTime();
           computed = set.evaluate(data);
           evalNanos = System.nanoTime() - start;

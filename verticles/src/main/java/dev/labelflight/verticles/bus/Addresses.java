@@ -14,7 +14,7 @@ public final class Addresses {
   public static final String WORKER_READY = "labelflight.worker.ready";
   /** Send: one chunk finished by a resident dataset: {@code {job, chunk, rows, bytes, crc32c, evalNanos, computed}}. */
   public static final String CHUNK_DONE = "labelflight.coordinator.chunk_done";
-  /** Request: {@code {"bytes"}}: evict idle resident datasets (least recently used first) to free that much budget. */
+  /** Send (or request): {@code {"bytes"}}: evict idle resident datasets, least recently used first, to free that much budget. */
   public static final String RESIDENT_RECLAIM = "labelflight.resident.reclaim";
   private static final String WORKER_PREFIX = "labelflight.worker.task.";
   private static final String RESIDENT_PREFIX = "labelflight.resident.run.";

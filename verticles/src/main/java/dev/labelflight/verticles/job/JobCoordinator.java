@@ -376,7 +376,11 @@ public final class JobCoordinator extends VerticleBase {
   }
 
   private void onReclaim(Message<JsonObject> message) {
-    reclaim(message.body().getLong("bytes", 0L)).onComplete(ar -> message.reply(new JsonObject()));
+    reclaim(message.body().getLong("bytes", 0L)).onComplete(ar -> {
+      if (message.replyAddress() != null) {
+        message.reply(new JsonObject());
+      }
+    });
   }
 
   /** Evicts idle residents, least recently used first, until their permits cover {@code bytes} or none is left. */

@@ -9,14 +9,12 @@ import dev.labelflight.verticles.bus.BusErrors;
 import dev.labelflight.verticles.node.NodeResources;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.OutOfMemoryException;
 
@@ -116,14 +114,16 @@ public final class ChunkWorker extends VerticleBase {
     }
   }
 
-  /** Takes the bytes now if free; else asks for idle resident datasets to be evicted, then waits for them. */
+  /**
+   * Takes the bytes now if free; else asks the coordinator to evict idle resident datasets and waits in
+   * the budget's queue. The request is not awaited: its reply would need this worker's own context,
+   * which is busy right here; evictions free permits, and that is what the wait is for.
+   */
   private void reserve(String owner, long bytes) throws Exception {
     if (node.budget().tryReserve(owner, bytes)) {
       return;
     }
-    vertx.eventBus().request(Addresses.RESIDENT_RECLAIM, new JsonObject().put("bytes", bytes),
-            new DeliveryOptions().setSendTimeout(30_000))
-        .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    vertx.eventBus().send(Addresses.RESIDENT_RECLAIM, new JsonObject().put("bytes", bytes));
     node.budget().reserve(owner, bytes).get();
   }
 
