@@ -217,8 +217,8 @@ class HybridExecutionTest {
 
       // Chunks of ~8 MiB: each task needs more than what the resident copy leaves free.
       Manifest wide = OutOfCoreTest.writeLongText(server, allocator, "wide", 8_000);
-      assertTrue(ChunkLabeler.memoryEstimate(wide.chunk(0), 3) > budget.freeBytes());
-      JsonObject queued = FlightClients.awaitEnd(client, apply(client, "wide", LFS, "queue", "bob"), 120_000);
+      assertTrue(ChunkLabeler.memoryEstimate(wide.chunk(0), 2) > budget.freeBytes());
+      JsonObject queued = FlightClients.awaitEnd(client, apply(client, "wide", OutOfCoreTest.LFS, "queue", "bob"), 120_000);
       assertEquals("SUCCEEDED", queued.getString("state"), queued.encode());
       assertEquals(budget.maxBytes(), budget.freeBytes(), "the resident copy was evicted and nothing else is held");
 
