@@ -34,6 +34,7 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * interactive: 1,000,000-row resident dataset, 10 LFs cached, one LF edited and re-applied, labels fetched
  * over Flight: latency of apply + full DoGet, p50/p99 over 50 runs.
  * outofcore: dataset 4x the budget on the queue path (-Xmx512m), peak RSS, throughput vs the resident path.
+ * read: chunk reads in this JVM, heap copy (DatasetStore.readChunk) against mapped (MappedChunks).
  */
 public class HybridBench {
   static final String LFS = """
@@ -53,6 +54,8 @@ public class HybridBench {
     Path work = Files.createTempDirectory("labelflight-bench");
     if (what.equals("interactive")) {
       interactive(work);
+    } else if (what.equals("read")) {
+      reads(work);
     } else {
       System.setProperty("chunkRows", "4000");
       outOfCore(work, Integer.parseInt(args.length > 1 ? args[1] : "64"));
@@ -197,6 +200,45 @@ public class HybridBench {
     }
     root.setRowCount(1024);
     return root;
+  }
+
+  /** Heap read (DatasetStore.readChunk) against mapped read (MappedChunks) of the same 256 MiB, in this JVM. */
+  static void reads(Path work) throws Exception {
+    var store = new dev.labelflight.engine.store.DatasetStore(work, 4000);
+    dev.labelflight.engine.store.Manifest m;
+    try (RootAllocator allocator = new RootAllocator();
+         var upload = store.beginUpload("big", LONG_TEXT, allocator)) {
+      for (int i = 0; i < 129; i++) {
+        try (VectorSchemaRoot batch = longText(i, allocator)) {
+          upload.append(batch);
+        }
+      }
+      m = upload.commit();
+    }
+    for (int round = 0; round < 2; round++) {
+      for (String how : List.of("heap", "mapped")) {
+        List<Double> runs = new ArrayList<>();
+        for (int run = 0; run < 5; run++) {
+          long t0 = System.nanoTime();
+          try (RootAllocator allocator = new RootAllocator()) {
+            for (int c = 0; c < m.chunks().size(); c++) {
+              try (VectorSchemaRoot chunk = how.equals("heap") ? store.readChunk(m, c, allocator)
+                  : dev.labelflight.engine.store.MappedChunks.read(store, m, c, allocator)) {
+                if (chunk.getRowCount() == 0) {
+                  throw new IllegalStateException("empty chunk " + c);
+                }
+              }
+            }
+          }
+          runs.add((System.nanoTime() - t0) / 1e6);
+        }
+        Collections.sort(runs);
+        if (round == 1) {
+          System.out.printf("read %s: %d chunks, %d MiB, median %.0f ms over 5 runs (%.0f MiB/s)%n", how, m.chunks().size(),
+              m.bytes() >> 20, runs.get(2), (m.bytes() >> 20) / (runs.get(2) / 1000));
+        }
+      }
+    }
   }
 
   static long peakRssKiB(Process p) throws Exception {

@@ -145,9 +145,13 @@ public final class LabelStore {
       int rows = c.rows();
       BigIntVector rowId = (BigIntVector) root.getVector(0);
       rowId.allocateNew(rows);
+      // Straight into the data buffer: row_id has no nulls, so validity is set in one go.
+      org.apache.arrow.memory.ArrowBuf ids = rowId.getDataBuffer();
+      long first = c.firstRow();
       for (int i = 0; i < rows; i++) {
-        rowId.set(i, c.firstRow() + i);
+        ids.setLong((long) i * Long.BYTES, first + i);
       }
+      rowId.getValidityBuffer().setOne(0, (rows + 7) / 8);
       rowId.setValueCount(rows);
       for (int lf = 0; lf < columns.length; lf++) {
         TinyIntVector column = (TinyIntVector) root.getVector(lf + 1);
