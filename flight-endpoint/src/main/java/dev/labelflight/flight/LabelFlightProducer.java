@@ -65,7 +65,7 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
   private static final Logger LOG = LoggerFactory.getLogger(LabelFlightProducer.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   static final List<ActionType> ACTIONS = List.of(
-      new ActionType("apply", "Apply LFs: {dataset, version?, labels, lfs, mode?} -> {job}"),
+      new ActionType("apply", "Apply LFs: {dataset, version?, labels, lfs, mode?: auto|resident|queue, user?} -> {job}"),
       new ActionType("job_status", "State and progress of a job: {job} -> status"),
       new ActionType("cancel", "Cancel a job: {job} -> status"),
       new ActionType("analysis", "LF analysis (Snorkel definitions) once the job ended: {job, gold?} -> {lfs, totals, rows}"),

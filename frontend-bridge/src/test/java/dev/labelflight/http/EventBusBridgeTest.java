@@ -4,10 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.labelflight.engine.apply.LabelStore;
 import dev.labelflight.engine.lf.LfLimits;
 import dev.labelflight.engine.lfset.LfSetStore;
-import dev.labelflight.engine.memory.MemoryBudget;
+import dev.labelflight.engine.memory.LocalMemoryBudget;
 import dev.labelflight.engine.store.DatasetStore;
 import dev.labelflight.engine.testing.TestAllocators;
 import dev.labelflight.verticles.browse.BrowseVerticle;
@@ -55,8 +54,8 @@ class EventBusBridgeTest {
   void start(Vertx vertx) throws Exception {
     this.vertx = vertx;
     allocator = TestAllocators.root();
-    NodeResources node = new NodeResources("test", dataDir, new DatasetStore(dataDir, 100), new LabelStore(dataDir),
-        new MemoryBudget("test", 16L << 20), allocator, new LfLimits(10, 100, 100), 10_000);
+    NodeResources node = NodeResources.standalone("test", dataDir, new DatasetStore(dataDir, 100),
+        new LocalMemoryBudget("test", 16L << 20), allocator, new LfLimits(10, 100, 100), 10_000);
     await(vertx.deployVerticle(new BrowseVerticle(node, new LfSetStore(dataDir), 5_000),
         new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)));
     http = new HttpVerticle(JsonObject::new);

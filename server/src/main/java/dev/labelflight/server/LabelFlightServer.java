@@ -1,10 +1,13 @@
 package dev.labelflight.server;
 
+import dev.labelflight.cluster.ClusterNode;
+import dev.labelflight.engine.apply.ChunkLabeler;
 import dev.labelflight.engine.apply.LabelStore;
+import dev.labelflight.engine.cache.LabelCache;
+import dev.labelflight.engine.lf.LfCompiler;
 import dev.labelflight.engine.demo.ReviewsGenerator;
 import dev.labelflight.engine.lf.LfLimits;
 import dev.labelflight.engine.lfset.LfSetStore;
-import dev.labelflight.engine.memory.MemoryBudget;
 import dev.labelflight.engine.sizing.BoxLimits;
 import dev.labelflight.engine.sizing.NodeSizing;
 import io.netty.util.internal.PlatformDependent;
@@ -26,7 +29,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
-import java.util.UUID;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -37,9 +41,12 @@ import org.slf4j.LoggerFactory;
 public final class LabelFlightServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LabelFlightServer.class);
 
+  private static final String HOT_CACHE_OWNER = "label cache (recent columns)";
+
   private final JsonObject config;
   private final VertxOptions vertxOptions;
   private Vertx vertx;
+  private ClusterNode cluster;
   private RootAllocator allocator;
   private NodeResources node;
   private LfSetStore lfSets;
@@ -58,8 +65,6 @@ public final class LabelFlightServer implements AutoCloseable {
 
   /** Starts everything; completes when Flight and HTTP listen and the demo dataset (if enabled) is stored. */
   public Future<LabelFlightServer> start() {
-    vertx = Vertx.vertx(vertxOptions);
-    allocator = new RootAllocator();
     Path dataDir = Path.of(config.getString("dataDir", "data")).toAbsolutePath();
     JsonObject limits = config.getJsonObject("limits", new JsonObject());
     JsonObject workers = config.getJsonObject("workers", new JsonObject());
@@ -69,18 +74,60 @@ public final class LabelFlightServer implements AutoCloseable {
     LOG.info("sizing: budget {} MiB, {} workers ({})", sizing.budgetBytes() >> 20, sizing.workers(), sizing.derivation());
     long budgetBytes = sizing.budgetBytes();
     int workerCount = sizing.workers();
-    String nodeId = UUID.randomUUID().toString();
+    JsonObject resident = config.getJsonObject("resident", new JsonObject());
+    JsonObject clusterConf = config.getJsonObject("cluster", new JsonObject());
+    // Hazelcast first (blocking, on the caller's thread): the budget is its semaphore, and a clustered
+    // Vert.x needs its cluster manager.
+    try {
+      List<String> members = clusterConf.getBoolean("enabled", false)
+          ? clusterConf.getJsonArray("members", new io.vertx.core.json.JsonArray().add("127.0.0.1")).stream()
+              .map(String::valueOf).toList()
+          : List.of();
+      cluster = ClusterNode.start(clusterConf.getString("name", "labelflight"), clusterConf.getInteger("port", 5701),
+          members, budgetBytes);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(new IllegalStateException("cannot start the memory budget: " + e.getMessage(), e));
+    }
+    Future<Vertx> started = cluster.clustered()
+        ? Vertx.builder().with(vertxOptions).withClusterManager(cluster.clusterManager()).buildClustered()
+        : Future.succeededFuture(Vertx.vertx(vertxOptions));
+    return started.compose(v -> {
+      vertx = v;
+      allocator = new RootAllocator();
+      return deploy(dataDir, budgetBytes, limits, workers, resident, workerCount);
+    });
+  }
+
+  private Future<LabelFlightServer> deploy(Path dataDir, long budgetBytes, JsonObject limits, JsonObject workers,
+      JsonObject resident, int workerCount) {
+    String nodeId = cluster.nodeId();
     return vertx.executeBlocking(() -> {
+      DatasetStore datasets =
+          new DatasetStore(dataDir, config.getJsonObject("store", new JsonObject()).getInteger("chunkRows", 65536));
+      // Heap for recently used label columns, held in the budget for the node's life.
+      long hotBytes = Math.min(config.getJsonObject("cache", new JsonObject()).getLong("hotMiB", 64L) << 20,
+          budgetBytes / 4);
+      if (hotBytes > 0 && !cluster.budget().tryReserve(HOT_CACHE_OWNER, hotBytes)) {
+        hotBytes = 0;
+      }
+      LabelCache cache = new LabelCache(dataDir, hotBytes);
+      LfLimits lfLimits = new LfLimits(limits.getInteger("maxLfs", 5000), limits.getInteger("maxRegexLength", 4096),
+          limits.getInteger("maxKeywordsPerLf", 100_000));
+      int residentThreads = resident.getInteger("threads", 0) > 0
+          ? resident.getInteger("threads") : Runtime.getRuntime().availableProcessors();
       node = new NodeResources(
           nodeId,
           dataDir,
-          new DatasetStore(dataDir, config.getJsonObject("store", new JsonObject()).getInteger("chunkRows", 65536)),
-          new LabelStore(dataDir),
-          new MemoryBudget("node " + nodeId, budgetBytes),
+          datasets,
+          new LabelStore(dataDir, datasets, cache),
+          cluster.budget(),
           allocator,
-          new LfLimits(limits.getInteger("maxLfs", 5000), limits.getInteger("maxRegexLength", 4096),
-              limits.getInteger("maxKeywordsPerLf", 100_000)),
-          workers.getLong("taskTimeoutMs", 600_000L));
+          lfLimits,
+          new NodeResources.ExecutionSettings(workers.getLong("taskTimeoutMs", 600_000L),
+              config.getJsonObject("memory", new JsonObject()).getDouble("estimateScale", 1.0),
+              resident.getLong("idleMs", 600_000L), resident.getBoolean("enabled", true), residentThreads),
+          new ChunkLabeler(datasets, cache, new LfCompiler(lfLimits)),
+          ConcurrentHashMap.newKeySet());
       lfSets = new LfSetStore(dataDir);
       seedDemo();
       return node;
@@ -124,7 +171,8 @@ public final class LabelFlightServer implements AutoCloseable {
         .put("sizing", new JsonObject()
             .put("budgetBytes", sizing.budgetBytes())
             .put("workers", sizing.workers())
-            .put("derivation", new JsonObject(new java.util.LinkedHashMap<>(sizing.derivation()))));
+            .put("derivation", new JsonObject(new java.util.LinkedHashMap<>(sizing.derivation()))))
+        .put("lfChunkEvaluations", node.labeler().lfChunkEvaluations());
   }
 
   /** Blocking: the data directory must take a write, and the budget must exist. */
@@ -191,14 +239,24 @@ public final class LabelFlightServer implements AutoCloseable {
     return node;
   }
 
+  public ClusterNode cluster() {
+    return cluster;
+  }
+
   /** Stops Vert.x (which stops Flight and HTTP), then checks that no Arrow memory is left. */
   @Override
   public void close() throws Exception {
-    if (vertx != null) {
-      vertx.close().toCompletionStage().toCompletableFuture().get();
-    }
-    if (allocator != null) {
-      allocator.close();
+    try {
+      if (vertx != null) {
+        vertx.close().toCompletionStage().toCompletableFuture().get();
+      }
+      if (allocator != null) {
+        allocator.close();
+      }
+    } finally {
+      if (cluster != null) {
+        cluster.close();
+      }
     }
   }
 }

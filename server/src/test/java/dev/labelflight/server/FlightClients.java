@@ -68,4 +68,68 @@ final class FlightClients {
     }
     return reply;
   }
+
+  /** Polls job_status until the job leaves RUNNING; returns the final status. */
+  static JsonObject awaitEnd(FlightClient client, String job, long timeoutMs) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + timeoutMs;
+    while (true) {
+      JsonObject status = action(client, "job_status", "{\"job\":\"" + job + "\"}");
+      if (!status.getString("state").equals("RUNNING")) {
+        return status;
+      }
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError("job " + job + " still running after " + timeoutMs + " ms: " + status);
+      }
+      Thread.sleep(20);
+    }
+  }
+
+  /** Streams labels/JOB and returns the label columns {@code [lf][row]}, checking that rows come in order. */
+  static byte[][] labels(FlightClient client, String job, int lfs, int rows) throws Exception {
+    byte[][] labels = new byte[lfs][rows];
+    int seen = 0;
+    try (org.apache.arrow.flight.FlightStream stream =
+             client.getStream(new org.apache.arrow.flight.Ticket(("labels/" + job).getBytes(StandardCharsets.UTF_8)))) {
+      VectorSchemaRoot root = stream.getRoot();
+      while (stream.next()) {
+        org.apache.arrow.vector.BigIntVector rowId = (org.apache.arrow.vector.BigIntVector) root.getVector(0);
+        for (int lf = 0; lf < lfs; lf++) {
+          org.apache.arrow.vector.TinyIntVector column = (org.apache.arrow.vector.TinyIntVector) root.getVector(lf + 1);
+          column.getDataBuffer().getBytes(0, labels[lf], seen, root.getRowCount());
+        }
+        for (int i = 0; i < root.getRowCount(); i++) {
+          if (rowId.get(i) != seen + i) {
+            throw new AssertionError("row " + (seen + i) + " arrived as " + rowId.get(i));
+          }
+        }
+        seen += root.getRowCount();
+      }
+    }
+    if (seen != rows) {
+      throw new AssertionError("expected " + rows + " rows, got " + seen);
+    }
+    return labels;
+  }
+
+  /** Checks labels of generated reviews against the naive reference, LF by LF, row by row. */
+  static void assertReviewLabels(BufferAllocator allocator, long seed, int rows, String lfsJson, byte[][] labels)
+      throws Exception {
+    com.fasterxml.jackson.databind.JsonNode lfs = new com.fasterxml.jackson.databind.ObjectMapper().readTree(lfsJson);
+    java.util.List<String> classes = java.util.List.of("HAM", "SPAM");
+    try (VectorSchemaRoot data = new ReviewsGenerator(seed).batch(0, rows, allocator)) {
+      for (int lf = 0; lf < lfs.size(); lf++) {
+        com.fasterxml.jackson.databind.JsonNode spec = lfs.get(lf);
+        org.apache.arrow.vector.FieldVector column = data.getVector(spec.get("column").asText());
+        for (int row = 0; row < rows; row++) {
+          Object value = column.getObject(row);
+          int expected = dev.labelflight.engine.testing.ReferenceLabels.label(spec,
+              value instanceof org.apache.arrow.vector.util.Text t ? t.toString() : value, classes);
+          if (expected != labels[lf][row]) {
+            throw new AssertionError("LF " + spec.get("name") + " row " + row + ": expected " + expected + " got "
+                + labels[lf][row]);
+          }
+        }
+      }
+    }
+  }
 }

@@ -36,6 +36,8 @@ final class TestServer implements AutoCloseable {
     config.getJsonObject("demo").put("enabled", false);
     config.getJsonObject("memory").put("budgetMiB", 256);
     config.getJsonObject("workers").put("instances", 2);
+    // No heap layer in the label cache unless a test asks: the budget is then entirely free between jobs.
+    config.getJsonObject("cache").put("hotMiB", 0);
     config.mergeIn(overrides, true);
     VertxOptions options = new VertxOptions()
         .setBlockedThreadCheckInterval(50)

@@ -12,14 +12,17 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The body of an {@code apply}: {@code {dataset, version?, labels, lfs, mode?}}, checked field by field so
+ * The body of an {@code apply}: {@code {dataset, version?, labels, lfs, mode?, user?}}, checked field by field so
  * that every mistake comes back as INVALID_ARGUMENT naming the field.
  */
-public record ApplyRequest(String dataset, Integer version, LabelSpace labels, List<LfSpec> lfs, String mode) {
+public record ApplyRequest(String dataset, Integer version, LabelSpace labels, List<LfSpec> lfs, String mode,
+    String user) {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Set<String> FIELDS = Set.of("dataset", "version", "labels", "lfs", "mode");
-  /** Execution modes a request may force. */
-  public static final List<String> MODES = List.of("auto", "queue");
+  private static final Set<String> FIELDS = Set.of("dataset", "version", "labels", "lfs", "mode", "user");
+  /** Who a job belongs to when the request does not say (fair scheduling is per user). */
+  public static final String ANONYMOUS = "anonymous";
+  /** Execution modes: {@code auto} lets the router choose; {@code resident} and {@code queue} force a path. */
+  public static final List<String> MODES = List.of("auto", "resident", "queue");
 
   public static ApplyRequest parse(String body) {
     JsonNode root;
@@ -66,6 +69,14 @@ public record ApplyRequest(String dataset, Integer version, LabelSpace labels, L
       }
       mode = m.asText();
     }
-    return new ApplyRequest(dataset.asText(), version, labels, specs, mode);
+    String user = ANONYMOUS;
+    JsonNode u = root.get("user");
+    if (u != null && !u.isNull()) {
+      if (!u.isTextual() || u.asText().isBlank() || u.asText().length() > 128) {
+        throw LabelFlightException.invalid("'user' must be a non-empty string of at most 128 characters");
+      }
+      user = u.asText();
+    }
+    return new ApplyRequest(dataset.asText(), version, labels, specs, mode, user);
   }
 }

@@ -1,44 +1,158 @@
 package dev.labelflight.engine.apply;
 
+import dev.labelflight.engine.cache.LabelCache;
+import dev.labelflight.engine.cache.LfFingerprint;
 import dev.labelflight.engine.lf.CompiledLfSet;
+import dev.labelflight.engine.lf.LabelSpace;
+import dev.labelflight.engine.lf.LfCompiler;
+import dev.labelflight.engine.lf.LfSpec;
 import dev.labelflight.engine.store.AtomicFiles;
 import dev.labelflight.engine.store.DatasetStore;
 import dev.labelflight.engine.store.Manifest;
+import dev.labelflight.engine.store.MappedChunks;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
 
-/** Labels one chunk of a dataset: read it, run the compiled LFs over it, write its label file. */
+/**
+ * Labels one chunk of a dataset through the label cache: LFs whose columns are cached for the chunk are
+ * read, only the others are compiled (once per set, shared by all chunks and threads), evaluated over
+ * the chunk and written to the cache as one segment. Thread-safe.
+ */
 public final class ChunkLabeler {
+  private static final int COMPILED_SETS_KEPT = 32;
+
   private final DatasetStore datasets;
-  private final LabelStore labels;
+  private final LabelCache cache;
+  private final LfCompiler compiler;
+  private final LongAdder lfChunkEvaluations = new LongAdder();
+  private final Map<String, CompiledLfSet> compiled = new LinkedHashMap<>(16, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, CompiledLfSet> eldest) {
+      return size() > COMPILED_SETS_KEPT;
+    }
+  };
 
-  /** What one chunk produced. */
-  public record Result(int chunk, int rows, AtomicFiles.Written file, long evalNanos) {}
+  /** A job's LFs: specs, classes and the cache fingerprint of each spec, in job order. */
+  public record JobLfs(List<LfSpec> specs, LabelSpace labels, List<String> fingerprints) {
+    public static JobLfs of(List<LfSpec> specs, LabelSpace labels) {
+      return new JobLfs(List.copyOf(specs), labels, LfFingerprint.of(specs, labels));
+    }
 
-  public ChunkLabeler(DatasetStore datasets, LabelStore labels) {
+    public List<String> names() {
+      return specs.stream().map(LfSpec::name).toList();
+    }
+  }
+
+  /** What one chunk produced: its label payload identity and the job positions of the LFs computed (not cached). */
+  public record Result(int chunk, int rows, AtomicFiles.Written payload, long evalNanos, int[] computed) {}
+
+  public ChunkLabeler(DatasetStore datasets, LabelCache cache, LfCompiler compiler) {
     this.datasets = datasets;
-    this.labels = labels;
+    this.cache = cache;
+    this.compiler = compiler;
   }
 
   /**
-   * Bytes to reserve before labelling a chunk: its file read on the heap, the decoded Arrow buffers, the
-   * text copied for matching, and the label arrays.
+   * Bytes to reserve before labelling a chunk from disk: the decoded Arrow buffers (read through a
+   * memory map, without a heap copy of the file, and rounded up by the allocator to at most twice the
+   * file) and the label side.
    */
   public static long memoryEstimate(Manifest.Chunk chunk, int lfCount) {
-    return 3 * chunk.bytes() + (long) chunk.rows() * (2L * lfCount + 16) + (1 << 20);
+    return 2 * chunk.bytes() + labelEstimate(chunk.rows(), lfCount);
   }
 
-  public Result label(String job, Manifest manifest, int chunkIndex, CompiledLfSet lfs, BufferAllocator allocator) {
-    Manifest.Chunk chunk = manifest.chunk(chunkIndex);
-    byte[][] votes;
-    long start;
-    long evalNanos;
-    try (VectorSchemaRoot data = datasets.readChunk(manifest, chunkIndex, allocator)) {
-      start = System.nanoTime();
-      votes = lfs.evaluate(data);
-      evalNanos = System.nanoTime() - start;
+  /**
+   * Bytes for the label side of one chunk: cached segments read back and new ones written, as Arrow
+   * vectors whose buffers the allocator rounds up (to a power of two), plus fixed overhead.
+   */
+  public static long labelEstimate(int rows, int lfCount) {
+    return (long) rows * (8L * lfCount + 16) + (2 << 20);
+  }
+
+  /**
+   * Bytes a resident copy of a dataset holds: each chunk's decoded body, which the allocator rounds up
+   * to a power of two, plus the label arrays of one chunk per core.
+   */
+  public static long residentEstimate(Manifest manifest) {
+    long total = 4 << 20;
+    long maxRows = 0;
+    for (Manifest.Chunk c : manifest.chunks()) {
+      total += c.bytes() <= 1 ? 1 : Long.highestOneBit(c.bytes() - 1) << 1;
+      maxRows = Math.max(maxRows, c.rows());
     }
-    AtomicFiles.Written file = labels.write(job, chunkIndex, chunk.firstRow(), lfs.names(), votes, allocator);
-    return new Result(chunkIndex, chunk.rows(), file, evalNanos);
+    return total + maxRows * 64L;
+  }
+
+  /** LF columns computed so far (one per LF per chunk), for monitoring and tests. */
+  public long lfChunkEvaluations() {
+    return lfChunkEvaluations.sum();
+  }
+
+  /**
+   * Labels one chunk. {@code resident} is the chunk already in memory, or null to read it from disk
+   * (only if some LF is not cached). Cached and computed columns together give the payload.
+   */
+  public Result label(Manifest manifest, int chunkIndex, JobLfs lfs, BufferAllocator allocator,
+      VectorSchemaRoot resident) {
+    Manifest.Chunk chunk = manifest.chunk(chunkIndex);
+    byte[][] columns = cache.read(manifest, chunkIndex, lfs.fingerprints(), allocator);
+    // One computed column per distinct missing fingerprint.
+    Map<String, Integer> missing = new LinkedHashMap<>();
+    for (int i = 0; i < columns.length; i++) {
+      if (columns[i] == null) {
+        missing.putIfAbsent(lfs.fingerprints().get(i), i);
+      }
+    }
+    long evalNanos = 0;
+    if (!missing.isEmpty()) {
+      List<LfSpec> todo = new ArrayList<>(missing.size());
+      List<String> todoPrints = new ArrayList<>(missing.size());
+      missing.forEach((print, i) -> {
+        todo.add(lfs.specs().get(i));
+        todoPrints.add(print);
+      });
+      CompiledLfSet set = compiledFor(manifest, todo, todoPrints, lfs.labels());
+      byte[][] computed;
+      if (resident != null) {
+        long start = System.nanoTime();
+        computed = set.evaluate(resident);
+        evalNanos = System.nanoTime() - start;
+      } else {
+        try (VectorSchemaRoot data = MappedChunks.read(datasets, manifest, chunkIndex, allocator)) {
+          long start = System.nanoTime();
+          computed = set.evaluate(data);
+          evalNanos = System.nanoTime() - start;
+        }
+      }
+      cache.write(manifest, chunkIndex, todoPrints, computed, allocator);
+      lfChunkEvaluations.add(computed.length);
+      for (int i = 0; i < columns.length; i++) {
+        if (columns[i] == null) {
+          columns[i] = computed[todoPrints.indexOf(lfs.fingerprints().get(i))];
+        }
+      }
+    }
+    int[] computed = missing.values().stream().mapToInt(Integer::intValue).toArray();
+    return new Result(chunkIndex, chunk.rows(), LabelStore.payload(columns), evalNanos, computed);
+  }
+
+  private CompiledLfSet compiledFor(Manifest manifest, List<LfSpec> specs, List<String> prints, LabelSpace labels) {
+    String key = manifest.name() + "@" + manifest.version() + ":" + String.join(",", prints);
+    synchronized (compiled) {
+      CompiledLfSet set = compiled.get(key);
+      if (set != null) {
+        return set;
+      }
+    }
+    CompiledLfSet set = compiler.compile(specs, labels, manifest.arrowSchema());
+    synchronized (compiled) {
+      compiled.put(key, set);
+    }
+    return set;
   }
 }

@@ -1,21 +1,27 @@
 package dev.labelflight.engine.apply;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.labelflight.engine.cache.LabelCache;
 import dev.labelflight.engine.error.CorruptDataException;
 import dev.labelflight.engine.error.LabelFlightException;
-import dev.labelflight.engine.store.ArrowFiles;
 import dev.labelflight.engine.store.AtomicFiles;
+import dev.labelflight.engine.store.DatasetStore;
+import dev.labelflight.engine.store.Manifest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import java.util.zip.CRC32C;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.BigIntVector;
-import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.TinyIntVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.types.pojo.ArrowType;
@@ -24,22 +30,38 @@ import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
- * A job's label matrix on disk: {@code jobs/JOB/labels-NNNNNN.arrow}, one file per dataset chunk holding
- * {@code row_id} and one int8 column per LF, each written atomically. Blocking: call from workers.
+ * A job's label matrix. The labels themselves live once in the {@link LabelCache}; a job only stores
+ * {@code jobs/JOB/job.json} (dataset version, LF names and their fingerprints), and {@link #read}
+ * assembles a chunk's {@code row_id} plus one int8 column per LF from the cache. A chunk's identity is
+ * its {@link #payload}: size and CRC32C of its label columns in job order, which the coordinator reports
+ * with progress and {@link #read} checks. Blocking: call from workers.
  */
 public final class LabelStore {
   private static final Pattern JOB_ID = Pattern.compile("[a-z0-9-]{1,64}");
+  private static final ObjectMapper JSON = new ObjectMapper();
   public static final String ROW_ID = "row_id";
 
   private final Path root;
+  private final DatasetStore datasets;
+  private final LabelCache cache;
+  private final Map<String, JobLabels> jobs = new ConcurrentHashMap<>();
 
-  public LabelStore(Path dataDir) {
+  /** What a job's labels are made of. */
+  public record JobLabels(String dataset, int version, List<String> names, List<String> fingerprints) {}
+
+  public LabelStore(Path dataDir, DatasetStore datasets, LabelCache cache) {
     this.root = dataDir.resolve("jobs");
+    this.datasets = datasets;
+    this.cache = cache;
     try {
       Files.createDirectories(root);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot prepare job directory " + root, e);
     }
+  }
+
+  public LabelCache cache() {
+    return cache;
   }
 
   /** The schema of a job's label stream: {@code row_id} then one int8 column per LF. */
@@ -59,49 +81,96 @@ public final class LabelStore {
     return job;
   }
 
-  /** Writes one chunk's labels; returns size and checksum for later verification. */
-  public AtomicFiles.Written write(String job, int chunk, long firstRow, List<String> lfNames, byte[][] labels,
-      BufferAllocator allocator) {
-    int rows = labels.length == 0 ? 0 : labels[0].length;
-    try (VectorSchemaRoot root = VectorSchemaRoot.create(schema(lfNames), allocator)) {
+  /** Size and CRC32C of a chunk's label columns, concatenated in job order. */
+  public static AtomicFiles.Written payload(byte[][] columns) {
+    CRC32C crc = new CRC32C();
+    long bytes = 0;
+    for (byte[] column : columns) {
+      crc.update(column, 0, column.length);
+      bytes += column.length;
+    }
+    return new AtomicFiles.Written(bytes, crc.getValue());
+  }
+
+  /**
+   * Records what a new job is made of, before any of its chunks is reported. Not fsynced: jobs do not
+   * outlive the process (the labels do, in the cache), the file only lets tools see what a job was.
+   */
+  public void create(String job, JobLabels labels) {
+    try {
+      Path dir = root.resolve(validateJobId(job));
+      Files.createDirectories(dir);
+      Files.write(dir.resolve("job.json"), JSON.writeValueAsBytes(labels));
+      jobs.put(job, labels);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot record job " + job, e);
+    }
+  }
+
+  public JobLabels job(String job) {
+    JobLabels known = jobs.get(validateJobId(job));
+    if (known != null) {
+      return known;
+    }
+    try {
+      JobLabels loaded = JSON.readValue(root.resolve(job).resolve("job.json").toFile(), JobLabels.class);
+      jobs.put(job, loaded);
+      return loaded;
+    } catch (NoSuchFileException | java.io.FileNotFoundException e) {
+      throw LabelFlightException.notFound("job '" + job + "' has no labels");
+    } catch (IOException e) {
+      throw new CorruptDataException("job " + job + " is unreadable: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Reads one chunk's labels ({@code row_id} + one int8 column per LF) from the cache, checking them
+   * against the payload size and checksum reported when the chunk was done.
+   */
+  public VectorSchemaRoot read(String job, int chunk, AtomicFiles.Written expected, BufferAllocator allocator) {
+    JobLabels labels = job(job);
+    Manifest manifest = datasets.manifest(labels.dataset(), labels.version());
+    Manifest.Chunk c = manifest.chunk(chunk);
+    byte[][] columns = cache.read(manifest, chunk, labels.fingerprints(), allocator);
+    for (byte[] column : columns) {
+      if (column == null) {
+        throw new CorruptDataException("labels of chunk " + chunk + " of job " + job + " are no longer cached");
+      }
+    }
+    if (!payload(columns).equals(expected)) {
+      throw new CorruptDataException("labels of chunk " + chunk + " of job " + job + " are corrupt");
+    }
+    VectorSchemaRoot root = VectorSchemaRoot.create(schema(labels.names()), allocator);
+    try {
+      int rows = c.rows();
       BigIntVector rowId = (BigIntVector) root.getVector(0);
       rowId.allocateNew(rows);
+      // Straight into the data buffer: row_id has no nulls, so validity is set in one go.
+      org.apache.arrow.memory.ArrowBuf ids = rowId.getDataBuffer();
+      long first = c.firstRow();
       for (int i = 0; i < rows; i++) {
-        rowId.set(i, firstRow + i);
+        ids.setLong((long) i * Long.BYTES, first + i);
       }
+      rowId.getValidityBuffer().setOne(0, (rows + 7) / 8);
       rowId.setValueCount(rows);
-      for (int lf = 0; lf < labels.length; lf++) {
+      for (int lf = 0; lf < columns.length; lf++) {
         TinyIntVector column = (TinyIntVector) root.getVector(lf + 1);
         column.allocateNew(rows);
-        column.getDataBuffer().setBytes(0, labels[lf], 0, rows);
+        column.getDataBuffer().setBytes(0, columns[lf], 0, rows);
         column.getValidityBuffer().setOne(0, (rows + 7) / 8);
         column.setValueCount(rows);
       }
       root.setRowCount(rows);
-      Path dir = root(job);
-      Files.createDirectories(dir);
-      return ArrowFiles.writeSingleBatch(chunkPath(job, chunk), root);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write labels of chunk " + chunk + " of job " + job, e);
+      return root;
+    } catch (RuntimeException e) {
+      root.close();
+      throw e;
     }
-  }
-
-  /** Reads one chunk's labels, checking them against the size and checksum recorded when written. */
-  public VectorSchemaRoot read(String job, int chunk, AtomicFiles.Written expected, BufferAllocator allocator) {
-    byte[] bytes;
-    try {
-      bytes = Files.readAllBytes(chunkPath(job, chunk));
-    } catch (IOException e) {
-      throw new CorruptDataException("labels of chunk " + chunk + " of job " + job + " cannot be read: " + e);
-    }
-    if (bytes.length != expected.bytes() || AtomicFiles.crc32c(bytes) != expected.crc32c()) {
-      throw new CorruptDataException("labels of chunk " + chunk + " of job " + job + " are corrupt");
-    }
-    return ArrowFiles.readSingleBatch(bytes, allocator, "labels of chunk " + chunk + " of job " + job);
   }
 
   public void delete(String job) {
-    Path dir = root(job);
+    jobs.remove(job);
+    Path dir = root.resolve(validateJobId(job));
     if (!Files.exists(dir)) {
       return;
     }
@@ -113,13 +182,4 @@ public final class LabelStore {
       throw new UncheckedIOException(e);
     }
   }
-
-  private Path root(String job) {
-    return root.resolve(validateJobId(job));
-  }
-
-  Path chunkPath(String job, int chunk) {
-    return root(job).resolve(String.format("labels-%06d.arrow", chunk));
-  }
-
 }

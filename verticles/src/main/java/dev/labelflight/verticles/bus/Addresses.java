@@ -32,7 +32,12 @@ public final class Addresses {
   public static final String LABEL_MODEL = "labelflight.api.label_model";
   /** Send: {@code {"worker": id}}: a chunk worker has room for one task (its credit). */
   public static final String WORKER_READY = "labelflight.worker.ready";
+  /** Send: one chunk finished by a resident dataset: {@code {job, chunk, rows, bytes, crc32c, evalNanos, computed}}. */
+  public static final String CHUNK_DONE = "labelflight.coordinator.chunk_done";
+  /** Send (or request): {@code {"bytes"}}: evict idle resident datasets, least recently used first, to free that much budget. */
+  public static final String RESIDENT_RECLAIM = "labelflight.resident.reclaim";
   private static final String WORKER_PREFIX = "labelflight.worker.task.";
+  private static final String RESIDENT_PREFIX = "labelflight.resident.run.";
   private static final String JOB_PREFIX = "labelflight.job.";
 
   private Addresses() {}
@@ -40,6 +45,11 @@ public final class Addresses {
   /** Where one chunk worker takes its tasks. */
   public static String worker(String workerId) {
     return WORKER_PREFIX + workerId;
+  }
+
+  /** Where one resident dataset takes jobs: {@code {job, request}}; reply when all its chunks are done. */
+  public static String resident(String residentId) {
+    return RESIDENT_PREFIX + residentId;
   }
 
   /** Where progress events of a job are published. */

@@ -1,42 +1,55 @@
 package dev.labelflight.verticles.job;
 
-import dev.labelflight.engine.apply.ApplyRequest;
+import dev.labelflight.engine.apply.ChunkLabeler;
 import dev.labelflight.engine.store.AtomicFiles;
 import dev.labelflight.engine.store.Manifest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.BitSet;
 import java.util.List;
 
-/** One apply job as the coordinator tracks it: its chunk tasks, which are done, and its state. Event-loop only. */
+/** One apply job as the coordinator tracks it: its chunk tasks, which are done, its path and state. Event-loop only. */
 final class Job {
   /** Lifecycle of a job. */
   enum State { RUNNING, SUCCEEDED, FAILED, CANCELLED }
 
   final String id;
   final Manifest manifest;
+  final ChunkLabeler.JobLfs lfs;
   final List<String> lfNames;
   /** The job's class names (its label space), for analysis and label models. */
   final List<String> classes;
   final String request;
+  final String user;
+  final String mode;
   final ArrayDeque<Integer> pending = new ArrayDeque<>();
   final AtomicFiles.Written[] files;
   final Instant created = Instant.now();
+  final BitSet computedLfs = new BitSet();
   State state = State.RUNNING;
+  /** "queue" or "resident" once routed, and why. */
+  String path = "pending";
+  String route = "";
   String error;
   int done;
   int contiguousDone;
   long rowsDone;
   long evalNanos;
+  long lfChunkEvaluations;
+  int retries;
   Instant finished;
 
-  Job(String id, Manifest manifest, List<String> lfNames, String request) {
+  Job(String id, Manifest manifest, ChunkLabeler.JobLfs lfs, String request, String user, String mode) {
     this.id = id;
     this.manifest = manifest;
-    this.lfNames = List.copyOf(lfNames);
+    this.lfs = lfs;
+    this.lfNames = lfs.names();
     this.request = request;
-    this.classes = ApplyRequest.parse(request).labels().names();
+    this.classes = lfs.labels().names();
+    this.user = user;
+    this.mode = mode;
     this.files = new AtomicFiles.Written[manifest.chunks().size()];
     for (int i = 0; i < files.length; i++) {
       pending.add(i);
@@ -54,15 +67,27 @@ final class Job {
     return state != State.RUNNING;
   }
 
-  /** Records a finished chunk; returns false if it was already recorded or the job ended. */
-  boolean chunkDone(int chunk, AtomicFiles.Written file, int rows, long nanos) {
-    if (isTerminal() || files[chunk] != null) {
+  void routed(String path, String why) {
+    this.path = path;
+    this.route = why;
+  }
+
+  /** Records a finished chunk from a worker's or resident's report; returns false if already recorded or the job ended. */
+  boolean chunkDone(JsonObject report) {
+    int chunk = report.getInteger("chunk");
+    if (isTerminal() || chunk < 0 || chunk >= files.length || files[chunk] != null) {
       return false;
     }
-    files[chunk] = file;
+    files[chunk] = new AtomicFiles.Written(report.getLong("bytes"), report.getLong("crc32c"));
     done++;
-    rowsDone += rows;
-    evalNanos += nanos;
+    rowsDone += report.getInteger("rows");
+    evalNanos += report.getLong("evalNanos", 0L);
+    retries += report.getInteger("retries", 0);
+    JsonArray computed = report.getJsonArray("computed", new JsonArray());
+    lfChunkEvaluations += computed.size();
+    for (int i = 0; i < computed.size(); i++) {
+      computedLfs.set(computed.getInteger(i));
+    }
     while (contiguousDone < files.length && files[contiguousDone] != null) {
       contiguousDone++;
     }
@@ -83,14 +108,22 @@ final class Job {
   }
 
   JsonObject status() {
+    JsonArray computed = new JsonArray();
+    computedLfs.stream().forEach(i -> computed.add(lfNames.get(i)));
     JsonObject json = new JsonObject()
         .put("job", id)
         .put("state", state.name())
         .put("dataset", manifest.name())
         .put("version", manifest.version())
-        .put("path", "queue")
+        .put("user", user)
+        .put("mode", mode)
+        .put("path", path)
+        .put("route", route)
         .put("lfs", new JsonArray(lfNames))
         .put("classes", new JsonArray(classes))
+        .put("computedLfs", computed)
+        .put("lfChunkEvaluations", lfChunkEvaluations)
+        .put("retries", retries)
         .put("chunksDone", done)
         .put("chunksTotal", files.length)
         .put("contiguousDone", contiguousDone)
@@ -108,7 +141,7 @@ final class Job {
     return json;
   }
 
-  /** Status plus the size and checksum of the leading finished chunks from {@code from}, for streaming them. */
+  /** Status plus the payload size and checksum of the leading finished chunks from {@code from}, for streaming them. */
   JsonObject progress(int from) {
     JsonArray chunkFiles = new JsonArray();
     for (int i = Math.max(0, from); i < contiguousDone; i++) {

@@ -1,15 +1,17 @@
 package dev.labelflight.verticles.job;
 
 import dev.labelflight.engine.apply.ApplyRequest;
+import dev.labelflight.engine.apply.ChunkLabeler;
 import dev.labelflight.engine.apply.LabelStore;
 import dev.labelflight.engine.error.LabelFlightException;
-import dev.labelflight.engine.lf.CompiledLfSet;
-import dev.labelflight.engine.store.AtomicFiles;
 import dev.labelflight.engine.store.Manifest;
 import dev.labelflight.verticles.bus.Addresses;
 import dev.labelflight.verticles.bus.BusErrors;
 import dev.labelflight.verticles.node.NodeResources;
+import dev.labelflight.verticles.resident.ResidentDataset;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.ThreadingModel;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
@@ -18,6 +20,7 @@ import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
@@ -29,9 +32,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs on an event loop and never blocks: accepts apply requests (validation and LF compilation run on
- * a worker), splits jobs into chunk tasks, and hands one task to a chunk worker each time that worker
- * announces room (credit-based pull: nothing is sent to a busy worker). Tasks of different jobs
- * interleave round-robin. Progress is published on {@link Addresses#job(String)} after every chunk.
+ * a worker), routes each job, and hands chunk tasks of queued jobs to chunk workers each time one
+ * announces room (credit-based pull: nothing is sent to a busy worker), round-robin across users and
+ * jobs ({@link FairQueue}). Progress is published on {@link Addresses#job(String)} after every chunk.
+ *
+ * <p>Router, per job: a resident copy of the dataset version is loaded: run there. Else, in mode
+ * {@code auto}, if the node budget can hold the dataset now, its permits are taken and a
+ * {@link ResidentDataset} is deployed for next time while this job runs on the queue; otherwise the
+ * queue. {@code mode: queue} and {@code mode: resident} force a path (resident waits for the permits,
+ * evicting idle residents first). Idle residents are undeployed after {@code residentIdleMs}, and
+ * least-recently-used ones when queued work needs their budget ({@link Addresses#RESIDENT_RECLAIM}).
  */
 public final class JobCoordinator extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(JobCoordinator.class);
@@ -42,10 +52,28 @@ public final class JobCoordinator extends VerticleBase {
   private final Map<String, Job> jobs = new HashMap<>();
   private final ArrayDeque<String> finishedOrder = new ArrayDeque<>();
   private final LinkedHashSet<String> idleWorkers = new LinkedHashSet<>();
-  private final ArrayDeque<Job> runnable = new ArrayDeque<>();
+  private final FairQueue queue = new FairQueue();
   private final Map<String, List<Waiter>> waiters = new HashMap<>();
+  private final Map<String, Resident> residents = new HashMap<>();
 
   private record Waiter(Message<JsonObject> message, int after, long timer) {}
+
+  /** A resident dataset as the coordinator knows it: deployed (or loading), its use and its permits. */
+  private static final class Resident {
+    final String key;
+    final long bytes;
+    ResidentDataset verticle;
+    String deployment;
+    boolean ready;
+    int activeJobs;
+    long lastUsed = System.currentTimeMillis();
+    final List<Job> waiting = new ArrayList<>();
+
+    Resident(String key, long bytes) {
+      this.key = key;
+      this.bytes = bytes;
+    }
+  }
 
   public JobCoordinator(NodeResources node, int retainedJobs) {
     this.node = node;
@@ -55,13 +83,30 @@ public final class JobCoordinator extends VerticleBase {
   @Override
   public Future<?> start() {
     var bus = vertx.eventBus();
+    long idleMs = node.execution().residentIdleMs();
+    vertx.setPeriodic(Math.max(50, Math.min(idleMs / 2, 5_000)), t -> evictIdle(idleMs));
     return Future.all(List.of(
         bus.<String>consumer(Addresses.APPLY, this::onApply).completion(),
         bus.<JsonObject>consumer(Addresses.JOB_STATUS, this::onStatus).completion(),
         bus.<JsonObject>consumer(Addresses.AWAIT_PROGRESS, this::onAwait).completion(),
         bus.<JsonObject>consumer(Addresses.CANCEL, this::onCancel).completion(),
-        bus.<JsonObject>consumer(Addresses.WORKER_READY, this::onWorkerReady).completion()));
+        bus.<JsonObject>consumer(Addresses.WORKER_READY, this::onWorkerReady).completion(),
+        bus.<JsonObject>consumer(Addresses.CHUNK_DONE, m -> onChunkDone(m.body())).completion(),
+        bus.<JsonObject>consumer(Addresses.RESIDENT_RECLAIM, this::onReclaim).completion()));
   }
+
+  @Override
+  public Future<?> stop() {
+    List<Future<?>> undeploys = new ArrayList<>();
+    for (Resident r : residents.values()) {
+      if (r.deployment != null) {
+        undeploys.add(vertx.undeploy(r.deployment));
+      }
+    }
+    return Future.join(undeploys);
+  }
+
+  // ---- apply and routing ------------------------------------------------------------------------
 
   private void onApply(Message<String> message) {
     Object body = message.body();
@@ -73,25 +118,158 @@ public final class JobCoordinator extends VerticleBase {
       }
       Job job = ar.result();
       jobs.put(job.id, job);
-      LOG.info("job {} on {} v{}: {} LFs, {} chunks", job.id, job.manifest.name(), job.manifest.version(),
-          job.lfNames.size(), job.chunks());
+      LOG.info("job {} of {} on {} v{}: {} LFs, {} chunks, mode {}", job.id, job.user, job.manifest.name(),
+          job.manifest.version(), job.lfNames.size(), job.chunks(), job.mode);
       message.reply(new JsonObject().put("job", job.id));
       if (job.isTerminal()) {
         ended(job);
       } else {
-        runnable.add(job);
-        dispatch();
+        route(job);
       }
     });
   }
 
-  /** Blocking: parses and validates the request and compiles its LFs once, so errors reach the caller now. */
+  /** Blocking: parses and validates the request, compiles its LFs once (errors reach the caller now), records the job. */
   private Job prepare(String body) {
     ApplyRequest request = ApplyRequest.parse(body);
     Manifest manifest = node.datasets().manifest(request.dataset(), request.version());
-    CompiledLfSet compiled = node.compiler().compile(request.lfs(), request.labels(), manifest.arrowSchema());
-    return new Job(UUID.randomUUID().toString(), manifest, compiled.names(), body);
+    node.compiler().compile(request.lfs(), request.labels(), manifest.arrowSchema());
+    ChunkLabeler.JobLfs lfs = ChunkLabeler.JobLfs.of(request.lfs(), request.labels());
+    String id = UUID.randomUUID().toString();
+    node.labels().create(id, new LabelStore.JobLabels(manifest.name(), manifest.version(), lfs.names(),
+        lfs.fingerprints()));
+    return new Job(id, manifest, lfs, body, request.user(), request.mode());
   }
+
+  private static String key(Manifest m) {
+    return m.name() + "@" + m.version();
+  }
+
+  private void route(Job job) {
+    Resident resident = residents.get(key(job.manifest));
+    long need = ChunkLabeler.residentEstimate(job.manifest);
+    if (job.mode.equals("queue")) {
+      enqueue(job, "mode queue requested");
+    } else if (resident != null && resident.ready) {
+      runResident(job, resident, "dataset is resident");
+    } else if (job.mode.equals("resident")) {
+      if (resident != null) {
+        job.routed("resident", "mode resident requested: waited for the resident copy to load");
+        resident.waiting.add(job);
+      } else {
+        job.routed("resident", "mode resident requested: loading the dataset (" + mib(need) + " MiB)");
+        forceResident(job, need);
+      }
+    } else if (resident != null) {
+      enqueue(job, "a resident copy is loading; this job runs on the task queue meanwhile");
+    } else if (!node.execution().residentEnabled()) {
+      enqueue(job, "resident datasets are disabled");
+    } else if (need > node.budget().maxBytes()) {
+      enqueue(job, "dataset needs " + mib(need) + " MiB in memory, more than the budget of "
+          + mib(node.budget().maxBytes()) + " MiB");
+    } else {
+      String owner = "resident " + key(job.manifest) + " " + UUID.randomUUID();
+      vertx.executeBlocking(() -> node.budget().tryReserve(owner, need), false).onComplete(ar -> {
+        if (ar.succeeded() && ar.result() && !residents.containsKey(key(job.manifest))) {
+          deployResident(job.manifest, owner, need);
+          enqueue(job, "dataset fits the free budget (" + mib(need) + " MiB): loading a resident copy for next time;"
+              + " this job runs on the task queue meanwhile");
+        } else {
+          if (ar.succeeded() && ar.result()) {
+            vertx.executeBlocking(() -> {
+              node.budget().free(owner, need);
+              return null;
+            }, false);
+          }
+          enqueue(job, "dataset needs " + mib(need) + " MiB in memory; the budget has less free: task queue");
+        }
+      });
+    }
+  }
+
+  /** Mode resident: evicts idle residents if needed, waits for the permits, loads, then runs the job there. */
+  private void forceResident(Job job, long need) {
+    if (need > node.budget().maxBytes()) {
+      job.finish(Job.State.FAILED, "mode resident: dataset needs " + mib(need) + " MiB in memory, more than the budget of "
+          + mib(node.budget().maxBytes()) + " MiB");
+      progressed(job);
+      return;
+    }
+    String owner = "resident " + key(job.manifest) + " " + UUID.randomUUID();
+    Resident placeholder = new Resident(key(job.manifest), need);
+    placeholder.waiting.add(job);
+    residents.put(placeholder.key, placeholder);
+    reclaim(need).compose(v -> vertx.executeBlocking(() -> {
+      node.budget().reserve(owner, need).get();
+      return null;
+    }, false)).onComplete(ar -> {
+      if (ar.failed()) {
+        residents.remove(placeholder.key);
+        failWaiting(placeholder, ar.cause());
+        return;
+      }
+      residents.remove(placeholder.key);
+      Resident r = deployResident(job.manifest, owner, need);
+      r.waiting.addAll(placeholder.waiting);
+    });
+  }
+
+  private Resident deployResident(Manifest manifest, String owner, long bytes) {
+    Resident r = new Resident(key(manifest), bytes);
+    r.verticle = new ResidentDataset(node, manifest, owner, bytes);
+    residents.put(r.key, r);
+    vertx.deployVerticle(r.verticle, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            LOG.warn("resident {} could not load: {}", r.key, ar.cause().toString());
+            residents.remove(r.key);
+            failWaiting(r, ar.cause());
+            return;
+          }
+          r.deployment = ar.result();
+          r.ready = true;
+          r.lastUsed = System.currentTimeMillis();
+          List<Job> waiting = new ArrayList<>(r.waiting);
+          r.waiting.clear();
+          waiting.forEach(j -> runResident(j, r, j.route));
+        });
+    return r;
+  }
+
+  private void failWaiting(Resident r, Throwable cause) {
+    for (Job j : r.waiting) {
+      j.finish(Job.State.FAILED, "resident dataset could not be loaded: " + BusErrors.toLabelFlight(cause).getMessage());
+      progressed(j);
+    }
+    r.waiting.clear();
+  }
+
+  private void runResident(Job job, Resident r, String why) {
+    if (job.isTerminal()) {
+      return;
+    }
+    job.routed("resident", why);
+    job.pending.clear();
+    r.activeJobs++;
+    r.lastUsed = System.currentTimeMillis();
+    vertx.eventBus().<JsonObject>request(r.verticle.address(), new JsonObject().put("job", job.id).put("request", job.request),
+        new DeliveryOptions().setSendTimeout(node.taskTimeoutMs())).onComplete(ar -> {
+      r.activeJobs--;
+      r.lastUsed = System.currentTimeMillis();
+      if (ar.failed() && !job.isTerminal()) {
+        job.finish(Job.State.FAILED, BusErrors.toLabelFlight(ar.cause()).getMessage());
+        progressed(job);
+      }
+    });
+  }
+
+  private void enqueue(Job job, String why) {
+    job.routed("queue", why);
+    queue.add(job);
+    dispatch();
+  }
+
+  // ---- task queue -------------------------------------------------------------------------------
 
   private void onWorkerReady(Message<JsonObject> message) {
     idleWorkers.add(message.body().getString("worker"));
@@ -99,19 +277,15 @@ public final class JobCoordinator extends VerticleBase {
   }
 
   private void dispatch() {
-    while (!idleWorkers.isEmpty() && !runnable.isEmpty()) {
-      Job job = runnable.poll();
-      if (job.isTerminal() || job.pending.isEmpty()) {
-        continue;
-      }
-      int chunk = job.pending.poll();
-      if (!job.pending.isEmpty()) {
-        runnable.add(job);
+    while (!idleWorkers.isEmpty()) {
+      FairQueue.Task task = queue.next();
+      if (task == null) {
+        return;
       }
       Iterator<String> it = idleWorkers.iterator();
       String worker = it.next();
       it.remove();
-      send(worker, job, chunk);
+      send(worker, task.job(), task.chunk());
     }
   }
 
@@ -125,27 +299,27 @@ public final class JobCoordinator extends VerticleBase {
     vertx.eventBus().<JsonObject>request(Addresses.worker(worker), task,
         new DeliveryOptions().setSendTimeout(node.taskTimeoutMs())).onComplete(ar -> {
       if (ar.succeeded()) {
-        JsonObject r = ar.result().body();
-        if (job.chunkDone(chunk, new AtomicFiles.Written(r.getLong("bytes"), r.getLong("crc32c")),
-            r.getInteger("rows"), r.getLong("evalNanos"))) {
-          progressed(job);
-        }
+        onChunkDone(ar.result().body());
       } else if (ar.cause() instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
         // The worker went away before taking the task: give the task to another one.
         if (!job.isTerminal()) {
-          job.pending.addFirst(chunk);
-          if (!runnable.contains(job)) {
-            runnable.addFirst(job);
-          }
+          queue.retry(job, chunk);
           dispatch();
         }
-      } else {
+      } else if (!job.isTerminal()) {
         LabelFlightException e = BusErrors.toLabelFlight(ar.cause());
         job.finish(Job.State.FAILED, "chunk " + chunk + ": " + e.getMessage());
         LOG.warn("job {} failed: {}", job.id, job.error);
         progressed(job);
       }
     });
+  }
+
+  private void onChunkDone(JsonObject report) {
+    Job job = jobs.get(report.getString("job"));
+    if (job != null && job.chunkDone(report)) {
+      progressed(job);
+    }
   }
 
   private void progressed(Job job) {
@@ -170,12 +344,13 @@ public final class JobCoordinator extends VerticleBase {
   }
 
   private void ended(Job job) {
-    LOG.info("job {} {} ({} of {} chunks){}", job.id, job.state, job.done, job.chunks(),
-        job.error == null ? "" : ": " + job.error);
+    LOG.info("job {} {} on the {} ({} of {} chunks, {} LF columns computed){}", job.id, job.state, job.path, job.done,
+        job.chunks(), job.lfChunkEvaluations, job.error == null ? "" : ": " + job.error);
     finishedOrder.add(job.id);
     while (finishedOrder.size() > retainedJobs) {
       String old = finishedOrder.poll();
       jobs.remove(old);
+      node.cancelledJobs().remove(old);
       vertx.executeBlocking(() -> {
         node.labels().delete(old);
         return null;
@@ -183,7 +358,53 @@ public final class JobCoordinator extends VerticleBase {
     }
   }
 
-  private Job job(Message<?> message, JsonObject body) {
+  // ---- residents: eviction ----------------------------------------------------------------------
+
+  private void evictIdle(long idleMs) {
+    long now = System.currentTimeMillis();
+    for (Resident r : List.copyOf(residents.values())) {
+      if (r.ready && r.activeJobs == 0 && now - r.lastUsed >= idleMs) {
+        LOG.info("resident {} idle for {} ms: evicting", r.key, now - r.lastUsed);
+        evict(r);
+      }
+    }
+  }
+
+  private Future<Void> evict(Resident r) {
+    residents.remove(r.key);
+    return vertx.undeploy(r.deployment);
+  }
+
+  private void onReclaim(Message<JsonObject> message) {
+    reclaim(message.body().getLong("bytes", 0L)).onComplete(ar -> {
+      if (message.replyAddress() != null) {
+        message.reply(new JsonObject());
+      }
+    });
+  }
+
+  /** Evicts idle residents, least recently used first, until their permits cover {@code bytes} or none is left. */
+  private Future<Void> reclaim(long bytes) {
+    List<Resident> idle = residents.values().stream()
+        .filter(r -> r.ready && r.activeJobs == 0)
+        .sorted(Comparator.comparingLong(r -> r.lastUsed))
+        .toList();
+    List<Future<Void>> undeploys = new ArrayList<>();
+    long freed = 0;
+    for (Resident r : idle) {
+      if (freed >= bytes) {
+        break;
+      }
+      LOG.info("resident {} evicted: queued work needs {} MiB", r.key, mib(bytes));
+      undeploys.add(evict(r));
+      freed += r.bytes;
+    }
+    return Future.join(undeploys).mapEmpty();
+  }
+
+  // ---- status, cancel, progress -----------------------------------------------------------------
+
+  private Job job(JsonObject body) {
     String id = body == null ? null : body.getString("job");
     if (id == null) {
       throw LabelFlightException.invalid("missing 'job'");
@@ -197,16 +418,18 @@ public final class JobCoordinator extends VerticleBase {
 
   private void onStatus(Message<JsonObject> message) {
     try {
-      message.reply(job(message, message.body()).status());
+      message.reply(job(message.body()).status());
     } catch (RuntimeException e) {
       BusErrors.fail(message, e);
     }
   }
 
+  /** Pending chunks are dropped at once; workers and residents skip the job's next chunks; in-flight ones end within one chunk. */
   private void onCancel(Message<JsonObject> message) {
     try {
-      Job job = job(message, message.body());
+      Job job = job(message.body());
       if (!job.isTerminal()) {
+        node.cancelledJobs().add(job.id);
         job.finish(Job.State.CANCELLED, "cancelled by request");
         progressed(job);
       }
@@ -218,7 +441,7 @@ public final class JobCoordinator extends VerticleBase {
 
   private void onAwait(Message<JsonObject> message) {
     try {
-      Job job = job(message, message.body());
+      Job job = job(message.body());
       int after = message.body().getInteger("after", -1);
       if (job.isTerminal() || job.contiguousDone > after) {
         message.reply(job.progress(after));
@@ -236,5 +459,9 @@ public final class JobCoordinator extends VerticleBase {
     } catch (RuntimeException e) {
       BusErrors.fail(message, e);
     }
+  }
+
+  private static long mib(long bytes) {
+    return (bytes + (1 << 20) - 1) >> 20;
   }
 }

@@ -2,16 +2,19 @@ package dev.labelflight.verticles.node;
 
 import dev.labelflight.engine.apply.ChunkLabeler;
 import dev.labelflight.engine.apply.LabelStore;
+import dev.labelflight.engine.cache.LabelCache;
 import dev.labelflight.engine.lf.LfCompiler;
 import dev.labelflight.engine.lf.LfLimits;
 import dev.labelflight.engine.memory.MemoryBudget;
 import dev.labelflight.engine.store.DatasetStore;
 import java.nio.file.Path;
+import java.util.Set;
 import org.apache.arrow.memory.BufferAllocator;
 
 /**
  * What one node's verticles share: its stores, its memory budget, the allocator that all data-sized
- * Arrow memory comes from, and the job settings. Created by the server, handed to verticles.
+ * Arrow memory comes from, the chunk labeler, the execution settings and the set of cancelled jobs
+ * (written by the coordinator, read by workers between chunks). Created by the server.
  */
 public record NodeResources(
     String nodeId,
@@ -21,13 +24,36 @@ public record NodeResources(
     MemoryBudget budget,
     BufferAllocator allocator,
     LfLimits limits,
-    long taskTimeoutMs) {
+    ExecutionSettings execution,
+    ChunkLabeler labeler,
+    Set<String> cancelledJobs) {
+
+  /**
+   * Job execution settings: task timeout; a factor applied to chunk memory estimates (calibration);
+   * how long an idle resident dataset stays; whether the router may make datasets resident; threads
+   * a resident dataset evaluates with.
+   */
+  public record ExecutionSettings(long taskTimeoutMs, double estimateScale, long residentIdleMs,
+      boolean residentEnabled, int residentThreads) {}
+
+  /**
+   * A standalone node's resources with the label cache under {@code dataDir}, no heap cache layer and
+   * default execution settings (resident datasets enabled, one thread per core); for tests and embedding.
+   */
+  public static NodeResources standalone(String nodeId, Path dataDir, DatasetStore datasets, MemoryBudget budget,
+      BufferAllocator allocator, LfLimits limits, long taskTimeoutMs) {
+    LabelCache cache = new LabelCache(dataDir);
+    int cores = Runtime.getRuntime().availableProcessors();
+    return new NodeResources(nodeId, dataDir, datasets, new LabelStore(dataDir, datasets, cache), budget, allocator,
+        limits, new ExecutionSettings(taskTimeoutMs, 1.0, 600_000L, true, cores),
+        new ChunkLabeler(datasets, cache, new LfCompiler(limits)), java.util.concurrent.ConcurrentHashMap.newKeySet());
+  }
+
+  public long taskTimeoutMs() {
+    return execution.taskTimeoutMs();
+  }
 
   public LfCompiler compiler() {
     return new LfCompiler(limits);
-  }
-
-  public ChunkLabeler labeler() {
-    return new ChunkLabeler(datasets, labels);
   }
 }

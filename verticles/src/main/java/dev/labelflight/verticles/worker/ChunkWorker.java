@@ -2,7 +2,7 @@ package dev.labelflight.verticles.worker;
 
 import dev.labelflight.engine.apply.ApplyRequest;
 import dev.labelflight.engine.apply.ChunkLabeler;
-import dev.labelflight.engine.lf.CompiledLfSet;
+import dev.labelflight.engine.error.LabelFlightException;
 import dev.labelflight.engine.store.Manifest;
 import dev.labelflight.verticles.bus.Addresses;
 import dev.labelflight.verticles.bus.BusErrors;
@@ -10,31 +10,36 @@ import dev.labelflight.verticles.node.NodeResources;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.OutOfMemoryException;
 
 /**
  * A worker verticle (deploy with {@code ThreadingModel.WORKER}) that labels one chunk at a time. It
  * announces its room on {@link Addresses#WORKER_READY} when it starts and after every task, and only
- * then gets the next one. Per task it reserves the chunk's memory estimate from the node budget, caps
- * its Arrow allocator at the same number, labels the chunk and frees the reservation. It may block:
- * on disk, on the budget and on LF evaluation; that is what worker threads are for.
+ * then gets the next one. Per task it reserves the chunk's memory estimate from the node budget (asking
+ * the coordinator to evict idle resident datasets first if the budget is short), caps its Arrow
+ * allocator at the same number, labels the chunk through the label cache and frees the reservation. An
+ * allocator that hits its cap fails the attempt cleanly; the chunk is retried once with
+ * {@value #RETRY_FACTOR} times the estimate, then reported as RESOURCE_EXHAUSTED. It may block: on
+ * disk, on the budget and on LF evaluation; that is what worker threads are for.
  */
 public final class ChunkWorker extends VerticleBase {
-  private static final int COMPILED_JOBS_KEPT = 16;
+  static final int RETRY_FACTOR = 4;
+  private static final int JOBS_KEPT = 16;
 
   private final NodeResources node;
   private final String id = UUID.randomUUID().toString();
-  private final Map<String, CompiledLfSet> compiled = new LinkedHashMap<>(16, 0.75f, true) {
+  private final Map<String, ChunkLabeler.JobLfs> jobLfs = new LinkedHashMap<>(16, 0.75f, true) {
     @Override
-    protected boolean removeEldestEntry(Map.Entry<String, CompiledLfSet> eldest) {
-      return size() > COMPILED_JOBS_KEPT;
+    protected boolean removeEldestEntry(Map.Entry<String, ChunkLabeler.JobLfs> eldest) {
+      return size() > JOBS_KEPT;
     }
   };
-  private ChunkLabeler labeler;
 
   public ChunkWorker(NodeResources node) {
     this.node = node;
@@ -42,7 +47,6 @@ public final class ChunkWorker extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    labeler = node.labeler();
     return vertx.eventBus().<JsonObject>consumer(Addresses.worker(id), this::onTask).completion()
         .onSuccess(v -> announceRoom());
   }
@@ -61,29 +65,69 @@ public final class ChunkWorker extends VerticleBase {
     }
   }
 
+  /** The report of a finished chunk, as the coordinator reads it. */
+  public static JsonObject report(String job, ChunkLabeler.Result result, int retries) {
+    JsonArray computed = new JsonArray();
+    for (int i : result.computed()) {
+      computed.add(i);
+    }
+    return new JsonObject()
+        .put("job", job)
+        .put("chunk", result.chunk())
+        .put("rows", result.rows())
+        .put("bytes", result.payload().bytes())
+        .put("crc32c", result.payload().crc32c())
+        .put("evalNanos", result.evalNanos())
+        .put("computed", computed)
+        .put("retries", retries);
+  }
+
   private JsonObject run(JsonObject task) throws Exception {
     String job = task.getString("job");
+    if (node.cancelledJobs().contains(job)) {
+      throw new LabelFlightException(LabelFlightException.Kind.CANCELLED, "job " + job + " was cancelled");
+    }
     int chunkIndex = task.getInteger("chunk");
     Manifest manifest = node.datasets().manifest(task.getString("dataset"), task.getInteger("version"));
-    CompiledLfSet lfs = compiled.get(job);
+    ChunkLabeler.JobLfs lfs = jobLfs.get(job);
     if (lfs == null) {
       ApplyRequest request = ApplyRequest.parse(task.getString("request"));
-      lfs = node.compiler().compile(request.lfs(), request.labels(), manifest.arrowSchema());
-      compiled.put(job, lfs);
+      lfs = ChunkLabeler.JobLfs.of(request.lfs(), request.labels());
+      jobLfs.put(job, lfs);
     }
-    long estimate = ChunkLabeler.memoryEstimate(manifest.chunk(chunkIndex), lfs.size());
-    String owner = "job " + job + " chunk " + chunkIndex;
-    node.budget().reserve(owner, estimate).get();
-    try (BufferAllocator allocator = node.allocator().newChildAllocator(owner, 0, estimate)) {
-      ChunkLabeler.Result result = labeler.label(job, manifest, chunkIndex, lfs, allocator);
-      return new JsonObject()
-          .put("chunk", chunkIndex)
-          .put("rows", result.rows())
-          .put("bytes", result.file().bytes())
-          .put("crc32c", result.file().crc32c())
-          .put("evalNanos", result.evalNanos());
-    } finally {
-      node.budget().free(owner, estimate);
+    long estimate = Math.max(1, (long) (node.execution().estimateScale()
+        * ChunkLabeler.memoryEstimate(manifest.chunk(chunkIndex), lfs.specs().size())));
+    for (int attempt = 0; ; attempt++) {
+      long bytes = attempt == 0 ? estimate : Math.min(estimate * RETRY_FACTOR, node.budget().maxBytes());
+      String owner = "job " + job + " chunk " + chunkIndex + " attempt " + attempt;
+      reserve(owner, bytes);
+      try (BufferAllocator allocator = node.allocator().newChildAllocator(owner, 0, bytes)) {
+        return report(job, node.labeler().label(manifest, chunkIndex, lfs, allocator, null), attempt);
+      } catch (OutOfMemoryException e) {
+        if (attempt >= 1) {
+          throw LabelFlightException.exhausted("chunk " + chunkIndex + " needs more memory than its estimate: "
+              + mib(estimate) + " MiB failed, the retry with " + mib(bytes) + " MiB failed too (" + e.getMessage() + ")");
+        }
+      } finally {
+        node.budget().free(owner, bytes);
+      }
     }
+  }
+
+  /**
+   * Takes the bytes now if free; else asks the coordinator to evict idle resident datasets and waits in
+   * the budget's queue. The request is not awaited: its reply would need this worker's own context,
+   * which is busy right here; evictions free permits, and that is what the wait is for.
+   */
+  private void reserve(String owner, long bytes) throws Exception {
+    if (node.budget().tryReserve(owner, bytes)) {
+      return;
+    }
+    vertx.eventBus().send(Addresses.RESIDENT_RECLAIM, new JsonObject().put("bytes", bytes));
+    node.budget().reserve(owner, bytes).get();
+  }
+
+  private static long mib(long bytes) {
+    return Math.max(1, (bytes + (1 << 19)) >> 20);
   }
 }

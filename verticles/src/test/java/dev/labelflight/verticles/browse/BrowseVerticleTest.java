@@ -8,11 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.labelflight.engine.apply.LabelStore;
 import dev.labelflight.engine.demo.ReviewsGenerator;
 import dev.labelflight.engine.lf.LfLimits;
 import dev.labelflight.engine.lfset.LfSetStore;
-import dev.labelflight.engine.memory.MemoryBudget;
+import dev.labelflight.engine.memory.LocalMemoryBudget;
 import dev.labelflight.engine.store.DatasetStore;
 import dev.labelflight.engine.store.DatasetUpload;
 import dev.labelflight.engine.store.Manifest;
@@ -72,8 +71,8 @@ class BrowseVerticleTest {
       writer.append(batch);
       writer.commit();
     }
-    node = new NodeResources("test", dataDir, datasets, new LabelStore(dataDir),
-        new MemoryBudget("test", 64L << 20), allocator, new LfLimits(100, 1000, 1000), 60_000);
+    node = NodeResources.standalone("test", dataDir, datasets, new LocalMemoryBudget("test", 64L << 20), allocator,
+        new LfLimits(100, 1000, 1000), 60_000);
     await(vertx.deployVerticle(new JobCoordinator(node, 10)));
     await(vertx.deployVerticle(() -> new ChunkWorker(node),
         new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(2)));
@@ -245,8 +244,9 @@ class BrowseVerticleTest {
   }
 
   private String runJob(List<JsonObject> lfs) throws Exception {
+    // Queue mode: no resident copy holds budget afterwards, so the test can see that browsing frees all it takes.
     JsonObject body = new JsonObject().put("dataset", "reviews").put("labels", new JsonArray(CLASSES))
-        .put("lfs", new JsonArray(new ArrayList<>(lfs)));
+        .put("lfs", new JsonArray(new ArrayList<>(lfs))).put("mode", "queue");
     String job = request(Addresses.APPLY, body.encode()).getString("job");
     JsonObject progress;
     do {

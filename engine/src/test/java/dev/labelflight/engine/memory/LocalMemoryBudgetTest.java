@@ -9,12 +9,12 @@ import dev.labelflight.engine.error.LabelFlightException;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
-class MemoryBudgetTest {
+class LocalMemoryBudgetTest {
 
   /** Verifies that a waiting reservation completes when enough is freed, in arrival order. */
   @Test
   void reserveWaitsAndCompletesInOrder() {
-    MemoryBudget budget = new MemoryBudget("node", 100);
+    MemoryBudget budget = new LocalMemoryBudget("node", 100);
     assertTrue(budget.reserve("a", 80).isDone());
     CompletableFuture<Void> b = budget.reserve("b", 50);
     CompletableFuture<Void> c = budget.reserve("c", 10);
@@ -33,7 +33,7 @@ class MemoryBudgetTest {
   /** Verifies that free checks its input and that an impossible request fails at once. */
   @Test
   void freeChecksOwnerAndImpossibleRequestFails() {
-    MemoryBudget budget = new MemoryBudget("node", 100);
+    MemoryBudget budget = new LocalMemoryBudget("node", 100);
     budget.reserve("a", 10);
     assertThrows(IllegalArgumentException.class, () -> budget.free("a", 11));
     assertThrows(IllegalArgumentException.class, () -> budget.free("b", 1));
@@ -45,7 +45,7 @@ class MemoryBudgetTest {
   /** Verifies that a waiter that gave up does not keep bytes once served. */
   @Test
   void cancelledWaiterGetsNothing() {
-    MemoryBudget budget = new MemoryBudget("node", 100);
+    MemoryBudget budget = new LocalMemoryBudget("node", 100);
     budget.reserve("a", 100);
     CompletableFuture<Void> b = budget.reserve("b", 40);
     b.cancel(false);

@@ -1,0 +1,97 @@
+package dev.labelflight.engine.cache;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.labelflight.engine.lf.LabelSpace;
+import dev.labelflight.engine.lf.LfSpec;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * The cache key of an LF's label column: SHA-256 (hex) of its canonical JSON without {@code name}, plus
+ * the job's class list. The name is left out so that renaming an LF reuses its labels; the classes are
+ * in because they give the stored class indexes their meaning (an LF's {@code label} becomes an index
+ * into them, and expression LFs return indexes). Canonical: keys sorted at every level, numbers in
+ * their shortest plain decimal form, strings JSON-escaped.
+ */
+public final class LfFingerprint {
+  private LfFingerprint() {}
+
+  public static String of(LfSpec spec, LabelSpace labels) {
+    StringBuilder text = new StringBuilder("lf:");
+    canonical(spec.json(), text, true);
+    text.append("\nlabels:");
+    for (String name : labels.names()) {
+      quote(name, text);
+      text.append(',');
+    }
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.toString().getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+
+  /** Fingerprints of a job's LFs, in their order. */
+  public static List<String> of(List<LfSpec> specs, LabelSpace labels) {
+    List<String> out = new ArrayList<>(specs.size());
+    for (LfSpec spec : specs) {
+      out.add(of(spec, labels));
+    }
+    return out;
+  }
+
+  private static void canonical(JsonNode node, StringBuilder out, boolean top) {
+    if (node.isObject()) {
+      List<String> keys = new ArrayList<>();
+      for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+        String key = it.next();
+        if (!(top && key.equals("name"))) {
+          keys.add(key);
+        }
+      }
+      keys.sort(null);
+      out.append('{');
+      for (String key : keys) {
+        quote(key, out);
+        out.append(':');
+        canonical(node.get(key), out, false);
+        out.append(',');
+      }
+      out.append('}');
+    } else if (node.isArray()) {
+      out.append('[');
+      for (JsonNode item : node) {
+        canonical(item, out, false);
+        out.append(',');
+      }
+      out.append(']');
+    } else if (node.isNumber()) {
+      out.append(node.decimalValue().stripTrailingZeros().toPlainString());
+    } else if (node.isTextual()) {
+      quote(node.asText(), out);
+    } else {
+      out.append(node.toString());
+    }
+  }
+
+  private static void quote(String s, StringBuilder out) {
+    out.append('"');
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '"' || c == '\\') {
+        out.append('\\').append(c);
+      } else if (c < 0x20) {
+        out.append(String.format("\\u%04x", (int) c));
+      } else {
+        out.append(c);
+      }
+    }
+    out.append('"');
+  }
+}

@@ -1,0 +1,240 @@
+package dev.labelflight.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.labelflight.engine.apply.ChunkLabeler;
+import dev.labelflight.engine.store.Manifest;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.arrow.flight.CallStatus;
+import org.apache.arrow.flight.FlightClient;
+import org.apache.arrow.flight.FlightRuntimeException;
+import org.apache.arrow.flight.Location;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The router, the resident path, fairness, cancel and memory estimates, through a real server. */
+class HybridExecutionTest {
+  static final String LFS = """
+      [{"name":"kw_spam","kind":"keyword","column":"text","keywords":["free money","winner","click here"],"label":"SPAM"},
+       {"name":"re_url","kind":"regex","column":"text","pattern":"https?://","label":"SPAM"},
+       {"name":"low_stars","kind":"numeric","column":"stars","op":"<","value":3,"label":"SPAM"}]
+      """;
+  /** The same LFs with the regex changed and the keyword LF renamed (a rename must not cost a recomputation). */
+  static final String LFS_EDITED = """
+      [{"name":"spam_words","kind":"keyword","column":"text","keywords":["free money","winner","click here"],"label":"SPAM"},
+       {"name":"re_url","kind":"regex","column":"text","pattern":"https://","label":"SPAM"},
+       {"name":"low_stars","kind":"numeric","column":"stars","op":"<","value":3,"label":"SPAM"}]
+      """;
+
+  @TempDir Path dir;
+
+  static String apply(FlightClient client, String dataset, String lfs, String mode, String user) {
+    return FlightClients.action(client, "apply", "{\"dataset\":\"" + dataset + "\",\"labels\":[\"HAM\",\"SPAM\"],"
+        + "\"mode\":\"" + mode + "\",\"user\":\"" + user + "\",\"lfs\":" + lfs + "}").getString("job");
+  }
+
+  static FlightClient client(BufferAllocator allocator, TestServer server) {
+    return FlightClient.builder(allocator, Location.forGrpcInsecure("127.0.0.1", server.flightPort())).build();
+  }
+
+  /**
+   * Verifies that auto mode first runs on the queue while a resident copy loads, then on the resident
+   * copy; that a second apply with one LF changed and one renamed computes only the changed LF (by the
+   * evaluation count); and that both label matrices match the reference on every row.
+   */
+  @Test
+  void residentRepeatedApplyComputesOnlyTheChangedLf() throws Exception {
+    int rows = 20_000;
+    try (TestServer server = new TestServer(dir, 2_000, new JsonObject().put("cache", new JsonObject().put("hotMiB", 16)));
+         RootAllocator allocator = new RootAllocator();
+         FlightClient client = client(allocator, server)) {
+      FlightClients.uploadReviews(client, allocator, "reviews", 5, rows);
+      String first = apply(client, "reviews", LFS, "auto", "ann");
+      JsonObject s1 = FlightClients.awaitEnd(client, first, 60_000);
+      assertEquals("SUCCEEDED", s1.getString("state"), s1.encode());
+      assertEquals("queue", s1.getString("path"));
+      assertTrue(s1.getString("route").contains("loading a resident copy"), s1.getString("route"));
+      assertEquals(30, s1.getLong("lfChunkEvaluations"));
+      FlightClients.assertReviewLabels(allocator, 5, rows, LFS, FlightClients.labels(client, first, 3, rows));
+
+      // Once loaded, the same LFs are served by the resident copy, entirely from the cache.
+      JsonObject s2;
+      long deadline = System.currentTimeMillis() + 30_000;
+      do {
+        s2 = FlightClients.awaitEnd(client, apply(client, "reviews", LFS, "auto", "ann"), 60_000);
+      } while (!s2.getString("path").equals("resident") && System.currentTimeMillis() < deadline);
+      assertEquals("resident", s2.getString("path"), s2.encode());
+      assertEquals("dataset is resident", s2.getString("route"));
+      assertEquals(0, s2.getLong("lfChunkEvaluations"));
+
+      long before = server.server.node().labeler().lfChunkEvaluations();
+      String edited = apply(client, "reviews", LFS_EDITED, "auto", "ann");
+      JsonObject s3 = FlightClients.awaitEnd(client, edited, 60_000);
+      assertEquals("SUCCEEDED", s3.getString("state"), s3.encode());
+      assertEquals("resident", s3.getString("path"));
+      assertEquals(new JsonArray().add("re_url"), s3.getJsonArray("computedLfs"));
+      assertEquals(10, s3.getLong("lfChunkEvaluations"), "one LF over 10 chunks");
+      assertEquals(10, server.server.node().labeler().lfChunkEvaluations() - before);
+      FlightClients.assertReviewLabels(allocator, 5, rows, LFS_EDITED, FlightClients.labels(client, edited, 3, rows));
+      assertEquals(List.of(), server.blockedEventLoops);
+    }
+  }
+
+  /** Verifies that a one-chunk job of another user, submitted while a long job runs, finishes before it. */
+  @Test
+  void smallJobOvertakesLargeOne() throws Exception {
+    try (TestServer server = new TestServer(dir, 500, new JsonObject().put("workers", new JsonObject().put("instances", 1)));
+         RootAllocator allocator = new RootAllocator();
+         FlightClient client = client(allocator, server)) {
+      FlightClients.uploadReviews(client, allocator, "big", 1, 60_000);
+      FlightClients.uploadReviews(client, allocator, "small", 2, 400);
+      String big = apply(client, "big", LFS, "queue", "bob");
+      while (FlightClients.action(client, "job_status", "{\"job\":\"" + big + "\"}").getInteger("chunksDone") < 2) {
+        Thread.sleep(5);
+      }
+      String small = apply(client, "small", LFS, "queue", "sue");
+      JsonObject smallEnd = FlightClients.awaitEnd(client, small, 60_000);
+      JsonObject bigNow = FlightClients.action(client, "job_status", "{\"job\":\"" + big + "\"}");
+      assertEquals("SUCCEEDED", smallEnd.getString("state"));
+      assertEquals("RUNNING", bigNow.getString("state"), "the small job must not wait for the large one");
+      assertTrue(bigNow.getInteger("chunksDone") < bigNow.getInteger("chunksTotal") - 10, bigNow.encode());
+      assertEquals("SUCCEEDED", FlightClients.awaitEnd(client, big, 120_000).getString("state"));
+    }
+  }
+
+  /**
+   * Verifies that cancel stops a running job within about one chunk, that its label stream ends with
+   * CANCELLED, and that every permit of the budget comes back.
+   */
+  @Test
+  void cancelStopsWorkAndReleasesBudget() throws Exception {
+    try (TestServer server = new TestServer(dir, 500);
+         RootAllocator allocator = new RootAllocator();
+         FlightClient client = client(allocator, server)) {
+      FlightClients.uploadReviews(client, allocator, "big", 1, 60_000);
+      String job = apply(client, "big", LFS, "queue", "bob");
+      while (FlightClients.action(client, "job_status", "{\"job\":\"" + job + "\"}").getInteger("chunksDone") < 1) {
+        Thread.sleep(5);
+      }
+      JsonObject cancelled = FlightClients.action(client, "cancel", "{\"job\":\"" + job + "\"}");
+      assertEquals("CANCELLED", cancelled.getString("state"));
+      long chunksWhenCancelled = server.server.node().labeler().lfChunkEvaluations() / 3;
+      Thread.sleep(500);
+      long chunksAfter = server.server.node().labeler().lfChunkEvaluations() / 3;
+      assertTrue(chunksAfter - chunksWhenCancelled <= 2, "at most the in-flight chunks (2 workers) finish: "
+          + (chunksAfter - chunksWhenCancelled));
+      assertTrue(chunksAfter < 120, "the job must not run to its end");
+      FlightRuntimeException e = assertThrows(FlightRuntimeException.class,
+          () -> FlightClients.labels(client, job, 3, 60_000));
+      assertEquals(CallStatus.CANCELLED.code(), e.status().code());
+      var budget = server.server.cluster().budget();
+      assertEquals(budget.maxBytes(), budget.freeBytes());
+      assertEquals(budget.maxBytes(), budget.semaphoreFreeBytes());
+    }
+  }
+
+  /**
+   * Verifies that a chunk whose memory estimate is too low fails its first attempt cleanly on the capped
+   * allocator and succeeds when retried with a larger one; and that when the retry is too small as well
+   * the job fails with RESOURCE_EXHAUSTED naming the estimate, the server stays healthy and the budget
+   * returns to full.
+   */
+  @Test
+  void tooLowEstimateIsRetriedThenReported() throws Exception {
+    int rows = 4_000;
+    long need;
+    long estimate;
+    // What reading one chunk really takes, measured on the same kind of allocator the worker uses.
+    try (TestServer probe = new TestServer(dir.resolve("probe"), 2_000);
+         RootAllocator allocator = new RootAllocator();
+         FlightClient client = client(allocator, probe)) {
+      FlightClients.uploadReviews(client, allocator, "r", 3, rows);
+      Manifest m = probe.server.node().datasets().manifest("r", 1);
+      try (BufferAllocator child = allocator.newChildAllocator("probe", 0, Long.MAX_VALUE);
+           VectorSchemaRoot chunk = probe.server.node().datasets().readChunk(m, 0, child)) {
+        need = child.getAllocatedMemory();
+      }
+      estimate = ChunkLabeler.memoryEstimate(m.chunk(0), 3);
+    }
+    // First attempt gets half of what is needed, the retry twice: succeeds after one retry per chunk.
+    double retryWorks = need / 2.0 / estimate;
+    try (TestServer server = new TestServer(dir.resolve("a"), 2_000,
+        new JsonObject().put("memory", new JsonObject().put("estimateScale", retryWorks)));
+         RootAllocator allocator = new RootAllocator();
+         FlightClient client = client(allocator, server)) {
+      FlightClients.uploadReviews(client, allocator, "r", 3, rows);
+      String job = apply(client, "r", LFS, "queue", "ann");
+      JsonObject end = FlightClients.awaitEnd(client, job, 60_000);
+      assertEquals("SUCCEEDED", end.getString("state"), end.encode());
+      assertEquals(2, end.getInteger("retries"), "each of the 2 chunks was retried once");
+      FlightClients.assertReviewLabels(allocator, 3, rows, LFS, FlightClients.labels(client, job, 3, rows));
+    }
+    // Retry gets half of what is needed too: the job fails with a clear message.
+    double neverWorks = need / 8.0 / estimate;
+    try (TestServer server = new TestServer(dir.resolve("b"), 2_000,
+        new JsonObject().put("memory", new JsonObject().put("estimateScale", neverWorks)));
+         RootAllocator allocator = new RootAllocator();
+         FlightClient client = client(allocator, server)) {
+      FlightClients.uploadReviews(client, allocator, "r", 3, rows);
+      String job = apply(client, "r", LFS, "queue", "ann");
+      JsonObject end = FlightClients.awaitEnd(client, job, 60_000);
+      assertEquals("FAILED", end.getString("state"));
+      assertTrue(end.getString("error").contains("needs more memory than its estimate"), end.getString("error"));
+      assertEquals(200, server.health());
+      var budget = server.server.cluster().budget();
+      assertEquals(budget.maxBytes(), budget.freeBytes());
+      assertEquals(budget.maxBytes(), budget.semaphoreFreeBytes());
+    }
+  }
+
+  /**
+   * Verifies that an idle resident dataset is evicted (least recently used) when a queued chunk needs
+   * its budget, that the queued job then completes, and that a resident copy left idle past the TTL is
+   * evicted too: each time every permit comes back.
+   */
+  @Test
+  void residentsAreEvictedForQueuedWorkAndWhenIdle() throws Exception {
+    try (TestServer server = new TestServer(dir, 2_000, new JsonObject()
+        .put("memory", new JsonObject().put("budgetMiB", 24))
+        .put("workers", new JsonObject().put("instances", 1))
+        .put("resident", new JsonObject().put("idleMs", 3_000)));
+         RootAllocator allocator = new RootAllocator();
+         FlightClient client = client(allocator, server)) {
+      var budget = server.server.cluster().budget();
+      FlightClients.uploadReviews(client, allocator, "small", 5, 20_000);
+      JsonObject resident = FlightClients.awaitEnd(client, apply(client, "small", LFS, "resident", "ann"), 60_000);
+      assertEquals("resident", resident.getString("path"), resident.encode());
+      long held = budget.maxBytes() - budget.freeBytes();
+      assertTrue(held > 0, "the resident copy holds its permits");
+
+      // Chunks of ~8 MiB: each task needs more than what the resident copy leaves free.
+      Manifest wide = OutOfCoreTest.writeLongText(server, allocator, "wide", 8_000);
+      assertTrue(ChunkLabeler.memoryEstimate(wide.chunk(0), 2) > budget.freeBytes());
+      JsonObject queued = FlightClients.awaitEnd(client, apply(client, "wide", OutOfCoreTest.LFS, "queue", "bob"), 120_000);
+      assertEquals("SUCCEEDED", queued.getString("state"), queued.encode());
+      assertEquals(budget.maxBytes(), budget.freeBytes(), "the resident copy was evicted and nothing else is held");
+
+      // auto on the evicted dataset loads it again; left idle, it goes after the TTL.
+      JsonObject again = FlightClients.awaitEnd(client, apply(client, "small", LFS, "auto", "ann"), 60_000);
+      assertTrue(again.getString("route").contains("loading a resident copy"), again.getString("route"));
+      long deadline = System.currentTimeMillis() + 60_000;
+      while (budget.freeBytes() == budget.maxBytes() && System.currentTimeMillis() < deadline) {
+        Thread.sleep(20);
+      }
+      assertTrue(budget.freeBytes() < budget.maxBytes(), "resident copy loaded");
+      while (budget.freeBytes() < budget.maxBytes() && System.currentTimeMillis() < deadline) {
+        Thread.sleep(50);
+      }
+      assertEquals(budget.maxBytes(), budget.freeBytes(), "idle resident evicted after its TTL");
+      assertEquals(budget.maxBytes(), budget.semaphoreFreeBytes());
+    }
+  }
+}
