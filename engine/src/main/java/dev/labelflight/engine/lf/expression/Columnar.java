@@ -259,20 +259,19 @@ final class Columnar {
     };
   }
 
-  /** Exact comparison of an int with a double, as CEL's heterogeneous comparison; NaN is unordered. */
+  /**
+   * An int compared with a double exactly as cel-java's runtime does (ComparisonFunctions): doubles beyond
+   * the int64 range are below or above every int, otherwise {@code Double.compare} on the int widened to
+   * double, which ranks NaN above every number.
+   */
   static int compareIntDouble(long a, double b) {
-    if (b >= 0x1p63) {
-      return -1;
-    }
     if (b < -0x1p63) {
       return 1;
     }
-    double floor = Math.floor(b);
-    long f = (long) floor;
-    if (a != f) {
-      return a < f ? -1 : 1;
+    if (b > 0x1p63) {
+      return -1;
     }
-    return floor == b ? 0 : -1;
+    return -Double.compare(b, (double) a);
   }
 
   /** {@code a OP b} over numbers, bools or strings (strings: equality only). */
@@ -326,12 +325,8 @@ final class Columnar {
         long[] x = flip ? b.ints : a.ints;
         double[] y = flip ? a.doubles : b.doubles;
         for (int i = 0; i < rows; i++) {
-          if (Double.isNaN(y[i])) {
-            out[i] = (byte) (op == Op.NE ? 1 : 0);
-          } else {
-            int cmp = compareIntDouble(x[i], y[i]);
-            out[i] = (byte) (test(op, flip ? -cmp : cmp) ? 1 : 0);
-          }
+          int cmp = compareIntDouble(x[i], y[i]);
+          out[i] = (byte) (test(op, flip ? -cmp : cmp) ? 1 : 0);
         }
       } else if (ta == Type.BOOL && tb == Type.BOOL) {
         for (int i = 0; i < rows; i++) {
@@ -424,7 +419,7 @@ final class Columnar {
             }
           }
           case MOD -> {
-            if (q == 0 || (p == Long.MIN_VALUE && q == -1)) {
+            if (q == 0) {
               errors[i] = 1;
             } else {
               out[i] = p % q;
