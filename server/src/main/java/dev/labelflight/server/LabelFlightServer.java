@@ -3,6 +3,7 @@ package dev.labelflight.server;
 import dev.labelflight.engine.apply.LabelStore;
 import dev.labelflight.engine.demo.ReviewsGenerator;
 import dev.labelflight.engine.lf.LfLimits;
+import dev.labelflight.engine.lf.model.ModelRegistry;
 import dev.labelflight.engine.memory.MemoryBudget;
 import dev.labelflight.engine.store.DatasetStore;
 import dev.labelflight.engine.store.DatasetUpload;
@@ -34,6 +35,7 @@ public final class LabelFlightServer implements AutoCloseable {
   private final VertxOptions vertxOptions;
   private Vertx vertx;
   private RootAllocator allocator;
+  private ModelRegistry models;
   private NodeResources node;
   private FlightEndpointVerticle flight;
   private HttpVerticle http;
@@ -58,6 +60,8 @@ public final class LabelFlightServer implements AutoCloseable {
     int workerCount = workers.getInteger("instances", 0) > 0
         ? workers.getInteger("instances") : Runtime.getRuntime().availableProcessors();
     String nodeId = UUID.randomUUID().toString();
+    models = new ModelRegistry(dataDir.resolve(
+        config.getJsonObject("models", new JsonObject()).getString("dir", "models")));
     return vertx.executeBlocking(() -> {
       node = new NodeResources(
           nodeId,
@@ -66,9 +70,9 @@ public final class LabelFlightServer implements AutoCloseable {
           new LabelStore(dataDir),
           new MemoryBudget("node " + nodeId, budgetBytes),
           allocator,
-          new LfLimits(limits.getInteger("maxLfs", 5000), limits.getInteger("maxRegexLength", 4096),
-              limits.getInteger("maxKeywordsPerLf", 100_000)),
-          workers.getLong("taskTimeoutMs", 600_000L));
+          lfLimits(limits),
+          workers.getLong("taskTimeoutMs", 600_000L),
+          models);
       seedDemo();
       return node;
     }).compose(n -> vertx.deployVerticle(new JobCoordinator(node,
@@ -98,6 +102,18 @@ public final class LabelFlightServer implements AutoCloseable {
         .put("memory", new JsonObject()
             .put("budgetBytes", node.budget().maxBytes())
             .put("freeBytes", node.budget().freeBytes()));
+  }
+
+  /** LF bounds from the {@code limits} config object; missing entries take the defaults. */
+  static LfLimits lfLimits(JsonObject limits) {
+    LfLimits d = LfLimits.DEFAULT;
+    return new LfLimits(limits.getInteger("maxLfs", d.maxLfs()), limits.getInteger("maxRegexLength", d.maxRegexLength()),
+        limits.getInteger("maxKeywordsPerLf", d.maxKeywordsPerLf()),
+        limits.getInteger("maxExpressionLength", d.maxExpressionLength()),
+        limits.getInteger("maxExpressionDepth", d.maxExpressionDepth()),
+        limits.getInteger("maxExpressionNodes", d.maxExpressionNodes()),
+        limits.getInteger("comprehensionMaxIterations", d.comprehensionMaxIterations()),
+        limits.getLong("expressionChunkDeadlineMs", d.expressionChunkDeadlineMs()));
   }
 
   /** With no budget configured: half of the max heap, at least 64 MiB. */
@@ -152,6 +168,9 @@ public final class LabelFlightServer implements AutoCloseable {
   public void close() throws Exception {
     if (vertx != null) {
       vertx.close().toCompletionStage().toCompletableFuture().get();
+    }
+    if (models != null) {
+      models.close();
     }
     if (allocator != null) {
       allocator.close();

@@ -4,6 +4,7 @@ import dev.labelflight.engine.apply.ChunkLabeler;
 import dev.labelflight.engine.apply.LabelStore;
 import dev.labelflight.engine.lf.LfCompiler;
 import dev.labelflight.engine.lf.LfLimits;
+import dev.labelflight.engine.lf.model.ModelRegistry;
 import dev.labelflight.engine.memory.MemoryBudget;
 import dev.labelflight.engine.store.DatasetStore;
 import java.nio.file.Path;
@@ -11,7 +12,7 @@ import org.apache.arrow.memory.BufferAllocator;
 
 /**
  * What one node's verticles share: its stores, its memory budget, the allocator that all data-sized
- * Arrow memory comes from, and the job settings. Created by the server, handed to verticles.
+ * Arrow memory comes from, the job settings and the ONNX models of model LFs. Created by the server, handed to verticles.
  */
 public record NodeResources(
     String nodeId,
@@ -21,10 +22,11 @@ public record NodeResources(
     MemoryBudget budget,
     BufferAllocator allocator,
     LfLimits limits,
-    long taskTimeoutMs) {
+    long taskTimeoutMs,
+    ModelRegistry models) {
 
   public LfCompiler compiler() {
-    return new LfCompiler(limits);
+    return new LfCompiler(limits, models);
   }
 
   public ChunkLabeler labeler() {
