@@ -100,7 +100,9 @@ public final class LfCompiler {
     if (!match.equals("anywhere") && !match.equals("full")) {
       throw spec.invalid("'match' must be 'anywhere' or 'full'");
     }
-    int flags = spec.optionalBoolean("caseSensitive", true) ? 0 : Pattern.CASE_INSENSITIVE;
+    int flags = (spec.optionalBoolean("caseSensitive", true) ? 0 : Pattern.CASE_INSENSITIVE)
+        | (spec.optionalBoolean("dotAll", false) ? Pattern.DOTALL : 0)
+        | (spec.optionalBoolean("multiline", false) ? Pattern.MULTILINE : 0);
     try {
       return new RegexMatcher(column, slot, label, Pattern.compile(pattern, flags), match.equals("full"));
     } catch (PatternSyntaxException e) {

@@ -67,7 +67,9 @@ public final class ReferenceLabels {
         return -1;
       }
       case "regex": {
-        int flags = lf.path("caseSensitive").asBoolean(true) ? 0 : Pattern.CASE_INSENSITIVE;
+        int flags = (lf.path("caseSensitive").asBoolean(true) ? 0 : Pattern.CASE_INSENSITIVE)
+            | (lf.path("dotAll").asBoolean(false) ? Pattern.DOTALL : 0)
+            | (lf.path("multiline").asBoolean(false) ? Pattern.MULTILINE : 0);
         var m = Pattern.compile(lf.get("pattern").asText(), flags).matcher((String) value);
         boolean full = lf.path("match").asText("anywhere").equals("full");
         return (full ? m.matches() : m.find()) ? label : -1;
