@@ -105,20 +105,20 @@ class NewLfKindsFlightTest {
         assertTrue(votes[lf] > 100 && votes[lf] < ROWS, "LF " + lf + " should vote on some rows: " + votes[lf]);
       }
 
-      String missing = "{\"dataset\":\"reviews\",\"labels\":[\"HAM\",\"SPAM\"],\"lfs\":[{\"name\":\"clf2\",\"kind\":\"model\","
-          + "\"column\":\"emb\",\"model\":\"nope.onnx\",\"class\":1,\"threshold\":0.5,\"label\":\"SPAM\"}]}";
-      FlightRuntimeException e = assertThrows(FlightRuntimeException.class,
-          () -> FlightClients.action(client, "apply", missing));
-      assertEquals(FlightStatusCode.INVALID_ARGUMENT, e.status().code());
-      assertTrue(e.getMessage().contains("LF 'clf2'") && e.getMessage().contains("nope.onnx"), e.getMessage());
-
-      String badCel = "{\"dataset\":\"reviews\",\"labels\":[\"HAM\",\"SPAM\"],\"lfs\":[{\"name\":\"cel\",\"kind\":\"expression\","
-          + "\"expr\":\"stars >\",\"label\":\"SPAM\"}]}";
-      FlightRuntimeException cel = assertThrows(FlightRuntimeException.class,
-          () -> FlightClients.action(client, "apply", badCel));
-      assertEquals(FlightStatusCode.INVALID_ARGUMENT, cel.status().code());
-      assertTrue(cel.getMessage().contains("LF 'cel'") && cel.getMessage().contains("invalid CEL"), cel.getMessage());
+      assertInvalid(client, "{\"name\":\"clf2\",\"kind\":\"model\",\"column\":\"emb\",\"model\":\"nope.onnx\","
+          + "\"class\":1,\"threshold\":0.5,\"label\":\"SPAM\"}", "LF 'clf2'", "nope.onnx");
+      assertInvalid(client, "{\"name\":\"cel\",\"kind\":\"expression\",\"expr\":\"stars >\",\"label\":\"SPAM\"}",
+          "LF 'cel'", "invalid CEL");
       assertEquals(List.of(), server.blockedEventLoops);
+    }
+  }
+
+  private static void assertInvalid(FlightClient client, String lf, String... mentions) {
+    String body = "{\"dataset\":\"reviews\",\"labels\":[\"HAM\",\"SPAM\"],\"lfs\":[" + lf + "]}";
+    FlightRuntimeException e = assertThrows(FlightRuntimeException.class, () -> FlightClients.action(client, "apply", body));
+    assertEquals(FlightStatusCode.INVALID_ARGUMENT, e.status().code());
+    for (String mention : mentions) {
+      assertTrue(e.getMessage().contains(mention), e.getMessage() + " should mention " + mention);
     }
   }
 }

@@ -203,32 +203,32 @@ class ColumnarAgreementTest {
     assertTrue(compile("s.contains('a') && i > 2", true).isColumnar());
   }
 
+  /** Compiles {@code expr} under {@code limits} and returns how evaluating it over {@code rows} rows fails. */
+  private LabelFlightException failure(String name, String expr, LfLimits limits, int rows) {
+    ObjectNode json = new ObjectMapper().createObjectNode().put("name", name).put("kind", "expression")
+        .put("label", "B").put("expr", expr);
+    var e = new ExpressionCompiler(limits).compile(LfSpec.parse(json, 0), 0, (byte) 1, 2, SCHEMA);
+    try (VectorSchemaRoot root = rows(rows, new SplittableRandom(1))) {
+      byte[][] out = {new byte[rows]};
+      return assertThrows(LabelFlightException.class, () -> e.evaluate(root, out));
+    }
+  }
+
   /** Verifies that a comprehension over its iteration budget fails the LF with a clear error. */
   @Test
   void runawayComprehensionFailsItsLf() {
-    ObjectNode json = new ObjectMapper().createObjectNode().put("name", "loops").put("kind", "expression")
-        .put("label", "B").put("expr", "[1,2,3,4,5,6,7,8,9,10].all(x, [1,2,3,4,5,6,7,8,9,10].all(y, x * y + j != 1000))");
-    LfLimits limits = new LfLimits(10, 100, 100, 4096, 32, 1000, 50, 30_000);
-    var e = new ExpressionCompiler(limits).compile(LfSpec.parse(json, 0), 0, (byte) 1, 2, SCHEMA);
-    try (VectorSchemaRoot root = rows(10, new SplittableRandom(1))) {
-      byte[][] out = {new byte[10]};
-      LabelFlightException ex = assertThrows(LabelFlightException.class, () -> e.evaluate(root, out));
-      assertTrue(ex.getMessage().contains("LF 'loops'"), ex.getMessage());
-    }
+    LabelFlightException ex = failure("loops",
+        "[1,2,3,4,5,6,7,8,9,10].all(x, [1,2,3,4,5,6,7,8,9,10].all(y, x * y + j != 1000))",
+        new LfLimits(10, 100, 100, 4096, 32, 1000, 50, 30_000), 10);
+    assertTrue(ex.getMessage().contains("LF 'loops'"), ex.getMessage());
   }
 
   /** Verifies that an expression over the per-chunk deadline fails its LF with TIMED_OUT, freeing the worker. */
   @Test
   void deadlineFailsItsLf() {
-    ObjectNode json = new ObjectMapper().createObjectNode().put("name", "slow").put("kind", "expression")
-        .put("label", "B").put("expr", "[1,2,3].exists(x, x == j)");
-    LfLimits limits = new LfLimits(10, 100, 100, 4096, 32, 1000, 10_000, 0);
-    var e = new ExpressionCompiler(limits).compile(LfSpec.parse(json, 0), 0, (byte) 1, 2, SCHEMA);
-    try (VectorSchemaRoot root = rows(1000, new SplittableRandom(1))) {
-      byte[][] out = {new byte[1000]};
-      LabelFlightException ex = assertThrows(LabelFlightException.class, () -> e.evaluate(root, out));
-      assertEquals(LabelFlightException.Kind.TIMED_OUT, ex.kind());
-      assertTrue(ex.getMessage().contains("LF 'slow'") && ex.getMessage().contains("deadline"), ex.getMessage());
-    }
+    LabelFlightException ex = failure("slow", "[1,2,3].exists(x, x == j)",
+        new LfLimits(10, 100, 100, 4096, 32, 1000, 10_000, 0), 1000);
+    assertEquals(LabelFlightException.Kind.TIMED_OUT, ex.kind());
+    assertTrue(ex.getMessage().contains("LF 'slow'") && ex.getMessage().contains("deadline"), ex.getMessage());
   }
 }
