@@ -144,6 +144,31 @@ public class LfEvaluationBenchmark {
     }
   }
 
+  /** The plain-Java peer of a keyword set: decode, lower-case, String.contains per keyword. */
+  long naiveKeywords(List<List<String>> keywords) {
+    long votes = 0;
+    for (VectorSchemaRoot chunk : chunks) {
+      org.apache.arrow.vector.VarCharVector text = (org.apache.arrow.vector.VarCharVector) chunk.getVector("text");
+      byte[][] labels = new byte[keywords.size()][chunk.getRowCount()];
+      for (int row = 0; row < chunk.getRowCount(); row++) {
+        if (text.isNull(row)) {
+          continue;
+        }
+        String value = new String(text.get(row), java.nio.charset.StandardCharsets.UTF_8).toLowerCase(java.util.Locale.ROOT);
+        for (int lf = 0; lf < keywords.size(); lf++) {
+          for (String k : keywords.get(lf)) {
+            if (value.contains(k)) {
+              labels[lf][row] = 1;
+              break;
+            }
+          }
+        }
+      }
+      votes += labels[0][0] + labels[labels.length - 1][labels[0].length - 1];
+    }
+    return votes;
+  }
+
   /** One pass outside JMH (for {@link CpuTimeBenchmarks}); returns the votes so the work is not dropped. */
   long labelDatasetOnce() {
     long votes = 0;
