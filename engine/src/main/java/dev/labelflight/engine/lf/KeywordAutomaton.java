@@ -14,6 +14,7 @@ import java.util.List;
 final class KeywordAutomaton {
   private final int[] byteClass = new int[256];
   private final int classes;
+  private final int classShift;
   private final int[] next;
   private final int[] outStart;
   private final int[] outPatterns;
@@ -57,7 +58,9 @@ final class KeywordAutomaton {
         byteClass[b] = byteClass[b + 32];
       }
     }
-    classes = c;
+    // Rows as wide as the next power of two: a state's index is then a shift away from its row offset.
+    classShift = 32 - Integer.numberOfLeadingZeros(c - 1);
+    classes = 1 << classShift;
 
     // Trie.
     List<int[]> go = new ArrayList<>();
@@ -169,7 +172,7 @@ final class KeywordAutomaton {
           continue;
         }
         state = ~state;
-        int s = state / classes;
+        int s = state >>> classShift;
         int o = outStart[s];
         int oEnd = outStart[s + 1];
         for (; o < oEnd; o++) {

@@ -15,7 +15,6 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class ModelRegistry implements AutoCloseable {
   private final Path directory;
-  private final OrtEnvironment environment = OrtEnvironment.getEnvironment();
   private final Map<Path, OrtSession> sessions = new ConcurrentHashMap<>();
 
   public ModelRegistry(Path directory) {
@@ -26,8 +25,9 @@ public final class ModelRegistry implements AutoCloseable {
     return directory;
   }
 
+  /** ONNX Runtime's process-wide environment, loaded (native library and all) on first use only. */
   OrtEnvironment environment() {
-    return environment;
+    return OrtEnvironment.getEnvironment();
   }
 
   /**
@@ -44,7 +44,7 @@ public final class ModelRegistry implements AutoCloseable {
     }
     return sessions.computeIfAbsent(path, p -> {
       try {
-        return environment.createSession(p.toString(), new OrtSession.SessionOptions());
+        return environment().createSession(p.toString(), new OrtSession.SessionOptions());
       } catch (OrtException e) {
         throw LabelFlightException.invalid("model '" + name + "' cannot be loaded: " + e.getMessage());
       }
