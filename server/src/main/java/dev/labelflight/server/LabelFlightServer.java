@@ -11,6 +11,7 @@ import dev.labelflight.engine.lfset.LfSetStore;
 import dev.labelflight.engine.sizing.BoxLimits;
 import dev.labelflight.engine.sizing.NodeSizing;
 import io.netty.util.internal.PlatformDependent;
+import dev.labelflight.engine.lf.model.ModelRegistry;
 import dev.labelflight.engine.store.DatasetStore;
 import dev.labelflight.engine.store.DatasetUpload;
 import dev.labelflight.engine.store.Manifest;
@@ -48,6 +49,7 @@ public final class LabelFlightServer implements AutoCloseable {
   private Vertx vertx;
   private ClusterNode cluster;
   private RootAllocator allocator;
+  private ModelRegistry models;
   private NodeResources node;
   private LfSetStore lfSets;
   private FlightEndpointVerticle flight;
@@ -101,6 +103,8 @@ public final class LabelFlightServer implements AutoCloseable {
   private Future<LabelFlightServer> deploy(Path dataDir, long budgetBytes, JsonObject limits, JsonObject workers,
       JsonObject resident, int workerCount) {
     String nodeId = cluster.nodeId();
+    models = new ModelRegistry(dataDir.resolve(
+        config.getJsonObject("models", new JsonObject()).getString("dir", "models")));
     return vertx.executeBlocking(() -> {
       DatasetStore datasets =
           new DatasetStore(dataDir, config.getJsonObject("store", new JsonObject()).getInteger("chunkRows", 65536));
@@ -111,8 +115,7 @@ public final class LabelFlightServer implements AutoCloseable {
         hotBytes = 0;
       }
       LabelCache cache = new LabelCache(dataDir, hotBytes);
-      LfLimits lfLimits = new LfLimits(limits.getInteger("maxLfs", 5000), limits.getInteger("maxRegexLength", 4096),
-          limits.getInteger("maxKeywordsPerLf", 100_000));
+      LfLimits lfLimits = lfLimits(limits);
       int residentThreads = resident.getInteger("threads", 0) > 0
           ? resident.getInteger("threads") : Runtime.getRuntime().availableProcessors();
       node = new NodeResources(
@@ -126,8 +129,9 @@ public final class LabelFlightServer implements AutoCloseable {
           new NodeResources.ExecutionSettings(workers.getLong("taskTimeoutMs", 600_000L),
               config.getJsonObject("memory", new JsonObject()).getDouble("estimateScale", 1.0),
               resident.getLong("idleMs", 600_000L), resident.getBoolean("enabled", true), residentThreads),
-          new ChunkLabeler(datasets, cache, new LfCompiler(lfLimits)),
-          ConcurrentHashMap.newKeySet());
+          new ChunkLabeler(datasets, cache, new LfCompiler(lfLimits, models)),
+          ConcurrentHashMap.newKeySet(),
+          models);
       lfSets = new LfSetStore(dataDir);
       seedDemo();
       return node;
@@ -173,6 +177,18 @@ public final class LabelFlightServer implements AutoCloseable {
             .put("workers", sizing.workers())
             .put("derivation", new JsonObject(new java.util.LinkedHashMap<>(sizing.derivation()))))
         .put("lfChunkEvaluations", node.labeler().lfChunkEvaluations());
+  }
+
+  /** LF bounds from the {@code limits} config object; missing entries take the defaults. */
+  static LfLimits lfLimits(JsonObject limits) {
+    LfLimits d = LfLimits.DEFAULT;
+    return new LfLimits(limits.getInteger("maxLfs", d.maxLfs()), limits.getInteger("maxRegexLength", d.maxRegexLength()),
+        limits.getInteger("maxKeywordsPerLf", d.maxKeywordsPerLf()),
+        limits.getInteger("maxExpressionLength", d.maxExpressionLength()),
+        limits.getInteger("maxExpressionDepth", d.maxExpressionDepth()),
+        limits.getInteger("maxExpressionNodes", d.maxExpressionNodes()),
+        limits.getInteger("comprehensionMaxIterations", d.comprehensionMaxIterations()),
+        limits.getLong("expressionChunkDeadlineMs", d.expressionChunkDeadlineMs()));
   }
 
   /** Blocking: the data directory must take a write, and the budget must exist. */
@@ -249,6 +265,9 @@ public final class LabelFlightServer implements AutoCloseable {
     try {
       if (vertx != null) {
         vertx.close().toCompletionStage().toCompletableFuture().get();
+      }
+      if (models != null) {
+        models.close();
       }
       if (allocator != null) {
         allocator.close();

@@ -4,10 +4,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.SplittableRandom;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.BigIntVector;
+import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.Float8Vector;
 import org.apache.arrow.vector.IntVector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.complex.FixedSizeListVector;
 import org.apache.arrow.vector.types.FloatingPointPrecision;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
@@ -18,7 +20,8 @@ import java.util.List;
 /**
  * Generates a seeded "product reviews" dataset for the demo, tests and benchmarks: review text that
  * sometimes contains spam phrases and URLs, a star rating, a length, a price (with nulls), a source
- * and a gold label (0 = HAM, 1 = SPAM). Same seed, same rows.
+ * a gold label (0 = HAM, 1 = SPAM) and an 8-float embedding {@code emb} near a per-class centre. Same
+ * seed, same rows.
  */
 public final class ReviewsGenerator {
   public static final Schema SCHEMA = new Schema(List.of(
@@ -28,7 +31,19 @@ public final class ReviewsGenerator {
       new Field("length", FieldType.notNullable(new ArrowType.Int(32, true)), null),
       new Field("price", FieldType.nullable(new ArrowType.FloatingPoint(FloatingPointPrecision.DOUBLE)), null),
       new Field("source", FieldType.notNullable(new ArrowType.Utf8()), null),
-      new Field("gold", FieldType.notNullable(new ArrowType.Int(32, true)), null)));
+      new Field("gold", FieldType.notNullable(new ArrowType.Int(32, true)), null),
+      new Field("emb", FieldType.notNullable(new ArrowType.FixedSizeList(ReviewsGenerator.EMBEDDING_DIMENSION)),
+          List.of(new Field("item", FieldType.notNullable(
+              new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE)), null)))));
+
+  /** Length of the {@code emb} vectors. */
+  public static final int EMBEDDING_DIMENSION = 8;
+  /**
+   * The {@code emb} column: unit-variance Gaussian noise around {@link #HAM_CENTER} or {@link #SPAM_CENTER}
+   * (engine/src/test/resources/models/make_models.py trains its vector model on the same centres).
+   */
+  public static final float[] HAM_CENTER = {1.0f, 0.5f, 0f, 0f, -0.5f, 0f, 0.2f, 0f};
+  public static final float[] SPAM_CENTER = {-0.5f, 0.5f, 1.5f, 0f, 0.5f, -1.0f, 0.2f, 0.8f};
 
   private static final String[] WORDS = {
       "the", "product", "works", "great", "battery", "life", "is", "good", "bad", "quality", "shipping", "was",
@@ -71,6 +86,10 @@ public final class ReviewsGenerator {
     Float8Vector price = (Float8Vector) root.getVector("price");
     VarCharVector source = (VarCharVector) root.getVector("source");
     IntVector gold = (IntVector) root.getVector("gold");
+    FixedSizeListVector emb = (FixedSizeListVector) root.getVector("emb");
+    Float4Vector embValues = (Float4Vector) emb.getDataVector();
+    embValues.setInitialCapacity(rows * EMBEDDING_DIMENSION);
+    embValues.allocateNew();
     StringBuilder sb = new StringBuilder(256);
     for (int i = 0; i < rows; i++) {
       long row = firstRow + i;
@@ -108,7 +127,21 @@ public final class ReviewsGenerator {
       }
       source.setSafe(i, SOURCES[spam ? r.nextInt(SOURCES.length) : r.nextInt(3)].getBytes(StandardCharsets.UTF_8));
       gold.set(i, spam ? 1 : 0);
+      // A generator of its own, so the columns above keep their values.
+      SplittableRandom e = new SplittableRandom((seed * 0x9E3779B97F4A7C15L + row) ^ 0x5DEECE66DL);
+      float[] center = spam ? SPAM_CENTER : HAM_CENTER;
+      emb.setNotNull(i);
+      for (int k = 0; k < EMBEDDING_DIMENSION; k++) {
+        embValues.set(i * EMBEDDING_DIMENSION + k, (float) (center[k] + gaussian(e)));
+      }
     }
+    embValues.setValueCount(rows * EMBEDDING_DIMENSION);
     root.setRowCount(rows);
+  }
+
+  private static double gaussian(SplittableRandom r) {
+    // Box-Muller: SplittableRandom has no nextGaussian on Java 17.
+    double u = 1.0 - r.nextDouble();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * r.nextDouble());
   }
 }

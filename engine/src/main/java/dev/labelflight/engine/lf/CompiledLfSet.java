@@ -3,6 +3,7 @@ package dev.labelflight.engine.lf;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.dictionary.DictionaryProvider;
 
 /** A job's LFs compiled against a dataset schema: names in output order and the evaluators that fill them. */
 public final class CompiledLfSet {
@@ -25,13 +26,18 @@ public final class CompiledLfSet {
 
   /** Labels one chunk: {@code [lf][row]}, {@link LabelSpace#ABSTAIN} where an LF does not vote. */
   public byte[][] evaluate(VectorSchemaRoot chunk) {
+    return evaluate(chunk, null);
+  }
+
+  /** As {@link #evaluate(VectorSchemaRoot)}, decoding dictionary-encoded columns through {@code dictionaries}. */
+  public byte[][] evaluate(VectorSchemaRoot chunk, DictionaryProvider dictionaries) {
     int rows = chunk.getRowCount();
     byte[][] labels = new byte[names.size()][rows];
     for (byte[] column : labels) {
       Arrays.fill(column, LabelSpace.ABSTAIN);
     }
     for (LfEvaluator evaluator : evaluators) {
-      evaluator.evaluate(chunk, labels);
+      evaluator.evaluate(chunk, dictionaries, labels);
     }
     return labels;
   }

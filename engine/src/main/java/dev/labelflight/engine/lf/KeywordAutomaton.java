@@ -14,21 +14,27 @@ import java.util.List;
 final class KeywordAutomaton {
   private final int[] byteClass = new int[256];
   private final int classes;
+  private final int classShift;
   private final int[] next;
   private final int[] outStart;
   private final int[] outPatterns;
   private final int[] patternOwner;
   private final int[] patternLength;
   private final boolean[] patternWholeWord;
+  private final byte[][] patternExact;
 
-  /** One keyword: its bytes, the owner (local LF index), and whether it must stand as a whole word. */
-  record Keyword(byte[] bytes, int owner, boolean wholeWord) {}
+  /**
+   * One keyword: its bytes, the owner (local LF index), whether it must stand as a whole word, and whether
+   * it must match byte for byte even in an automaton that folds ASCII case (checked on each match).
+   */
+  record Keyword(byte[] bytes, int owner, boolean wholeWord, boolean exactCase) {}
 
   KeywordAutomaton(List<Keyword> keywords, boolean foldAsciiCase) {
     int patterns = keywords.size();
     patternOwner = new int[patterns];
     patternLength = new int[patterns];
     patternWholeWord = new boolean[patterns];
+    patternExact = new byte[patterns][];
     // Byte classes: every byte used by a keyword gets its own class, the rest share class 0.
     boolean[] used = new boolean[256];
     for (int p = 0; p < patterns; p++) {
@@ -36,6 +42,7 @@ final class KeywordAutomaton {
       patternOwner[p] = k.owner();
       patternLength[p] = k.bytes().length;
       patternWholeWord[p] = k.wholeWord();
+      patternExact[p] = foldAsciiCase && k.exactCase() ? k.bytes() : null;
       for (byte b : k.bytes()) {
         used[fold(b & 0xff, foldAsciiCase)] = true;
       }
@@ -51,7 +58,9 @@ final class KeywordAutomaton {
         byteClass[b] = byteClass[b + 32];
       }
     }
-    classes = c;
+    // Rows as wide as the next power of two: a state's index is then a shift away from its row offset.
+    classShift = 32 - Integer.numberOfLeadingZeros(c - 1);
+    classes = 1 << classShift;
 
     // Trie.
     List<int[]> go = new ArrayList<>();
@@ -103,6 +112,12 @@ final class KeywordAutomaton {
         }
       }
     }
+    // Transitions hold the target pre-multiplied by the class count (no multiply per byte), bit-inverted
+    // when the target has outputs (one sign test per byte decides whether to look at matches).
+    for (int i = 0; i < next.length; i++) {
+      int to = next[i];
+      next[i] = out.get(to).isEmpty() ? to * classes : ~(to * classes);
+    }
     outStart = new int[states + 1];
     int total = 0;
     for (int s = 0; s < states; s++) {
@@ -152,16 +167,26 @@ final class KeywordAutomaton {
       int state = 0;
       int fired = 0;
       for (int j = start; j < end; j++) {
-        state = next[state * classes + byteClass[data[j] & 0xff]];
-        int o = outStart[state];
-        int oEnd = outStart[state + 1];
+        state = next[state + byteClass[data[j] & 0xff]];
+        if (state >= 0) {
+          continue;
+        }
+        state = ~state;
+        int s = state >>> classShift;
+        int o = outStart[s];
+        int oEnd = outStart[s + 1];
         for (; o < oEnd; o++) {
           int p = outPatterns[o];
           int owner = patternOwner[p];
           if (firedAt[owner] == row) {
             continue;
           }
-          if (patternWholeWord[p] && !isWholeWord(data, start, end, j - patternLength[p] + 1, j + 1)) {
+          int from = j - patternLength[p] + 1;
+          if (patternWholeWord[p] && !isWholeWord(data, start, end, from, j + 1)) {
+            continue;
+          }
+          byte[] exact = patternExact[p];
+          if (exact != null && !Arrays.equals(data, from, j + 1, exact, 0, exact.length)) {
             continue;
           }
           firedAt[owner] = row;

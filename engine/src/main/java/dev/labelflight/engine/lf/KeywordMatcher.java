@@ -7,16 +7,16 @@ import java.util.Locale;
 import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
- * All keyword LFs of one text column fused into one pass: at most two Aho-Corasick automata (one for
- * case-sensitive LFs, one folding ASCII case), each scanning the column's bytes once per chunk.
- * Case folding covers ASCII letters; other letters match as written (lower-cased in the keyword).
+ * All keyword LFs of one text column fused into one Aho-Corasick automaton that scans the column's bytes
+ * once per chunk. When any LF ignores case the automaton folds ASCII case and the case-sensitive keywords
+ * are checked byte for byte on each match. Case folding covers ASCII letters; other letters match as
+ * written (lower-cased in the keyword).
  */
 final class KeywordMatcher implements LfEvaluator {
   private final String column;
   private final int[] slots;
   private final byte[] labels;
-  private final KeywordAutomaton sensitive;
-  private final KeywordAutomaton insensitive;
+  private final KeywordAutomaton automaton;
 
   /** One keyword LF of the group. */
   record Member(int slot, byte label, List<String> keywords, boolean caseSensitive, boolean wholeWord) {}
@@ -25,20 +25,19 @@ final class KeywordMatcher implements LfEvaluator {
     this.column = column;
     this.slots = new int[members.size()];
     this.labels = new byte[members.size()];
-    List<KeywordAutomaton.Keyword> exact = new ArrayList<>();
-    List<KeywordAutomaton.Keyword> folded = new ArrayList<>();
+    List<KeywordAutomaton.Keyword> keywords = new ArrayList<>();
+    boolean fold = false;
     for (int i = 0; i < members.size(); i++) {
       Member m = members.get(i);
       slots[i] = m.slot();
       labels[i] = m.label();
       for (String keyword : m.keywords()) {
         String k = m.caseSensitive() ? keyword : keyword.toLowerCase(Locale.ROOT);
-        var entry = new KeywordAutomaton.Keyword(k.getBytes(StandardCharsets.UTF_8), i, m.wholeWord());
-        (m.caseSensitive() ? exact : folded).add(entry);
+        keywords.add(new KeywordAutomaton.Keyword(k.getBytes(StandardCharsets.UTF_8), i, m.wholeWord(), m.caseSensitive()));
+        fold |= !m.caseSensitive();
       }
     }
-    sensitive = exact.isEmpty() ? null : new KeywordAutomaton(exact, false);
-    insensitive = folded.isEmpty() ? null : new KeywordAutomaton(folded, true);
+    automaton = new KeywordAutomaton(keywords, fold);
   }
 
   @Override
@@ -50,11 +49,6 @@ final class KeywordMatcher implements LfEvaluator {
   public void evaluate(VectorSchemaRoot chunk, byte[][] out) {
     TextColumn text = TextColumn.of(chunk.getVector(column));
     KeywordAutomaton.Hits hits = (owner, row) -> out[slots[owner]][row] = labels[owner];
-    if (sensitive != null) {
-      sensitive.scan(text, slots.length, hits);
-    }
-    if (insensitive != null) {
-      insensitive.scan(text, slots.length, hits);
-    }
+    automaton.scan(text, slots.length, hits);
   }
 }

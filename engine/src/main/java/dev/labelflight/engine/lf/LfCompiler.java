@@ -1,5 +1,6 @@
 package dev.labelflight.engine.lf;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
 import java.util.ArrayList;
@@ -13,18 +14,34 @@ import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
 import dev.labelflight.engine.error.LabelFlightException;
 import dev.labelflight.engine.store.ColumnTypes;
+import dev.labelflight.engine.lf.expression.ExpressionCompiler;
+import dev.labelflight.engine.lf.model.ModelRegistry;
+import dev.labelflight.engine.lf.model.ModelScorer;
 
 /**
  * Turns LF specs into evaluators for one dataset schema, checking every field first: an unknown kind or
  * column, a column of the wrong type, an invalid pattern or label fails with INVALID_ARGUMENT naming
- * the LF. Keyword LFs on the same column are fused into one {@link KeywordMatcher}.
+ * the LF. Keyword LFs on the same column are fused into one {@link KeywordMatcher}. Kinds: keyword, regex,
+ * numeric, categorical, expression (CEL), similarity (cosine) and model (ONNX).
  */
 public final class LfCompiler {
   private final LfLimits limits;
+  private final ModelRegistry models;
 
+  /** A compiler without a models directory: model LFs are refused. */
   public LfCompiler(LfLimits limits) {
-    this.limits = limits;
+    this(limits, null);
   }
+
+  /** {@code models} serves model LFs (null: model LFs are refused). */
+  public LfCompiler(LfLimits limits, ModelRegistry models) {
+    this.limits = limits;
+    this.models = models;
+  }
+
+  /** The LF kinds this compiler knows. */
+  public static final List<String> KINDS =
+      List.of("keyword", "regex", "numeric", "categorical", "expression", "similarity", "model");
 
   public CompiledLfSet compile(List<LfSpec> specs, LabelSpace labels, Schema schema) {
     if (specs.isEmpty()) {
@@ -43,7 +60,9 @@ public final class LfCompiler {
         throw LabelFlightException.invalid("two LFs are named '" + spec.name() + "'");
       }
       order.add(spec.name());
-      byte label = labels.labelOf(spec);
+      // An expression without 'label' returns the class index itself.
+      byte label = spec.kind().equals("expression") && !spec.json().has("label")
+          ? LabelSpace.ABSTAIN : labels.labelOf(spec);
       switch (spec.kind()) {
         case "keyword" -> {
           String column = textColumn(spec, schema);
@@ -57,7 +76,12 @@ public final class LfCompiler {
         }
         case "regex" -> evaluators.add(regex(spec, slot, label, textColumn(spec, schema)));
         case "numeric" -> evaluators.add(numeric(spec, slot, label, schema));
-        default -> throw spec.invalid("unknown kind '" + spec.kind() + "' (known: keyword, regex, numeric)");
+        case "categorical" -> evaluators.add(categorical(spec, slot, label, schema));
+        case "expression" -> evaluators.add(new ExpressionCompiler(limits).compile(spec, slot, label, labels.size(), schema));
+        case "similarity" -> evaluators.add(similarity(spec, slot, label, schema));
+        case "model" -> evaluators.add(
+            ModelScorer.compile(spec, slot, label, field(spec, schema, spec.requiredString("column")), models));
+        default -> throw spec.invalid("unknown kind '" + spec.kind() + "' (known: " + String.join(", ", KINDS) + ")");
       }
     }
     keywordsByColumn.forEach((column, members) -> evaluators.add(0, new KeywordMatcher(column, members)));
@@ -77,9 +101,11 @@ public final class LfCompiler {
       throw spec.invalid("'match' must be 'anywhere' or 'full'");
     }
     boolean caseInsensitive = !spec.optionalBoolean("caseSensitive", true);
+    int flags = (caseInsensitive ? Pattern.CASE_INSENSITIVE : 0)
+        | (spec.optionalBoolean("dotAll", false) ? Pattern.DOTALL : 0)
+        | (spec.optionalBoolean("multiline", false) ? Pattern.MULTILINE : 0);
     try {
-      return new RegexMatcher(column, slot, label,
-          Pattern.compile(pattern, caseInsensitive ? Pattern.CASE_INSENSITIVE : 0), match.equals("full"), caseInsensitive);
+      return new RegexMatcher(column, slot, label, Pattern.compile(pattern, flags), match.equals("full"), caseInsensitive);
     } catch (PatternSyntaxException e) {
       throw spec.invalid("invalid regex: " + e.getMessage());
     } catch (StackOverflowError e) {
@@ -106,6 +132,91 @@ public final class LfCompiler {
       return new NumericThreshold(column, slot, label, op, 0, min, max);
     }
     return new NumericThreshold(column, slot, label, op, spec.requiredNumber("value"), 0, 0);
+  }
+
+  private CategoricalMatcher categorical(LfSpec spec, int slot, byte label, Schema schema) {
+    String column = spec.requiredString("column");
+    Field field = field(spec, schema, column);
+    ArrowType type = field.getType();
+    JsonNode values = spec.json().get("values");
+    if (values == null || !values.isArray() || values.isEmpty()) {
+      throw spec.invalid("'values' must be a non-empty list of strings or integers");
+    }
+    if (values.size() > limits.maxKeywordsPerLf()) {
+      throw spec.invalid("more than " + limits.maxKeywordsPerLf() + " values");
+    }
+    if (ColumnTypes.isText(type)) {
+      List<String> strings = new ArrayList<>(values.size());
+      for (JsonNode v : values) {
+        if (!v.isTextual()) {
+          throw spec.invalid("'values' must hold strings for text column '" + column + "'; got " + v);
+        }
+        strings.add(v.asText());
+      }
+      return CategoricalMatcher.ofStrings(column, slot, label, strings);
+    }
+    if (type instanceof ArrowType.Int) {
+      long[] ints = new long[values.size()];
+      for (int i = 0; i < ints.length; i++) {
+        JsonNode v = values.get(i);
+        if (!v.isIntegralNumber() || !v.canConvertToLong()) {
+          throw spec.invalid("'values' must hold integers for int column '" + column + "'; got " + v);
+        }
+        ints[i] = v.asLong();
+      }
+      return CategoricalMatcher.ofInts(column, slot, label, ints);
+    }
+    throw spec.invalid("column '" + column + "' has type " + type + ", not text or integer");
+  }
+
+  private CosineSimilarity similarity(LfSpec spec, int slot, byte label, Schema schema) {
+    String column = spec.requiredString("column");
+    Field field = field(spec, schema, column);
+    if (!ColumnTypes.isFloatVector(field)) {
+      throw spec.invalid("column '" + column + "' has type " + field.getType() + ", not fixed_size_list<float32>");
+    }
+    int dimension = ((ArrowType.FixedSizeList) field.getType()).getListSize();
+    double threshold = spec.requiredNumber("threshold");
+    if (threshold < -1 || threshold > 1) {
+      throw spec.invalid("'threshold' must be a cosine similarity in [-1, 1]");
+    }
+    boolean hasQuery = spec.json().has("query");
+    if (hasQuery == spec.json().has("examples")) {
+      throw spec.invalid("give exactly one of 'query' (a vector) or 'examples' (a list of vectors)");
+    }
+    float[] query;
+    if (hasQuery) {
+      query = vector(spec, "query", spec.json().get("query"), dimension);
+    } else {
+      JsonNode examples = spec.json().get("examples");
+      if (!examples.isArray() || examples.isEmpty()) {
+        throw spec.invalid("'examples' must be a non-empty list of vectors");
+      }
+      float[][] vectors = new float[examples.size()][];
+      for (int i = 0; i < vectors.length; i++) {
+        vectors[i] = vector(spec, "examples[" + i + "]", examples.get(i), dimension);
+      }
+      query = CosineSimilarity.mean(vectors);
+    }
+    return new CosineSimilarity(column, slot, label, query, threshold);
+  }
+
+  private static float[] vector(LfSpec spec, String what, JsonNode node, int dimension) {
+    if (node == null || !node.isArray()) {
+      throw spec.invalid("'" + what + "' must be a list of numbers");
+    }
+    if (node.size() != dimension) {
+      throw spec.invalid("'" + what + "' has length " + node.size() + "; column vectors have length " + dimension);
+    }
+    float[] out = new float[dimension];
+    for (int i = 0; i < dimension; i++) {
+      JsonNode v = node.get(i);
+      if (!v.isNumber() || !Double.isFinite(v.asDouble())) {
+        throw spec.invalid("'" + what + "' must hold finite numbers only");
+      }
+      out[i] = (float) v.asDouble();
+    }
+    return out;
   }
 
   private static String textColumn(LfSpec spec, Schema schema) {

@@ -1,6 +1,7 @@
 package dev.labelflight.engine.lf;
 
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.dictionary.DictionaryProvider;
 
 /**
  * A compiled LF (or a fused group of LFs) that labels a whole chunk at once. Implementations are
@@ -16,4 +17,12 @@ public interface LfEvaluator {
    * {@link LabelSpace#ABSTAIN}.
    */
   void evaluate(VectorSchemaRoot chunk, byte[][] labels);
+
+  /**
+   * As {@link #evaluate(VectorSchemaRoot, byte[][])} for a chunk whose dictionary-encoded columns decode
+   * through {@code dictionaries}; only evaluators that read such columns need to override it.
+   */
+  default void evaluate(VectorSchemaRoot chunk, DictionaryProvider dictionaries, byte[][] labels) {
+    evaluate(chunk, labels);
+  }
 }

@@ -1,5 +1,7 @@
 package dev.labelflight.engine.lf;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.Float4Vector;
@@ -77,45 +79,72 @@ final class NumericThreshold implements LfEvaluator {
     FieldVector vector = chunk.getVector(column);
     byte[] labels = out[slot];
     int rows = chunk.getRowCount();
-    if (vector instanceof Float8Vector v) {
+    // Values and validity are bulk-copied into arrays once per chunk: the loops below then run without
+    // Arrow's per-access bounds, reference-count and null checks.
+    byte[] validity = vector.getNullCount() == 0 ? null : validity(vector, rows);
+    ByteBuffer data = vector.getDataBuffer().nioBuffer(0, (int) vector.getDataBuffer().capacity())
+        .order(ByteOrder.LITTLE_ENDIAN);
+    if (vector instanceof Float8Vector) {
+      double[] v = new double[rows];
+      data.asDoubleBuffer().get(v);
       for (int i = 0; i < rows; i++) {
-        if (v.isSet(i) != 0 && inRange(v.get(i))) {
+        if (inRange(v[i]) && isValid(validity, i)) {
           labels[i] = label;
         }
       }
-    } else if (vector instanceof Float4Vector v) {
+    } else if (vector instanceof Float4Vector) {
+      float[] v = new float[rows];
+      data.asFloatBuffer().get(v);
       for (int i = 0; i < rows; i++) {
-        if (v.isSet(i) != 0 && inRange(v.get(i))) {
+        if (inRange(v[i]) && isValid(validity, i)) {
           labels[i] = label;
         }
       }
-    } else if (vector instanceof BigIntVector v) {
+    } else if (vector instanceof BigIntVector) {
+      long[] v = new long[rows];
+      data.asLongBuffer().get(v);
       for (int i = 0; i < rows; i++) {
-        if (v.isSet(i) != 0 && inRange(v.get(i))) {
+        if (inRange(v[i]) && isValid(validity, i)) {
           labels[i] = label;
         }
       }
-    } else if (vector instanceof IntVector v) {
+    } else if (vector instanceof IntVector) {
+      int[] v = new int[rows];
+      data.asIntBuffer().get(v);
       for (int i = 0; i < rows; i++) {
-        if (v.isSet(i) != 0 && inRange(v.get(i))) {
+        if (inRange(v[i]) && isValid(validity, i)) {
           labels[i] = label;
         }
       }
-    } else if (vector instanceof SmallIntVector v) {
+    } else if (vector instanceof SmallIntVector) {
+      short[] v = new short[rows];
+      data.asShortBuffer().get(v);
       for (int i = 0; i < rows; i++) {
-        if (v.isSet(i) != 0 && inRange(v.get(i))) {
+        if (inRange(v[i]) && isValid(validity, i)) {
           labels[i] = label;
         }
       }
-    } else if (vector instanceof TinyIntVector v) {
+    } else if (vector instanceof TinyIntVector) {
+      byte[] v = new byte[rows];
+      data.get(v);
       for (int i = 0; i < rows; i++) {
-        if (v.isSet(i) != 0 && inRange(v.get(i))) {
+        if (inRange(v[i]) && isValid(validity, i)) {
           labels[i] = label;
         }
       }
     } else {
       throw new IllegalStateException("column '" + column + "' is not numeric: " + vector.getField());
     }
+  }
+
+  private static byte[] validity(FieldVector vector, int rows) {
+    byte[] bits = new byte[(rows + 7) >>> 3];
+    vector.getValidityBuffer().getBytes(0, bits);
+    return bits;
+  }
+
+  private static boolean isValid(byte[] validity, int row) {
+    return validity == null || (validity[row >>> 3] & (1 << (row & 7))) != 0;
   }
 
   private boolean inRange(double x) {

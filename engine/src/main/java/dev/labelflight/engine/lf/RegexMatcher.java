@@ -31,7 +31,8 @@ final class RegexMatcher implements LfEvaluator {
         .filter(literals -> !caseInsensitive || literals.stream().allMatch(RegexMatcher::isAscii))
         .map(literals -> new KeywordAutomaton(literals.stream()
             .map(l -> new KeywordAutomaton.Keyword(
-                (caseInsensitive ? l.toLowerCase(java.util.Locale.ROOT) : l).getBytes(StandardCharsets.UTF_8), 0, false))
+                (caseInsensitive ? l.toLowerCase(java.util.Locale.ROOT) : l).getBytes(StandardCharsets.UTF_8), 0, false,
+                !caseInsensitive))
             .toList(), caseInsensitive))
         .orElse(null);
   }

@@ -9,9 +9,9 @@ import org.apache.arrow.vector.VarCharVector;
  * A utf8 or large_utf8 column as one byte array plus row offsets, copied once per chunk so that the
  * matchers' inner loops index plain arrays instead of bounds-checked Arrow buffers.
  */
-final class TextColumn {
-  final byte[] data;
-  final int[] offsets;
+public final class TextColumn {
+  public final byte[] data;
+  public final int[] offsets;
   private final ValueVector vector;
 
   private TextColumn(byte[] data, int[] offsets, ValueVector vector) {
@@ -20,7 +20,8 @@ final class TextColumn {
     this.vector = vector;
   }
 
-  static TextColumn of(ValueVector vector) {
+  /** Copies the column's bytes and offsets (rebased to 0). */
+  public static TextColumn of(ValueVector vector) {
     int rows = vector.getValueCount();
     int[] offsets = new int[rows + 1];
     ArrowBuf offsetBuffer = vector.getOffsetBuffer();
@@ -48,11 +49,11 @@ final class TextColumn {
     return new TextColumn(data, offsets, vector);
   }
 
-  boolean isNull(int row) {
+  public boolean isNull(int row) {
     return vector.isNull(row);
   }
 
-  int rows() {
+  public int rows() {
     return offsets.length - 1;
   }
 }

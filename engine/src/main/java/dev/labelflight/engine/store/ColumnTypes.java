@@ -50,12 +50,15 @@ public final class ColumnTypes {
     if (type instanceof ArrowType.FloatingPoint f) {
       return f.getPrecision() != FloatingPointPrecision.HALF;
     }
-    if (type instanceof ArrowType.FixedSizeList) {
-      return field.getChildren().size() == 1
-          && field.getChildren().get(0).getType() instanceof ArrowType.FloatingPoint fp
-          && fp.getPrecision() == FloatingPointPrecision.SINGLE;
-    }
-    return false;
+    return isFloatVector(field);
+  }
+
+  /** True for fixed_size_list&lt;float32&gt;, the type similarity and model LFs read. */
+  public static boolean isFloatVector(Field field) {
+    return field.getType() instanceof ArrowType.FixedSizeList
+        && field.getChildren().size() == 1
+        && field.getChildren().get(0).getType() instanceof ArrowType.FloatingPoint fp
+        && fp.getPrecision() == FloatingPointPrecision.SINGLE;
   }
 
   /** True for the string types keyword and regex LFs read. */

@@ -58,6 +58,7 @@ class LfCompilerTest {
        {"name":"re_url","kind":"regex","column":"text","pattern":"https?://","label":"SPAM"},
        {"name":"re_ci","kind":"regex","column":"text","pattern":"excellent|great","caseSensitive":false,"label":"HAM"},
        {"name":"re_full","kind":"regex","column":"text","pattern":"[A-Za-z ]+!","match":"full","label":"HAM"},
+       {"name":"re_ml","kind":"regex","column":"text","pattern":"^the|again.$","multiline":true,"dotAll":true,"label":"HAM"},
        {"name":"short","kind":"numeric","column":"length","op":"<","value":60,"label":"HAM"},
        {"name":"stars_mid","kind":"numeric","column":"stars","op":"between","min":2,"max":4,"label":"HAM"},
        {"name":"stars_not3","kind":"numeric","column":"stars","op":"!=","value":3,"label":"SPAM"},

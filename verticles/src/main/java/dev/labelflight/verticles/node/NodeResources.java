@@ -5,6 +5,7 @@ import dev.labelflight.engine.apply.LabelStore;
 import dev.labelflight.engine.cache.LabelCache;
 import dev.labelflight.engine.lf.LfCompiler;
 import dev.labelflight.engine.lf.LfLimits;
+import dev.labelflight.engine.lf.model.ModelRegistry;
 import dev.labelflight.engine.memory.MemoryBudget;
 import dev.labelflight.engine.store.DatasetStore;
 import java.nio.file.Path;
@@ -13,8 +14,8 @@ import org.apache.arrow.memory.BufferAllocator;
 
 /**
  * What one node's verticles share: its stores, its memory budget, the allocator that all data-sized
- * Arrow memory comes from, the chunk labeler, the execution settings and the set of cancelled jobs
- * (written by the coordinator, read by workers between chunks). Created by the server.
+ * Arrow memory comes from, the chunk labeler, the execution settings, the ONNX models of model LFs and
+ * the set of cancelled jobs (written by the coordinator, read by workers between chunks). Created by the server.
  */
 public record NodeResources(
     String nodeId,
@@ -26,7 +27,8 @@ public record NodeResources(
     LfLimits limits,
     ExecutionSettings execution,
     ChunkLabeler labeler,
-    Set<String> cancelledJobs) {
+    Set<String> cancelledJobs,
+    ModelRegistry models) {
 
   /**
    * Job execution settings: task timeout; a factor applied to chunk memory estimates (calibration);
@@ -43,10 +45,12 @@ public record NodeResources(
   public static NodeResources standalone(String nodeId, Path dataDir, DatasetStore datasets, MemoryBudget budget,
       BufferAllocator allocator, LfLimits limits, long taskTimeoutMs) {
     LabelCache cache = new LabelCache(dataDir);
+    ModelRegistry models = new ModelRegistry(dataDir.resolve("models"));
     int cores = Runtime.getRuntime().availableProcessors();
     return new NodeResources(nodeId, dataDir, datasets, new LabelStore(dataDir, datasets, cache), budget, allocator,
         limits, new ExecutionSettings(taskTimeoutMs, 1.0, 600_000L, true, cores),
-        new ChunkLabeler(datasets, cache, new LfCompiler(limits)), java.util.concurrent.ConcurrentHashMap.newKeySet());
+        new ChunkLabeler(datasets, cache, new LfCompiler(limits, models)),
+        java.util.concurrent.ConcurrentHashMap.newKeySet(), models);
   }
 
   public long taskTimeoutMs() {
@@ -54,6 +58,6 @@ public record NodeResources(
   }
 
   public LfCompiler compiler() {
-    return new LfCompiler(limits);
+    return new LfCompiler(limits, models);
   }
 }

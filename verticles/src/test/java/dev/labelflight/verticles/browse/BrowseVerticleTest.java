@@ -97,7 +97,8 @@ class BrowseVerticleTest {
     assertEquals(ROWS / CHUNK_ROWS, reviews.getInteger("chunks"));
     List<String> fields = new ArrayList<>();
     reviews.getJsonArray("fields").forEach(f -> fields.add(((JsonObject) f).getString("name") + ":" + ((JsonObject) f).getString("type")));
-    assertEquals(List.of("id:int64", "text:utf8", "stars:int32", "length:int32", "price:float64", "source:utf8", "gold:int32"), fields);
+    assertEquals(List.of("id:int64", "text:utf8", "stars:int32", "length:int32", "price:float64", "source:utf8", "gold:int32",
+        "emb:fixed_size_list<float32>[8]"), fields);
   }
 
   /** Verifies that a page spanning two chunks returns exactly the requested rows with the stored values. */
