@@ -298,6 +298,8 @@ final class Columnar {
       v.errors = mergeErrors(a.errors, b.errors, rows);
       Type ta = left.type;
       Type tb = right.type;
+      // One plain loop per operator and type pair, repeated on purpose: a shared loop taking the operator
+      // as a parameter would test it on every row.
       if (ta == Type.INT && tb == Type.INT) {
         long[] x = a.ints;
         long[] y = b.ints;
