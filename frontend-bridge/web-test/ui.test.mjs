@@ -1,7 +1,7 @@
 // Drives the LabelFlight web UI in Debian's Chromium (headless, through playwright-core) against a real
-// server started from server/target/labelflight-server.jar with the demo dataset, free ports and a
-// temporary data directory. Prints "N passed, N failed"; exits non-zero on any failure.
-import {spawn} from 'node:child_process';
+// server started from server/target/labelflight-server.jar (free ports, a temporary data directory) and seeded
+// over Flight with DemoUpload. Prints "N passed, N failed"; exits non-zero on any failure.
+import {spawn, spawnSync} from 'node:child_process';
 import {mkdtempSync, mkdirSync, rmSync} from 'node:fs';
 import {createServer} from 'node:net';
 import {tmpdir} from 'node:os';
@@ -47,13 +47,26 @@ function freePort() {
   });
 }
 
+/** Seeds the dataset the way a client would: a Flight DoPut of generated reviews (DemoUpload in the jar). */
+function seedThroughFlight(flightPort) {
+  const seeded = spawnSync('java', ['--add-opens=java.base/java.nio=ALL-UNNAMED', '-cp', JAR,
+    'dev.labelflight.server.DemoUpload', '127.0.0.1', String(flightPort), 'reviews', String(ROWS)], {encoding: 'utf8'});
+  if (seeded.status !== 0) {
+    throw new Error('seeding over Flight failed:\n' + seeded.stdout + seeded.stderr);
+  }
+  const ack = JSON.parse(seeded.stdout.trim().split('\n').pop());
+  if (ack.rows !== ROWS) {
+    throw new Error('Flight upload stored ' + ack.rows + ' rows');
+  }
+}
+
 async function startServer(dataDir) {
   const [flightPort, httpPort] = [await freePort(), await freePort()];
   const child = spawn('java', ['--add-opens=java.base/java.nio=ALL-UNNAMED', '-Dhazelcast.local.localAddress=127.0.0.1',
     '-Xmx512m', '-jar', JAR], {
     cwd: dataDir,
     env: {...process.env, LABELFLIGHT_DATADIR: join(dataDir, 'data'), LABELFLIGHT_FLIGHT_PORT: String(flightPort),
-      LABELFLIGHT_HTTP_PORT: String(httpPort), LABELFLIGHT_DEMO_ENABLED: 'true', LABELFLIGHT_DEMO_ROWS: String(ROWS),
+      LABELFLIGHT_HTTP_PORT: String(httpPort), LABELFLIGHT_DEMO_ENABLED: 'false',
       LABELFLIGHT_STORE_CHUNKROWS: '2000', LABELFLIGHT_WORKERS_INSTANCES: '2', LABELFLIGHT_MEMORY_BUDGETMIB: '256'},
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -62,21 +75,31 @@ async function startServer(dataDir) {
   child.stderr.on('data', (d) => { log += d; });
   const base = `http://127.0.0.1:${httpPort}`;
   const deadline = Date.now() + 90000;
-  while (Date.now() < deadline) {
+  let up = false;
+  while (!up && Date.now() < deadline) {
     if (child.exitCode !== null) {
       throw new Error('server exited early:\n' + log);
     }
     try {
-      if ((await fetch(base + '/health')).ok) {
-        return {child, base, log: () => log};
-      }
+      up = (await fetch(base + '/health')).ok;
     } catch {
       // not listening yet
     }
-    await new Promise((r) => setTimeout(r, 300));
+    if (!up) {
+      await new Promise((r) => setTimeout(r, 300));
+    }
   }
-  child.kill();
-  throw new Error('server did not start in 90 s:\n' + log);
+  if (!up) {
+    child.kill();
+    throw new Error('server did not start in 90 s:\n' + log);
+  }
+  try {
+    seedThroughFlight(flightPort);
+  } catch (e) {
+    child.kill();
+    throw e;
+  }
+  return {child, base, log: () => log};
 }
 
 const work = mkdtempSync(join(tmpdir(), 'labelflight-ui-'));
@@ -105,7 +128,7 @@ const bus = (address, body) => page.evaluate(([a, b]) => window.labelflight.bus.
     .then((r) => ({ok: r}), (e) => ({error: e.message, code: e.failureCode, type: e.failureType})), [address, body]);
 
 try {
-  await step('the page lists the demo dataset with its row count and schema', async () => {
+  await step('the page lists the dataset uploaded over Flight with its row count and schema', async () => {
     await page.goto(server.base + '/');
     await page.locator('[data-dataset="reviews"]').waitFor();
     const rows = await page.locator('[data-dataset="reviews"] [data-testid="dataset-rows"]').textContent();
