@@ -29,6 +29,18 @@ def test_upload_dataframe_returns_versions_and_lists_them(client, name):
     assert (mine["bytes"] > 0).all()
 
 
+def test_drop_dataset_removes_every_version(client, name):
+    """Verifies that drop_dataset removes all versions, a second drop is NotFound, and the name can be reused."""
+    df = reviews(300)
+    client.upload(df, name)
+    client.upload(df, name)
+    assert client.drop_dataset(name) == [1, 2]
+    assert name not in set(client.datasets()["name"])
+    with pytest.raises(lf.NotFound, match=name):
+        client.drop_dataset(name)
+    assert client.upload(df, name) == 1
+
+
 def test_dataframe_round_trips_through_download(client, name):
     """Verifies that the stored rows equal the uploaded DataFrame, in order, nulls included."""
     df = reviews(2345)

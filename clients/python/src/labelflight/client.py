@@ -133,6 +133,10 @@ class Client:
         frame["created"] = pd.to_datetime(frame["created"], utc=True, format="ISO8601")
         return frame.sort_values(["name", "version"], ignore_index=True)
 
+    def drop_dataset(self, name: str) -> list[int]:
+        """Deletes every version of a dataset and its cached labels; returns the versions dropped."""
+        return self._action("drop_dataset", {"dataset": name})["versions"]
+
     def download(self, name: str, version: int | None = None, *, as_arrow: bool = False):
         """A stored dataset version (default: the newest) as a DataFrame, or a pyarrow Table with as_arrow."""
         if version is None:

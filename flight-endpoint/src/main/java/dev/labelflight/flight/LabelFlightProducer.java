@@ -68,6 +68,7 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
       new ActionType("apply", "Apply LFs: {dataset, version?, labels, lfs, mode?: auto|resident|queue, user?} -> {job}"),
       new ActionType("job_status", "State and progress of a job: {job} -> status"),
       new ActionType("cancel", "Cancel a job: {job} -> status"),
+      new ActionType("drop_dataset", "Delete every version of a dataset and its cached labels: {dataset} -> {dataset, versions}"),
       new ActionType("analysis", "LF analysis (Snorkel definitions) once the job ended: {job, gold?} -> {lfs, totals, rows}"),
       new ActionType("fit_label_model", "Fit a label model on a finished job: {job, model: majority|generative,"
           + " tiePolicy?, seed?, classBalance?, epochs?} -> {model, classes, classBalance, weights}"));
@@ -152,6 +153,7 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
         case "apply" -> new JsonObject().put("job", await(api.apply(body)));
         case "job_status" -> await(api.status(jobOf(body)));
         case "cancel" -> await(api.cancel(jobOf(body)));
+        case "drop_dataset" -> await(api.dropDataset(datasetOf(body)));
         case "analysis" -> await(api.analysis(jsonObject(body)));
         case "fit_label_model" -> await(api.fitLabelModel(jsonObject(body)));
         default -> throw LabelFlightException.invalid("unknown action '" + action.getType() + "' (known: "
@@ -162,6 +164,19 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
     } catch (Throwable t) {
       listener.onError(FlightErrors.toFlight(t));
     }
+  }
+
+  /** A dataset name from {@code {"dataset": name}}, checked. */
+  private static String datasetOf(String body) {
+    try {
+      JsonNode node = JSON.readTree(body);
+      if (node != null && node.hasNonNull("dataset") && node.get("dataset").isTextual()) {
+        return dev.labelflight.engine.store.DatasetNames.validate(node.get("dataset").asText());
+      }
+    } catch (java.io.IOException e) {
+      throw LabelFlightException.invalid("malformed JSON: " + e.getMessage());
+    }
+    throw LabelFlightException.invalid("body must be {\"dataset\": NAME}");
   }
 
   /** A job id from {@code {"job": id}} or from the bare id. */

@@ -79,6 +79,31 @@ public final class DatasetStore {
     }
   }
 
+  /**
+   * Removes every version of a dataset: the directory is first renamed out of sight (atomic, so readers
+   * see all versions or none), then deleted. Returns the versions dropped; NOT_FOUND if there were none.
+   */
+  public List<Integer> drop(String name) {
+    DatasetNames.validate(name);
+    synchronized (nameLocks.computeIfAbsent(name, n -> new Object())) {
+      List<Integer> versions = versions(name);
+      if (versions.isEmpty()) {
+        throw LabelFlightException.notFound("dataset '" + name + "' not found");
+      }
+      Path dir = root.resolve(name);
+      Path doomed = root.resolve(".dropped-" + name + "-" + java.util.UUID.randomUUID());
+      try {
+        AtomicFiles.move(dir, doomed);
+        AtomicFiles.fsyncDirectory(root);
+        manifests.keySet().removeIf(k -> k.startsWith(name + "@"));
+        deleteRecursively(doomed);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot drop dataset '" + name + "'", e);
+      }
+      return versions;
+    }
+  }
+
   /** The newest version of a dataset, if any. */
   public Optional<Integer> latestVersion(String name) {
     DatasetNames.validate(name);
@@ -175,10 +200,14 @@ public final class DatasetStore {
     return name + "@" + version;
   }
 
-  /** Staging directories left by a crash are never visible; remove them at start. */
+  /** Staging directories and half-deleted datasets left by a crash are never visible; remove them at start. */
   private void removeAbandonedUploads() throws IOException {
     try (DirectoryStream<Path> datasets = Files.newDirectoryStream(root)) {
       for (Path dataset : datasets) {
+        if (dataset.getFileName().toString().startsWith(".dropped-")) {
+          deleteRecursively(dataset);
+          continue;
+        }
         if (!Files.isDirectory(dataset)) {
           continue;
         }

@@ -30,6 +30,8 @@ public final class Addresses {
   public static final String JOB_ADDRESS_REGEX = "labelflight\\.job\\.[a-z0-9-]{1,64}";
   /** Request: {@code {"job", "model"}}; reply: a fitted model's description with {@code params} to rebuild it. */
   public static final String LABEL_MODEL = "labelflight.api.label_model";
+  /** Request: {@code {"dataset"}}; reply: {@code {"dataset", "versions": [...]}} once every version and its cached labels are gone. */
+  public static final String DROP_DATASET = "labelflight.api.drop_dataset";
   /** Send: {@code {"worker": id}}: a chunk worker has room for one task (its credit). */
   public static final String WORKER_READY = "labelflight.worker.ready";
   /** Send: one chunk finished by a resident dataset: {@code {job, chunk, rows, bytes, crc32c, evalNanos, computed}}. */

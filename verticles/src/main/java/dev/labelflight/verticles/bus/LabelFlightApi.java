@@ -27,6 +27,11 @@ public final class LabelFlightApi {
     return request(Addresses.JOB_STATUS, new JsonObject().put("job", job));
   }
 
+  /** Deletes every version of a dataset and its cached labels. */
+  public Future<JsonObject> dropDataset(String dataset) {
+    return request(Addresses.DROP_DATASET, new JsonObject().put("dataset", dataset));
+  }
+
   public Future<JsonObject> cancel(String job) {
     return request(Addresses.CANCEL, new JsonObject().put("job", job));
   }

@@ -90,6 +90,7 @@ public final class JobCoordinator extends VerticleBase {
         bus.<JsonObject>consumer(Addresses.JOB_STATUS, this::onStatus).completion(),
         bus.<JsonObject>consumer(Addresses.AWAIT_PROGRESS, this::onAwait).completion(),
         bus.<JsonObject>consumer(Addresses.CANCEL, this::onCancel).completion(),
+        bus.<JsonObject>consumer(Addresses.DROP_DATASET, this::onDropDataset).completion(),
         bus.<JsonObject>consumer(Addresses.WORKER_READY, this::onWorkerReady).completion(),
         bus.<JsonObject>consumer(Addresses.CHUNK_DONE, m -> onChunkDone(m.body())).completion(),
         bus.<JsonObject>consumer(Addresses.RESIDENT_RECLAIM, this::onReclaim).completion()));
@@ -425,6 +426,43 @@ public final class JobCoordinator extends VerticleBase {
   }
 
   /** Pending chunks are dropped at once; workers and residents skip the job's next chunks; in-flight ones end within one chunk. */
+  /**
+   * Drops a dataset: its running jobs fail, its resident copies are evicted (giving back their permits),
+   * then its versions and cached labels are deleted on a worker.
+   */
+  private void onDropDataset(Message<JsonObject> message) {
+    String name = message.body() == null ? null : message.body().getString("dataset");
+    if (name == null) {
+      BusErrors.fail(message, LabelFlightException.invalid("missing 'dataset'"));
+      return;
+    }
+    for (Job job : List.copyOf(jobs.values())) {
+      if (!job.isTerminal() && job.manifest.name().equals(name)) {
+        node.cancelledJobs().add(job.id);
+        job.finish(Job.State.FAILED, "dataset '" + name + "' was dropped");
+        progressed(job);
+      }
+    }
+    List<Future<Void>> evictions = new ArrayList<>();
+    for (Resident r : List.copyOf(residents.values())) {
+      if (r.key.startsWith(name + "@") && r.deployment != null) {
+        evictions.add(evict(r));
+      }
+    }
+    Future.join(evictions).transform(ignored -> vertx.executeBlocking(() -> {
+      List<Integer> versions = node.datasets().drop(name);
+      node.labels().cache().drop(name);
+      return versions;
+    }, false)).onComplete(ar -> {
+      if (ar.failed()) {
+        BusErrors.fail(message, ar.cause());
+      } else {
+        LOG.info("dataset {} dropped (versions {})", name, ar.result());
+        message.reply(new JsonObject().put("dataset", name).put("versions", new io.vertx.core.json.JsonArray(ar.result())));
+      }
+    });
+  }
+
   private void onCancel(Message<JsonObject> message) {
     try {
       Job job = job(message.body());
