@@ -10,6 +10,7 @@ import dev.labelflight.engine.labelmodel.LabelModels;
 import dev.labelflight.engine.labelmodel.TiePolicy;
 import dev.labelflight.engine.store.DatasetStore;
 import dev.labelflight.engine.store.DatasetUpload;
+import dev.labelflight.engine.store.DictionaryColumns;
 import dev.labelflight.engine.store.Manifest;
 import dev.labelflight.verticles.bus.LabelFlightApi;
 import dev.labelflight.verticles.labels.JobLabelChunks;
@@ -100,31 +101,57 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
     return () -> {
       String name = null;
       try {
-        name = datasetName(stream.getDescriptor());
+        name = dev.labelflight.engine.store.DatasetNames.validate(datasetName(stream.getDescriptor()));
         Schema schema = stream.getSchema();
-        try (BufferAllocator uploadAllocator = allocator.newChildAllocator("upload " + name, 0, Long.MAX_VALUE);
-             DatasetUpload upload = datasets.beginUpload(name, schema, uploadAllocator)) {
-          while (stream.next()) {
-            if (context.isCancelled()) {
-              throw CallStatus.CANCELLED.withDescription("upload cancelled by the client").toRuntimeException();
+        // Dictionary columns are stored decoded; their value types are known once the dictionaries
+        // (sent before the first batch) have arrived.
+        boolean dictionaries = DictionaryColumns.any(schema);
+        Manifest manifest;
+        try (BufferAllocator uploadAllocator = allocator.newChildAllocator("upload " + name, 0, Long.MAX_VALUE)) {
+          DatasetUpload upload = dictionaries ? null : datasets.beginUpload(name, schema, uploadAllocator);
+          Schema stored = schema;
+          try {
+            while (stream.next()) {
+              if (context.isCancelled()) {
+                throw CallStatus.CANCELLED.withDescription("upload cancelled by the client").toRuntimeException();
+              }
+              if (!dictionaries) {
+                upload.append(stream.getRoot());
+                continue;
+              }
+              if (upload == null) {
+                stored = DictionaryColumns.decodedSchema(schema, stream.getDictionaryProvider());
+                upload = datasets.beginUpload(name, stored, uploadAllocator);
+              }
+              try (VectorSchemaRoot plain = DictionaryColumns.decode(stream.getRoot(), stream.getDictionaryProvider(),
+                  stored, uploadAllocator)) {
+                upload.append(plain);
+              }
             }
-            upload.append(stream.getRoot());
-          }
-          Manifest manifest = upload.commit();
-          LOG.info("stored dataset {} v{}: {} rows in {} chunks", manifest.name(), manifest.version(), manifest.rows(),
-              manifest.chunks().size());
-          byte[] meta = new JsonObject().put("dataset", manifest.name()).put("version", manifest.version())
-              .put("rows", manifest.rows()).put("chunks", manifest.chunks().size()).encode()
-              .getBytes(StandardCharsets.UTF_8);
-          try (BufferAllocator ackAllocator = allocator.newChildAllocator("ack", 0, meta.length + 64L)) {
-            ArrowBuf buf = ackAllocator.buffer(meta.length);
-            buf.writeBytes(meta);
-            try (PutResult result = PutResult.metadata(buf)) {
-              ackStream.onNext(result);
+            if (upload == null) {
+              upload = datasets.beginUpload(name, DictionaryColumns.decodedSchema(schema, stream.getDictionaryProvider()),
+                  uploadAllocator);
+            }
+            manifest = upload.commit();
+          } finally {
+            if (upload != null) {
+              upload.close();
             }
           }
-          ackStream.onCompleted();
         }
+        LOG.info("stored dataset {} v{}: {} rows in {} chunks", manifest.name(), manifest.version(), manifest.rows(),
+            manifest.chunks().size());
+        byte[] meta = new JsonObject().put("dataset", manifest.name()).put("version", manifest.version())
+            .put("rows", manifest.rows()).put("chunks", manifest.chunks().size()).encode()
+            .getBytes(StandardCharsets.UTF_8);
+        try (BufferAllocator ackAllocator = allocator.newChildAllocator("ack", 0, meta.length + 64L)) {
+          ArrowBuf buf = ackAllocator.buffer(meta.length);
+          buf.writeBytes(meta);
+          try (PutResult result = PutResult.metadata(buf)) {
+            ackStream.onNext(result);
+          }
+        }
+        ackStream.onCompleted();
       } catch (Throwable t) {
         LOG.info("upload of {} failed: {}", name, t.toString());
         try {

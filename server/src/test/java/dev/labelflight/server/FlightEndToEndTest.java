@@ -234,6 +234,71 @@ class FlightEndToEndTest {
     }
   }
 
+  /**
+   * Verifies that a dictionary-encoded text column is accepted, stored decoded (so it reads back as
+   * plain utf8), and labelled by categorical and keyword LFs like any text column.
+   */
+  @Test
+  void dictionaryEncodedColumnsAreStoredDecoded() throws Exception {
+    String[] sources = {"forum", "sms", "web"};
+    int rows = 3000;
+    try (TestServer server = new TestServer(dir, 1000);
+         RootAllocator allocator = new RootAllocator();
+         FlightClient client = FlightClient.builder(allocator,
+             Location.forGrpcInsecure("127.0.0.1", server.flightPort())).build();
+         org.apache.arrow.vector.VarCharVector dictionaryValues =
+             new org.apache.arrow.vector.VarCharVector("sources", allocator);
+         org.apache.arrow.vector.VarCharVector plain = new org.apache.arrow.vector.VarCharVector("source", allocator)) {
+      dictionaryValues.allocateNew();
+      for (int i = 0; i < sources.length; i++) {
+        dictionaryValues.setSafe(i, new Text(sources[i]));
+      }
+      dictionaryValues.setValueCount(sources.length);
+      org.apache.arrow.vector.dictionary.Dictionary dictionary = new org.apache.arrow.vector.dictionary.Dictionary(
+          dictionaryValues, new org.apache.arrow.vector.types.pojo.DictionaryEncoding(7L, false, null));
+      plain.allocateNew();
+      for (int i = 0; i < rows; i++) {
+        if (i % 11 == 5) {
+          plain.setNull(i);
+        } else {
+          plain.setSafe(i, new Text(sources[i % 3]));
+        }
+      }
+      plain.setValueCount(rows);
+      try (FieldVector encoded = (FieldVector) org.apache.arrow.vector.dictionary.DictionaryEncoder.encode(plain, dictionary);
+           VectorSchemaRoot root = new VectorSchemaRoot(List.of(encoded));
+           org.apache.arrow.flight.SyncPutListener ack = new org.apache.arrow.flight.SyncPutListener()) {
+        root.setRowCount(rows);
+        org.apache.arrow.vector.dictionary.DictionaryProvider.MapDictionaryProvider provider =
+            new org.apache.arrow.vector.dictionary.DictionaryProvider.MapDictionaryProvider(dictionary);
+        FlightClient.ClientStreamListener put = client.startPut(FlightDescriptor.path("datasets", "dict"), root, provider, ack);
+        put.putNext();
+        put.completed();
+        put.getResult();
+      }
+      FlightInfo info = client.getInfo(FlightDescriptor.path("datasets", "dict"));
+      assertEquals(new org.apache.arrow.vector.types.pojo.ArrowType.Utf8(), info.getSchema().findField("source").getType());
+      assertEquals(null, info.getSchema().findField("source").getDictionary());
+      String body = "{\"dataset\":\"dict\",\"labels\":[\"A\",\"B\"],\"lfs\":["
+          + "{\"name\":\"cat\",\"kind\":\"categorical\",\"column\":\"source\",\"values\":[\"sms\",\"web\"],\"label\":\"B\"},"
+          + "{\"name\":\"kw\",\"kind\":\"keyword\",\"column\":\"source\",\"keywords\":[\"FOR\"],\"label\":\"A\"}]}";
+      String job = FlightClients.action(client, "apply", body).getString("job");
+      int row = 0;
+      try (FlightStream stream = client.getStream(new Ticket(("labels/" + job).getBytes(StandardCharsets.UTF_8)))) {
+        while (stream.next()) {
+          VectorSchemaRoot labels = stream.getRoot();
+          for (int i = 0; i < labels.getRowCount(); i++, row++) {
+            boolean isNull = row % 11 == 5;
+            String source = sources[row % 3];
+            assertEquals(!isNull && !source.equals("forum") ? 1 : -1, ((TinyIntVector) labels.getVector("cat")).get(i));
+            assertEquals(!isNull && source.equals("forum") ? 0 : -1, ((TinyIntVector) labels.getVector("kw")).get(i));
+          }
+        }
+      }
+      assertEquals(rows, row);
+    }
+  }
+
   private static org.apache.arrow.vector.types.pojo.Field field(String name,
       org.apache.arrow.vector.types.pojo.ArrowType type) {
     return new org.apache.arrow.vector.types.pojo.Field(name,
