@@ -1,5 +1,5 @@
 """Round trips of the LF kinds that land on the server from a parallel branch (categorical, expression,
-similarity, model). While the server rejects a kind as unknown, its test skips with that reason."""
+similarity, model) through the real server."""
 
 import numpy as np
 import pandas as pd
@@ -22,26 +22,21 @@ def dataset(client):
     return df, emb
 
 
-def apply_or_skip(client, lfs):
-    try:
-        return client.apply("kinds_reviews", lfs, labels=LABELS)
-    except lf.InvalidLF as e:
-        if "unknown kind" in str(e):
-            pytest.skip(f"server lacks this LF kind yet (engine branch not merged): {e}")
-        raise
+def apply(client, lfs):
+    return client.apply("kinds_reviews", lfs, labels=LABELS)
 
 
 def test_categorical(client, dataset):
     """Verifies that a categorical LF votes exactly where pandas' isin is true."""
     df, _ = dataset
-    L = apply_or_skip(client, [lf.categorical("src", "source", ["forum", "sms"], label="SPAM")])
+    L = apply(client, [lf.categorical("src", "source", ["forum", "sms"], label="SPAM")])
     np.testing.assert_array_equal(L["src"].to_numpy(), corpus.vote(df["source"].isin(["forum", "sms"]), SPAM))
 
 
 def test_expression(client, dataset):
     """Verifies a CEL expression LF with a label against the same condition in pandas."""
     df, _ = dataset
-    L = apply_or_skip(client, [lf.expr("rule", "length > 40 && price < 30.0", label="HAM")])
+    L = apply(client, [lf.expr("rule", "length > 40 && price < 30.0", label="HAM")])
     np.testing.assert_array_equal(L["rule"].to_numpy(),
                                   corpus.vote((df["length"] > 40) & (df["price"] < 30.0), HAM))
 
@@ -50,7 +45,7 @@ def test_similarity(client, dataset):
     """Verifies a similarity LF against numpy's cosine similarity of the vector column to the query."""
     _, emb = dataset
     query = np.array([1.0, 0.5, -0.25, 0.0], dtype=np.float32)
-    L = apply_or_skip(client, [lf.similarity("near", "emb", query, 0.6, label="SPAM")])
+    L = apply(client, [lf.similarity("near", "emb", query, 0.6, label="SPAM")])
     cos = emb @ query / (np.linalg.norm(emb, axis=1) * np.linalg.norm(query))
     expected = corpus.vote(cos >= 0.6, SPAM)
     # Rows within float rounding of the threshold may go either way.
@@ -62,4 +57,4 @@ def test_model_kind_reports_a_missing_model(client, dataset):
     """Verifies that a model LF the server cannot run (no such model, or no models directory on this node)
     fails as InvalidLF naming the LF."""
     with pytest.raises(lf.InvalidLF, match=r"LF 'clf' \(model\): .*model"):
-        apply_or_skip(client, [lf.model("clf", "text", "no_such_model.onnx", 0.5, label="SPAM")])
+        apply(client, [lf.model("clf", "text", "no_such_model.onnx", 0.5, label="SPAM")])
