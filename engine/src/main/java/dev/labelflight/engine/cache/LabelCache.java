@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.FieldVector;
@@ -174,7 +173,7 @@ public final class LabelCache {
       });
     }
     try {
-      deleteRecursively(dir);
+      AtomicFiles.deleteRecursively(dir);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot drop label cache of " + dataset, e);
     }
@@ -312,16 +311,6 @@ public final class LabelCache {
     return ArrowFiles.readSingleBatch(bytes, allocator, "label cache segment " + file);
   }
 
-  static void deleteRecursively(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
-  }
 
   /** Which segment holds each fingerprint, for one chunk directory. Guarded by its own monitor. */
   private static final class ChunkIndex {

@@ -30,27 +30,35 @@ public final class ArrowFiles {
   /** Decodes an IPC file holding one batch into a root owned by the caller. */
   public static VectorSchemaRoot readSingleBatch(byte[] bytes, BufferAllocator allocator, String what) {
     try (ArrowFileReader reader = new ArrowFileReader(new ByteArrayReadableSeekableByteChannel(bytes), allocator)) {
-      VectorSchemaRoot source = reader.getVectorSchemaRoot();
-      if (!reader.loadNextBatch()) {
-        return VectorSchemaRoot.create(source.getSchema(), allocator);
-      }
-      List<FieldVector> vectors = new ArrayList<>(source.getFieldVectors().size());
-      try {
-        for (FieldVector vector : source.getFieldVectors()) {
-          var transfer = vector.getTransferPair(allocator);
-          transfer.transfer();
-          vectors.add((FieldVector) transfer.getTo());
-        }
-      } catch (RuntimeException e) {
-        vectors.forEach(FieldVector::close);
-        throw e;
-      }
-      return new VectorSchemaRoot(source.getSchema().getFields(), vectors, source.getRowCount());
+      return takeFirstBatch(reader, allocator);
     } catch (IOException | RuntimeException e) {
       if (e instanceof org.apache.arrow.memory.OutOfMemoryException oom) {
         throw oom;
       }
       throw new CorruptDataException(what + " is not a readable Arrow file: " + e.getMessage());
     }
+  }
+
+  /**
+   * Loads the reader's first batch and moves its buffers into a new root owned by the caller (the
+   * reader's own root is closed with the reader); an empty file gives an empty root.
+   */
+  static VectorSchemaRoot takeFirstBatch(ArrowFileReader reader, BufferAllocator allocator) throws IOException {
+    VectorSchemaRoot source = reader.getVectorSchemaRoot();
+    if (!reader.loadNextBatch()) {
+      return VectorSchemaRoot.create(source.getSchema(), allocator);
+    }
+    List<FieldVector> vectors = new ArrayList<>(source.getFieldVectors().size());
+    try {
+      for (FieldVector vector : source.getFieldVectors()) {
+        var transfer = vector.getTransferPair(allocator);
+        transfer.transfer();
+        vectors.add((FieldVector) transfer.getTo());
+      }
+    } catch (RuntimeException e) {
+      vectors.forEach(FieldVector::close);
+      throw e;
+    }
+    return new VectorSchemaRoot(source.getSchema().getFields(), vectors, source.getRowCount());
   }
 }

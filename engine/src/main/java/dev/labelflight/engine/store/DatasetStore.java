@@ -96,7 +96,7 @@ public final class DatasetStore {
         AtomicFiles.move(dir, doomed);
         AtomicFiles.fsyncDirectory(root);
         manifests.keySet().removeIf(k -> k.startsWith(name + "@"));
-        deleteRecursively(doomed);
+        AtomicFiles.deleteRecursively(doomed);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot drop dataset '" + name + "'", e);
       }
@@ -205,7 +205,7 @@ public final class DatasetStore {
     try (DirectoryStream<Path> datasets = Files.newDirectoryStream(root)) {
       for (Path dataset : datasets) {
         if (dataset.getFileName().toString().startsWith(".dropped-")) {
-          deleteRecursively(dataset);
+          AtomicFiles.deleteRecursively(dataset);
           continue;
         }
         if (!Files.isDirectory(dataset)) {
@@ -213,21 +213,11 @@ public final class DatasetStore {
         }
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dataset, STAGING_PREFIX + "*")) {
           for (Path staging : entries) {
-            deleteRecursively(staging);
+            AtomicFiles.deleteRecursively(staging);
           }
         }
       }
     }
   }
 
-  static void deleteRecursively(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
-  }
 }

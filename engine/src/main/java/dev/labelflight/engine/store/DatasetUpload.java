@@ -136,7 +136,7 @@ public final class DatasetUpload implements AutoCloseable {
     }
     if (!committed) {
       try {
-        DatasetStore.deleteRecursively(staging);
+        AtomicFiles.deleteRecursively(staging);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot remove abandoned upload " + staging, e);
       }

@@ -6,12 +6,9 @@ import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.zip.CRC32C;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.OutOfMemoryException;
-import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowFileReader;
 
@@ -43,22 +40,7 @@ public final class MappedChunks {
       }
       channel.position(0);
       try (ArrowFileReader reader = new ArrowFileReader(channel, allocator)) {
-        VectorSchemaRoot source = reader.getVectorSchemaRoot();
-        if (!reader.loadNextBatch()) {
-          return VectorSchemaRoot.create(source.getSchema(), allocator);
-        }
-        List<FieldVector> vectors = new ArrayList<>(source.getFieldVectors().size());
-        try {
-          for (FieldVector vector : source.getFieldVectors()) {
-            var transfer = vector.getTransferPair(allocator);
-            transfer.transfer();
-            vectors.add((FieldVector) transfer.getTo());
-          }
-        } catch (RuntimeException e) {
-          vectors.forEach(FieldVector::close);
-          throw e;
-        }
-        return new VectorSchemaRoot(source.getSchema().getFields(), vectors, source.getRowCount());
+        return ArrowFiles.takeFirstBatch(reader, allocator);
       }
     } catch (OutOfMemoryException | CorruptDataException e) {
       throw e;
