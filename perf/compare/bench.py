@@ -14,7 +14,6 @@ import json
 import os
 import platform
 import re
-import resource
 import shutil
 import socket
 import statistics
@@ -193,8 +192,9 @@ class PeakRss:
     def mib(self):
         self._stop.set()
         self._thread.join()
-        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-        return max(own, self.peak) / 2**20
+        # VmHWM, not ru_maxrss: Linux carries ru_maxrss over fork and exec, so a child would report its
+        # parent's peak (the data generator's).
+        return max(vm_hwm_mib(os.getpid()), self.peak / 2**20)
 
 
 def timed(fn, runs):
