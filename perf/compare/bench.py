@@ -560,7 +560,8 @@ def render(args, command, results, lfr, snorkel_lm, agreement, load_before, load
         rows_out.append((system, rps))
         note = ""
         if system == "ray-data":
-            note = f"Ray listened on {', '.join(r.get('ray_listen', []))}"
+            note = (f"own network namespace with only loopback (`unshare -rn`); Ray listened on "
+                    f"{', '.join(r.get('ray_listen', []))}; peak includes Ray's own processes")
         if system == "pyarrow-threads":
             note = f"{r['threads']} threads"
         lines.append(f"| {names[system]} | {r['rows']:,} | {t * 1000:,.0f} | {rps:,.0f} | {rps / resident_rps:.4f} "
