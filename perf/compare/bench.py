@@ -629,7 +629,7 @@ def render(args, command, results, lfr, snorkel_lm, agreement, load_before, load
         f"`{command.strip()}` (took {total_s / 60:.1f} min). Data: {args.rows:,} rows, seed {args.seed}, "
         f"text {mean_len:.0f} chars on average; {args.runs} timed runs after one warm-up, medians. Server: "
         f"`{lfr['server_cmd'].split(' -jar')[0]}`, budget {args.budget_mib} MiB; upload took "
-        f"{lfr['upload_s']:.1f} s (not counted).",
+        f"{lfr['upload_s']:.1f} s (not counted). Versions: {versions()}.",
         "",
         *table,
         "",
@@ -641,6 +641,17 @@ def render(args, command, results, lfr, snorkel_lm, agreement, load_before, load
         "Agreement (each system's label matrix against LabelFlight's on the same rows):",
         *agree,
     ])
+
+
+def versions():
+    from importlib.metadata import PackageNotFoundError, version
+    out = []
+    for name in ["snorkel", "pandas", "dask", "pyarrow", "ray"]:
+        try:
+            out.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            out.append(f"{name} missing")
+    return ", ".join(out)
 
 
 def write_results(report):

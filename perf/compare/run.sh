@@ -10,6 +10,7 @@ if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
 if ! "$venv/bin/python" -c "import snorkel, dask.dataframe, distributed, pyarrow, psutil, labelflight, pandas, sys; sys.exit(pandas.__version__ != '2.2.3')" >/dev/null 2>&1; then
+  # pandas 2.2.3: with pandas 3 (str dtype) Dask's metadata rows hold NA, which DaskLFApplier feeds to the LFs.
   "$venv/bin/pip" install -q --disable-pip-version-check pyarrow 'pandas==2.2.3' numpy 'dask[dataframe]' distributed \
       psutil tqdm scikit-learn
   # Ray is optional: bench.py reports why it did not run if it is missing.
