@@ -10,6 +10,7 @@ in pyarrow.compute on one thread.
 """
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -104,6 +105,7 @@ def main():
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":
