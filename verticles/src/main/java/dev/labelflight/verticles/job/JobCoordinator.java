@@ -102,6 +102,9 @@ public final class JobCoordinator extends VerticleBase {
     for (Resident r : residents.values()) {
       if (r.deployment != null) {
         undeploys.add(vertx.undeploy(r.deployment));
+      } else if (r.verticle != null) {
+        // Still loading: Vert.x does not stop a deployment that has not completed, so stop its loader.
+        undeploys.add(r.verticle.abandon());
       }
     }
     return Future.join(undeploys);

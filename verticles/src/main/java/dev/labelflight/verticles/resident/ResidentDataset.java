@@ -42,6 +42,9 @@ public final class ResidentDataset extends VerticleBase {
   private final List<VectorSchemaRoot> chunks = new ArrayList<>();
   private ForkJoinPool pool;
   private boolean released;
+  /** Set when the node stops while this copy is still loading: the loader stops and cleans up. */
+  private volatile boolean abandoned;
+  private final io.vertx.core.Promise<Void> loadEnded = io.vertx.core.Promise.promise();
 
   /** {@code owner} already holds {@code reservedBytes} of the node budget; this verticle frees them when it stops. */
   public ResidentDataset(NodeResources node, Manifest manifest, String owner, long reservedBytes) {
@@ -58,18 +61,39 @@ public final class ResidentDataset extends VerticleBase {
   @Override
   public Future<?> start() {
     return vertx.executeBlocking(() -> {
-      long started = System.nanoTime();
-      allocator = node.allocator().newChildAllocator("resident " + manifest.name() + "@" + manifest.version(), 0,
-          reservedBytes);
-      for (int i = 0; i < manifest.chunks().size(); i++) {
-        chunks.add(node.datasets().readChunk(manifest, i, allocator));
+      try {
+        long started = System.nanoTime();
+        synchronized (this) {
+          allocator = node.allocator().newChildAllocator("resident " + manifest.name() + "@" + manifest.version(), 0,
+              reservedBytes);
+        }
+        for (int i = 0; i < manifest.chunks().size(); i++) {
+          if (abandoned) {
+            throw new java.util.concurrent.CancellationException("node stopping: resident load abandoned");
+          }
+          VectorSchemaRoot chunk = node.datasets().readChunk(manifest, i, allocator);
+          synchronized (this) {
+            chunks.add(chunk);
+          }
+        }
+        pool = new ForkJoinPool(node.execution().residentThreads());
+        LOG.info("resident {} v{}: {} chunks loaded in {} ms ({} MiB held)", manifest.name(), manifest.version(),
+            chunks.size(), (System.nanoTime() - started) / 1_000_000, reservedBytes >> 20);
+        return null;
+      } finally {
+        loadEnded.tryComplete();
       }
-      pool = new ForkJoinPool(node.execution().residentThreads());
-      LOG.info("resident {} v{}: {} chunks loaded in {} ms ({} MiB held)", manifest.name(), manifest.version(),
-          chunks.size(), (System.nanoTime() - started) / 1_000_000, reservedBytes >> 20);
-      return null;
     }).compose(v -> vertx.eventBus().<JsonObject>consumer(address(), this::onRun).completion())
         .onFailure(e -> release());
+  }
+
+  /**
+   * For a copy whose deployment has not completed (Vert.x will not stop it): makes the loader stop at
+   * the next chunk; completes once nothing of it is left allocated and its permits are back.
+   */
+  public Future<Void> abandon() {
+    abandoned = true;
+    return loadEnded.future().onComplete(v -> release());
   }
 
   @Override
