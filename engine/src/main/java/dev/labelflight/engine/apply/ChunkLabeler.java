@@ -67,11 +67,15 @@ public final class ChunkLabeler {
   }
 
   /**
-   * Bytes for the label side of one chunk: cached segments read back and new ones written, as Arrow
-   * vectors whose buffers the allocator rounds up (to a power of two), plus fixed overhead.
+   * Bytes for the label side of one chunk: the job's label columns built and written, as Arrow vectors
+   * whose buffers the allocator rounds up (to a power of two); one cached segment decoded at a time,
+   * which may hold up to {@link LabelCache#SEGMENT_COLUMNS} columns whatever the job's LF count
+   * (int8 data plus a validity bitmap each); plus fixed overhead.
    */
   public static long labelEstimate(int rows, int lfCount) {
-    return (long) rows * (8L * lfCount + 16) + (2 << 20);
+    long paddedRows = rows <= 1 ? 1 : Long.highestOneBit(rows - 1) << 1;
+    long segment = LabelCache.SEGMENT_COLUMNS * (paddedRows + paddedRows / 8 + 64);
+    return (long) rows * (8L * lfCount + 16) + segment + (2 << 20);
   }
 
   /**

@@ -50,7 +50,7 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * columns it just saw. Blocking.
  */
 public final class LabelCache {
-  static final int SEGMENT_COLUMNS = 64;
+  public static final int SEGMENT_COLUMNS = 64;
   static final int COMPACT_AT = 16;
 
   private final Path root;

@@ -104,4 +104,30 @@ class LabelCacheTest {
       assertNull(new LabelCache(dir).read(m, 0, List.of(prints.get(0)), allocator)[0]);
     }
   }
+
+  /**
+   * Verifies that reading one cached column back from a wide (compacted) segment fits in the label
+   * estimate of a one-LF job: a segment is decoded whole, so the estimate must cover its width.
+   */
+  @Test
+  void oneColumnFromAWideSegmentFitsTheOneLfEstimate() throws Exception {
+    int rows = 65_536;
+    try (RootAllocator allocator = new RootAllocator()) {
+      DatasetStore store = new DatasetStore(dir, rows);
+      Manifest m = upload(store, allocator, rows);
+      LabelCache cache = new LabelCache(dir);
+      List<String> prints = new ArrayList<>();
+      byte[][] columns = new byte[LabelCache.SEGMENT_COLUMNS][rows];
+      for (int lf = 0; lf < LabelCache.SEGMENT_COLUMNS; lf++) {
+        prints.add(String.format("%064x", lf + 1000));
+        java.util.Arrays.fill(columns[lf], (byte) (lf % 2));
+      }
+      cache.write(m, 0, prints, columns, allocator);
+      long estimate = dev.labelflight.engine.apply.ChunkLabeler.labelEstimate(rows, 1);
+      try (org.apache.arrow.memory.BufferAllocator capped = allocator.newChildAllocator("one LF", 0, estimate)) {
+        byte[][] read = new LabelCache(dir).read(m, 0, List.of(prints.get(7)), capped);
+        assertArrayEquals(columns[7], read[0]);
+      }
+    }
+  }
 }
