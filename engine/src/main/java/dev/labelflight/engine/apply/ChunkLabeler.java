@@ -74,7 +74,9 @@ public final class ChunkLabeler {
    */
   public static long labelEstimate(int rows, int lfCount) {
     long paddedRows = rows <= 1 ? 1 : Long.highestOneBit(rows - 1) << 1;
-    long segment = LabelCache.SEGMENT_COLUMNS * (paddedRows + paddedRows / 8 + 64);
+    // A segment's record-batch body is read as one buffer, which the allocator rounds up to a power of two.
+    long body = LabelCache.SEGMENT_COLUMNS * (paddedRows + paddedRows / 8 + 64);
+    long segment = Long.highestOneBit(body - 1) << 1;
     return (long) rows * (8L * lfCount + 16) + segment + (2 << 20);
   }
 
