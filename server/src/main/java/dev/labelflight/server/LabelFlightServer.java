@@ -23,6 +23,8 @@ import dev.labelflight.verticles.labelmodel.FittedModels;
 import dev.labelflight.verticles.labelmodel.LabelModelVerticle;
 import dev.labelflight.verticles.node.NodeResources;
 import dev.labelflight.verticles.worker.ChunkWorker;
+import dev.labelflight.server.metrics.NodeMetrics;
+import dev.labelflight.verticles.bus.Addresses;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.ThreadingModel;
@@ -55,6 +57,8 @@ public final class LabelFlightServer implements AutoCloseable {
   private FlightEndpointVerticle flight;
   private HttpVerticle http;
   private NodeSizing sizing;
+  private final NodeMetrics metrics = new NodeMetrics();
+  private volatile boolean shuttingDown;
 
   public LabelFlightServer(JsonObject config) {
     this(config, new VertxOptions());
@@ -91,8 +95,8 @@ public final class LabelFlightServer implements AutoCloseable {
       return Future.failedFuture(new IllegalStateException("cannot start the memory budget: " + e.getMessage(), e));
     }
     Future<Vertx> started = cluster.clustered()
-        ? Vertx.builder().with(vertxOptions).withClusterManager(cluster.clusterManager()).buildClustered()
-        : Future.succeededFuture(Vertx.vertx(vertxOptions));
+        ? metrics.vertxBuilder(vertxOptions).withClusterManager(cluster.clusterManager()).buildClustered()
+        : Future.succeededFuture(metrics.vertxBuilder(vertxOptions).build());
     return started.compose(v -> {
       vertx = v;
       allocator = new RootAllocator();
@@ -136,7 +140,7 @@ public final class LabelFlightServer implements AutoCloseable {
       seedDemo();
       return node;
     }).compose(n -> vertx.deployVerticle(new JobCoordinator(node,
-            config.getJsonObject("jobs", new JsonObject()).getInteger("retained", 1000))))
+            config.getJsonObject("jobs", new JsonObject()).getInteger("retained", 1000), metrics::chunkEvaluated)))
         .compose(id -> vertx.deployVerticle(() -> new ChunkWorker(node),
             new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(workerCount)))
         .compose(id -> vertx.deployVerticle(() -> new BrowseVerticle(node, lfSets, 30_000),
@@ -154,7 +158,8 @@ public final class LabelFlightServer implements AutoCloseable {
           return vertx.deployVerticle(flight, new DeploymentOptions().setConfig(config.getJsonObject("flight")));
         })
         .compose(id -> {
-          http = new HttpVerticle(this::healthInfo, this::readiness);
+          metrics.bind(vertx, node, flight.traffic());
+          http = new HttpVerticle(this::healthInfo, this::readiness, metrics::scrape);
           return vertx.deployVerticle(http, new DeploymentOptions().setConfig(config.getJsonObject("http")));
         })
         .map(id -> {
