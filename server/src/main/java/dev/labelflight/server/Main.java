@@ -1,5 +1,6 @@
 package dev.labelflight.server;
 
+import dev.labelflight.server.logging.ConsoleLogging;
 import io.vertx.core.json.JsonObject;
 
 /** Starts a LabelFlight node from {@code conf/} and environment overrides; runs until stopped. */
@@ -9,6 +10,7 @@ public final class Main {
   public static void main(String[] args) throws Exception {
     System.setProperty("hazelcast.local.localAddress", "127.0.0.1");
     JsonObject config = ServerConfig.load(System.getenv());
+    ConsoleLogging.configure(config.getJsonObject("logging", new JsonObject()).getBoolean("json", false));
     LabelFlightServer server = new LabelFlightServer(config);
     try {
       server.start().toCompletionStage().toCompletableFuture().get();
