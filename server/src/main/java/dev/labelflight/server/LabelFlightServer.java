@@ -58,7 +58,8 @@ public final class LabelFlightServer implements AutoCloseable {
   private HttpVerticle http;
   private NodeSizing sizing;
   private final NodeMetrics metrics = new NodeMetrics();
-  private volatile boolean shuttingDown;
+  private long hotCacheBytes;
+  private boolean closed;
 
   public LabelFlightServer(JsonObject config) {
     this(config, new VertxOptions());
@@ -118,6 +119,7 @@ public final class LabelFlightServer implements AutoCloseable {
       if (hotBytes > 0 && !cluster.budget().tryReserve(HOT_CACHE_OWNER, hotBytes)) {
         hotBytes = 0;
       }
+      hotCacheBytes = hotBytes;
       LabelCache cache = new LabelCache(dataDir, hotBytes);
       LfLimits lfLimits = lfLimits(limits);
       int residentThreads = resident.getInteger("threads", 0) > 0
@@ -264,15 +266,54 @@ public final class LabelFlightServer implements AutoCloseable {
     return cluster;
   }
 
-  /** Stops Vert.x (which stops Flight and HTTP), then checks that no Arrow memory is left. */
+  /**
+   * Graceful shutdown: refuses new uploads and applies (UNAVAILABLE "shutting down"), hands out no more
+   * chunk tasks, waits up to {@code timeoutMs} for the running ones (their label-cache files are written
+   * whole by then), then {@link #close}s. Unfinished chunks stay uncomputed; re-applying the job later
+   * computes only those.
+   */
+  public void shutdown(long timeoutMs) throws Exception {
+    long start = System.currentTimeMillis();
+    if (vertx != null && flight != null) {
+      LOG.info("shutting down: refusing new work, waiting up to {} ms for running chunk tasks", timeoutMs);
+      try {
+        drain(timeoutMs);
+        LOG.info("running chunk tasks finished after {} ms", System.currentTimeMillis() - start);
+      } catch (Exception e) {
+        LOG.warn("chunk tasks still running after {} ms ({}); closing anyway", timeoutMs, e.toString());
+      }
+    }
+    close();
+    LOG.info("shutdown complete after {} ms", System.currentTimeMillis() - start);
+  }
+
+  /** Refuses new uploads and applies from now on and waits until no chunk task runs. */
+  void drain(long timeoutMs) throws Exception {
+    flight.refuseNewWork();
+    vertx.eventBus().request(Addresses.DRAIN, new JsonObject(),
+            new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(timeoutMs))
+        .toCompletionStage().toCompletableFuture().get(timeoutMs + 1_000, java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Stops Vert.x (which stops Flight and HTTP, and residents give their permits back), frees the label
+   * cache's reservation, then checks that no Arrow memory is left. Idempotent.
+   */
   @Override
-  public void close() throws Exception {
+  public synchronized void close() throws Exception {
+    if (closed) {
+      return;
+    }
+    closed = true;
     try {
       if (vertx != null) {
         vertx.close().toCompletionStage().toCompletableFuture().get();
       }
       if (models != null) {
         models.close();
+      }
+      if (hotCacheBytes > 0) {
+        cluster.budget().free(HOT_CACHE_OWNER, hotCacheBytes);
       }
       if (allocator != null) {
         allocator.close();

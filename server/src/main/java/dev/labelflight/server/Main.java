@@ -19,6 +19,21 @@ public final class Main {
       server.close();
       System.exit(1);
     }
+    long shutdownMs = config.getJsonObject("shutdown", new JsonObject()).getLong("timeoutMs", 30_000L);
+    // SIGTERM (Kubernetes, docker stop) and Ctrl-C: drain, close and exit 0. The JVM's own handler would exit 143.
+    for (String signal : new String[] {"TERM", "INT"}) {
+      sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> {
+        int status = 0;
+        try {
+          server.shutdown(shutdownMs);
+        } catch (Exception e) {
+          System.err.println("shutdown: " + e);
+          status = 1;
+        }
+        System.exit(status);
+      });
+    }
+    // Any other exit still closes what is open.
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
         server.close();
