@@ -23,14 +23,20 @@ public final class Main {
     // SIGTERM (Kubernetes, docker stop) and Ctrl-C: drain, close and exit 0. The JVM's own handler would exit 143.
     for (String signal : new String[] {"TERM", "INT"}) {
       sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> {
-        int status = 0;
-        try {
-          server.shutdown(shutdownMs);
-        } catch (Exception e) {
-          System.err.println("shutdown: " + e);
-          status = 1;
-        }
-        System.exit(status);
+        // Not on the signal's own (daemon) thread: once Vert.x and Hazelcast threads have stopped, the JVM
+        // would end before the shutdown does.
+        Thread stop = new Thread(() -> {
+          int status = 0;
+          try {
+            server.shutdown(shutdownMs);
+          } catch (Exception e) {
+            System.err.println("shutdown: " + e);
+            status = 1;
+          }
+          System.exit(status);
+        }, "labelflight-graceful-shutdown");
+        stop.setDaemon(false);
+        stop.start();
       });
     }
     // Any other exit still closes what is open.

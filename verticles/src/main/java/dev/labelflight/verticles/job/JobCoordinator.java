@@ -274,6 +274,7 @@ public final class JobCoordinator extends VerticleBase {
         new DeliveryOptions().setSendTimeout(node.taskTimeoutMs())).onComplete(ar -> {
       r.activeJobs--;
       r.lastUsed = System.currentTimeMillis();
+      maybeDrained();
       if (ar.failed() && !job.isTerminal()) {
         job.finish(Job.State.FAILED, BusErrors.toLabelFlight(ar.cause()).getMessage());
         progressed(job);
@@ -318,9 +319,7 @@ public final class JobCoordinator extends VerticleBase {
     vertx.eventBus().<JsonObject>request(Addresses.worker(worker), task,
         new DeliveryOptions().setSendTimeout(node.taskTimeoutMs())).onComplete(ar -> {
       inFlight--;
-      if (draining && inFlight == 0) {
-        drained();
-      }
+      maybeDrained();
       if (ar.succeeded()) {
         onChunkDone(ar.result().body());
       } else if (ar.cause() instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
@@ -510,19 +509,21 @@ public final class JobCoordinator extends VerticleBase {
         .put("residents", loaded).put("residentBytes", residentBytes);
   }
 
-  /** Stops taking jobs and handing out tasks; answers once the running tasks are done. */
+  /** Stops taking jobs and handing out tasks; answers once the running tasks and resident jobs are done. */
   private void onDrain(Message<JsonObject> message) {
     if (!draining) {
       LOG.info("draining: no new jobs, no new chunk tasks; {} tasks running", inFlight);
     }
     draining = true;
     drainWaiters.add(message);
-    if (inFlight == 0) {
-      drained();
-    }
+    maybeDrained();
   }
 
-  private void drained() {
+  /** Answers the drain requests once no chunk task and no job on a resident dataset runs any more. */
+  private void maybeDrained() {
+    if (!draining || inFlight > 0 || residents.values().stream().anyMatch(r -> r.activeJobs > 0)) {
+      return;
+    }
     drainWaiters.forEach(m -> m.reply(new JsonObject().put("inFlight", 0)));
     drainWaiters.clear();
   }
