@@ -54,6 +54,7 @@ class MetricsTest {
       // Vert.x's own Micrometer metrics.
       assertTrue(text.contains("vertx_eventbus_"), "Vert.x event-bus metrics");
       assertTrue(text.contains("vertx_http_server_"), "Vert.x HTTP server metrics");
+      assertTrue(!text.contains(first), "no series per job");
       // Ours.
       assertEquals(2, value(text, "labelflight_jobs{path=\"queue\",state=\"SUCCEEDED\"}"));
       assertEquals(8, value(text, "labelflight_chunk_latency_seconds_count"), "one observation per chunk task of both jobs");

@@ -46,6 +46,7 @@ public final class NodeMetrics {
 
   /** Vert.x built with this registry (call before {@link #bind}). */
   public VertxBuilder vertxBuilder(io.vertx.core.VertxOptions options) {
+    // Vert.x's event-bus metrics carry no address label by default: per-job addresses add no series.
     options.setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true));
     return Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry));
   }
@@ -81,6 +82,8 @@ public final class NodeMetrics {
         .description("LF columns found in the label cache").register(registry);
     FunctionCounter.builder("labelflight.label.cache.misses", cache, c -> c.misses())
         .description("LF columns not in the label cache (computed)").register(registry);
+    // Loads the exposition classes now, not on the first scrape.
+    registry.scrape();
   }
 
   /** Asks the coordinator for its counts, then renders every metric (on a worker: the budget may call Hazelcast). */
