@@ -30,6 +30,7 @@ public final class FlightEndpointVerticle extends VerticleBase {
   private ExecutorService executor;
   private LabelFlightProducer producer;
   private FlightServer server;
+  private final FlightTraffic traffic = new FlightTraffic();
 
   public FlightEndpointVerticle(NodeResources node) {
     this.node = node;
@@ -53,9 +54,10 @@ public final class FlightEndpointVerticle extends VerticleBase {
             return t;
           });
       producer = new LabelFlightProducer(allocator, node.datasets(), node.labels(),
-          new LabelFlightApi(vertx, callTimeoutMs), location, callTimeoutMs);
+          new LabelFlightApi(vertx, callTimeoutMs), location, callTimeoutMs, traffic);
       server = FlightServer.builder(allocator, location, producer)
           .executor(executor)
+          .middleware(FlightTraffic.KEY, traffic)
           .maxInboundMessageSize(conf.getInteger("maxInboundMessageBytes", 64 << 20))
           .backpressureThreshold(conf.getInteger("backpressureThreshold", 16 << 20))
           .build()
@@ -63,6 +65,18 @@ public final class FlightEndpointVerticle extends VerticleBase {
       LOG.info("Flight listening on grpc://{}:{}", host, server.getPort());
       return server.getPort();
     });
+  }
+
+  /** Calls and bytes served so far. */
+  public FlightTraffic traffic() {
+    return traffic;
+  }
+
+  /** Graceful shutdown: uploads and applies are refused from now on with UNAVAILABLE. */
+  public void refuseNewWork() {
+    if (producer != null) {
+      producer.refuseNewWork();
+    }
   }
 
   /** The port actually bound (useful with port 0). */

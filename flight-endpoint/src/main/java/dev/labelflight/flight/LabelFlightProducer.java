@@ -81,10 +81,19 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
   private final Location location;
   private final long callTimeoutMs;
   private final JobLabelChunks chunks;
+  private final FlightTraffic traffic;
+  private volatile boolean shuttingDown;
 
   /** {@code allocator} becomes the parent of one child per call; it is the caller's to close after this. */
   public LabelFlightProducer(BufferAllocator allocator, DatasetStore datasets, LabelStore labels, LabelFlightApi api,
       Location location, long callTimeoutMs) {
+    this(allocator, datasets, labels, api, location, callTimeoutMs, new FlightTraffic());
+  }
+
+  /** As above, counting DoPut and DoGet bytes into {@code traffic}. */
+  public LabelFlightProducer(BufferAllocator allocator, DatasetStore datasets, LabelStore labels, LabelFlightApi api,
+      Location location, long callTimeoutMs, FlightTraffic traffic) {
+    this.traffic = traffic;
     this.allocator = allocator;
     this.datasets = datasets;
     this.labels = labels;
@@ -102,6 +111,7 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
       String name = null;
       try {
         name = dev.labelflight.engine.store.DatasetNames.validate(datasetName(stream.getDescriptor()));
+        refuseIfShuttingDown();
         Schema schema = stream.getSchema();
         // Dictionary columns are stored decoded; their value types are known once the dictionaries
         // (sent before the first batch) have arrived.
@@ -115,6 +125,7 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
               if (context.isCancelled()) {
                 throw CallStatus.CANCELLED.withDescription("upload cancelled by the client").toRuntimeException();
               }
+              traffic.received(stream.getRoot());
               if (!dictionaries) {
                 upload.append(stream.getRoot());
                 continue;
@@ -163,6 +174,17 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
     };
   }
 
+  /** From now on uploads and applies fail with UNAVAILABLE (graceful shutdown); reads keep working. */
+  public void refuseNewWork() {
+    shuttingDown = true;
+  }
+
+  private void refuseIfShuttingDown() {
+    if (shuttingDown) {
+      throw new LabelFlightException(LabelFlightException.Kind.UNAVAILABLE, "shutting down: this node takes no new work");
+    }
+  }
+
   private static String datasetName(FlightDescriptor descriptor) {
     if (descriptor.isCommand() || descriptor.getPath().size() != 2 || !descriptor.getPath().get(0).equals("datasets")) {
       throw LabelFlightException.invalid("upload descriptor must be the path [\"datasets\", NAME]");
@@ -177,7 +199,10 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
     try {
       String body = new String(action.getBody(), StandardCharsets.UTF_8);
       JsonObject reply = switch (action.getType()) {
-        case "apply" -> new JsonObject().put("job", await(api.apply(body)));
+        case "apply" -> {
+          refuseIfShuttingDown();
+          yield new JsonObject().put("job", await(api.apply(body)));
+        }
         case "job_status" -> await(api.status(jobOf(body)));
         case "cancel" -> await(api.cancel(jobOf(body)));
         case "drop_dataset" -> await(api.dropDataset(datasetOf(body)));
@@ -399,6 +424,7 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
           }
         }
         root.setRowCount(rows);
+        traffic.sent(root);
         listener.putNext();
         return true;
       });
@@ -450,9 +476,10 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
   }
 
   /** Moves a chunk's buffers into the stream's root and sends them. */
-  private static void send(VectorSchemaRoot chunk, VectorSchemaRoot root, ServerStreamListener listener) {
+  private void send(VectorSchemaRoot chunk, VectorSchemaRoot root, ServerStreamListener listener) {
     try (ArrowRecordBatch batch = new VectorUnloader(chunk).getRecordBatch()) {
       new VectorLoader(root).load(batch);
+      traffic.sent(root);
       listener.putNext();
     }
   }

@@ -19,7 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP face: {@code /health} (liveness), {@code /ready} (readiness), the SockJS event-bus bridge at {@code /eventbus} (only the addresses
+ * The HTTP face: {@code /health} (liveness), {@code /ready} (readiness), {@code /metrics} (Prometheus), the SockJS event-bus bridge at {@code /eventbus} (only the addresses
  * of {@link BridgePolicy}) and the web UI at {@code /} (static files from the jar's {@code webroot/}).
  * Config: {@code host}, {@code port}, {@code maxBodyBytes} (largest browser message), {@code replyTimeoutMs}.
  */
@@ -30,6 +30,7 @@ public final class HttpVerticle extends VerticleBase {
 
   private final Supplier<JsonObject> nodeInfo;
   private final java.util.concurrent.Callable<JsonObject> readiness;
+  private final Supplier<Future<String>> metrics;
   private final Instant started = Instant.now();
   private HttpServer server;
 
@@ -43,8 +44,15 @@ public final class HttpVerticle extends VerticleBase {
    * {@code /ready} answers 200 when ready, else 503, with that JSON.
    */
   public HttpVerticle(Supplier<JsonObject> nodeInfo, java.util.concurrent.Callable<JsonObject> readiness) {
+    this(nodeInfo, readiness, () -> Future.failedFuture("metrics are not enabled"));
+  }
+
+  /** As above; {@code /metrics} answers what {@code metrics} produces (Prometheus text format), 503 if it fails. */
+  public HttpVerticle(Supplier<JsonObject> nodeInfo, java.util.concurrent.Callable<JsonObject> readiness,
+      Supplier<Future<String>> metrics) {
     this.nodeInfo = nodeInfo;
     this.readiness = readiness;
+    this.metrics = metrics;
   }
 
   @Override
@@ -60,6 +68,13 @@ public final class HttpVerticle extends VerticleBase {
           : new JsonObject().put("ready", false).put("error", String.valueOf(ar.cause().getMessage()));
       ctx.response().setStatusCode(body.getBoolean("ready", false) ? 200 : 503);
       ctx.json(body);
+    }));
+    router.get("/metrics").handler(ctx -> metrics.get().onComplete(ar -> {
+      if (ar.succeeded()) {
+        ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(ar.result());
+      } else {
+        ctx.response().setStatusCode(503).end(String.valueOf(ar.cause().getMessage()));
+      }
     }));
     // WebSocket only: the HTTP fallback transports buffer POST bodies without a size limit, and every
     // browser LabelFlight supports has WebSockets, whose frame limits are set below.

@@ -23,6 +23,8 @@ import dev.labelflight.verticles.labelmodel.FittedModels;
 import dev.labelflight.verticles.labelmodel.LabelModelVerticle;
 import dev.labelflight.verticles.node.NodeResources;
 import dev.labelflight.verticles.worker.ChunkWorker;
+import dev.labelflight.server.metrics.NodeMetrics;
+import dev.labelflight.verticles.bus.Addresses;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.ThreadingModel;
@@ -55,6 +57,9 @@ public final class LabelFlightServer implements AutoCloseable {
   private FlightEndpointVerticle flight;
   private HttpVerticle http;
   private NodeSizing sizing;
+  private final NodeMetrics metrics = new NodeMetrics();
+  private long hotCacheBytes;
+  private boolean closed;
 
   public LabelFlightServer(JsonObject config) {
     this(config, new VertxOptions());
@@ -91,8 +96,8 @@ public final class LabelFlightServer implements AutoCloseable {
       return Future.failedFuture(new IllegalStateException("cannot start the memory budget: " + e.getMessage(), e));
     }
     Future<Vertx> started = cluster.clustered()
-        ? Vertx.builder().with(vertxOptions).withClusterManager(cluster.clusterManager()).buildClustered()
-        : Future.succeededFuture(Vertx.vertx(vertxOptions));
+        ? metrics.vertxBuilder(vertxOptions).withClusterManager(cluster.clusterManager()).buildClustered()
+        : Future.succeededFuture(metrics.vertxBuilder(vertxOptions).build());
     return started.compose(v -> {
       vertx = v;
       allocator = new RootAllocator();
@@ -114,6 +119,7 @@ public final class LabelFlightServer implements AutoCloseable {
       if (hotBytes > 0 && !cluster.budget().tryReserve(HOT_CACHE_OWNER, hotBytes)) {
         hotBytes = 0;
       }
+      hotCacheBytes = hotBytes;
       LabelCache cache = new LabelCache(dataDir, hotBytes);
       LfLimits lfLimits = lfLimits(limits);
       int residentThreads = resident.getInteger("threads", 0) > 0
@@ -136,7 +142,7 @@ public final class LabelFlightServer implements AutoCloseable {
       seedDemo();
       return node;
     }).compose(n -> vertx.deployVerticle(new JobCoordinator(node,
-            config.getJsonObject("jobs", new JsonObject()).getInteger("retained", 1000))))
+            config.getJsonObject("jobs", new JsonObject()).getInteger("retained", 1000), metrics::chunkEvaluated)))
         .compose(id -> vertx.deployVerticle(() -> new ChunkWorker(node),
             new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(workerCount)))
         .compose(id -> vertx.deployVerticle(() -> new BrowseVerticle(node, lfSets, 30_000),
@@ -154,7 +160,8 @@ public final class LabelFlightServer implements AutoCloseable {
           return vertx.deployVerticle(flight, new DeploymentOptions().setConfig(config.getJsonObject("flight")));
         })
         .compose(id -> {
-          http = new HttpVerticle(this::healthInfo, this::readiness);
+          metrics.bind(vertx, node, flight.traffic());
+          http = new HttpVerticle(this::healthInfo, this::readiness, metrics::scrape);
           return vertx.deployVerticle(http, new DeploymentOptions().setConfig(config.getJsonObject("http")));
         })
         .map(id -> {
@@ -259,15 +266,54 @@ public final class LabelFlightServer implements AutoCloseable {
     return cluster;
   }
 
-  /** Stops Vert.x (which stops Flight and HTTP), then checks that no Arrow memory is left. */
+  /**
+   * Graceful shutdown: refuses new uploads and applies (UNAVAILABLE "shutting down"), hands out no more
+   * chunk tasks, waits up to {@code timeoutMs} for the running ones (their label-cache files are written
+   * whole by then), then {@link #close}s. Unfinished chunks stay uncomputed; re-applying the job later
+   * computes only those.
+   */
+  public void shutdown(long timeoutMs) throws Exception {
+    long start = System.currentTimeMillis();
+    if (vertx != null && flight != null) {
+      LOG.info("shutting down: refusing new work, waiting up to {} ms for running chunk tasks", timeoutMs);
+      try {
+        drain(timeoutMs);
+        LOG.info("running chunk tasks finished after {} ms", System.currentTimeMillis() - start);
+      } catch (Exception e) {
+        LOG.warn("chunk tasks still running after {} ms ({}); closing anyway", timeoutMs, e.toString());
+      }
+    }
+    close();
+    LOG.info("shutdown complete after {} ms", System.currentTimeMillis() - start);
+  }
+
+  /** Refuses new uploads and applies from now on and waits until no chunk task runs. */
+  void drain(long timeoutMs) throws Exception {
+    flight.refuseNewWork();
+    vertx.eventBus().request(Addresses.DRAIN, new JsonObject(),
+            new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(timeoutMs))
+        .toCompletionStage().toCompletableFuture().get(timeoutMs + 1_000, java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Stops Vert.x (which stops Flight and HTTP, and residents give their permits back), frees the label
+   * cache's reservation, then checks that no Arrow memory is left. Idempotent.
+   */
   @Override
-  public void close() throws Exception {
+  public synchronized void close() throws Exception {
+    if (closed) {
+      return;
+    }
+    closed = true;
     try {
       if (vertx != null) {
         vertx.close().toCompletionStage().toCompletableFuture().get();
       }
       if (models != null) {
         models.close();
+      }
+      if (hotCacheBytes > 0) {
+        cluster.budget().free(HOT_CACHE_OWNER, hotCacheBytes);
       }
       if (allocator != null) {
         allocator.close();

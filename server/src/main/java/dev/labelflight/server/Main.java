@@ -1,5 +1,6 @@
 package dev.labelflight.server;
 
+import dev.labelflight.server.logging.ConsoleLogging;
 import io.vertx.core.json.JsonObject;
 
 /** Starts a LabelFlight node from {@code conf/} and environment overrides; runs until stopped. */
@@ -9,6 +10,7 @@ public final class Main {
   public static void main(String[] args) throws Exception {
     System.setProperty("hazelcast.local.localAddress", "127.0.0.1");
     JsonObject config = ServerConfig.load(System.getenv());
+    ConsoleLogging.configure(config.getJsonObject("logging", new JsonObject()).getBoolean("json", false));
     LabelFlightServer server = new LabelFlightServer(config);
     try {
       server.start().toCompletionStage().toCompletableFuture().get();
@@ -17,6 +19,27 @@ public final class Main {
       server.close();
       System.exit(1);
     }
+    long shutdownMs = config.getJsonObject("shutdown", new JsonObject()).getLong("timeoutMs", 30_000L);
+    // SIGTERM (Kubernetes, docker stop) and Ctrl-C: drain, close and exit 0. The JVM's own handler would exit 143.
+    for (String signal : new String[] {"TERM", "INT"}) {
+      sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> {
+        // Not on the signal's own (daemon) thread: once Vert.x and Hazelcast threads have stopped, the JVM
+        // would end before the shutdown does.
+        Thread stop = new Thread(() -> {
+          int status = 0;
+          try {
+            server.shutdown(shutdownMs);
+          } catch (Exception e) {
+            System.err.println("shutdown: " + e);
+            status = 1;
+          }
+          System.exit(status);
+        }, "labelflight-graceful-shutdown");
+        stop.setDaemon(false);
+        stop.start();
+      });
+    }
+    // Any other exit still closes what is open.
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
         server.close();

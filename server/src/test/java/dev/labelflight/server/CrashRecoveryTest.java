@@ -59,6 +59,15 @@ class CrashRecoveryTest {
       }
     }
 
+    /** SIGTERM; returns the exit status. */
+    int terminate() throws InterruptedException {
+      process.destroy();
+      if (!process.waitFor(60, TimeUnit.SECONDS)) {
+        throw new AssertionError("server still running 60 s after SIGTERM");
+      }
+      return process.exitValue();
+    }
+
     void kill() throws InterruptedException {
       process.destroyForcibly(); // SIGKILL on Linux: no shutdown hook runs
       process.waitFor(30, TimeUnit.SECONDS);

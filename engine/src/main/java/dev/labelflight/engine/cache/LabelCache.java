@@ -58,6 +58,8 @@ public final class LabelCache {
   private final long hotCapacity;
   private final LinkedHashMap<HotKey, byte[]> hot = new LinkedHashMap<>(256, 0.75f, true);
   private long hotBytes;
+  private final java.util.concurrent.atomic.LongAdder hits = new java.util.concurrent.atomic.LongAdder();
+  private final java.util.concurrent.atomic.LongAdder misses = new java.util.concurrent.atomic.LongAdder();
 
   private record HotKey(Path chunkDir, String fingerprint) {}
 
@@ -92,6 +94,7 @@ public final class LabelCache {
       }
     }
     if (all) {
+      hits.add(out.length);
       return out;
     }
     for (int attempt = 0; attempt < 2; attempt++) {
@@ -127,7 +130,23 @@ public final class LabelCache {
         break;
       }
     }
+    int found = 0;
+    for (byte[] column : out) {
+      found += column == null ? 0 : 1;
+    }
+    hits.add(found);
+    misses.add(out.length - found);
     return out;
+  }
+
+  /** LF columns found in the cache by {@link #read} since start (for metrics). */
+  public long hits() {
+    return hits.sum();
+  }
+
+  /** LF columns looked up by {@link #read} and not found, so computed (for metrics). */
+  public long misses() {
+    return misses.sum();
   }
 
   /** Stores freshly computed columns of one chunk as one segment (duplicate fingerprints stored once). */

@@ -38,6 +38,13 @@ public final class Addresses {
   public static final String CHUNK_DONE = "labelflight.coordinator.chunk_done";
   /** Send (or request): {@code {"bytes"}}: evict idle resident datasets, least recently used first, to free that much budget. */
   public static final String RESIDENT_RECLAIM = "labelflight.resident.reclaim";
+  /** The coordinator's counts for metrics: {@code {}} -> jobs by state and path, queue depth per user, residents. */
+  public static final String NODE_STATS = "labelflight.coordinator.node_stats";
+  /**
+   * Graceful shutdown: {@code {}} -> the coordinator refuses new applies, hands out no more chunk tasks and
+   * replies {@code {"inFlight": 0}} once the tasks already running have finished.
+   */
+  public static final String DRAIN = "labelflight.coordinator.drain";
   private static final String WORKER_PREFIX = "labelflight.worker.task.";
   private static final String RESIDENT_PREFIX = "labelflight.resident.run.";
   private static final String JOB_PREFIX = "labelflight.job.";

@@ -56,6 +56,11 @@ public final class JobCoordinator extends VerticleBase {
   private final Map<String, List<Waiter>> waiters = new HashMap<>();
   private final Map<String, Resident> residents = new HashMap<>();
 
+  private final java.util.function.LongConsumer chunkNanos;
+  private int inFlight;
+  private boolean draining;
+  private final List<Message<JsonObject>> drainWaiters = new ArrayList<>();
+
   private record Waiter(Message<JsonObject> message, int after, long timer) {}
 
   /** A resident dataset as the coordinator knows it: deployed (or loading), its use and its permits. */
@@ -76,8 +81,14 @@ public final class JobCoordinator extends VerticleBase {
   }
 
   public JobCoordinator(NodeResources node, int retainedJobs) {
+    this(node, retainedJobs, nanos -> { });
+  }
+
+  /** {@code chunkNanos} hears the evaluation time of every finished chunk (for metrics); called on the event loop. */
+  public JobCoordinator(NodeResources node, int retainedJobs, java.util.function.LongConsumer chunkNanos) {
     this.node = node;
     this.retainedJobs = retainedJobs;
+    this.chunkNanos = chunkNanos;
   }
 
   @Override
@@ -93,7 +104,9 @@ public final class JobCoordinator extends VerticleBase {
         bus.<JsonObject>consumer(Addresses.DROP_DATASET, this::onDropDataset).completion(),
         bus.<JsonObject>consumer(Addresses.WORKER_READY, this::onWorkerReady).completion(),
         bus.<JsonObject>consumer(Addresses.CHUNK_DONE, m -> onChunkDone(m.body())).completion(),
-        bus.<JsonObject>consumer(Addresses.RESIDENT_RECLAIM, this::onReclaim).completion()));
+        bus.<JsonObject>consumer(Addresses.RESIDENT_RECLAIM, this::onReclaim).completion(),
+        bus.<JsonObject>consumer(Addresses.NODE_STATS, m -> m.reply(stats())).completion(),
+        bus.<JsonObject>consumer(Addresses.DRAIN, this::onDrain).completion()));
   }
 
   @Override
@@ -115,6 +128,11 @@ public final class JobCoordinator extends VerticleBase {
   private void onApply(Message<String> message) {
     Object body = message.body();
     String text = body instanceof String s ? s : String.valueOf(body);
+    if (draining) {
+      BusErrors.fail(message, new LabelFlightException(LabelFlightException.Kind.UNAVAILABLE,
+          "shutting down: this node takes no new jobs"));
+      return;
+    }
     vertx.executeBlocking(() -> prepare(text), false).onComplete(ar -> {
       if (ar.failed()) {
         BusErrors.fail(message, ar.cause());
@@ -260,6 +278,7 @@ public final class JobCoordinator extends VerticleBase {
         new DeliveryOptions().setSendTimeout(node.taskTimeoutMs())).onComplete(ar -> {
       r.activeJobs--;
       r.lastUsed = System.currentTimeMillis();
+      maybeDrained();
       if (ar.failed() && !job.isTerminal()) {
         job.finish(Job.State.FAILED, BusErrors.toLabelFlight(ar.cause()).getMessage());
         progressed(job);
@@ -281,7 +300,7 @@ public final class JobCoordinator extends VerticleBase {
   }
 
   private void dispatch() {
-    while (!idleWorkers.isEmpty()) {
+    while (!draining && !idleWorkers.isEmpty()) {
       FairQueue.Task task = queue.next();
       if (task == null) {
         return;
@@ -300,8 +319,11 @@ public final class JobCoordinator extends VerticleBase {
         .put("version", job.manifest.version())
         .put("chunk", chunk)
         .put("request", job.request);
+    inFlight++;
     vertx.eventBus().<JsonObject>request(Addresses.worker(worker), task,
         new DeliveryOptions().setSendTimeout(node.taskTimeoutMs())).onComplete(ar -> {
+      inFlight--;
+      maybeDrained();
       if (ar.succeeded()) {
         onChunkDone(ar.result().body());
       } else if (ar.cause() instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
@@ -322,6 +344,7 @@ public final class JobCoordinator extends VerticleBase {
   private void onChunkDone(JsonObject report) {
     Job job = jobs.get(report.getString("job"));
     if (job != null && job.chunkDone(report)) {
+      chunkNanos.accept(report.getLong("evalNanos", 0L));
       progressed(job);
     }
   }
@@ -500,6 +523,50 @@ public final class JobCoordinator extends VerticleBase {
     } catch (RuntimeException e) {
       BusErrors.fail(message, e);
     }
+  }
+
+  // ---- metrics and shutdown ---------------------------------------------------------------------
+
+  /** Jobs by state and path, queued chunk tasks per user, resident datasets and their bytes. */
+  private JsonObject stats() {
+    JsonObject jobCounts = new JsonObject();
+    JsonObject queueDepth = new JsonObject();
+    for (Job job : jobs.values()) {
+      String key = job.state.name() + "/" + job.path;
+      jobCounts.put(key, jobCounts.getLong(key, 0L) + 1);
+      // Every user with a retained job has a row, 0 when nothing of theirs is queued.
+      long queued = !job.isTerminal() && job.path.equals("queue") ? job.pending.size() : 0;
+      queueDepth.put(job.user, queueDepth.getLong(job.user, 0L) + queued);
+    }
+    long residentBytes = 0;
+    int loaded = 0;
+    for (Resident r : residents.values()) {
+      if (r.ready) {
+        loaded++;
+        residentBytes += r.bytes;
+      }
+    }
+    return new JsonObject().put("jobs", jobCounts).put("queueDepth", queueDepth).put("inFlight", inFlight)
+        .put("residents", loaded).put("residentBytes", residentBytes);
+  }
+
+  /** Stops taking jobs and handing out tasks; answers once the running tasks and resident jobs are done. */
+  private void onDrain(Message<JsonObject> message) {
+    if (!draining) {
+      LOG.info("draining: no new jobs, no new chunk tasks; {} tasks running", inFlight);
+    }
+    draining = true;
+    drainWaiters.add(message);
+    maybeDrained();
+  }
+
+  /** Answers the drain requests once no chunk task and no job on a resident dataset runs any more. */
+  private void maybeDrained() {
+    if (!draining || inFlight > 0 || residents.values().stream().anyMatch(r -> r.activeJobs > 0)) {
+      return;
+    }
+    drainWaiters.forEach(m -> m.reply(new JsonObject().put("inFlight", 0)));
+    drainWaiters.clear();
   }
 
   private static long mib(long bytes) {

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Minimum footprint: starts the built server pinned to one core (taskset -c 0) with -Xmx256m, runs the
+# demo flow (upload, apply on the task queue, LF analysis, label model) through the Python client, checks
+# /metrics, stops the server with SIGTERM (it must exit 0) and reports its peak RSS (VmHWM).
+# Needs server/target/labelflight-server.jar (mvn verify) and clients/python/.venv (clients/python/bin/test).
+# Env: FOOTPRINT_ROWS (default 100000), FOOTPRINT_XMX (default 256m), LABELFLIGHT_PYTHON (the venv's python).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+jar="$root/server/target/labelflight-server.jar"
+python="${LABELFLIGHT_PYTHON:-$root/clients/python/.venv/bin/python}"
+rows="${FOOTPRINT_ROWS:-100000}"
+xmx="${FOOTPRINT_XMX:-256m}"
+[ -f "$jar" ] || { echo "footprint: $jar missing (run mvn verify first)" >&2; exit 1; }
+[ -x "$python" ] || { echo "footprint: $python missing (run clients/python/bin/test first)" >&2; exit 1; }
+
+work="$(mktemp -d)"
+free_port() { "$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+flight_port="$(free_port)"; http_port="$(free_port)"
+LABELFLIGHT_DATADIR="$work/data" LABELFLIGHT_FLIGHT_PORT="$flight_port" LABELFLIGHT_HTTP_PORT="$http_port" \
+LABELFLIGHT_DEMO_ENABLED=false LABELFLIGHT_STORE_CHUNKROWS=16384 LABELFLIGHT_CLUSTER_PORT="$(free_port)" \
+  taskset -c 0 java -Xmx"$xmx" --add-opens=java.base/java.nio=ALL-UNNAMED -Dhazelcast.local.localAddress=127.0.0.1 \
+  -jar "$jar" >"$work/server.log" 2>&1 &
+pid=$!
+cleanup() { kill -9 "$pid" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+fail() { echo "footprint: $*" >&2; tail -40 "$work/server.log" >&2; exit 1; }
+
+for _ in $(seq 1 600); do
+  curl -sf "http://127.0.0.1:$http_port/ready" >/dev/null 2>&1 && break
+  kill -0 "$pid" 2>/dev/null || fail "server exited at start"
+  sleep 0.2
+done
+curl -sf "http://127.0.0.1:$http_port/ready" >/dev/null || fail "server not ready in 120 s"
+start_ms=$(date +%s%3N)
+LABELFLIGHT_NO_PROGRESS=1 "$python" "$root/server/footprint/demo_flow.py" "$flight_port" "$rows" || fail "demo flow failed"
+flow_ms=$(( $(date +%s%3N) - start_ms ))
+curl -sf "http://127.0.0.1:$http_port/metrics" | grep -q '^labelflight_jobs{path="queue",state="SUCCEEDED"} 1' \
+  || fail "/metrics does not show the job"
+hwm_kib=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status")
+budget=$(curl -sf "http://127.0.0.1:$http_port/health" | "$python" -c 'import json,sys; print(json.load(sys.stdin)["memory"]["budgetBytes"] >> 20)')
+kill -TERM "$pid"
+status=0; wait "$pid" || status=$?
+[ "$status" -eq 0 ] || fail "exit status $status after SIGTERM"
+echo "footprint: demo flow ($rows rows) passed on 1 core (taskset -c 0) with -Xmx$xmx in ${flow_ms} ms;" \
+  "peak RSS (VmHWM) $(( hwm_kib / 1024 )) MiB; derived memory budget $budget MiB; SIGTERM exit 0"
