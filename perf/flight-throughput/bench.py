@@ -128,13 +128,13 @@ def wait_for(check, proc: subprocess.Popen, what: str, log: Path | None = None, 
         time.sleep(0.2)
 
 
-def start_labelflight(jar: Path, data_dir: Path, log: Path, xmx: str, extra_env: dict,
+def start_labelflight(jar: Path, data_dir: Path, log: Path, xmx: str, java_opts: list[str], extra_env: dict,
                       started: list) -> str:
     flight_port, http_port = free_port(), free_port()
     env = dict(os.environ, LABELFLIGHT_FLIGHT_PORT=str(flight_port), LABELFLIGHT_HTTP_PORT=str(http_port),
                LABELFLIGHT_DATADIR=str(data_dir), LABELFLIGHT_DEMO_ENABLED="false", **extra_env)
     cmd = ["java", f"-Xmx{xmx}", "--add-opens=java.base/java.nio=ALL-UNNAMED",
-           "-Dhazelcast.local.localAddress=127.0.0.1", "-jar", str(jar)]
+           "-Dhazelcast.local.localAddress=127.0.0.1", *java_opts, "-jar", str(jar)]
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     started.append(proc)
@@ -204,6 +204,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3, help="timed runs after one warm-up (default 3)")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--xmx", default="1g", help="LabelFlight server heap (Arrow buffers are off-heap)")
+    ap.add_argument("--java-opt", action="append", default=[], help="extra JVM option for the server (repeatable)")
     ap.add_argument("--jar", type=Path, default=ROOT / "server" / "target" / "labelflight-server.jar")
     ap.add_argument("--big-batch-mib", type=int, default=32,
                     help="also upload raw in batches of this many MiB (0: skip)")
@@ -232,7 +233,7 @@ def main() -> None:
     rows: list[tuple[str, str, list[float], str]] = []  # server, operation, times, ceiling key
     try:
         extra = {k: v for k, v in os.environ.items() if k.startswith("LABELFLIGHT_STORE_")}
-        lf_location = start_labelflight(args.jar, data_dir, log, args.xmx, extra, started)
+        lf_location = start_labelflight(args.jar, data_dir, log, args.xmx, args.java_opt, extra, started)
         echo_location = start_echo(started)
         lf_proc, echo_proc = started
         lfc = lf.connect(lf_location)
