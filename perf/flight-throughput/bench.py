@@ -105,11 +105,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def peak_rss_mib(pid: int) -> float:
+def rss_mib(pid: int) -> str:
+    """Peak RSS (VmHWM), and the current RSS split into anonymous memory and mapped files (page cache)."""
+    kib = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+        key, _, rest = line.partition(":")
+        if key in ("VmHWM", "RssAnon", "RssFile"):
+            kib[key] = int(rest.split()[0])
+    return (f"peak {kib['VmHWM'] / 1024:,.0f} MiB (at the end: {kib['RssAnon'] / 1024:,.0f} MiB anonymous, "
+            f"{kib['RssFile'] / 1024:,.0f} MiB mapped files)")
 
 
 def wait_for(check, proc: subprocess.Popen, what: str, log: Path | None = None, seconds: float = 120) -> None:
@@ -277,8 +281,8 @@ def main() -> None:
         if got_rows != table.num_rows:
             raise RuntimeError(f"downloaded {got_rows} rows, uploaded {table.num_rows}")
 
-        lf_rss = peak_rss_mib(lf_proc.pid)
-        echo_rss = peak_rss_mib(echo_proc.pid)
+        lf_rss = rss_mib(lf_proc.pid)
+        echo_rss = rss_mib(echo_proc.pid)
         disk = sum(f.stat().st_size for f in data_dir.rglob("*") if f.is_file())
         chunk_rows = extra.get("LABELFLIGHT_STORE_CHUNKROWS", "65536 (default)")
         lfc.close(); raw_lf.close(); echo.close()
@@ -311,7 +315,7 @@ def report(args, table, mb, rows, lf_rss, echo_rss, got_batches, chunk_rows, dis
         ratio = f"{rate / ceilings[key]:.2f}" if s != "echo" and key in ceilings else ""
         print(f"| {s} | {w} | {med:.2f} | {rate:,.0f} | {ratio} | {', '.join(f'{x:.2f}' for x in t)} |")
     print()
-    print(f"Peak RSS (VmHWM): LabelFlight server {lf_rss:,.0f} MiB, echo server {echo_rss:,.0f} MiB; "
+    print(f"RSS: LabelFlight server {lf_rss}; echo server {echo_rss}; "
           f"LabelFlight data directory after all uploads: {disk / 1e9:.1f} GB")
 
 
