@@ -20,6 +20,8 @@ import org.apache.arrow.vector.util.VectorSchemaRootAppender;
  * the version visible; {@link #close()} without commit deletes everything written.
  */
 public final class DatasetUpload implements AutoCloseable {
+  /** Values of a variable-width column preallocated per chunk at most; wider chunks grow on demand. */
+  static final long MAX_PREALLOCATED_BYTES = 64L << 20;
   private final DatasetStore store;
   private final String name;
   private final Schema schema;
@@ -93,9 +95,10 @@ public final class DatasetUpload implements AutoCloseable {
       int n = sample.getRowCount();
       for (int i = 0; i < chunk.getFieldVectors().size(); i++) {
         FieldVector vector = chunk.getVector(i);
-        if (vector instanceof BaseVariableWidthVector target && sample.getVector(i) instanceof BaseVariableWidthVector source
-            && n > 0) {
-          target.setInitialCapacity(chunkRows, Math.max(1.0, 1.05 * source.sizeOfValueBuffer() / n));
+        if (n > 0 && vector instanceof BaseVariableWidthVector target
+            && sample.getVector(i) instanceof BaseVariableWidthVector source) {
+          double density = Math.min(1.05 * source.sizeOfValueBuffer() / n, (double) MAX_PREALLOCATED_BYTES / chunkRows);
+          target.setInitialCapacity(chunkRows, Math.max(1.0, density));
         } else {
           vector.setInitialCapacity(chunkRows);
         }
