@@ -12,6 +12,7 @@ import dev.labelflight.engine.store.DatasetStore;
 import dev.labelflight.engine.store.DatasetUpload;
 import dev.labelflight.engine.store.DictionaryColumns;
 import dev.labelflight.engine.store.Manifest;
+import dev.labelflight.engine.store.MappedChunks;
 import dev.labelflight.verticles.bus.LabelFlightApi;
 import dev.labelflight.verticles.labels.JobLabelChunks;
 import io.vertx.core.Future;
@@ -65,6 +66,7 @@ import org.slf4j.LoggerFactory;
 public final class LabelFlightProducer implements FlightProducer, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LabelFlightProducer.class);
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final long READY_POLL_MS = 2;
   static final List<ActionType> ACTIONS = List.of(
       new ActionType("apply", "Apply LFs: {dataset, version?, labels, lfs, mode?: auto|resident|queue, user?} -> {job}"),
       new ActionType("job_status", "State and progress of a job: {job} -> status"),
@@ -467,7 +469,7 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
         if (!waitUntilReady(backpressure, listener)) {
           return;
         }
-        try (VectorSchemaRoot chunk = datasets.readChunk(manifest, i, streamAllocator)) {
+        try (VectorSchemaRoot chunk = MappedChunks.read(datasets, manifest, i, streamAllocator)) {
           send(chunk, root, listener);
         }
       }
@@ -490,7 +492,9 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
       if (listener.isCancelled()) {
         return false;
       }
-      BackpressureStrategy.WaitResult result = backpressure.waitForListener(callTimeoutMs);
+      // Flight delivers the onReady callback on the call's serialized executor, which this getStream
+      // occupies until it returns, so the callback never wakes us: re-check isReady in short waits.
+      BackpressureStrategy.WaitResult result = backpressure.waitForListener(READY_POLL_MS);
       switch (result) {
         case READY:
           return true;

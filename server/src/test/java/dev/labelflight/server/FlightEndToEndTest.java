@@ -24,6 +24,7 @@ import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.TinyIntVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.util.Text;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -296,6 +297,56 @@ class FlightEndToEndTest {
         }
       }
       assertEquals(rows, row);
+    }
+  }
+
+  /**
+   * Verifies that a dataset download far bigger than the server's send buffer, read by a client that
+   * pauses, goes on as soon as the client reads again rather than after the call timeout (10 minutes
+   * here; the test's own timeout is 2): the server must notice the stream is ready again by itself.
+   */
+  @Test
+  @Timeout(120)
+  void largeDownloadResumesWhenTheClientCatchesUp() throws Exception {
+    int rows = 6_000_000; // 48 MB of int64, three times the 16 MiB backpressure threshold
+    JsonObject overrides = new JsonObject().put("flight", new JsonObject().put("callTimeoutMs", 600_000));
+    org.apache.arrow.vector.types.pojo.Schema schema = new org.apache.arrow.vector.types.pojo.Schema(List.of(
+        field("v", new org.apache.arrow.vector.types.pojo.ArrowType.Int(64, true))));
+    try (TestServer server = new TestServer(dir, 131_072, overrides);
+         RootAllocator allocator = new RootAllocator();
+         FlightClient client = FlightClient.builder(allocator,
+             Location.forGrpcInsecure("127.0.0.1", server.flightPort())).build()) {
+      try (VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator);
+           org.apache.arrow.flight.SyncPutListener ack = new org.apache.arrow.flight.SyncPutListener()) {
+        BigIntVector v = (BigIntVector) root.getVector("v");
+        v.allocateNew(rows);
+        for (int i = 0; i < rows; i++) {
+          v.set(i, i);
+        }
+        root.setRowCount(rows);
+        FlightClient.ClientStreamListener put = client.startPut(FlightDescriptor.path("datasets", "big"), root, ack);
+        put.putNext();
+        put.completed();
+        put.getResult();
+      }
+      long count = 0;
+      long sum = 0;
+      try (FlightStream stream = client.getStream(new Ticket("dataset/big@1".getBytes(StandardCharsets.UTF_8)))) {
+        boolean paused = false;
+        while (stream.next()) {
+          BigIntVector v = (BigIntVector) stream.getRoot().getVector("v");
+          for (int i = 0; i < v.getValueCount(); i++) {
+            sum += v.get(i);
+          }
+          count += v.getValueCount();
+          if (!paused) {
+            paused = true;
+            Thread.sleep(1000); // lets the server fill its send buffer and wait for the client
+          }
+        }
+      }
+      assertEquals(rows, count);
+      assertEquals((long) rows * (rows - 1) / 2, sum);
     }
   }
 

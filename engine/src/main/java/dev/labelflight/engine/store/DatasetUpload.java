@@ -8,6 +8,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.BaseVariableWidthVector;
+import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.apache.arrow.vector.util.VectorSchemaRootAppender;
@@ -18,6 +20,8 @@ import org.apache.arrow.vector.util.VectorSchemaRootAppender;
  * the version visible; {@link #close()} without commit deletes everything written.
  */
 public final class DatasetUpload implements AutoCloseable {
+  /** Values of a variable-width column preallocated per chunk at most; wider chunks grow on demand. */
+  static final long MAX_PREALLOCATED_BYTES = 64L << 20;
   private final DatasetStore store;
   private final String name;
   private final Schema schema;
@@ -64,9 +68,7 @@ public final class DatasetUpload implements AutoCloseable {
     int offset = 0;
     while (offset < n) {
       if (pending == null) {
-        pending = VectorSchemaRoot.create(schema, allocator);
-        pending.allocateNew();
-        pending.setRowCount(0);
+        pending = newChunk(batch);
       }
       int take = Math.min(chunkRows - pending.getRowCount(), n - offset);
       if (offset == 0 && take == n) {
@@ -80,6 +82,33 @@ public final class DatasetUpload implements AutoCloseable {
       if (pending.getRowCount() == chunkRows) {
         flushChunk();
       }
+    }
+  }
+
+  /**
+   * An empty chunk sized for {@code chunkRows} rows, variable-width columns at the density of
+   * {@code sample}, so that appending does not grow (and copy) the buffers again and again.
+   */
+  private VectorSchemaRoot newChunk(VectorSchemaRoot sample) {
+    VectorSchemaRoot chunk = VectorSchemaRoot.create(schema, allocator);
+    try {
+      int n = sample.getRowCount();
+      for (int i = 0; i < chunk.getFieldVectors().size(); i++) {
+        FieldVector vector = chunk.getVector(i);
+        if (n > 0 && vector instanceof BaseVariableWidthVector target
+            && sample.getVector(i) instanceof BaseVariableWidthVector source) {
+          double density = Math.min(1.05 * source.sizeOfValueBuffer() / n, (double) MAX_PREALLOCATED_BYTES / chunkRows);
+          target.setInitialCapacity(chunkRows, Math.max(1.0, density));
+        } else {
+          vector.setInitialCapacity(chunkRows);
+        }
+      }
+      chunk.allocateNew();
+      chunk.setRowCount(0);
+      return chunk;
+    } catch (RuntimeException e) {
+      chunk.close();
+      throw e;
     }
   }
 

@@ -162,4 +162,33 @@ class DatasetStoreTest {
     }
     assertTrue(store.versions("d").isEmpty());
   }
+
+  /**
+   * Verifies that an upload of a few very wide text values preallocates at most a bounded chunk (not
+   * chunkRows values of that width) and stores them intact.
+   */
+  @Test
+  void fewWideValuesDoNotPreallocateAWholeChunkOfThem() {
+    Schema schema = new Schema(List.of(new Field("t", FieldType.nullable(new ArrowType.Utf8()), null)));
+    byte[] wide = new byte[4 << 20];
+    java.util.Arrays.fill(wide, (byte) 'x');
+    try (org.apache.arrow.memory.BufferAllocator capped = allocator.newChildAllocator("capped", 0, 256L << 20)) {
+      Manifest m;
+      try (DatasetUpload upload = store.beginUpload("wide", schema, capped);
+           VectorSchemaRoot batch = VectorSchemaRoot.create(schema, capped)) {
+        VarCharVector t = (VarCharVector) batch.getVector("t");
+        t.allocateNew(3 * (long) wide.length, 3);
+        for (int i = 0; i < 3; i++) {
+          t.set(i, wide);
+        }
+        batch.setRowCount(3);
+        upload.append(batch); // 1000 rows x 4 MiB would be ~4 GiB, far over the 256 MiB cap
+        m = upload.commit();
+      }
+      assertEquals(3, m.rows());
+      try (VectorSchemaRoot back = store.readChunk(m, 0, capped)) {
+        assertArrayEquals(wide, ((VarCharVector) back.getVector("t")).get(2));
+      }
+    }
+  }
 }
