@@ -118,7 +118,9 @@ public final class ChunkLabeler {
     if (!missing.isEmpty()) {
       List<LfSpec> todo = new ArrayList<>(missing.size());
       List<String> todoPrints = new ArrayList<>(missing.size());
+      Map<String, Integer> computedIndex = new java.util.HashMap<>();
       missing.forEach((print, i) -> {
+        computedIndex.put(print, todo.size());
         todo.add(lfs.specs().get(i));
         todoPrints.add(print);
       });
@@ -139,7 +141,7 @@ public final class ChunkLabeler {
       lfChunkEvaluations.add(computed.length);
       for (int i = 0; i < columns.length; i++) {
         if (columns[i] == null) {
-          columns[i] = computed[todoPrints.indexOf(lfs.fingerprints().get(i))];
+          columns[i] = computed[computedIndex.get(lfs.fingerprints().get(i))];
         }
       }
     }

@@ -36,9 +36,12 @@ public final class CompiledLfSet {
     for (byte[] column : labels) {
       Arrays.fill(column, LabelSpace.ABSTAIN);
     }
-    for (LfEvaluator evaluator : evaluators) {
-      evaluator.evaluate(chunk, dictionaries, labels);
-    }
-    return labels;
+    // Evaluators on the same text column share one copy of its bytes for this chunk.
+    return TextColumn.sharing(() -> {
+      for (LfEvaluator evaluator : evaluators) {
+        evaluator.evaluate(chunk, dictionaries, labels);
+      }
+      return labels;
+    });
   }
 }

@@ -20,8 +20,32 @@ public final class TextColumn {
     this.vector = vector;
   }
 
-  /** Copies the column's bytes and offsets (rebased to 0). */
+  /** Copies made while a chunk is being evaluated, so its LFs on one column share one copy. */
+  private static final ThreadLocal<java.util.Map<ValueVector, TextColumn>> SHARED = new ThreadLocal<>();
+
+  /**
+   * Runs {@code work} (one chunk's evaluation) with text copies shared between the evaluators it calls
+   * on this thread; the copies are dropped when it returns.
+   */
+  static <T> T sharing(java.util.function.Supplier<T> work) {
+    if (SHARED.get() != null) {
+      return work.get();
+    }
+    SHARED.set(new java.util.IdentityHashMap<>());
+    try {
+      return work.get();
+    } finally {
+      SHARED.remove();
+    }
+  }
+
+  /** The column's bytes and offsets (rebased to 0): copied, or the copy already made for this chunk. */
   public static TextColumn of(ValueVector vector) {
+    java.util.Map<ValueVector, TextColumn> shared = SHARED.get();
+    return shared == null ? copy(vector) : shared.computeIfAbsent(vector, TextColumn::copy);
+  }
+
+  private static TextColumn copy(ValueVector vector) {
     int rows = vector.getValueCount();
     int[] offsets = new int[rows + 1];
     ArrowBuf offsetBuffer = vector.getOffsetBuffer();
