@@ -34,8 +34,10 @@ curl -sf "http://127.0.0.1:$http_port/ready" >/dev/null || fail "server not read
 start_ms=$(date +%s%3N)
 LABELFLIGHT_NO_PROGRESS=1 "$python" "$root/server/footprint/demo_flow.py" "$flight_port" "$rows" || fail "demo flow failed"
 flow_ms=$(( $(date +%s%3N) - start_ms ))
-curl -sf "http://127.0.0.1:$http_port/metrics" | grep -q '^labelflight_jobs{path="queue",state="SUCCEEDED"} 1' \
-  || fail "/metrics does not show the job"
+# Scrape first, then grep: under pipefail, `curl | grep -q` fails whenever grep exits before curl finishes.
+metrics="$(curl -sf "http://127.0.0.1:$http_port/metrics")" || fail "/metrics did not answer"
+grep -q '^labelflight_jobs{path="queue",state="SUCCEEDED"} 1' <<<"$metrics" \
+  || fail "/metrics does not show the job: $(grep '^labelflight_jobs' <<<"$metrics" || echo 'no labelflight_jobs line')"
 hwm_kib=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status")
 budget=$(curl -sf "http://127.0.0.1:$http_port/health" | "$python" -c 'import json,sys; print(json.load(sys.stdin)["memory"]["budgetBytes"] >> 20)')
 kill -TERM "$pid"
