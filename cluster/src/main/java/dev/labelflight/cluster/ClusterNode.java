@@ -16,27 +16,34 @@ public final class ClusterNode implements AutoCloseable {
   private final String nodeId;
   private final HazelcastInstance hazelcast;
   private final HazelcastMemoryBudget budget;
+  private final HazelcastDirectory directory;
   private final boolean clustered;
 
-  private ClusterNode(String nodeId, HazelcastInstance hazelcast, HazelcastMemoryBudget budget, boolean clustered) {
-    this.nodeId = nodeId;
+  private ClusterNode(HazelcastInstance hazelcast, HazelcastMemoryBudget budget, HazelcastDirectory directory,
+      boolean clustered) {
+    this.nodeId = directory.localNode();
     this.hazelcast = hazelcast;
     this.budget = budget;
+    this.directory = directory;
     this.clustered = clustered;
   }
 
   /**
    * Starts the member and creates the budget. Blocking (seconds): call off the event loop.
    *
+   * The node id is a new UUID, also the Vert.x cluster node id (a member attribute).
+   *
    * @param members empty for a standalone node
    */
   public static ClusterNode start(String clusterName, int port, List<String> members, long budgetBytes) {
-    String nodeId = UUID.randomUUID().toString();
     boolean clustered = !members.isEmpty();
+    String nodeId = UUID.randomUUID().toString();
     String name = clustered ? clusterName : clusterName + "-standalone-" + nodeId;
-    HazelcastInstance hz = Hazelcast.newHazelcastInstance(LoopbackHazelcastConfig.build(name, port, members));
+    HazelcastInstance hz = Hazelcast.newHazelcastInstance(LoopbackHazelcastConfig.build(name, port, members, nodeId));
     try {
-      return new ClusterNode(nodeId, hz, HazelcastMemoryBudget.create(hz, nodeId, budgetBytes), clustered);
+      HazelcastDirectory directory = new HazelcastDirectory(hz, clustered);
+      return new ClusterNode(hz, HazelcastMemoryBudget.create(hz, directory.localNode(), budgetBytes), directory,
+          clustered);
     } catch (RuntimeException e) {
       hz.shutdown();
       throw e;
@@ -49,6 +56,16 @@ public final class ClusterNode implements AutoCloseable {
 
   public HazelcastMemoryBudget budget() {
     return budget;
+  }
+
+  /** Live nodes and dataset owners. */
+  public ClusterDirectory directory() {
+    return directory;
+  }
+
+  /** How many members this one sees (itself included); a local read, safe on an event loop. */
+  public int members() {
+    return hazelcast.getCluster().getMembers().size();
   }
 
   public boolean clustered() {

@@ -11,6 +11,9 @@ import java.util.List;
  * member). Also sets {@code hazelcast.local.localAddress=127.0.0.1}, which Hazelcast reads at start.
  */
 public final class LoopbackHazelcastConfig {
+  /** The member attribute holding the node id (the one {@code HazelcastClusterManager} reads). */
+  public static final String NODE_ID_ATTRIBUTE = "__vertx.nodeId";
+
   private LoopbackHazelcastConfig() {}
 
   /**
@@ -19,6 +22,14 @@ public final class LoopbackHazelcastConfig {
    * @param members TCP-IP members, each 127.0.0.1 or 127.0.0.1:PORT; empty for a single member
    */
   public static Config build(String clusterName, int port, List<String> members) {
+    return build(clusterName, port, members, java.util.UUID.randomUUID().toString());
+  }
+
+  /**
+   * As above, naming the member {@code nodeId} in the attribute the Vert.x cluster manager reads its node
+   * id from (so the Vert.x node id and ours are one).
+   */
+  public static Config build(String clusterName, int port, List<String> members, String nodeId) {
     for (String member : members) {
       if (!member.equals("127.0.0.1") && !member.startsWith("127.0.0.1:")) {
         throw new IllegalArgumentException("cluster member '" + member + "' is not on loopback (127.0.0.1)");
@@ -27,9 +38,14 @@ public final class LoopbackHazelcastConfig {
     System.setProperty("hazelcast.local.localAddress", "127.0.0.1");
     Config config = new Config();
     config.setClusterName(clusterName);
+    config.getMemberAttributeConfig().setAttribute(NODE_ID_ATTRIBUTE, nodeId);
     config.setProperty("hazelcast.phone.home.enabled", "false");
     config.setProperty("hazelcast.shutdownhook.enabled", "false");
     config.setProperty("hazelcast.logging.type", "slf4j");
+    // A node killed with SIGKILL must leave the member list in seconds, not the default minute: its
+    // chunk tasks are re-run elsewhere only then.
+    config.setProperty("hazelcast.heartbeat.interval.seconds", "1");
+    config.setProperty("hazelcast.max.no.heartbeat.seconds", "6");
     NetworkConfig network = config.getNetworkConfig();
     network.setPort(port).setPortAutoIncrement(true).setPortCount(200);
     network.setPublicAddress(null);

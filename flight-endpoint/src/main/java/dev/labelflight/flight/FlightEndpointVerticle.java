@@ -1,5 +1,7 @@
 package dev.labelflight.flight;
 
+import dev.labelflight.flight.cluster.CallRouter;
+import dev.labelflight.flight.cluster.NodeClients;
 import dev.labelflight.verticles.bus.LabelFlightApi;
 import dev.labelflight.verticles.node.NodeResources;
 import io.vertx.core.Future;
@@ -26,14 +28,17 @@ public final class FlightEndpointVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(FlightEndpointVerticle.class);
 
   private final NodeResources node;
+  private final NodeClients clients;
   private BufferAllocator allocator;
   private ExecutorService executor;
   private LabelFlightProducer producer;
   private FlightServer server;
   private final FlightTraffic traffic = new FlightTraffic();
 
-  public FlightEndpointVerticle(NodeResources node) {
+  /** {@code clients} reach the other nodes (calls for their datasets and jobs are relayed there). */
+  public FlightEndpointVerticle(NodeResources node, NodeClients clients) {
     this.node = node;
+    this.clients = clients;
   }
 
   @Override
@@ -54,7 +59,8 @@ public final class FlightEndpointVerticle extends VerticleBase {
             return t;
           });
       producer = new LabelFlightProducer(allocator, node.datasets(), node.labels(),
-          new LabelFlightApi(vertx, callTimeoutMs), location, callTimeoutMs, traffic);
+          new LabelFlightApi(vertx, callTimeoutMs), location, callTimeoutMs, traffic,
+          new CallRouter(node.directory()), clients);
       server = FlightServer.builder(allocator, location, producer)
           .executor(executor)
           .middleware(FlightTraffic.KEY, traffic)

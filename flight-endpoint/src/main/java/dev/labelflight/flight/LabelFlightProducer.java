@@ -24,7 +24,15 @@ import java.util.Random;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import dev.labelflight.cluster.ClusterDirectory.NodeInfo;
+import dev.labelflight.flight.cluster.CallRouter;
+import dev.labelflight.flight.cluster.NodeClients;
+import java.util.Optional;
 import org.apache.arrow.flight.Action;
+import org.apache.arrow.flight.CallOptions;
+import org.apache.arrow.flight.FlightClient;
+import org.apache.arrow.flight.FlightRuntimeException;
+import org.apache.arrow.flight.SyncPutListener;
 import org.apache.arrow.flight.ActionType;
 import org.apache.arrow.flight.BackpressureStrategy;
 import org.apache.arrow.flight.CallStatus;
@@ -67,6 +75,8 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
   private static final Logger LOG = LoggerFactory.getLogger(LabelFlightProducer.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final long READY_POLL_MS = 2;
+  /** ListFlights criteria that asks a node for its own datasets only (nodes list each other with it). */
+  static final String LOCAL_LISTING = "local";
   static final List<ActionType> ACTIONS = List.of(
       new ActionType("apply", "Apply LFs: {dataset, version?, labels, lfs, mode?: auto|resident|queue, user?} -> {job}"),
       new ActionType("job_status", "State and progress of a job: {job} -> status"),
@@ -74,7 +84,8 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
       new ActionType("drop_dataset", "Delete every version of a dataset and its cached labels: {dataset} -> {dataset, versions}"),
       new ActionType("analysis", "LF analysis (Snorkel definitions) once the job ended: {job, gold?} -> {lfs, totals, rows}"),
       new ActionType("fit_label_model", "Fit a label model on a finished job: {job, model: majority|generative,"
-          + " tiePolicy?, seed?, classBalance?, epochs?} -> {model, classes, classBalance, weights}"));
+          + " tiePolicy?, seed?, classBalance?, epochs?} -> {model, classes, classBalance, weights}"),
+      new ActionType("manifest", "The manifest of a dataset version this node owns (nodes read each other's): {dataset, version} -> manifest"));
 
   private final BufferAllocator allocator;
   private final DatasetStore datasets;
@@ -84,17 +95,18 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
   private final long callTimeoutMs;
   private final JobLabelChunks chunks;
   private final FlightTraffic traffic;
+  private final CallRouter router;
+  private final NodeClients clients;
   private volatile boolean shuttingDown;
 
-  /** {@code allocator} becomes the parent of one child per call; it is the caller's to close after this. */
+  /**
+   * {@code allocator} becomes the parent of one child per call; it is the caller's to close after this.
+   * Calls for datasets or jobs of another node go there through {@code router} and {@code clients}.
+   */
   public LabelFlightProducer(BufferAllocator allocator, DatasetStore datasets, LabelStore labels, LabelFlightApi api,
-      Location location, long callTimeoutMs) {
-    this(allocator, datasets, labels, api, location, callTimeoutMs, new FlightTraffic());
-  }
-
-  /** As above, counting DoPut and DoGet bytes into {@code traffic}. */
-  public LabelFlightProducer(BufferAllocator allocator, DatasetStore datasets, LabelStore labels, LabelFlightApi api,
-      Location location, long callTimeoutMs, FlightTraffic traffic) {
+      Location location, long callTimeoutMs, FlightTraffic traffic, CallRouter router, NodeClients clients) {
+    this.router = router;
+    this.clients = clients;
     this.traffic = traffic;
     this.allocator = allocator;
     this.datasets = datasets;
@@ -114,6 +126,11 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
       try {
         name = dev.labelflight.engine.store.DatasetNames.validate(datasetName(stream.getDescriptor()));
         refuseIfShuttingDown();
+        Optional<NodeInfo> owner = router.claim(name);
+        if (owner.isPresent()) {
+          relayPut(owner.get(), context, stream, ackStream);
+          return;
+        }
         Schema schema = stream.getSchema();
         // Dictionary columns are stored decoded; their value types are known once the dictionaries
         // (sent before the first batch) have arrived.
@@ -167,6 +184,7 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
         ackStream.onCompleted();
       } catch (Throwable t) {
         LOG.info("upload of {} failed: {}", name, t.toString());
+        releaseIfEmpty(name);
         try {
           ackStream.onError(FlightErrors.toFlight(t));
         } catch (RuntimeException ignored) {
@@ -174,6 +192,52 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
         }
       }
     };
+  }
+
+  /** A name claimed for an upload that stored nothing goes back, so that another node may own it. */
+  private void releaseIfEmpty(String name) {
+    try {
+      if (name != null && router.clustered() && datasets.versions(name).isEmpty()) {
+        router.release(name);
+      }
+    } catch (RuntimeException e) {
+      LOG.debug("could not release dataset name {}: {}", name, e.toString());
+    }
+  }
+
+  /** Relays an upload to the node that owns the dataset, and its acknowledgement back. */
+  private void relayPut(NodeInfo owner, CallContext context, FlightStream stream, StreamListener<PutResult> ackStream)
+      throws Exception {
+    SyncPutListener ack = new SyncPutListener();
+    FlightClient.ClientStreamListener out = clients.client(owner.flight()).startPut(stream.getDescriptor(),
+        stream.getRoot(), stream.getDictionaryProvider(), ack, clients.options());
+    try {
+      while (stream.next()) {
+        if (context.isCancelled()) {
+          throw CallStatus.CANCELLED.withDescription("upload cancelled by the client").toRuntimeException();
+        }
+        while (!out.isReady()) {
+          Thread.sleep(READY_POLL_MS);
+        }
+        traffic.received(stream.getRoot());
+        out.putNext();
+      }
+      out.completed();
+    } catch (Throwable t) {
+      out.error(t);
+      throw t;
+    }
+    try (PutResult result = ack.read()) {
+      if (result != null && result.getApplicationMetadata() != null) {
+        ArrowBuf meta = result.getApplicationMetadata();
+        meta.getReferenceManager().retain();
+        try (PutResult copy = PutResult.metadata(meta)) {
+          ackStream.onNext(copy);
+        }
+      }
+    }
+    ack.getResult();
+    ackStream.onCompleted();
   }
 
   /** From now on uploads and applies fail with UNAVAILABLE (graceful shutdown); reads keep working. */
@@ -200,6 +264,24 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
   public void doAction(CallContext context, Action action, StreamListener<Result> listener) {
     try {
       String body = new String(action.getBody(), StandardCharsets.UTF_8);
+      Optional<NodeInfo> home = switch (action.getType()) {
+        case "apply", "drop_dataset" -> router.forDataset(fieldOf(body, "dataset"));
+        case "job_status", "cancel", "analysis", "fit_label_model" -> router.forJob(fieldOf(body, "job"));
+        default -> Optional.empty();
+      };
+      if (home.isPresent()) {
+        if (action.getType().equals("apply")) {
+          refuseIfShuttingDown();
+        }
+        relayAction(home.get(), action, listener);
+        return;
+      }
+      if (action.getType().equals("manifest")) {
+        JsonObject request = jsonObject(body);
+        listener.onNext(new Result(datasets.manifest(request.getString("dataset"), request.getInteger("version")).toBytes()));
+        listener.onCompleted();
+        return;
+      }
       JsonObject reply = switch (action.getType()) {
         case "apply" -> {
           refuseIfShuttingDown();
@@ -207,7 +289,12 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
         }
         case "job_status" -> await(api.status(jobOf(body)));
         case "cancel" -> await(api.cancel(jobOf(body)));
-        case "drop_dataset" -> await(api.dropDataset(datasetOf(body)));
+        case "drop_dataset" -> {
+          String dataset = datasetOf(body);
+          JsonObject dropped = await(api.dropDataset(dataset));
+          router.release(dataset);
+          yield dropped;
+        }
         case "analysis" -> await(api.analysis(jsonObject(body)));
         case "fit_label_model" -> await(api.fitLabelModel(jsonObject(body)));
         default -> throw LabelFlightException.invalid("unknown action '" + action.getType() + "' (known: "
@@ -217,6 +304,33 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
       listener.onCompleted();
     } catch (Throwable t) {
       listener.onError(FlightErrors.toFlight(t));
+    }
+  }
+
+  /** A string field of a JSON body, or the bare text for {@code job}; null if there is none (the local call then says what is wrong). */
+  private static String fieldOf(String body, String field) {
+    String trimmed = body.trim();
+    if (!trimmed.startsWith("{")) {
+      return field.equals("job") && !trimmed.isEmpty() ? trimmed : null;
+    }
+    try {
+      JsonNode node = JSON.readTree(trimmed);
+      return node != null && node.hasNonNull(field) && node.get(field).isTextual() ? node.get(field).asText() : null;
+    } catch (java.io.IOException e) {
+      return null;
+    }
+  }
+
+  private void relayAction(NodeInfo to, Action action, StreamListener<Result> listener) {
+    try {
+      var results = clients.client(to.flight()).doAction(action,
+          clients.options(CallOptions.timeout(callTimeoutMs, TimeUnit.MILLISECONDS)));
+      while (results.hasNext()) {
+        listener.onNext(results.next());
+      }
+      listener.onCompleted();
+    } catch (FlightRuntimeException e) {
+      listener.onError(e);
     }
   }
 
@@ -274,6 +388,21 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
           listener.onNext(datasetInfo(datasets.manifest(name, version)));
         }
       }
+      boolean localOnly = criteria != null && criteria.getExpression() != null
+          && new String(criteria.getExpression(), StandardCharsets.UTF_8).equals(LOCAL_LISTING);
+      if (!localOnly) {
+        for (NodeInfo other : router.others()) {
+          try {
+            for (FlightInfo info : clients.client(other.flight()).listFlights(
+                new Criteria(LOCAL_LISTING.getBytes(StandardCharsets.UTF_8)),
+                clients.options(CallOptions.timeout(callTimeoutMs, TimeUnit.MILLISECONDS)))) {
+              listener.onNext(info);
+            }
+          } catch (FlightRuntimeException e) {
+            LOG.warn("listing of node {} left out: {}", other.nodeId(), e.getMessage());
+          }
+        }
+      }
       listener.onCompleted();
     } catch (Throwable t) {
       listener.onError(FlightErrors.toFlight(t));
@@ -284,6 +413,13 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
   public FlightInfo getFlightInfo(CallContext context, FlightDescriptor descriptor) {
     try {
       List<String> path = descriptor.isCommand() ? List.of() : descriptor.getPath();
+      Optional<NodeInfo> home = path.size() < 2 ? Optional.empty()
+          : path.get(0).equals("datasets") ? router.forDataset(path.get(1))
+          : path.get(0).equals("labels") ? router.forJob(path.get(1)) : Optional.empty();
+      if (home.isPresent()) {
+        return clients.client(home.get().flight()).getInfo(descriptor,
+            clients.options(CallOptions.timeout(callTimeoutMs, TimeUnit.MILLISECONDS)));
+      }
       if (path.size() >= 2 && path.size() <= 3 && path.get(0).equals("datasets")) {
         Integer version = path.size() == 3 ? parseVersion(path.get(2)) : null;
         return datasetInfo(datasets.manifest(path.get(1), version));
@@ -328,6 +464,15 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
   public void getStream(CallContext context, Ticket ticket, ServerStreamListener listener) {
     String text = new String(ticket.getBytes(), StandardCharsets.UTF_8);
     try {
+      Optional<NodeInfo> home = homeOf(text);
+      if (home.isPresent()) {
+        relayStream(home.get(), ticket, listener);
+        return;
+      }
+      if (text.startsWith("chunk/")) {
+        streamChunk(text.substring("chunk/".length()), listener);
+        return;
+      }
       if (text.startsWith("labels/")) {
         streamLabels(LabelStore.validateJobId(text.substring("labels/".length())), listener);
       } else if (text.startsWith("dataset/")) {
@@ -342,6 +487,63 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
       }
     } catch (Throwable t) {
       listener.error(FlightErrors.toFlight(t));
+    }
+  }
+
+  /** The other node that serves a ticket: a job's node for labels and model outputs, a dataset's owner for its data. */
+  private Optional<NodeInfo> homeOf(String ticket) {
+    for (String prefix : List.of("labels/", "probs/", "preds/")) {
+      if (ticket.startsWith(prefix)) {
+        String rest = ticket.substring(prefix.length());
+        int slash = rest.indexOf('/');
+        return router.forJob(slash < 0 ? rest : rest.substring(0, slash));
+      }
+    }
+    if (ticket.startsWith("dataset/") && ticket.lastIndexOf('@') > "dataset/".length()) {
+      return router.forDataset(ticket.substring("dataset/".length(), ticket.lastIndexOf('@')));
+    }
+    return Optional.empty();
+  }
+
+  /** Streams another node's answer to a ticket through, batch by batch, at the pace of our client. */
+  private void relayStream(NodeInfo from, Ticket ticket, ServerStreamListener listener) throws Exception {
+    try (FlightStream in = clients.client(from.flight()).getStream(ticket, clients.options())) {
+      BackpressureStrategy backpressure = new BackpressureStrategy.CallbackBackpressureStrategy();
+      backpressure.register(listener);
+      listener.start(in.getRoot(), in.getDictionaryProvider());
+      while (in.next()) {
+        if (!waitUntilReady(backpressure, listener)) {
+          in.cancel("the client went away", null);
+          return;
+        }
+        traffic.sent(in.getRoot());
+        listener.putNext();
+      }
+      listener.completed();
+    }
+  }
+
+  /** {@code chunk/NAME@V/I}: one stored chunk of a dataset this node owns, for a node that runs a task on it. */
+  private void streamChunk(String spec, ServerStreamListener listener) throws Exception {
+    int at = spec.lastIndexOf('@');
+    int slash = spec.lastIndexOf('/');
+    if (at < 0 || slash < at) {
+      throw LabelFlightException.invalid("chunk ticket must be chunk/NAME@VERSION/INDEX");
+    }
+    int index;
+    try {
+      index = Integer.parseInt(spec.substring(slash + 1));
+    } catch (NumberFormatException e) {
+      throw LabelFlightException.invalid("'" + spec.substring(slash + 1) + "' is not a chunk index");
+    }
+    Manifest manifest = datasets.manifest(spec.substring(0, at), parseVersion(spec.substring(at + 1, slash)));
+    manifest.chunk(index);
+    try (BufferAllocator streamAllocator = allocator.newChildAllocator("chunk " + spec, 0, Long.MAX_VALUE);
+         VectorSchemaRoot root = VectorSchemaRoot.create(manifest.arrowSchema(), streamAllocator);
+         VectorSchemaRoot chunk = MappedChunks.read(datasets, manifest, index, streamAllocator)) {
+      listener.start(root);
+      send(chunk, root, listener);
+      listener.completed();
     }
   }
 

@@ -16,6 +16,9 @@ import dev.labelflight.engine.store.DatasetStore;
 import dev.labelflight.engine.store.DatasetUpload;
 import dev.labelflight.engine.store.Manifest;
 import dev.labelflight.flight.FlightEndpointVerticle;
+import dev.labelflight.flight.cluster.ChunkReplicas;
+import dev.labelflight.flight.cluster.NodeClients;
+import dev.labelflight.verticles.node.RemoteDatasets;
 import dev.labelflight.http.HttpVerticle;
 import dev.labelflight.verticles.browse.BrowseVerticle;
 import dev.labelflight.verticles.job.JobCoordinator;
@@ -55,6 +58,7 @@ public final class LabelFlightServer implements AutoCloseable {
   private NodeResources node;
   private LfSetStore lfSets;
   private FlightEndpointVerticle flight;
+  private NodeClients clients;
   private HttpVerticle http;
   private NodeSizing sizing;
   private final NodeMetrics metrics = new NodeMetrics();
@@ -110,6 +114,7 @@ public final class LabelFlightServer implements AutoCloseable {
     String nodeId = cluster.nodeId();
     models = new ModelRegistry(dataDir.resolve(
         config.getJsonObject("models", new JsonObject()).getString("dir", "models")));
+    clients = new NodeClients(allocator, List.of());
     return vertx.executeBlocking(() -> {
       DatasetStore datasets =
           new DatasetStore(dataDir, config.getJsonObject("store", new JsonObject()).getInteger("chunkRows", 65536));
@@ -137,7 +142,9 @@ public final class LabelFlightServer implements AutoCloseable {
               resident.getLong("idleMs", 600_000L), resident.getBoolean("enabled", true), residentThreads),
           new ChunkLabeler(datasets, cache, new LfCompiler(lfLimits, models)),
           ConcurrentHashMap.newKeySet(),
-          models);
+          models,
+          cluster.directory(),
+          cluster.clustered() ? new ChunkReplicas(dataDir, clients) : RemoteDatasets.NONE);
       lfSets = new LfSetStore(dataDir);
       seedDemo();
       return node;
@@ -156,9 +163,13 @@ public final class LabelFlightServer implements AutoCloseable {
                   .setInstances(models.getInteger("instances", 2)));
         })
         .compose(id -> {
-          flight = new FlightEndpointVerticle(node);
+          flight = new FlightEndpointVerticle(node, clients);
           return vertx.deployVerticle(flight, new DeploymentOptions().setConfig(config.getJsonObject("flight")));
         })
+        .compose(id -> vertx.executeBlocking(() -> {
+          joinDirectory();
+          return null;
+        }))
         .compose(id -> {
           metrics.bind(vertx, node, flight.traffic());
           http = new HttpVerticle(this::healthInfo, this::readiness, metrics::scrape);
@@ -172,9 +183,27 @@ public final class LabelFlightServer implements AutoCloseable {
         });
   }
 
+  /**
+   * Blocking: publishes this node's Flight endpoint and owns its datasets (again, after a restart); a
+   * name another live node owns stays theirs, and the local copy is not served.
+   */
+  private void joinDirectory() {
+    String flightUri = "grpc://" + config.getJsonObject("flight").getString("host", "127.0.0.1") + ":" + flightPort();
+    cluster.directory().announce(flightUri);
+    for (String name : node.datasets().names()) {
+      String owner = cluster.directory().claim(name);
+      if (!cluster.directory().isLocal(owner)) {
+        LOG.warn("dataset {} is stored here but owned by node {}: requests for it go there", name, owner);
+      }
+    }
+  }
+
   private JsonObject healthInfo() {
     return new JsonObject()
         .put("node", node.nodeId())
+        .put("cluster", new JsonObject()
+            .put("clustered", cluster.clustered())
+            .put("members", cluster.members()))
         .put("dataDir", node.dataDir().toString())
         .put("memory", new JsonObject()
             .put("budgetBytes", node.budget().maxBytes())
@@ -291,7 +320,7 @@ public final class LabelFlightServer implements AutoCloseable {
   void drain(long timeoutMs) throws Exception {
     flight.refuseNewWork();
     vertx.eventBus().request(Addresses.DRAIN, new JsonObject(),
-            new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(timeoutMs))
+            dev.labelflight.verticles.bus.LocalDelivery.timeout(timeoutMs))
         .toCompletionStage().toCompletableFuture().get(timeoutMs + 1_000, java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
@@ -311,6 +340,9 @@ public final class LabelFlightServer implements AutoCloseable {
       }
       if (models != null) {
         models.close();
+      }
+      if (clients != null) {
+        clients.close();
       }
       if (hotCacheBytes > 0) {
         cluster.budget().free(HOT_CACHE_OWNER, hotCacheBytes);

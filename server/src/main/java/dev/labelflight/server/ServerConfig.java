@@ -15,7 +15,8 @@ import java.util.Map;
  * {@code conf/labelflight.json} in the working directory, else the copy bundled in the jar; then every
  * leaf may be overridden by an environment variable {@code LABELFLIGHT_<PATH>}, the path's keys
  * upper-cased and joined by '_' (for example {@code LABELFLIGHT_FLIGHT_PORT=9000},
- * {@code LABELFLIGHT_MEMORY_BUDGETMIB=512}, {@code LABELFLIGHT_DATADIR=/var/lib/labelflight}).
+ * {@code LABELFLIGHT_MEMORY_BUDGETMIB=512}, {@code LABELFLIGHT_DATADIR=/var/lib/labelflight}); a list
+ * leaf takes a comma-separated value ({@code LABELFLIGHT_CLUSTER_MEMBERS=127.0.0.1:5701,127.0.0.1:5702}).
  */
 public final class ServerConfig {
   static final String PREFIX = "LABELFLIGHT_";
@@ -74,6 +75,15 @@ public final class ServerConfig {
           config.put(key, value instanceof Integer && parsed == (int) parsed ? (Object) (int) parsed : (Object) parsed);
         } else if (value instanceof Number) {
           config.put(key, Double.parseDouble(override.trim()));
+        } else if (value instanceof io.vertx.core.json.JsonArray) {
+          // Lists (cluster members, for one) are comma-separated strings.
+          io.vertx.core.json.JsonArray list = new io.vertx.core.json.JsonArray();
+          for (String item : override.split(",")) {
+            if (!item.isBlank()) {
+              list.add(item.trim());
+            }
+          }
+          config.put(key, list);
         } else {
           config.put(key, override);
         }

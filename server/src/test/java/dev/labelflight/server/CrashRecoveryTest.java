@@ -5,12 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.json.JsonObject;
 import java.io.File;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.apache.arrow.flight.FlightClient;
 import org.apache.arrow.flight.Location;
 import org.apache.arrow.memory.RootAllocator;
@@ -23,69 +18,6 @@ class CrashRecoveryTest {
   static final int CHUNKS = 100;
 
   @TempDir Path dir;
-
-  /** A server in its own JVM, started from this test's class path with environment overrides. */
-  static final class ServerProcess implements AutoCloseable {
-    final Process process;
-    final int port;
-
-    ServerProcess(Path dataDir, Path log) throws Exception {
-      port = freePort();
-      ProcessBuilder builder = new ProcessBuilder(List.of(
-          Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-Xmx384m", "--add-opens=java.base/java.nio=ALL-UNNAMED",
-          "-cp", System.getProperty("java.class.path"), "dev.labelflight.server.Main"));
-      Map<String, String> env = builder.environment();
-      env.put("LABELFLIGHT_DATADIR", dataDir.toString());
-      env.put("LABELFLIGHT_FLIGHT_PORT", String.valueOf(port));
-      env.put("LABELFLIGHT_HTTP_PORT", String.valueOf(freePort()));
-      env.put("LABELFLIGHT_DEMO_ENABLED", "false");
-      env.put("LABELFLIGHT_STORE_CHUNKROWS", String.valueOf(ROWS / CHUNKS));
-      env.put("LABELFLIGHT_WORKERS_INSTANCES", "1");
-      env.put("LABELFLIGHT_MEMORY_BUDGETMIB", "128");
-      builder.directory(dataDir.getParent().toFile());
-      builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-      process = builder.start();
-      long deadline = System.currentTimeMillis() + 90_000;
-      while (true) {
-        try (Socket s = new Socket("127.0.0.1", port)) {
-          return;
-        } catch (java.io.IOException notYet) {
-          if (!process.isAlive() || System.currentTimeMillis() > deadline) {
-            throw new AssertionError("server process did not start; see " + log);
-          }
-          Thread.sleep(100);
-        }
-      }
-    }
-
-    /** SIGTERM; returns the exit status. */
-    int terminate() throws InterruptedException {
-      process.destroy();
-      if (!process.waitFor(60, TimeUnit.SECONDS)) {
-        throw new AssertionError("server still running 60 s after SIGTERM");
-      }
-      return process.exitValue();
-    }
-
-    void kill() throws InterruptedException {
-      process.destroyForcibly(); // SIGKILL on Linux: no shutdown hook runs
-      process.waitFor(30, TimeUnit.SECONDS);
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-      if (process.isAlive()) {
-        kill();
-      }
-    }
-
-    static int freePort() throws java.io.IOException {
-      try (ServerSocket s = new ServerSocket(0)) {
-        return s.getLocalPort();
-      }
-    }
-  }
 
   static String body() {
     return "{\"dataset\":\"reviews\",\"labels\":[\"HAM\",\"SPAM\"],\"mode\":\"queue\",\"lfs\":" + HybridExecutionTest.LFS + "}";
@@ -102,7 +34,7 @@ class CrashRecoveryTest {
     Path log = dir.resolve("server.log");
     assertTrue(new File(System.getProperty("java.class.path").split(File.pathSeparator)[0]).exists());
     int doneBeforeKill;
-    try (ServerProcess server = new ServerProcess(data, log);
+    try (ServerProcess server = new ServerProcess(data, log, ROWS / CHUNKS);
          RootAllocator allocator = new RootAllocator();
          FlightClient client = FlightClient.builder(allocator, Location.forGrpcInsecure("127.0.0.1", server.port)).build()) {
       FlightClients.uploadReviews(client, allocator, "reviews", 9, ROWS);
@@ -115,7 +47,7 @@ class CrashRecoveryTest {
       doneBeforeKill = status.getInteger("chunksDone");
       assertEquals("RUNNING", status.getString("state"));
     }
-    try (ServerProcess server = new ServerProcess(data, log);
+    try (ServerProcess server = new ServerProcess(data, log, ROWS / CHUNKS);
          RootAllocator allocator = new RootAllocator();
          FlightClient client = FlightClient.builder(allocator, Location.forGrpcInsecure("127.0.0.1", server.port)).build()) {
       String job = FlightClients.action(client, "apply", body()).getString("job");

@@ -35,7 +35,7 @@ class GracefulShutdownTest {
     Path data = dir.resolve("data");
     Path log = dir.resolve("server.log");
     int doneBeforeTerm;
-    try (CrashRecoveryTest.ServerProcess server = new CrashRecoveryTest.ServerProcess(data, log);
+    try (ServerProcess server = new ServerProcess(data, log, CrashRecoveryTest.ROWS / CrashRecoveryTest.CHUNKS);
          RootAllocator allocator = new RootAllocator();
          FlightClient client = FlightClient.builder(allocator, Location.forGrpcInsecure("127.0.0.1", server.port)).build()) {
       FlightClients.uploadReviews(client, allocator, "reviews", 9, ROWS);
@@ -56,7 +56,7 @@ class GracefulShutdownTest {
       assertTrue(partial.isEmpty(), "half-written cache files: " + partial);
     }
 
-    try (CrashRecoveryTest.ServerProcess server = new CrashRecoveryTest.ServerProcess(data, log);
+    try (ServerProcess server = new ServerProcess(data, log, CrashRecoveryTest.ROWS / CrashRecoveryTest.CHUNKS);
          RootAllocator allocator = new RootAllocator();
          FlightClient client = FlightClient.builder(allocator, Location.forGrpcInsecure("127.0.0.1", server.port)).build()) {
       String job = FlightClients.action(client, "apply", CrashRecoveryTest.body()).getString("job");

@@ -7,6 +7,7 @@ import dev.labelflight.engine.lf.LabelSpace;
 import dev.labelflight.engine.lf.LfCompiler;
 import dev.labelflight.engine.lf.LfSpec;
 import dev.labelflight.engine.store.AtomicFiles;
+import dev.labelflight.engine.store.ChunkSource;
 import dev.labelflight.engine.store.DatasetStore;
 import dev.labelflight.engine.store.Manifest;
 import dev.labelflight.engine.store.MappedChunks;
@@ -105,6 +106,20 @@ public final class ChunkLabeler {
    */
   public Result label(Manifest manifest, int chunkIndex, JobLfs lfs, BufferAllocator allocator,
       VectorSchemaRoot resident) {
+    return label(manifest, chunkIndex, lfs, allocator, resident, (m, i, a) -> MappedChunks.read(datasets, m, i, a));
+  }
+
+  /**
+   * Labels one chunk whose data, if some LF is not cached, is read from {@code source} (a chunk fetched
+   * from its owner node, for instance).
+   */
+  public Result labelFrom(Manifest manifest, int chunkIndex, JobLfs lfs, BufferAllocator allocator,
+      ChunkSource source) {
+    return label(manifest, chunkIndex, lfs, allocator, null, source);
+  }
+
+  private Result label(Manifest manifest, int chunkIndex, JobLfs lfs, BufferAllocator allocator,
+      VectorSchemaRoot resident, ChunkSource source) {
     Manifest.Chunk chunk = manifest.chunk(chunkIndex);
     byte[][] columns = cache.read(manifest, chunkIndex, lfs.fingerprints(), allocator);
     // One computed column per distinct missing fingerprint.
@@ -131,7 +146,7 @@ public final class ChunkLabeler {
         computed = set.evaluate(resident);
         evalNanos = System.nanoTime() - start;
       } else {
-        try (VectorSchemaRoot data = MappedChunks.read(datasets, manifest, chunkIndex, allocator)) {
+        try (VectorSchemaRoot data = source.read(manifest, chunkIndex, allocator)) {
           long start = System.nanoTime();
           computed = set.evaluate(data);
           evalNanos = System.nanoTime() - start;

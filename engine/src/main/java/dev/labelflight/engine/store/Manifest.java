@@ -50,7 +50,7 @@ public record Manifest(
     }
   }
 
-  byte[] toBytes() {
+  public byte[] toBytes() {
     try {
       return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(this);
     } catch (IOException e) {
@@ -58,7 +58,7 @@ public record Manifest(
     }
   }
 
-  static Manifest fromBytes(byte[] bytes) throws IOException {
+  public static Manifest fromBytes(byte[] bytes) throws IOException {
     return JSON.readValue(bytes, Manifest.class);
   }
 }

@@ -88,7 +88,8 @@ public final class NodeMetrics {
 
   /** Asks the coordinator for its counts, then renders every metric (on a worker: the budget may call Hazelcast). */
   public Future<String> scrape() {
-    return vertx.eventBus().<JsonObject>request(Addresses.NODE_STATS, new JsonObject()).compose(reply ->
+    return vertx.eventBus().<JsonObject>request(Addresses.NODE_STATS, new JsonObject(),
+        dev.labelflight.verticles.bus.LocalDelivery.options()).compose(reply ->
         vertx.executeBlocking(() -> {
           JsonObject stats = reply.body();
           List<MultiGauge.Row<?>> jobRows = new ArrayList<>();

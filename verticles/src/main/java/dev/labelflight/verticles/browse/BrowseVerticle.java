@@ -46,12 +46,12 @@ public final class BrowseVerticle extends VerticleBase {
   public Future<?> start() {
     var bus = vertx.eventBus();
     return Future.all(List.of(
-        bus.consumer(Addresses.DATASETS, m -> answer(m, () -> json(new DatasetCatalog(node.datasets()).list()))).completion(),
-        bus.consumer(Addresses.SAMPLE, m -> answer(m, () -> sample(body(m)))).completion(),
-        bus.consumer(Addresses.LFSETS_GET, m -> answer(m, () -> getLfSet(body(m)))).completion(),
-        bus.consumer(Addresses.LFSETS_PUT, m -> answer(m, () -> putLfSet(body(m)))).completion(),
-        bus.consumer(Addresses.EXAMPLES, m -> onJobRequest(m, this::examplesQuery, this::examples)).completion(),
-        bus.consumer(Addresses.COVERAGE, m -> onJobRequest(m, this::coverageQuery, this::coverage)).completion()));
+        bus.localConsumer(Addresses.DATASETS, m -> answer(m, () -> json(new DatasetCatalog(node.datasets()).list()))).completion(),
+        bus.localConsumer(Addresses.SAMPLE, m -> answer(m, () -> sample(body(m)))).completion(),
+        bus.localConsumer(Addresses.LFSETS_GET, m -> answer(m, () -> getLfSet(body(m)))).completion(),
+        bus.localConsumer(Addresses.LFSETS_PUT, m -> answer(m, () -> putLfSet(body(m)))).completion(),
+        bus.localConsumer(Addresses.EXAMPLES, m -> onJobRequest(m, this::examplesQuery, this::examples)).completion(),
+        bus.localConsumer(Addresses.COVERAGE, m -> onJobRequest(m, this::coverageQuery, this::coverage)).completion()));
   }
 
   private static void answer(Message<Object> message, Callable<JsonObject> work) {
@@ -108,7 +108,7 @@ public final class BrowseVerticle extends VerticleBase {
     }
     vertx.eventBus().<JsonObject>request(Addresses.AWAIT_PROGRESS,
             new JsonObject().put("job", request.getValue("job")).put("after", -1),
-            new DeliveryOptions().setSendTimeout(requestTimeoutMs))
+            new DeliveryOptions().setSendTimeout(requestTimeoutMs).setLocalOnly(true))
         .onFailure(e -> BusErrors.fail(message, e))
         .onSuccess(reply -> answer(message, () -> work.apply(query, jobChunks(reply.body()))
             .put("state", reply.body().getString("state"))

@@ -45,6 +45,14 @@ public final class Addresses {
    * replies {@code {"inFlight": 0}} once the tasks already running have finished.
    */
   public static final String DRAIN = "labelflight.coordinator.drain";
+  /**
+   * Cluster-wide publish: {@code {"node"}}: that node has chunk tasks queued and no idle worker; nodes
+   * with idle workers steal from it ({@link #steal(String)}).
+   */
+  public static final String WORK_AVAILABLE = "labelflight.cluster.work_available";
+  /** Local: {@code {"node"}}: a cluster member left (crash or shutdown); its borrowed tasks are queued again. */
+  public static final String NODE_LEFT = "labelflight.cluster.node_left";
+  private static final String NODE_PREFIX = "labelflight.node.";
   private static final String WORKER_PREFIX = "labelflight.worker.task.";
   private static final String RESIDENT_PREFIX = "labelflight.resident.run.";
   private static final String JOB_PREFIX = "labelflight.job.";
@@ -59,6 +67,22 @@ public final class Addresses {
   /** Where one resident dataset takes jobs: {@code {job, request}}; reply when all its chunks are done. */
   public static String resident(String residentId) {
     return RESIDENT_PREFIX + residentId;
+  }
+
+  /**
+   * A node's coordinator lends queued chunk tasks here: {@code {"node", "max"}} -> {@code {"tasks": [...]}}.
+   * The borrower runs them on its idle workers and reports each to {@link #result(String)}.
+   */
+  public static String steal(String nodeId) {
+    return NODE_PREFIX + nodeId + ".steal";
+  }
+
+  /**
+   * A borrowed task's outcome, sent back to the coordinator that lent it: a chunk report with its label
+   * columns ({@code labels}), or {@code {"job", "chunk", "returned": true}} / {@code "error"}.
+   */
+  public static String result(String nodeId) {
+    return NODE_PREFIX + nodeId + ".result";
   }
 
   /** Where progress events of a job are published. */

@@ -15,7 +15,8 @@ public final class LabelFlightApi {
 
   public LabelFlightApi(Vertx vertx, long timeoutMs) {
     this.vertx = vertx;
-    this.options = new DeliveryOptions().setSendTimeout(timeoutMs);
+    // Every API consumer is node-local; calls for another node's data are forwarded over Flight.
+    this.options = new DeliveryOptions().setSendTimeout(timeoutMs).setLocalOnly(true);
   }
 
   /** Submits an apply body; completes with the job id. */

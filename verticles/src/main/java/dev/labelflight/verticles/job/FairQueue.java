@@ -33,6 +33,18 @@ final class FairQueue {
     add(job);
   }
 
+  /** Whether no task waits (jobs that ended or ran out of chunks do not count). */
+  boolean isEmpty() {
+    for (ArrayDeque<Job> jobs : byUser.values()) {
+      for (Job job : jobs) {
+        if (!job.isTerminal() && !job.pending.isEmpty()) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
   /** The next task in fair order, or null if none. */
   Task next() {
     while (!turns.isEmpty()) {

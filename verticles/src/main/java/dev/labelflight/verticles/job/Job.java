@@ -28,6 +28,8 @@ final class Job {
   final AtomicFiles.Written[] files;
   final Instant created = Instant.now();
   final BitSet computedLfs = new BitSet();
+  /** Chunks finished per node that ran them (this node, or nodes that borrowed tasks). */
+  final java.util.Map<String, Integer> chunksByNode = new java.util.TreeMap<>();
   State state = State.RUNNING;
   /** "queue" or "resident" once routed, and why. */
   String path = "pending";
@@ -81,6 +83,7 @@ final class Job {
     files[chunk] = new AtomicFiles.Written(report.getLong("bytes"), report.getLong("crc32c"));
     done++;
     rowsDone += report.getInteger("rows");
+    chunksByNode.merge(report.getString("node", "?"), 1, Integer::sum);
     evalNanos += report.getLong("evalNanos", 0L);
     retries += report.getInteger("retries", 0);
     JsonArray computed = report.getJsonArray("computed", new JsonArray());
@@ -126,6 +129,7 @@ final class Job {
         .put("retries", retries)
         .put("chunksDone", done)
         .put("chunksTotal", files.length)
+        .put("chunksByNode", new JsonObject(new java.util.LinkedHashMap<>(chunksByNode)))
         .put("contiguousDone", contiguousDone)
         .put("rowsDone", rowsDone)
         .put("rowsTotal", manifest.rows())

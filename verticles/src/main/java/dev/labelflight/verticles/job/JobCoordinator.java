@@ -7,6 +7,7 @@ import dev.labelflight.engine.error.LabelFlightException;
 import dev.labelflight.engine.store.Manifest;
 import dev.labelflight.verticles.bus.Addresses;
 import dev.labelflight.verticles.bus.BusErrors;
+import dev.labelflight.verticles.bus.LocalDelivery;
 import dev.labelflight.verticles.node.NodeResources;
 import dev.labelflight.verticles.resident.ResidentDataset;
 import io.vertx.core.DeploymentOptions;
@@ -17,6 +18,7 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -46,6 +48,8 @@ import org.slf4j.LoggerFactory;
 public final class JobCoordinator extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(JobCoordinator.class);
   private static final long AWAIT_MAX_MS = 10_000;
+  private static final long ANNOUNCE_MS = 200;
+  private static final long STEAL_TIMEOUT_MS = 5_000;
 
   private final NodeResources node;
   private final int retainedJobs;
@@ -57,11 +61,19 @@ public final class JobCoordinator extends VerticleBase {
   private final Map<String, Resident> residents = new HashMap<>();
 
   private final java.util.function.LongConsumer chunkNanos;
+  /** Tasks lent to other nodes, by {@code job/chunk}: re-queued when that node leaves or the lease ends. */
+  private final Map<String, Lent> lent = new HashMap<>();
+  /** Nodes that said they have queued tasks and no idle worker, in the order we heard it. */
+  private final LinkedHashSet<String> nodesWithWork = new LinkedHashSet<>();
+  private boolean stealing;
+  private long lastAnnounced;
   private int inFlight;
   private boolean draining;
   private final List<Message<JsonObject>> drainWaiters = new ArrayList<>();
 
   private record Waiter(Message<JsonObject> message, int after, long timer) {}
+
+  private record Lent(String node, Job job, int chunk, long timer) {}
 
   /** A resident dataset as the coordinator knows it: deployed (or loading), its use and its permits. */
   private static final class Resident {
@@ -97,16 +109,40 @@ public final class JobCoordinator extends VerticleBase {
     long idleMs = node.execution().residentIdleMs();
     vertx.setPeriodic(Math.max(50, Math.min(idleMs / 2, 5_000)), t -> evictIdle(idleMs));
     return Future.all(List.of(
-        bus.<String>consumer(Addresses.APPLY, this::onApply).completion(),
-        bus.<JsonObject>consumer(Addresses.JOB_STATUS, this::onStatus).completion(),
-        bus.<JsonObject>consumer(Addresses.AWAIT_PROGRESS, this::onAwait).completion(),
-        bus.<JsonObject>consumer(Addresses.CANCEL, this::onCancel).completion(),
-        bus.<JsonObject>consumer(Addresses.DROP_DATASET, this::onDropDataset).completion(),
-        bus.<JsonObject>consumer(Addresses.WORKER_READY, this::onWorkerReady).completion(),
-        bus.<JsonObject>consumer(Addresses.CHUNK_DONE, m -> onChunkDone(m.body())).completion(),
-        bus.<JsonObject>consumer(Addresses.RESIDENT_RECLAIM, this::onReclaim).completion(),
-        bus.<JsonObject>consumer(Addresses.NODE_STATS, m -> m.reply(stats())).completion(),
-        bus.<JsonObject>consumer(Addresses.DRAIN, this::onDrain).completion()));
+        bus.<String>localConsumer(Addresses.APPLY, this::onApply).completion(),
+        bus.<JsonObject>localConsumer(Addresses.JOB_STATUS, this::onStatus).completion(),
+        bus.<JsonObject>localConsumer(Addresses.AWAIT_PROGRESS, this::onAwait).completion(),
+        bus.<JsonObject>localConsumer(Addresses.CANCEL, this::onCancel).completion(),
+        bus.<JsonObject>localConsumer(Addresses.DROP_DATASET, this::onDropDataset).completion(),
+        bus.<JsonObject>localConsumer(Addresses.WORKER_READY, this::onWorkerReady).completion(),
+        bus.<JsonObject>localConsumer(Addresses.CHUNK_DONE, m -> onChunkDone(m.body())).completion(),
+        bus.<JsonObject>localConsumer(Addresses.RESIDENT_RECLAIM, this::onReclaim).completion(),
+        bus.<JsonObject>localConsumer(Addresses.NODE_STATS, m -> m.reply(stats())).completion(),
+        bus.<JsonObject>localConsumer(Addresses.DRAIN, this::onDrain).completion(),
+        bus.<JsonObject>localConsumer(Addresses.NODE_LEFT, m -> onNodeLeft(m.body().getString("node"))).completion(),
+        clusterConsumers()));
+  }
+
+  /** Clustered: lend tasks to other nodes, take their results, hear who has work. */
+  private Future<?> clusterConsumers() {
+    if (!node.directory().clustered()) {
+      return Future.succeededFuture();
+    }
+    var bus = vertx.eventBus();
+    var context = vertx.getOrCreateContext();
+    node.directory().onNodeLeft(id -> context.runOnContext(v -> onNodeLeft(id)));
+    // While tasks wait here and no local worker is idle, say so again now and then: a node that just
+    // joined, or whose workers just freed up, then comes to steal.
+    vertx.setPeriodic(ANNOUNCE_MS, t -> {
+      if (!draining && !queue.isEmpty() && idleWorkers.isEmpty()) {
+        announceWork();
+      }
+      stealIfIdle();
+    });
+    return Future.all(
+        bus.<JsonObject>consumer(Addresses.steal(node.nodeId()), this::onSteal).completion(),
+        bus.<JsonObject>consumer(Addresses.result(node.nodeId()), this::onRemoteResult).completion(),
+        bus.<JsonObject>consumer(Addresses.WORK_AVAILABLE, m -> onWorkAvailable(m.body().getString("node"))).completion());
   }
 
   @Override
@@ -157,7 +193,7 @@ public final class JobCoordinator extends VerticleBase {
     Manifest manifest = node.datasets().manifest(request.dataset(), request.version());
     node.compiler().compile(request.lfs(), request.labels(), manifest.arrowSchema());
     ChunkLabeler.JobLfs lfs = ChunkLabeler.JobLfs.of(request.lfs(), request.labels());
-    String id = UUID.randomUUID().toString();
+    String id = JobIds.create(node.nodeId());
     node.labels().create(id, new LabelStore.JobLabels(manifest.name(), manifest.version(), lfs.names(),
         lfs.fingerprints()));
     return new Job(id, manifest, lfs, body, request.user(), request.mode());
@@ -275,7 +311,7 @@ public final class JobCoordinator extends VerticleBase {
     r.activeJobs++;
     r.lastUsed = System.currentTimeMillis();
     vertx.eventBus().<JsonObject>request(r.verticle.address(), new JsonObject().put("job", job.id).put("request", job.request),
-        new DeliveryOptions().setSendTimeout(node.taskTimeoutMs())).onComplete(ar -> {
+        LocalDelivery.timeout(node.taskTimeoutMs())).onComplete(ar -> {
       r.activeJobs--;
       r.lastUsed = System.currentTimeMillis();
       maybeDrained();
@@ -299,29 +335,41 @@ public final class JobCoordinator extends VerticleBase {
     dispatch();
   }
 
+  /** Local workers first (the data is here); what they cannot take now is announced for other nodes to steal. */
   private void dispatch() {
     while (!draining && !idleWorkers.isEmpty()) {
       FairQueue.Task task = queue.next();
       if (task == null) {
+        stealIfIdle();
         return;
       }
-      Iterator<String> it = idleWorkers.iterator();
-      String worker = it.next();
-      it.remove();
-      send(worker, task.job(), task.chunk());
+      send(takeIdleWorker(), task.job(), task.chunk());
+    }
+    if (!draining && !queue.isEmpty()) {
+      announceWork();
     }
   }
 
-  private void send(String worker, Job job, int chunk) {
-    JsonObject task = new JsonObject()
+  private String takeIdleWorker() {
+    Iterator<String> it = idleWorkers.iterator();
+    String worker = it.next();
+    it.remove();
+    return worker;
+  }
+
+  private static JsonObject task(Job job, int chunk) {
+    return new JsonObject()
         .put("job", job.id)
         .put("dataset", job.manifest.name())
         .put("version", job.manifest.version())
         .put("chunk", chunk)
         .put("request", job.request);
+  }
+
+  private void send(String worker, Job job, int chunk) {
     inFlight++;
-    vertx.eventBus().<JsonObject>request(Addresses.worker(worker), task,
-        new DeliveryOptions().setSendTimeout(node.taskTimeoutMs())).onComplete(ar -> {
+    vertx.eventBus().<JsonObject>request(Addresses.worker(worker), task(job, chunk),
+        LocalDelivery.timeout(node.taskTimeoutMs())).onComplete(ar -> {
       inFlight--;
       maybeDrained();
       if (ar.succeeded()) {
@@ -427,6 +475,199 @@ public final class JobCoordinator extends VerticleBase {
       freed += r.bytes;
     }
     return Future.join(undeploys).mapEmpty();
+  }
+
+  // ---- cluster: lending tasks to other nodes, borrowing theirs -----------------------------------
+
+  /** Tells the cluster this node has more queued tasks than idle workers (at most every few ms). */
+  private void announceWork() {
+    long now = System.currentTimeMillis();
+    if (!node.directory().clustered() || now - lastAnnounced < ANNOUNCE_MS / 4) {
+      return;
+    }
+    lastAnnounced = now;
+    vertx.eventBus().publish(Addresses.WORK_AVAILABLE, new JsonObject().put("node", node.nodeId()));
+  }
+
+  private void onWorkAvailable(String other) {
+    if (other == null || other.equals(node.nodeId())) {
+      return;
+    }
+    nodesWithWork.add(other);
+    stealIfIdle();
+  }
+
+  /**
+   * With idle workers and nothing queued here, asks a node with work for as many tasks as there are idle
+   * workers. Those workers are set aside for the answer so local work cannot take them meanwhile; local
+   * work still comes first, because stealing only starts when the local queue is empty.
+   */
+  private void stealIfIdle() {
+    if (!node.directory().clustered() || stealing || draining || idleWorkers.isEmpty() || !queue.isEmpty()
+        || nodesWithWork.isEmpty()) {
+      return;
+    }
+    String from = nodesWithWork.iterator().next();
+    List<String> reserved = new ArrayList<>(idleWorkers);
+    idleWorkers.clear();
+    stealing = true;
+    vertx.eventBus().<JsonObject>request(Addresses.steal(from),
+        new JsonObject().put("node", node.nodeId()).put("max", reserved.size()),
+        new DeliveryOptions().setSendTimeout(STEAL_TIMEOUT_MS)).onComplete(ar -> {
+      stealing = false;
+      JsonArray tasks = ar.succeeded() ? ar.result().body().getJsonArray("tasks", new JsonArray()) : new JsonArray();
+      if (tasks.isEmpty()) {
+        nodesWithWork.remove(from);
+      }
+      Iterator<String> workers = reserved.iterator();
+      for (int i = 0; i < tasks.size(); i++) {
+        runBorrowed(workers.next(), from, tasks.getJsonObject(i));
+      }
+      workers.forEachRemaining(idleWorkers::add);
+      dispatch();
+    });
+  }
+
+  /** Runs a task lent by {@code home} on a local worker and sends the outcome back there. */
+  private void runBorrowed(String worker, String home, JsonObject task) {
+    inFlight++;
+    vertx.eventBus().<JsonObject>request(Addresses.worker(worker), task,
+        LocalDelivery.timeout(node.taskTimeoutMs())).onComplete(ar -> {
+      JsonObject outcome;
+      if (ar.succeeded()) {
+        outcome = ar.result().body();
+      } else if (ar.cause() instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
+        outcome = new JsonObject().put("returned", true);
+      } else {
+        outcome = new JsonObject().put("error", BusErrors.toLabelFlight(ar.cause()).getMessage());
+      }
+      outcome.put("job", task.getString("job")).put("chunk", task.getInteger("chunk")).put("node", node.nodeId());
+      vertx.eventBus().request(Addresses.result(home), outcome, new DeliveryOptions().setSendTimeout(node.taskTimeoutMs()))
+          .onComplete(sent -> {
+            inFlight--;
+            maybeDrained();
+            if (sent.failed()) {
+              LOG.warn("result of job {} chunk {} not delivered to node {}: {}", task.getString("job"),
+                  task.getInteger("chunk"), home, sent.cause().toString());
+            }
+          });
+    });
+  }
+
+  /** Another node asks for tasks: lends up to {@code max} of the queued ones, each under a lease. */
+  private void onSteal(Message<JsonObject> message) {
+    String borrower = message.body().getString("node");
+    int max = Math.max(0, Math.min(message.body().getInteger("max", 1), 64));
+    JsonArray tasks = new JsonArray();
+    String ownerFlight = node.directory().node(node.nodeId()).map(n -> n.flight()).orElse(null);
+    while (!draining && ownerFlight != null && tasks.size() < max) {
+      FairQueue.Task t = queue.next();
+      if (t == null) {
+        break;
+      }
+      Job job = t.job();
+      int chunk = t.chunk();
+      String key = job.id + "/" + chunk;
+      long timer = vertx.setTimer(node.taskTimeoutMs(), x -> {
+        if (lent.remove(key) != null) {
+          LOG.warn("job {} chunk {} lent to node {}: no result in time, queued again", job.id, chunk, borrower);
+          requeue(job, chunk);
+        }
+      });
+      lent.put(key, new Lent(borrower, job, chunk, timer));
+      tasks.add(task(job, chunk).put("ownerFlight", ownerFlight));
+    }
+    message.reply(new JsonObject().put("tasks", tasks));
+  }
+
+  private void requeue(Job job, int chunk) {
+    if (!job.isTerminal()) {
+      queue.retry(job, chunk);
+      dispatch();
+    }
+  }
+
+  /** The outcome of a lent task: labels go into this node's cache (checked), then the chunk counts as done. */
+  private void onRemoteResult(Message<JsonObject> message) {
+    JsonObject report = message.body();
+    String key = report.getString("job") + "/" + report.getInteger("chunk");
+    Lent l = lent.remove(key);
+    if (l != null) {
+      vertx.cancelTimer(l.timer());
+    }
+    Job job = jobs.get(report.getString("job"));
+    message.reply(new JsonObject());
+    if (job == null || job.isTerminal()) {
+      return;
+    }
+    int chunk = report.getInteger("chunk");
+    if (report.getBoolean("returned", false)) {
+      requeue(job, chunk);
+      return;
+    }
+    if (report.containsKey("error")) {
+      job.finish(Job.State.FAILED, "chunk " + chunk + " on node " + report.getString("node") + ": " + report.getString("error"));
+      LOG.warn("job {} failed: {}", job.id, job.error);
+      progressed(job);
+      return;
+    }
+    byte[] labels = report.getBinary("labels");
+    report.remove("labels");
+    vertx.executeBlocking(() -> {
+      storeBorrowedLabels(job, chunk, labels, report);
+      return null;
+    }, false).onComplete(ar -> {
+      if (ar.failed()) {
+        LOG.warn("labels of job {} chunk {} from node {} rejected ({}); running it again", job.id, chunk,
+            report.getString("node"), ar.cause().toString());
+        requeue(job, chunk);
+      } else {
+        onChunkDone(report);
+      }
+    });
+  }
+
+  /** Blocking: checks a borrowed chunk's labels against its report and writes the columns this cache lacks. */
+  private void storeBorrowedLabels(Job job, int chunk, byte[] labels, JsonObject report) {
+    int rows = job.manifest.chunk(chunk).rows();
+    List<String> prints = job.lfs.fingerprints();
+    if (labels == null || labels.length != (long) rows * prints.size()) {
+      throw LabelFlightException.internal("label bytes do not match " + rows + " rows x " + prints.size() + " LFs", null);
+    }
+    byte[][] columns = new byte[prints.size()][];
+    for (int i = 0; i < columns.length; i++) {
+      columns[i] = java.util.Arrays.copyOfRange(labels, i * rows, (i + 1) * rows);
+    }
+    if (!LabelStore.payload(columns).equals(new dev.labelflight.engine.store.AtomicFiles.Written(
+        report.getLong("bytes"), report.getLong("crc32c")))) {
+      throw LabelFlightException.internal("label bytes do not match their checksum", null);
+    }
+    Map<String, byte[]> distinct = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < columns.length; i++) {
+      distinct.putIfAbsent(prints.get(i), columns[i]);
+    }
+    try (var allocator = node.allocator().newChildAllocator("borrowed labels " + job.id + "/" + chunk, 0,
+        Long.MAX_VALUE)) {
+      node.labels().cache().write(job.manifest, chunk, List.copyOf(distinct.keySet()),
+          distinct.values().toArray(new byte[0][]), allocator);
+    }
+  }
+
+  /** A node left: what it borrowed is queued again here, and it is no longer asked for work. */
+  private void onNodeLeft(String gone) {
+    if (gone == null) {
+      return;
+    }
+    nodesWithWork.remove(gone);
+    List<Lent> back = lent.values().stream().filter(l -> l.node().equals(gone)).toList();
+    for (Lent l : back) {
+      lent.remove(l.job().id + "/" + l.chunk());
+      vertx.cancelTimer(l.timer());
+      requeue(l.job(), l.chunk());
+    }
+    if (!back.isEmpty()) {
+      LOG.info("node {} left: its {} borrowed chunk tasks are queued again", gone, back.size());
+    }
   }
 
   // ---- status, cancel, progress -----------------------------------------------------------------

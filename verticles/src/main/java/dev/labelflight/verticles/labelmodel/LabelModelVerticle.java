@@ -65,9 +65,9 @@ public final class LabelModelVerticle extends VerticleBase {
     maxPatternBytes = config().getLong("maxPatternBytes", 64L << 20);
     var bus = vertx.eventBus();
     return Future.all(
-        bus.<JsonObject>consumer(Addresses.ANALYSIS, m -> serve(m, this::analysis)).completion(),
-        bus.<JsonObject>consumer(Addresses.FIT_LABEL_MODEL, m -> serve(m, this::fit)).completion(),
-        bus.<JsonObject>consumer(Addresses.LABEL_MODEL, m -> serve(m, this::model)).completion());
+        bus.<JsonObject>localConsumer(Addresses.ANALYSIS, m -> serve(m, this::analysis)).completion(),
+        bus.<JsonObject>localConsumer(Addresses.FIT_LABEL_MODEL, m -> serve(m, this::fit)).completion(),
+        bus.<JsonObject>localConsumer(Addresses.LABEL_MODEL, m -> serve(m, this::model)).completion());
   }
 
   private void serve(Message<JsonObject> message, Function<JsonObject, Future<JsonObject>> handler) {

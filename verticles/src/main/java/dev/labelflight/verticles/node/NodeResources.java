@@ -1,5 +1,7 @@
 package dev.labelflight.verticles.node;
 
+import dev.labelflight.cluster.ClusterDirectory;
+import dev.labelflight.cluster.LocalDirectory;
 import dev.labelflight.engine.apply.ChunkLabeler;
 import dev.labelflight.engine.apply.LabelStore;
 import dev.labelflight.engine.cache.LabelCache;
@@ -15,7 +17,8 @@ import org.apache.arrow.memory.BufferAllocator;
 /**
  * What one node's verticles share: its stores, its memory budget, the allocator that all data-sized
  * Arrow memory comes from, the chunk labeler, the execution settings, the ONNX models of model LFs and
- * the set of cancelled jobs (written by the coordinator, read by workers between chunks). Created by the server.
+ * the set of cancelled jobs (written by the coordinator, read by workers between chunks), the cluster
+ * directory and other nodes' datasets. Created by the server.
  */
 public record NodeResources(
     String nodeId,
@@ -28,7 +31,9 @@ public record NodeResources(
     ExecutionSettings execution,
     ChunkLabeler labeler,
     Set<String> cancelledJobs,
-    ModelRegistry models) {
+    ModelRegistry models,
+    ClusterDirectory directory,
+    RemoteDatasets remote) {
 
   /**
    * Job execution settings: task timeout; a factor applied to chunk memory estimates (calibration);
@@ -50,7 +55,7 @@ public record NodeResources(
     return new NodeResources(nodeId, dataDir, datasets, new LabelStore(dataDir, datasets, cache), budget, allocator,
         limits, new ExecutionSettings(taskTimeoutMs, 1.0, 600_000L, true, cores),
         new ChunkLabeler(datasets, cache, new LfCompiler(limits, models)),
-        java.util.concurrent.ConcurrentHashMap.newKeySet(), models);
+        java.util.concurrent.ConcurrentHashMap.newKeySet(), models, new LocalDirectory(nodeId), RemoteDatasets.NONE);
   }
 
   public long taskTimeoutMs() {

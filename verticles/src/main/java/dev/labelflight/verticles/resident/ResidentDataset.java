@@ -83,7 +83,7 @@ public final class ResidentDataset extends VerticleBase {
       } finally {
         loadEnded.tryComplete();
       }
-    }).compose(v -> vertx.eventBus().<JsonObject>consumer(address(), this::onRun).completion())
+    }).compose(v -> vertx.eventBus().<JsonObject>localConsumer(address(), this::onRun).completion())
         .onFailure(e -> release());
   }
 
@@ -180,7 +180,8 @@ public final class ResidentDataset extends VerticleBase {
     // The chunk is held already; what grows here is label arrays and cached columns read back.
     try (BufferAllocator taskAllocator = node.allocator().newChildAllocator(taskOwner, 0, cap)) {
       ChunkLabeler.Result result = node.labeler().label(manifest, chunk, lfs, taskAllocator, chunks.get(chunk));
-      vertx.eventBus().send(Addresses.CHUNK_DONE, ChunkWorker.report(job, result, 0));
+      vertx.eventBus().send(Addresses.CHUNK_DONE, ChunkWorker.report(job, result, 0).put("node", node.nodeId()),
+          dev.labelflight.verticles.bus.LocalDelivery.options());
     } catch (org.apache.arrow.memory.OutOfMemoryException e) {
       throw LabelFlightException.exhausted("chunk " + chunk + " needed more than its estimate of "
           + (cap >> 20) + " MiB: " + e.getMessage());

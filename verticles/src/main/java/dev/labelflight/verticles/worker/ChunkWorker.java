@@ -31,6 +31,8 @@ import org.apache.arrow.memory.OutOfMemoryException;
 public final class ChunkWorker extends VerticleBase {
   static final int RETRY_FACTOR = 4;
   private static final int JOBS_KEPT = 16;
+  private static final io.vertx.core.eventbus.DeliveryOptions LOCAL =
+      new io.vertx.core.eventbus.DeliveryOptions().setLocalOnly(true);
 
   private final NodeResources node;
   private final String id = UUID.randomUUID().toString();
@@ -47,12 +49,12 @@ public final class ChunkWorker extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    return vertx.eventBus().<JsonObject>consumer(Addresses.worker(id), this::onTask).completion()
+    return vertx.eventBus().<JsonObject>localConsumer(Addresses.worker(id), this::onTask).completion()
         .onSuccess(v -> announceRoom());
   }
 
   private void announceRoom() {
-    vertx.eventBus().send(Addresses.WORKER_READY, new JsonObject().put("worker", id));
+    vertx.eventBus().send(Addresses.WORKER_READY, new JsonObject().put("worker", id), LOCAL);
   }
 
   private void onTask(Message<JsonObject> message) {
@@ -88,7 +90,11 @@ public final class ChunkWorker extends VerticleBase {
       throw new LabelFlightException(LabelFlightException.Kind.CANCELLED, "job " + job + " was cancelled");
     }
     int chunkIndex = task.getInteger("chunk");
-    Manifest manifest = node.datasets().manifest(task.getString("dataset"), task.getInteger("version"));
+    // A task lent by another node names the Flight endpoint of the dataset's owner: read from there.
+    String ownerFlight = task.getString("ownerFlight");
+    Manifest manifest = ownerFlight == null
+        ? node.datasets().manifest(task.getString("dataset"), task.getInteger("version"))
+        : node.remote().manifest(ownerFlight, task.getString("dataset"), task.getInteger("version"));
     ChunkLabeler.JobLfs lfs = jobLfs.get(job);
     if (lfs == null) {
       ApplyRequest request = ApplyRequest.parse(task.getString("request"));
@@ -102,7 +108,14 @@ public final class ChunkWorker extends VerticleBase {
       String owner = "job " + job + " chunk " + chunkIndex + " attempt " + attempt;
       reserve(owner, bytes);
       try (BufferAllocator allocator = node.allocator().newChildAllocator(owner, 0, bytes)) {
-        return report(job, node.labeler().label(manifest, chunkIndex, lfs, allocator, null), attempt);
+        if (ownerFlight == null) {
+          return report(job, node.labeler().label(manifest, chunkIndex, lfs, allocator, null), attempt)
+              .put("node", node.nodeId());
+        }
+        ChunkLabeler.Result result = node.labeler().labelFrom(manifest, chunkIndex, lfs, allocator,
+            node.remote().chunks(ownerFlight));
+        return report(job, result, attempt).put("node", node.nodeId())
+            .put("labels", labelBytes(manifest, chunkIndex, lfs, allocator));
       } catch (OutOfMemoryException e) {
         if (attempt >= 1) {
           throw LabelFlightException.exhausted("chunk " + chunkIndex + " needs more memory than its estimate: "
@@ -114,6 +127,20 @@ public final class ChunkWorker extends VerticleBase {
     }
   }
 
+  /** The chunk's label columns in job order, one after the other, for the node that lent the task. */
+  private byte[] labelBytes(Manifest manifest, int chunk, ChunkLabeler.JobLfs lfs, BufferAllocator allocator) {
+    byte[][] columns = node.labels().cache().read(manifest, chunk, lfs.fingerprints(), allocator);
+    int rows = manifest.chunk(chunk).rows();
+    byte[] out = new byte[Math.multiplyExact(rows, columns.length)];
+    for (int i = 0; i < columns.length; i++) {
+      if (columns[i] == null) {
+        throw LabelFlightException.internal("labels of chunk " + chunk + " vanished from the cache", null);
+      }
+      System.arraycopy(columns[i], 0, out, i * rows, rows);
+    }
+    return out;
+  }
+
   /**
    * Takes the bytes now if free; else asks the coordinator to evict idle resident datasets and waits in
    * the budget's queue. The request is not awaited: its reply would need this worker's own context,
@@ -123,7 +150,7 @@ public final class ChunkWorker extends VerticleBase {
     if (node.budget().tryReserve(owner, bytes)) {
       return;
     }
-    vertx.eventBus().send(Addresses.RESIDENT_RECLAIM, new JsonObject().put("bytes", bytes));
+    vertx.eventBus().send(Addresses.RESIDENT_RECLAIM, new JsonObject().put("bytes", bytes), LOCAL);
     node.budget().reserve(owner, bytes).get();
   }
 

@@ -1,0 +1,217 @@
+package dev.labelflight.server;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.arrow.flight.FlightClient;
+import org.apache.arrow.flight.FlightInfo;
+import org.apache.arrow.flight.Location;
+import org.apache.arrow.memory.RootAllocator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Server processes clustered over Hazelcast on loopback, each with its own data directory: uploads,
+ * applies and label streams through different nodes, a node killed mid-job, a node joining mid-job.
+ */
+class ClusterTest {
+  static final int ROWS = 40_000;
+  static final int CHUNK_ROWS = 400;
+  /** Cheap LFs plus one that keeps a chunk busy for a while (a comprehension the columnar path cannot take). */
+  static final String SLOW_LFS = """
+      [{"name":"kw_spam","kind":"keyword","column":"text","keywords":["free money","winner","click here"],"label":"SPAM"},
+       {"name":"re_url","kind":"regex","column":"text","pattern":"https?://","label":"SPAM"},
+       {"name":"low_stars","kind":"numeric","column":"stars","op":"<","value":3,"label":"SPAM"},
+       {"name":"busy","kind":"expression","expr":"[0,1,2,3,4,5,6,7,8,9,10,11].filter(i, (length + i) % 7 == 0).size() > 1 || stars == 5","label":"HAM"}]
+      """;
+
+  /** One LF slow enough that a job outlasts a node's start (it is cancelled once the new node took a task). */
+  static final String LONG_LFS = """
+      [{"name":"long","kind":"expression","expr":"[%s].filter(i, (length + i) %% 7 == 0).size() > 3","label":"HAM"}]
+      """.formatted(String.join(",", java.util.stream.IntStream.range(0, 300).mapToObj(String::valueOf).toList()));
+
+  @TempDir Path dir;
+
+  private final List<ServerProcess> nodes = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<Integer> hazelcastPorts = new ArrayList<>();
+  private final String clusterName = "labelflight-test-" + UUID.randomUUID();
+
+  /** Starts nodes in parallel (each takes seconds, mostly waiting for the others to join). */
+  private List<ServerProcess> startTogether(String... names) throws Exception {
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(names.length);
+    try {
+      List<java.util.concurrent.Future<ServerProcess>> futures = new ArrayList<>();
+      for (int i = 0; i < names.length; i++) {
+        String name = names[i];
+        int index = i;
+        futures.add(pool.submit(() -> start(name, index)));
+      }
+      List<ServerProcess> out = new ArrayList<>();
+      for (var f : futures) {
+        out.add(f.get());
+      }
+      return out;
+    } finally {
+      pool.shutdown();
+    }
+  }
+
+  private ServerProcess node(String name) throws Exception {
+    return start(name, nodes.size());
+  }
+
+  private ServerProcess start(String name, int index) throws Exception {
+    Path data = dir.resolve(name);
+    Files.createDirectories(data);
+    Map<String, String> env = new HashMap<>();
+    env.put("LABELFLIGHT_CLUSTER_ENABLED", "true");
+    env.put("LABELFLIGHT_CLUSTER_NAME", clusterName);
+    env.put("LABELFLIGHT_CLUSTER_PORT", String.valueOf(hazelcastPorts.get(index)));
+    env.put("LABELFLIGHT_CLUSTER_MEMBERS", String.join(",", hazelcastPorts.stream().map(p -> "127.0.0.1:" + p).toList()));
+    ServerProcess node = new ServerProcess(data, dir.resolve(name + ".log"), CHUNK_ROWS, env);
+    nodes.add(node);
+    return node;
+  }
+
+  private static void awaitMembers(ServerProcess node, int members) throws Exception {
+    long deadline = System.currentTimeMillis() + 90_000;
+    while (node.http("/health").getJsonObject("cluster").getInteger("members") != members) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError("cluster did not reach " + members + " members: " + node.http("/health"));
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  private static String apply(String lfs) {
+    return "{\"dataset\":\"reviews\",\"labels\":[\"HAM\",\"SPAM\"],\"mode\":\"queue\",\"lfs\":" + lfs + "}";
+  }
+
+  private static int chunksOn(JsonObject status, String nodeId) {
+    return status.getJsonObject("chunksByNode").getInteger(nodeId, 0);
+  }
+
+  private static int sum(JsonObject byNode) {
+    return byNode.stream().mapToInt(e -> ((Number) e.getValue()).intValue()).sum();
+  }
+
+  /** The labels a standalone node gives for the same data and LFs. */
+  private byte[][] standaloneLabels(RootAllocator allocator, String lfs, int lfCount) throws Exception {
+    try (TestServer standalone = new TestServer(dir.resolve("standalone"), CHUNK_ROWS);
+         FlightClient client = FlightClient.builder(allocator, Location.forGrpcInsecure("127.0.0.1",
+             standalone.flightPort())).build()) {
+      FlightClients.uploadReviews(client, allocator, "reviews", 5, ROWS);
+      String job = FlightClients.action(client, "apply", apply(lfs)).getString("job");
+      assertEquals("SUCCEEDED", FlightClients.awaitEnd(client, job, 120_000).getString("state"));
+      return FlightClients.labels(client, job, lfCount, ROWS);
+    }
+  }
+
+  /**
+   * Verifies that three server processes form a cluster; that a dataset uploaded to node A is applied
+   * through node B, runs on more than one node, and its labels streamed from node C equal a standalone
+   * run's; that when node C is killed with SIGKILL mid-job, the job completes on A and B with the same
+   * labels and no chunk counted twice; and that a fourth node joining mid-job receives tasks.
+   */
+  @Test
+  void threeNodesApplyAcrossTheClusterSurviveAKillAndTakeInANewNode() throws Exception {
+    for (int i = 0; i < 4; i++) {
+      hazelcastPorts.add(ServerProcess.freePort());
+    }
+    try (RootAllocator allocator = new RootAllocator()) {
+      long t0 = System.currentTimeMillis();
+      byte[][] expected = standaloneLabels(allocator, SLOW_LFS, 4);
+      System.out.println("standalone run: " + (System.currentTimeMillis() - t0) + " ms");
+      try {
+        List<ServerProcess> started = startTogether("a", "b", "c");
+        ServerProcess a = started.get(0);
+        ServerProcess b = started.get(1);
+        ServerProcess c = started.get(2);
+        awaitMembers(a, 3);
+        awaitMembers(c, 3);
+        System.out.println("cluster of 3 up: " + (System.currentTimeMillis() - t0) + " ms");
+        String nodeA = a.http("/health").getString("node");
+        String nodeC = c.http("/health").getString("node");
+        try (FlightClient toA = client(allocator, a);
+             FlightClient toB = client(allocator, b);
+             FlightClient toC = client(allocator, c)) {
+          FlightClients.uploadReviews(toA, allocator, "reviews", 5, ROWS);
+          List<FlightInfo> listed = new ArrayList<>();
+          toC.listFlights(org.apache.arrow.flight.Criteria.ALL).forEach(listed::add);
+          assertEquals(1, listed.size(), "node C lists the dataset stored on A");
+
+          // 1. Upload to A, apply through B, stream from C.
+          String job = FlightClients.action(toB, "apply", apply(SLOW_LFS)).getString("job");
+          assertTrue(job.startsWith(nodeA), "the job runs where its data is: " + job);
+          byte[][] fromC = FlightClients.labels(toC, job, 4, ROWS);
+          JsonObject end = FlightClients.awaitEnd(toC, job, 180_000);
+          assertEquals("SUCCEEDED", end.getString("state"), end.encode());
+          System.out.println("first job done: " + (System.currentTimeMillis() - t0) + " ms " + end.encode());
+          for (int lf = 0; lf < 4; lf++) {
+            assertArrayEquals(expected[lf], fromC[lf], "LF " + lf + " streamed from C");
+          }
+          assertEquals(ROWS / CHUNK_ROWS, sum(end.getJsonObject("chunksByNode")), end.encode());
+          assertTrue(end.getJsonObject("chunksByNode").size() >= 2, "chunks ran on several nodes: " + end.encode());
+
+          // 2. The same job again, with the cache cleared by a new LF name... a fresh LF set: kill C mid-job.
+          String busier = SLOW_LFS.replace("> 1", "> 0");
+          byte[][] expectedBusier = standaloneLabels(allocator, busier, 4);
+          String second = FlightClients.action(toB, "apply", apply(busier)).getString("job");
+          JsonObject status;
+          do {
+            status = FlightClients.action(toA, "job_status", "{\"job\":\"" + second + "\"}");
+            Thread.sleep(20);
+          } while (chunksOn(status, nodeC) < 2 && status.getString("state").equals("RUNNING"));
+          assertEquals("RUNNING", status.getString("state"), "C took tasks before the job ended: " + status.encode());
+          c.kill();
+          System.out.println("C killed: " + (System.currentTimeMillis() - t0) + " ms " + status.encode());
+
+          JsonObject done = FlightClients.awaitEnd(toB, second, 180_000);
+          System.out.println("second job done: " + (System.currentTimeMillis() - t0) + " ms " + done.encode());
+          assertEquals("SUCCEEDED", done.getString("state"), done.encode());
+          assertEquals(ROWS / CHUNK_ROWS, done.getInteger("chunksDone"));
+          assertEquals(ROWS / CHUNK_ROWS, sum(done.getJsonObject("chunksByNode")), "no chunk counted twice: " + done.encode());
+          assertEquals(0, chunksOn(done, "?"), done.encode());
+          byte[][] fromB = FlightClients.labels(toB, second, 4, ROWS);
+          for (int lf = 0; lf < 4; lf++) {
+            assertArrayEquals(expectedBusier[lf], fromB[lf], "LF " + lf + " after the kill");
+          }
+
+          // 3. A long job; a fourth node joins while it runs and gets tasks (then the job is cancelled).
+          String third = FlightClients.action(toA, "apply", apply(LONG_LFS)).getString("job");
+          ServerProcess d = node("d");
+          String nodeD = d.http("/health").getString("node");
+          System.out.println("D joined: " + (System.currentTimeMillis() - t0) + " ms");
+          try (FlightClient toD = client(allocator, d)) {
+            long deadline = System.currentTimeMillis() + 120_000;
+            do {
+              status = FlightClients.action(toD, "job_status", "{\"job\":\"" + third + "\"}");
+              Thread.sleep(50);
+            } while (chunksOn(status, nodeD) < 1 && status.getString("state").equals("RUNNING")
+                && System.currentTimeMillis() < deadline);
+            assertTrue(chunksOn(status, nodeD) >= 1, "the node that joined mid-job ran tasks: " + status.encode());
+            assertEquals("CANCELLED", FlightClients.action(toD, "cancel", "{\"job\":\"" + third + "\"}")
+                .getString("state"));
+          }
+        }
+      } finally {
+        for (ServerProcess node : nodes) {
+          node.close();
+        }
+      }
+    }
+  }
+
+  private static FlightClient client(RootAllocator allocator, ServerProcess node) {
+    return FlightClient.builder(allocator, Location.forGrpcInsecure("127.0.0.1", node.port)).build();
+  }
+}

@@ -1,0 +1,107 @@
+package dev.labelflight.server;
+
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** A server in its own JVM, started from the test class path with environment overrides. */
+final class ServerProcess implements AutoCloseable {
+  final Process process;
+  final int port;
+  final int httpPort;
+
+  /** A standalone server with 1 worker, 128 MiB of budget and chunks of {@code chunkRows}. */
+  ServerProcess(Path dataDir, Path log, int chunkRows) throws Exception {
+    this(dataDir, log, chunkRows, Map.of());
+  }
+
+  /** As above; {@code env} adds or replaces {@code LABELFLIGHT_*} variables. */
+  ServerProcess(Path dataDir, Path log, int chunkRows, Map<String, String> env) throws Exception {
+    this(start(dataDir, log, chunkRows, env, freePort(), freePort()), log);
+  }
+
+  private ServerProcess(Started started, Path log) throws Exception {
+    this.process = started.process;
+    this.port = started.port;
+    this.httpPort = started.httpPort;
+    awaitListening(log);
+  }
+
+  private record Started(Process process, int port, int httpPort) {}
+
+  private static Started start(Path dataDir, Path log, int chunkRows, Map<String, String> extra, int port, int httpPort)
+      throws Exception {
+    ProcessBuilder builder = new ProcessBuilder(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx384m", "--add-opens=java.base/java.nio=ALL-UNNAMED", "-Dhazelcast.local.localAddress=127.0.0.1",
+        "-cp", System.getProperty("java.class.path"), "dev.labelflight.server.Main"));
+    Map<String, String> env = builder.environment();
+    env.put("LABELFLIGHT_DATADIR", dataDir.toString());
+    env.put("LABELFLIGHT_FLIGHT_PORT", String.valueOf(port));
+    env.put("LABELFLIGHT_HTTP_PORT", String.valueOf(httpPort));
+    env.put("LABELFLIGHT_DEMO_ENABLED", "false");
+    env.put("LABELFLIGHT_STORE_CHUNKROWS", String.valueOf(chunkRows));
+    env.put("LABELFLIGHT_WORKERS_INSTANCES", "1");
+    env.put("LABELFLIGHT_MEMORY_BUDGETMIB", "128");
+    env.put("LABELFLIGHT_CLUSTER_PORT", String.valueOf(freePort()));
+    env.putAll(extra);
+    builder.directory(dataDir.getParent().toFile());
+    builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    return new Started(builder.start(), port, httpPort);
+  }
+
+  private void awaitListening(Path log) throws Exception {
+    long deadline = System.currentTimeMillis() + 120_000;
+    while (true) {
+      // HTTP comes up last, after Flight and after the node joined the cluster directory.
+      try (Socket s = new Socket("127.0.0.1", httpPort)) {
+        return;
+      } catch (java.io.IOException notYet) {
+        if (!process.isAlive() || System.currentTimeMillis() > deadline) {
+          List<String> lines = java.nio.file.Files.readAllLines(log);
+          throw new AssertionError("server process did not start; the end of " + log + ":\n"
+              + String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size())));
+        }
+        Thread.sleep(100);
+      }
+    }
+  }
+
+  /** GET on the HTTP port; the body as JSON. */
+  io.vertx.core.json.JsonObject http(String path) throws Exception {
+    var connection = (java.net.HttpURLConnection) new java.net.URL("http://127.0.0.1:" + httpPort + path).openConnection();
+    try (var in = connection.getInputStream()) {
+      return new io.vertx.core.json.JsonObject(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+    }
+  }
+
+  /** SIGTERM; returns the exit status. */
+  int terminate() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(60, TimeUnit.SECONDS)) {
+      throw new AssertionError("server still running 60 s after SIGTERM");
+    }
+    return process.exitValue();
+  }
+
+  void kill() throws InterruptedException {
+    process.destroyForcibly(); // SIGKILL on Linux: no shutdown hook runs
+    process.waitFor(30, TimeUnit.SECONDS);
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    if (process.isAlive()) {
+      kill();
+    }
+  }
+
+  static int freePort() throws java.io.IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+}
