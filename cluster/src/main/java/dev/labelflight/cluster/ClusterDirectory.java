@@ -1,6 +1,7 @@
 package dev.labelflight.cluster;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -11,13 +12,16 @@ import java.util.function.Consumer;
  */
 public interface ClusterDirectory {
 
-  /** One live node: its id (the Hazelcast member UUID) and where its Flight endpoint listens. */
-  record NodeInfo(String nodeId, String flight) {}
+  /**
+   * One live node: its id, where its Flight endpoint listens, and what it last said of itself (memory
+   * budget and free bytes, workers, resident datasets), so every node sees every node's room.
+   */
+  record NodeInfo(String nodeId, String flight, Map<String, Object> facts) {}
 
   String localNode();
 
-  /** Publishes this node's Flight endpoint to the others. */
-  void announce(String flight);
+  /** Publishes this node's Flight endpoint and facts to the others (again whenever they change). */
+  void announce(String flight, Map<String, Object> facts);
 
   /** The live nodes, this one included. */
   List<NodeInfo> nodes();

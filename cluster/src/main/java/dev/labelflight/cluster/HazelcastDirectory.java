@@ -7,6 +7,7 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -21,6 +22,7 @@ import java.util.stream.Collectors;
 public final class HazelcastDirectory implements ClusterDirectory {
   static final String NODES = "labelflight.nodes";
   static final String DATASETS = "labelflight.datasets";
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
   private final HazelcastInstance hazelcast;
   private final String localNode;
@@ -63,8 +65,25 @@ public final class HazelcastDirectory implements ClusterDirectory {
   }
 
   @Override
-  public void announce(String flight) {
-    nodes.set(localNode, flight);
+  public void announce(String flight, Map<String, Object> facts) {
+    Map<String, Object> entry = new java.util.LinkedHashMap<>(facts);
+    entry.put("flight", flight);
+    try {
+      nodes.set(localNode, JSON.writeValueAsString(entry));
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("node facts are not JSON: " + facts, e);
+    }
+  }
+
+  /** An entry of the node map: the facts with the Flight endpoint among them. */
+  private static NodeInfo parse(String nodeId, String entry) {
+    try {
+      Map<String, Object> facts = JSON.readValue(entry, new com.fasterxml.jackson.core.type.TypeReference<>() { });
+      Object flight = facts.remove("flight");
+      return new NodeInfo(nodeId, flight == null ? "" : flight.toString(), facts);
+    } catch (java.io.IOException e) {
+      return new NodeInfo(nodeId, "", Map.of());
+    }
   }
 
   private Set<String> live() {
@@ -76,9 +95,9 @@ public final class HazelcastDirectory implements ClusterDirectory {
     List<NodeInfo> out = new ArrayList<>();
     for (Member m : hazelcast.getCluster().getMembers()) {
       String id = idOf(m);
-      String flight = nodes.get(id);
-      if (flight != null) {
-        out.add(new NodeInfo(id, flight));
+      String entry = nodes.get(id);
+      if (entry != null) {
+        out.add(parse(id, entry));
       }
     }
     return out;
@@ -89,7 +108,7 @@ public final class HazelcastDirectory implements ClusterDirectory {
     if (!live().contains(nodeId)) {
       return Optional.empty();
     }
-    return Optional.ofNullable(nodes.get(nodeId)).map(flight -> new NodeInfo(nodeId, flight));
+    return Optional.ofNullable(nodes.get(nodeId)).map(entry -> parse(nodeId, entry));
   }
 
   @Override

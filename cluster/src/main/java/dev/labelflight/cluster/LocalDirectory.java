@@ -11,6 +11,7 @@ public final class LocalDirectory implements ClusterDirectory {
   private final String nodeId;
   private final Map<String, Boolean> owned = new ConcurrentHashMap<>();
   private volatile String flight = "";
+  private volatile Map<String, Object> facts = Map.of();
 
   public LocalDirectory(String nodeId) {
     this.nodeId = nodeId;
@@ -22,18 +23,19 @@ public final class LocalDirectory implements ClusterDirectory {
   }
 
   @Override
-  public void announce(String flight) {
+  public void announce(String flight, Map<String, Object> facts) {
     this.flight = flight;
+    this.facts = Map.copyOf(facts);
   }
 
   @Override
   public List<NodeInfo> nodes() {
-    return List.of(new NodeInfo(nodeId, flight));
+    return List.of(new NodeInfo(nodeId, flight, facts));
   }
 
   @Override
   public Optional<NodeInfo> node(String id) {
-    return id.equals(nodeId) ? Optional.of(new NodeInfo(nodeId, flight)) : Optional.empty();
+    return id.equals(nodeId) ? Optional.of(new NodeInfo(nodeId, flight, facts)) : Optional.empty();
   }
 
   @Override

@@ -48,6 +48,7 @@ public final class LabelFlightServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LabelFlightServer.class);
 
   private static final String HOT_CACHE_OWNER = "label cache (recent columns)";
+  private static final long ANNOUNCE_MS = 2_000;
 
   private final JsonObject config;
   private final VertxOptions vertxOptions;
@@ -59,6 +60,8 @@ public final class LabelFlightServer implements AutoCloseable {
   private LfSetStore lfSets;
   private FlightEndpointVerticle flight;
   private NodeClients clients;
+  private String flightUri;
+  private volatile io.vertx.core.json.JsonArray clusterView = new io.vertx.core.json.JsonArray();
   private HttpVerticle http;
   private NodeSizing sizing;
   private final NodeMetrics metrics = new NodeMetrics();
@@ -170,6 +173,7 @@ public final class LabelFlightServer implements AutoCloseable {
           joinDirectory();
           return null;
         }))
+        .onSuccess(v -> announcePeriodically())
         .compose(id -> {
           metrics.bind(vertx, node, flight.traffic());
           http = new HttpVerticle(this::healthInfo, this::readiness, metrics::scrape);
@@ -188,8 +192,8 @@ public final class LabelFlightServer implements AutoCloseable {
    * name another live node owns stays theirs, and the local copy is not served.
    */
   private void joinDirectory() {
-    String flightUri = "grpc://" + config.getJsonObject("flight").getString("host", "127.0.0.1") + ":" + flightPort();
-    cluster.directory().announce(flightUri);
+    flightUri = "grpc://" + config.getJsonObject("flight").getString("host", "127.0.0.1") + ":" + flightPort();
+    announce(new JsonObject());
     for (String name : node.datasets().names()) {
       String owner = cluster.directory().claim(name);
       if (!cluster.directory().isLocal(owner)) {
@@ -198,12 +202,39 @@ public final class LabelFlightServer implements AutoCloseable {
     }
   }
 
+  /** Blocking: tells the cluster this node's room and load, and refreshes this node's view of the others. */
+  private void announce(JsonObject stats) {
+    java.util.Map<String, Object> facts = new java.util.LinkedHashMap<>();
+    facts.put("budgetBytes", node.budget().maxBytes());
+    facts.put("freeBytes", node.budget().freeBytes());
+    facts.put("workers", sizing.workers());
+    facts.put("residents", stats.getInteger("residents", 0));
+    facts.put("residentBytes", stats.getLong("residentBytes", 0L));
+    facts.put("tasksRunning", stats.getInteger("inFlight", 0));
+    cluster.directory().announce(flightUri, facts);
+    clusterView = new io.vertx.core.json.JsonArray(cluster.directory().nodes().stream()
+        .map(n -> new JsonObject(new java.util.LinkedHashMap<>(n.facts())).put("node", n.nodeId()).put("flight", n.flight()))
+        .toList());
+  }
+
+  /** Every couple of seconds: this node's facts out to the directory (off the event loop). */
+  private void announcePeriodically() {
+    vertx.setPeriodic(ANNOUNCE_MS, t -> vertx.eventBus()
+        .<JsonObject>request(Addresses.NODE_STATS, new JsonObject(), dev.labelflight.verticles.bus.LocalDelivery.options())
+        .compose(stats -> vertx.executeBlocking(() -> {
+          announce(stats.body());
+          return null;
+        }, false))
+        .onFailure(e -> LOG.debug("node facts not published: {}", e.toString())));
+  }
+
   private JsonObject healthInfo() {
     return new JsonObject()
         .put("node", node.nodeId())
         .put("cluster", new JsonObject()
             .put("clustered", cluster.clustered())
-            .put("members", cluster.members()))
+            .put("members", cluster.members())
+            .put("nodes", clusterView))
         .put("dataDir", node.dataDir().toString())
         .put("memory", new JsonObject()
             .put("budgetBytes", node.budget().maxBytes())

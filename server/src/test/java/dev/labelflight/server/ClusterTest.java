@@ -104,15 +104,19 @@ class ClusterTest {
     return byNode.stream().mapToInt(e -> ((Number) e.getValue()).intValue()).sum();
   }
 
-  /** The labels a standalone node gives for the same data and LFs. */
-  private byte[][] standaloneLabels(RootAllocator allocator, String lfs, int lfCount) throws Exception {
+  /** The labels a standalone node gives for the same data and each of these LF sets (4 LFs each). */
+  private List<byte[][]> standaloneLabels(RootAllocator allocator, String... lfSets) throws Exception {
     try (TestServer standalone = new TestServer(dir.resolve("standalone"), CHUNK_ROWS);
          FlightClient client = FlightClient.builder(allocator, Location.forGrpcInsecure("127.0.0.1",
              standalone.flightPort())).build()) {
       FlightClients.uploadReviews(client, allocator, "reviews", 5, ROWS);
-      String job = FlightClients.action(client, "apply", apply(lfs)).getString("job");
-      assertEquals("SUCCEEDED", FlightClients.awaitEnd(client, job, 120_000).getString("state"));
-      return FlightClients.labels(client, job, lfCount, ROWS);
+      List<byte[][]> out = new ArrayList<>();
+      for (String lfs : lfSets) {
+        String job = FlightClients.action(client, "apply", apply(lfs)).getString("job");
+        assertEquals("SUCCEEDED", FlightClients.awaitEnd(client, job, 120_000).getString("state"));
+        out.add(FlightClients.labels(client, job, 4, ROWS));
+      }
+      return out;
     }
   }
 
@@ -120,7 +124,9 @@ class ClusterTest {
    * Verifies that three server processes form a cluster; that a dataset uploaded to node A is applied
    * through node B, runs on more than one node, and its labels streamed from node C equal a standalone
    * run's; that when node C is killed with SIGKILL mid-job, the job completes on A and B with the same
-   * labels and no chunk counted twice; and that a fourth node joining mid-job receives tasks.
+   * labels and no chunk counted twice; that a fourth node joining mid-job receives tasks; and that
+   * SIGTERM on a node running borrowed tasks lets it finish or hand them back and exit 0 while the job
+   * completes on the others with the same labels.
    */
   @Test
   void threeNodesApplyAcrossTheClusterSurviveAKillAndTakeInANewNode() throws Exception {
@@ -129,7 +135,10 @@ class ClusterTest {
     }
     try (RootAllocator allocator = new RootAllocator()) {
       long t0 = System.currentTimeMillis();
-      byte[][] expected = standaloneLabels(allocator, SLOW_LFS, 4);
+      String busier = SLOW_LFS.replace("> 1", "> 0");
+      String drained = SLOW_LFS.replace("> 1", "> 2");
+      List<byte[][]> reference = standaloneLabels(allocator, SLOW_LFS, busier, drained);
+      byte[][] expected = reference.get(0);
       System.out.println("standalone run: " + (System.currentTimeMillis() - t0) + " ms");
       try {
         List<ServerProcess> started = startTogether("a", "b", "c");
@@ -140,6 +149,7 @@ class ClusterTest {
         awaitMembers(c, 3);
         System.out.println("cluster of 3 up: " + (System.currentTimeMillis() - t0) + " ms");
         String nodeA = a.http("/health").getString("node");
+        String nodeB = b.http("/health").getString("node");
         String nodeC = c.http("/health").getString("node");
         try (FlightClient toA = client(allocator, a);
              FlightClient toB = client(allocator, b);
@@ -163,8 +173,7 @@ class ClusterTest {
           assertTrue(end.getJsonObject("chunksByNode").size() >= 2, "chunks ran on several nodes: " + end.encode());
 
           // 2. The same job again, with the cache cleared by a new LF name... a fresh LF set: kill C mid-job.
-          String busier = SLOW_LFS.replace("> 1", "> 0");
-          byte[][] expectedBusier = standaloneLabels(allocator, busier, 4);
+          byte[][] expectedBusier = reference.get(1);
           String second = FlightClients.action(toB, "apply", apply(busier)).getString("job");
           JsonObject status;
           do {
@@ -201,6 +210,23 @@ class ClusterTest {
             assertTrue(chunksOn(status, nodeD) >= 1, "the node that joined mid-job ran tasks: " + status.encode());
             assertEquals("CANCELLED", FlightClients.action(toD, "cancel", "{\"job\":\"" + third + "\"}")
                 .getString("state"));
+          }
+
+          // 4. SIGTERM on B while it runs tasks of A's job: B hands back what it has, exits 0, the job completes.
+          String fourth = FlightClients.action(toA, "apply", apply(drained)).getString("job");
+          do {
+            status = FlightClients.action(toA, "job_status", "{\"job\":\"" + fourth + "\"}");
+            Thread.sleep(20);
+          } while (chunksOn(status, nodeB) < 1 && status.getString("state").equals("RUNNING"));
+          assertEquals("RUNNING", status.getString("state"), "B took tasks before the job ended: " + status.encode());
+          assertEquals(0, b.terminate(), "exit status after SIGTERM");
+          JsonObject afterTerm = FlightClients.awaitEnd(toA, fourth, 180_000);
+          System.out.println("job after SIGTERM done: " + (System.currentTimeMillis() - t0) + " ms " + afterTerm.encode());
+          assertEquals("SUCCEEDED", afterTerm.getString("state"), afterTerm.encode());
+          assertEquals(ROWS / CHUNK_ROWS, sum(afterTerm.getJsonObject("chunksByNode")), afterTerm.encode());
+          byte[][] afterTermLabels = FlightClients.labels(toA, fourth, 4, ROWS);
+          for (int lf = 0; lf < 4; lf++) {
+            assertArrayEquals(reference.get(2)[lf], afterTermLabels[lf], "LF " + lf + " after B's SIGTERM");
           }
         }
       } finally {
