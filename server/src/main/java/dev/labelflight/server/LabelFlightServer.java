@@ -210,6 +210,7 @@ public final class LabelFlightServer implements AutoCloseable {
     facts.put("workers", sizing.workers());
     facts.put("residents", stats.getInteger("residents", 0));
     facts.put("residentBytes", stats.getLong("residentBytes", 0L));
+    facts.put("residentKeys", stats.getJsonArray("residentKeys", new io.vertx.core.json.JsonArray()).getList());
     facts.put("tasksRunning", stats.getInteger("inFlight", 0));
     cluster.directory().announce(flightUri, facts);
     clusterView = new io.vertx.core.json.JsonArray(cluster.directory().nodes().stream()

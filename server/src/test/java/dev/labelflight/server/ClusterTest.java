@@ -39,6 +39,9 @@ class ClusterTest {
       [{"name":"long","kind":"expression","expr":"[%s].filter(i, (length + i) %% 7 == 0).size() > 3","label":"HAM"}]
       """.formatted(String.join(",", java.util.stream.IntStream.range(0, 300).mapToObj(String::valueOf).toList()));
 
+  /** Node A's budget: room for chunk tasks, none for a resident copy of the dataset (about 17 MiB). */
+  static final Map<String, String> SMALL_BUDGET = Map.of("LABELFLIGHT_MEMORY_BUDGETMIB", "12");
+
   @TempDir Path dir;
 
   private final List<ServerProcess> nodes = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -53,7 +56,7 @@ class ClusterTest {
       for (int i = 0; i < names.length; i++) {
         String name = names[i];
         int index = i;
-        futures.add(pool.submit(() -> start(name, index)));
+        futures.add(pool.submit(() -> start(name, index, index == 0 ? SMALL_BUDGET : Map.of())));
       }
       List<ServerProcess> out = new ArrayList<>();
       for (var f : futures) {
@@ -66,10 +69,10 @@ class ClusterTest {
   }
 
   private ServerProcess node(String name) throws Exception {
-    return start(name, nodes.size());
+    return start(name, nodes.size(), Map.of());
   }
 
-  private ServerProcess start(String name, int index) throws Exception {
+  private ServerProcess start(String name, int index, Map<String, String> extra) throws Exception {
     Path data = dir.resolve(name);
     Files.createDirectories(data);
     Map<String, String> env = new HashMap<>();
@@ -77,6 +80,7 @@ class ClusterTest {
     env.put("LABELFLIGHT_CLUSTER_NAME", clusterName);
     env.put("LABELFLIGHT_CLUSTER_PORT", String.valueOf(hazelcastPorts.get(index)));
     env.put("LABELFLIGHT_CLUSTER_MEMBERS", String.join(",", hazelcastPorts.stream().map(p -> "127.0.0.1:" + p).toList()));
+    env.putAll(extra);
     ServerProcess node = new ServerProcess(data, dir.resolve(name + ".log"), CHUNK_ROWS, env);
     nodes.add(node);
     return node;
@@ -172,6 +176,21 @@ class ClusterTest {
           assertEquals(ROWS / CHUNK_ROWS, sum(end.getJsonObject("chunksByNode")), end.encode());
           assertTrue(end.getJsonObject("chunksByNode").size() >= 2, "chunks ran on several nodes: " + end.encode());
 
+          // 1b. Mode resident through C: A has no room, so another node loads a copy and runs the job there.
+          String onCopy = FlightClients.action(toC, "apply", apply(SLOW_LFS).replace("\"queue\"", "\"resident\""))
+              .getString("job");
+          JsonObject copyEnd = FlightClients.awaitEnd(toB, onCopy, 180_000);
+          System.out.println("resident job on another node done: " + (System.currentTimeMillis() - t0) + " ms "
+              + copyEnd.encode());
+          assertEquals("SUCCEEDED", copyEnd.getString("state"), copyEnd.encode());
+          assertEquals("resident", copyEnd.getString("path"), copyEnd.encode());
+          assertEquals(1, copyEnd.getJsonObject("chunksByNode").size(), copyEnd.encode());
+          assertEquals(0, chunksOn(copyEnd, nodeA), "the copy is not on A: " + copyEnd.encode());
+          byte[][] fromCopy = FlightClients.labels(toA, onCopy, 4, ROWS);
+          for (int lf = 0; lf < 4; lf++) {
+            assertArrayEquals(expected[lf], fromCopy[lf], "LF " + lf + " from a resident copy on another node");
+          }
+
           // 2. The same job again, with the cache cleared by a new LF name... a fresh LF set: kill C mid-job.
           byte[][] expectedBusier = reference.get(1);
           String second = FlightClients.action(toB, "apply", apply(busier)).getString("job");
@@ -227,6 +246,18 @@ class ClusterTest {
           byte[][] afterTermLabels = FlightClients.labels(toA, fourth, 4, ROWS);
           for (int lf = 0; lf < 4; lf++) {
             assertArrayEquals(reference.get(2)[lf], afterTermLabels[lf], "LF " + lf + " after B's SIGTERM");
+          }
+
+          // 5. B and C are gone: a resident job gets a new copy on the only other node left, D.
+          String again = FlightClients.action(toA, "apply", apply(drained).replace("\"queue\"", "\"resident\""))
+              .getString("job");
+          JsonObject againEnd = FlightClients.awaitEnd(toA, again, 180_000);
+          assertEquals("SUCCEEDED", againEnd.getString("state"), againEnd.encode());
+          assertEquals("resident", againEnd.getString("path"), againEnd.encode());
+          assertEquals(ROWS / CHUNK_ROWS, chunksOn(againEnd, nodeD), "the copy was made again on D: " + againEnd.encode());
+          byte[][] againLabels = FlightClients.labels(toA, again, 4, ROWS);
+          for (int lf = 0; lf < 4; lf++) {
+            assertArrayEquals(reference.get(2)[lf], againLabels[lf], "LF " + lf + " from the copy on D");
           }
         }
       } finally {

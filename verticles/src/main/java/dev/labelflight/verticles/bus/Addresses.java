@@ -85,6 +85,22 @@ public final class Addresses {
     return NODE_PREFIX + nodeId + ".result";
   }
 
+  /**
+   * Asks a node to hold a resident copy of another node's dataset: {@code {"dataset", "version",
+   * "ownerFlight", "bytes"}}; reply once the copy is loaded (or a failure: no room, load failed).
+   */
+  public static String hostResident(String nodeId) {
+    return NODE_PREFIX + nodeId + ".host_resident";
+  }
+
+  /**
+   * Runs a job on a node's resident copy: {@code {"job", "request", "home", "dataset", "version"}}; each
+   * chunk's labels go to {@link #result(String)} of {@code home}; reply when all chunks are done.
+   */
+  public static String runResident(String nodeId) {
+    return NODE_PREFIX + nodeId + ".run_resident";
+  }
+
   /** Where progress events of a job are published. */
   public static String job(String jobId) {
     return JOB_PREFIX + jobId;

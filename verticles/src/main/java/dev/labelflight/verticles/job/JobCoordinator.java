@@ -75,6 +75,12 @@ public final class JobCoordinator extends VerticleBase {
 
   private record Lent(String node, Job job, int chunk, long timer) {}
 
+  /** Where a resident copy for a job may go on another node: already there ({@code ready}) or with room for one. */
+  private record Placement(String node, boolean ready, String ownerFlight) {}
+
+  /** Jobs running on a resident copy held by another node, by job id: node id. */
+  private final Map<String, String> remoteRuns = new HashMap<>();
+
   /** A resident dataset as the coordinator knows it: deployed (or loading), its use and its permits. */
   private static final class Resident {
     final String key;
@@ -85,6 +91,8 @@ public final class JobCoordinator extends VerticleBase {
     int activeJobs;
     long lastUsed = System.currentTimeMillis();
     final List<Job> waiting = new ArrayList<>();
+    /** Other nodes waiting for this copy to load (it holds their dataset). */
+    final List<Message<JsonObject>> hostWaiters = new ArrayList<>();
 
     Resident(String key, long bytes) {
       this.key = key;
@@ -142,6 +150,8 @@ public final class JobCoordinator extends VerticleBase {
     return Future.all(
         bus.<JsonObject>consumer(Addresses.steal(node.nodeId()), this::onSteal).completion(),
         bus.<JsonObject>consumer(Addresses.result(node.nodeId()), this::onRemoteResult).completion(),
+        bus.<JsonObject>consumer(Addresses.hostResident(node.nodeId()), this::onHostResident).completion(),
+        bus.<JsonObject>consumer(Addresses.runResident(node.nodeId()), this::onRunResident).completion(),
         bus.<JsonObject>consumer(Addresses.WORK_AVAILABLE, m -> onWorkAvailable(m.body().getString("node"))).completion());
   }
 
@@ -210,6 +220,12 @@ public final class JobCoordinator extends VerticleBase {
       enqueue(job, "mode queue requested");
     } else if (resident != null && resident.ready) {
       runResident(job, resident, "dataset is resident");
+    } else if (job.mode.equals("resident") && resident == null && need > node.budget().maxBytes()) {
+      tryRemote(job, need, true, () -> {
+        job.finish(Job.State.FAILED, "mode resident: dataset needs " + mib(need) + " MiB in memory, more than the budget of "
+            + mib(node.budget().maxBytes()) + " MiB, and no other node has that much free");
+        progressed(job);
+      });
     } else if (job.mode.equals("resident")) {
       if (resident != null) {
         job.routed("resident", "mode resident requested: waited for the resident copy to load");
@@ -223,8 +239,8 @@ public final class JobCoordinator extends VerticleBase {
     } else if (!node.execution().residentEnabled()) {
       enqueue(job, "resident datasets are disabled");
     } else if (need > node.budget().maxBytes()) {
-      enqueue(job, "dataset needs " + mib(need) + " MiB in memory, more than the budget of "
-          + mib(node.budget().maxBytes()) + " MiB");
+      tryRemote(job, need, false, () -> enqueue(job, "dataset needs " + mib(need) + " MiB in memory, more than the budget of "
+          + mib(node.budget().maxBytes()) + " MiB"));
     } else {
       String owner = "resident " + key(job.manifest) + " " + UUID.randomUUID();
       vertx.executeBlocking(() -> node.budget().tryReserve(owner, need), false).onComplete(ar -> {
@@ -239,10 +255,200 @@ public final class JobCoordinator extends VerticleBase {
               return null;
             }, false);
           }
-          enqueue(job, "dataset needs " + mib(need) + " MiB in memory; the budget has less free: task queue");
+          tryRemote(job, need, false,
+              () -> enqueue(job, "dataset needs " + mib(need) + " MiB in memory; the budget has less free: task queue"));
         }
       });
     }
+  }
+
+  // ---- residents on other nodes -----------------------------------------------------------------
+
+  /**
+   * Looks for another node with a resident copy of the job's dataset (the job runs there) or with room
+   * for one (it is asked to load one; with {@code wait} the job waits for it, else it runs on the queue
+   * meanwhile and later jobs find the copy). {@code otherwise} runs when no node fits.
+   */
+  private void tryRemote(Job job, long need, boolean wait, Runnable otherwise) {
+    if (!node.directory().clustered() || !node.execution().residentEnabled()) {
+      otherwise.run();
+      return;
+    }
+    String key = key(job.manifest);
+    vertx.executeBlocking(() -> pickRemote(key, need), false).onComplete(ar -> {
+      if (ar.failed() || ar.result() == null || job.isTerminal()) {
+        otherwise.run();
+        return;
+      }
+      Placement p = ar.result();
+      if (p.ready()) {
+        runRemoteResident(job, p.node(), "a resident copy is on node " + p.node());
+        return;
+      }
+      Future<?> hosted = vertx.eventBus().request(Addresses.hostResident(p.node()), new JsonObject()
+              .put("dataset", job.manifest.name()).put("version", job.manifest.version())
+              .put("ownerFlight", p.ownerFlight()).put("bytes", need),
+          new DeliveryOptions().setSendTimeout(node.taskTimeoutMs()));
+      if (!wait) {
+        enqueue(job, "dataset needs " + mib(need) + " MiB in memory, more than this node has free: node " + p.node()
+            + " loads a resident copy for next time; this job runs on the task queue meanwhile");
+        return;
+      }
+      job.routed("resident", "loading a resident copy on node " + p.node() + " (" + mib(need) + " MiB)");
+      hosted.onComplete(h -> {
+        if (h.succeeded()) {
+          runRemoteResident(job, p.node(), job.route);
+        } else {
+          LOG.info("node {} could not hold {}: {}", p.node(), key, h.cause().toString());
+          otherwise.run();
+        }
+      });
+    });
+  }
+
+  /** Blocking (directory): a node holding {@code key}, else the one with the most free memory if it covers {@code need}. */
+  private Placement pickRemote(String key, long need) {
+    var self = node.directory().node(node.nodeId()).orElse(null);
+    if (self == null) {
+      return null;
+    }
+    Placement best = null;
+    long bestFree = need - 1;
+    for (var other : node.directory().nodes()) {
+      if (node.directory().isLocal(other.nodeId())) {
+        continue;
+      }
+      Object keys = other.facts().get("residentKeys");
+      if (keys instanceof List<?> list && list.contains(key)) {
+        return new Placement(other.nodeId(), true, self.flight());
+      }
+      Object free = other.facts().get("freeBytes");
+      if (free instanceof Number n && n.longValue() > bestFree) {
+        bestFree = n.longValue();
+        best = new Placement(other.nodeId(), false, self.flight());
+      }
+    }
+    return best;
+  }
+
+  /** Runs a job on another node's resident copy; its chunk labels arrive as results. Falls back to the queue. */
+  private void runRemoteResident(Job job, String host, String why) {
+    if (job.isTerminal()) {
+      return;
+    }
+    job.routed("resident", why);
+    job.pending.clear();
+    remoteRuns.put(job.id, host);
+    vertx.eventBus().<JsonObject>request(Addresses.runResident(host), new JsonObject().put("job", job.id)
+            .put("request", job.request).put("home", node.nodeId())
+            .put("dataset", job.manifest.name()).put("version", job.manifest.version()),
+        new DeliveryOptions().setSendTimeout(node.taskTimeoutMs())).onComplete(ar -> {
+      if (remoteRuns.remove(job.id) == null || job.isTerminal()) {
+        return;
+      }
+      if (ar.failed()) {
+        toQueue(job, "the resident copy on node " + host + " failed (" + BusErrors.toLabelFlight(ar.cause()).getMessage()
+            + "): the rest runs on the task queue");
+      } else {
+        // Every chunk's result was sent before this reply; if some never arrives, run those chunks here.
+        vertx.setTimer(STEAL_TIMEOUT_MS, t -> {
+          if (!job.isTerminal() && !remoteRuns.containsKey(job.id)) {
+            toQueue(job, "results of node " + host + " missing: the rest runs on the task queue");
+          }
+        });
+      }
+    });
+  }
+
+  /** Queues a job's chunks that are not done yet. */
+  private void toQueue(Job job, String why) {
+    job.pending.clear();
+    for (int i = 0; i < job.chunks(); i++) {
+      if (job.files[i] == null) {
+        job.pending.add(i);
+      }
+    }
+    if (!job.pending.isEmpty()) {
+      LOG.info("job {}: {}", job.id, why);
+      enqueue(job, why);
+    }
+  }
+
+  /** Another node asks this one to hold a copy of its dataset in memory. */
+  private void onHostResident(Message<JsonObject> message) {
+    JsonObject body = message.body();
+    String key = body.getString("dataset") + "@" + body.getInteger("version");
+    long bytes = body.getLong("bytes", 0L);
+    Resident existing = residents.get(key);
+    if (existing != null) {
+      if (existing.ready) {
+        message.reply(new JsonObject().put("ready", true));
+      } else {
+        existing.hostWaiters.add(message);
+      }
+      return;
+    }
+    if (draining || !node.execution().residentEnabled() || bytes <= 0 || bytes > node.budget().maxBytes()) {
+      BusErrors.fail(message, LabelFlightException.exhausted("node " + node.nodeId() + " takes no resident copy of "
+          + mib(bytes) + " MiB now"));
+      return;
+    }
+    String owner = "resident " + key + " for another node " + UUID.randomUUID();
+    String ownerFlight = body.getString("ownerFlight");
+    vertx.executeBlocking(() -> {
+      if (!node.budget().tryReserve(owner, bytes)) {
+        return null;
+      }
+      try {
+        return node.remote().manifest(ownerFlight, body.getString("dataset"), body.getInteger("version"));
+      } catch (RuntimeException e) {
+        node.budget().free(owner, bytes);
+        throw e;
+      }
+    }, false).onComplete(ar -> {
+      if (ar.failed() || ar.result() == null || residents.containsKey(key)) {
+        if (ar.succeeded() && ar.result() != null) {
+          vertx.executeBlocking(() -> {
+            node.budget().free(owner, bytes);
+            return null;
+          }, false);
+        }
+        Resident raced = residents.get(key);
+        if (raced != null) {
+          raced.hostWaiters.add(message);
+          return;
+        }
+        BusErrors.fail(message, ar.failed() ? ar.cause()
+            : LabelFlightException.exhausted("node " + node.nodeId() + " has less than " + mib(bytes) + " MiB free"));
+        return;
+      }
+      deployResident(ar.result(), owner, bytes, node.remote().chunks(ownerFlight)).hostWaiters.add(message);
+    });
+  }
+
+  /** Runs another node's job on the resident copy held here; its chunk results go straight to that node. */
+  private void onRunResident(Message<JsonObject> message) {
+    JsonObject body = message.body();
+    Resident r = residents.get(body.getString("dataset") + "@" + body.getInteger("version"));
+    if (draining || r == null || !r.ready) {
+      BusErrors.fail(message, LabelFlightException.notFound("no resident copy of " + body.getString("dataset")
+          + " v" + body.getInteger("version") + " on node " + node.nodeId()));
+      return;
+    }
+    r.activeJobs++;
+    r.lastUsed = System.currentTimeMillis();
+    vertx.eventBus().<JsonObject>request(r.verticle.address(), new JsonObject().put("job", body.getString("job"))
+            .put("request", body.getString("request")).put("home", body.getString("home")),
+        LocalDelivery.timeout(node.taskTimeoutMs())).onComplete(ar -> {
+      r.activeJobs--;
+      r.lastUsed = System.currentTimeMillis();
+      maybeDrained();
+      if (ar.succeeded()) {
+        message.reply(ar.result().body());
+      } else {
+        BusErrors.fail(message, ar.cause());
+      }
+    });
   }
 
   /** Mode resident: evicts idle residents if needed, waits for the permits, loads, then runs the job there. */
@@ -273,8 +479,12 @@ public final class JobCoordinator extends VerticleBase {
   }
 
   private Resident deployResident(Manifest manifest, String owner, long bytes) {
+    return deployResident(manifest, owner, bytes, (m, i, a) -> node.datasets().readChunk(m, i, a));
+  }
+
+  private Resident deployResident(Manifest manifest, String owner, long bytes, dev.labelflight.engine.store.ChunkSource source) {
     Resident r = new Resident(key(manifest), bytes);
-    r.verticle = new ResidentDataset(node, manifest, owner, bytes);
+    r.verticle = new ResidentDataset(node, manifest, owner, bytes, source);
     residents.put(r.key, r);
     vertx.deployVerticle(r.verticle, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
         .onComplete(ar -> {
@@ -290,11 +500,15 @@ public final class JobCoordinator extends VerticleBase {
           List<Job> waiting = new ArrayList<>(r.waiting);
           r.waiting.clear();
           waiting.forEach(j -> runResident(j, r, j.route));
+          r.hostWaiters.forEach(m -> m.reply(new JsonObject().put("ready", true)));
+          r.hostWaiters.clear();
         });
     return r;
   }
 
   private void failWaiting(Resident r, Throwable cause) {
+    r.hostWaiters.forEach(m -> BusErrors.fail(m, cause));
+    r.hostWaiters.clear();
     for (Job j : r.waiting) {
       j.finish(Job.State.FAILED, "resident dataset could not be loaded: " + BusErrors.toLabelFlight(cause).getMessage());
       progressed(j);
@@ -659,6 +873,13 @@ public final class JobCoordinator extends VerticleBase {
       return;
     }
     nodesWithWork.remove(gone);
+    for (Map.Entry<String, String> run : List.copyOf(remoteRuns.entrySet())) {
+      Job job = jobs.get(run.getKey());
+      if (run.getValue().equals(gone) && job != null) {
+        remoteRuns.remove(run.getKey());
+        toQueue(job, "node " + gone + " that held the resident copy left: the rest runs on the task queue");
+      }
+    }
     List<Lent> back = lent.values().stream().filter(l -> l.node().equals(gone)).toList();
     for (Lent l : back) {
       lent.remove(l.job().id + "/" + l.chunk());
@@ -781,14 +1002,16 @@ public final class JobCoordinator extends VerticleBase {
     }
     long residentBytes = 0;
     int loaded = 0;
+    JsonArray residentKeys = new JsonArray();
     for (Resident r : residents.values()) {
       if (r.ready) {
         loaded++;
         residentBytes += r.bytes;
+        residentKeys.add(r.key);
       }
     }
     return new JsonObject().put("jobs", jobCounts).put("queueDepth", queueDepth).put("inFlight", inFlight)
-        .put("residents", loaded).put("residentBytes", residentBytes);
+        .put("residents", loaded).put("residentBytes", residentBytes).put("residentKeys", residentKeys);
   }
 
   /** Stops taking jobs and handing out tasks; answers once the running tasks and resident jobs are done. */

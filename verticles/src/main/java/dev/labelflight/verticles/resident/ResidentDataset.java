@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * A dataset version held in memory (deploy with {@code ThreadingModel.WORKER}): it loads every chunk
  * once, into an allocator capped at the reservation it was given, and keeps that reservation for life.
  * A job sent to {@link #address()} is evaluated over all chunks in parallel on its own pool (one thread
- * per core by default); each chunk reports on {@link Addresses#CHUNK_DONE} as it finishes. Undeploying
+ * per core by default); each chunk reports on {@link Addresses#CHUNK_DONE} as it finishes (or, for a
+ * job of another node, to that node's {@link Addresses#result(String)} with its labels). Undeploying
  * it (idle TTL or eviction by the coordinator) closes the chunks and gives the permits back.
  */
 public final class ResidentDataset extends VerticleBase {
@@ -37,6 +38,7 @@ public final class ResidentDataset extends VerticleBase {
   private final Manifest manifest;
   private final String owner;
   private final long reservedBytes;
+  private final dev.labelflight.engine.store.ChunkSource source;
   private final String id = UUID.randomUUID().toString();
   private BufferAllocator allocator;
   private final List<VectorSchemaRoot> chunks = new ArrayList<>();
@@ -48,6 +50,13 @@ public final class ResidentDataset extends VerticleBase {
 
   /** {@code owner} already holds {@code reservedBytes} of the node budget; this verticle frees them when it stops. */
   public ResidentDataset(NodeResources node, Manifest manifest, String owner, long reservedBytes) {
+    this(node, manifest, owner, reservedBytes, (m, i, a) -> node.datasets().readChunk(m, i, a));
+  }
+
+  /** As above, loading chunks from {@code source} (another node's dataset, fetched over Flight). */
+  public ResidentDataset(NodeResources node, Manifest manifest, String owner, long reservedBytes,
+      dev.labelflight.engine.store.ChunkSource source) {
+    this.source = source;
     this.node = node;
     this.manifest = manifest;
     this.owner = owner;
@@ -71,7 +80,7 @@ public final class ResidentDataset extends VerticleBase {
           if (abandoned) {
             throw new java.util.concurrent.CancellationException("node stopping: resident load abandoned");
           }
-          VectorSchemaRoot chunk = node.datasets().readChunk(manifest, i, allocator);
+          VectorSchemaRoot chunk = source.read(manifest, i, allocator);
           synchronized (this) {
             chunks.add(chunk);
           }
@@ -132,6 +141,8 @@ public final class ResidentDataset extends VerticleBase {
    */
   private void onRun(Message<JsonObject> message) {
     String job = message.body().getString("job");
+    // A job of another node ("home"): each chunk's labels go there.
+    String home = message.body().getString("home");
     String taskOwner = "resident job " + job;
     long perChunk = 0;
     long reserved = 0;
@@ -147,7 +158,7 @@ public final class ResidentDataset extends VerticleBase {
       List<java.util.concurrent.Future<?>> tasks = new ArrayList<>(chunks.size());
       for (int i = 0; i < chunks.size(); i++) {
         int chunk = i;
-        tasks.add(pool.submit(() -> runChunk(job, chunk, lfs, cap)));
+        tasks.add(pool.submit(() -> runChunk(job, home, chunk, lfs, cap)));
       }
       Throwable failure = null;
       for (java.util.concurrent.Future<?> task : tasks) {
@@ -172,7 +183,7 @@ public final class ResidentDataset extends VerticleBase {
     }
   }
 
-  private void runChunk(String job, int chunk, ChunkLabeler.JobLfs lfs, long cap) {
+  private void runChunk(String job, String home, int chunk, ChunkLabeler.JobLfs lfs, long cap) {
     if (node.cancelledJobs().contains(job)) {
       return;
     }
@@ -180,8 +191,13 @@ public final class ResidentDataset extends VerticleBase {
     // The chunk is held already; what grows here is label arrays and cached columns read back.
     try (BufferAllocator taskAllocator = node.allocator().newChildAllocator(taskOwner, 0, cap)) {
       ChunkLabeler.Result result = node.labeler().label(manifest, chunk, lfs, taskAllocator, chunks.get(chunk));
-      vertx.eventBus().send(Addresses.CHUNK_DONE, ChunkWorker.report(job, result, 0).put("node", node.nodeId()),
-          dev.labelflight.verticles.bus.LocalDelivery.options());
+      JsonObject report = ChunkWorker.report(job, result, 0).put("node", node.nodeId());
+      if (home == null) {
+        vertx.eventBus().send(Addresses.CHUNK_DONE, report, dev.labelflight.verticles.bus.LocalDelivery.options());
+      } else {
+        report.put("labels", ChunkWorker.labelBytes(node, manifest, chunk, lfs, taskAllocator));
+        vertx.eventBus().request(Addresses.result(home), report);
+      }
     } catch (org.apache.arrow.memory.OutOfMemoryException e) {
       throw LabelFlightException.exhausted("chunk " + chunk + " needed more than its estimate of "
           + (cap >> 20) + " MiB: " + e.getMessage());

@@ -115,7 +115,7 @@ public final class ChunkWorker extends VerticleBase {
         ChunkLabeler.Result result = node.labeler().labelFrom(manifest, chunkIndex, lfs, allocator,
             node.remote().chunks(ownerFlight));
         return report(job, result, attempt).put("node", node.nodeId())
-            .put("labels", labelBytes(manifest, chunkIndex, lfs, allocator));
+            .put("labels", labelBytes(node, manifest, chunkIndex, lfs, allocator));
       } catch (OutOfMemoryException e) {
         if (attempt >= 1) {
           throw LabelFlightException.exhausted("chunk " + chunkIndex + " needs more memory than its estimate: "
@@ -127,8 +127,9 @@ public final class ChunkWorker extends VerticleBase {
     }
   }
 
-  /** The chunk's label columns in job order, one after the other, for the node that lent the task. */
-  private byte[] labelBytes(Manifest manifest, int chunk, ChunkLabeler.JobLfs lfs, BufferAllocator allocator) {
+  /** The chunk's label columns in job order, one after the other (read back from the cache), for the job's node. */
+  public static byte[] labelBytes(NodeResources node, Manifest manifest, int chunk, ChunkLabeler.JobLfs lfs,
+      BufferAllocator allocator) {
     byte[][] columns = node.labels().cache().read(manifest, chunk, lfs.fingerprints(), allocator);
     int rows = manifest.chunk(chunk).rows();
     byte[] out = new byte[Math.multiplyExact(rows, columns.length)];
