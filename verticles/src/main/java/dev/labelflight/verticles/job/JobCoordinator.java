@@ -155,8 +155,8 @@ public final class JobCoordinator extends VerticleBase {
   private Job prepare(String body) {
     ApplyRequest request = ApplyRequest.parse(body);
     Manifest manifest = node.datasets().manifest(request.dataset(), request.version());
-    node.compiler().compile(request.lfs(), request.labels(), manifest.arrowSchema());
-    ChunkLabeler.JobLfs lfs = ChunkLabeler.JobLfs.of(request.lfs(), request.labels());
+    ChunkLabeler.JobLfs lfs = node.labeler().jobLfs(manifest, request.lfs(), request.labels());
+    node.compiler().compile(request.lfs(), request.labels(), lfs.schema() != null ? lfs.schema() : manifest.arrowSchema());
     String id = UUID.randomUUID().toString();
     node.labels().create(id, new LabelStore.JobLabels(manifest.name(), manifest.version(), lfs.names(),
         lfs.fingerprints()));
