@@ -40,8 +40,10 @@ def test_derive_kinds_match_python(client, dataset):
         got = back[name]
         assert got.isna().tolist() == want.isna().tolist(), name
         mask = want.notna().to_numpy()
-        assert [x for x in got[mask]] == [type(x)(y) if not isinstance(x, str) else y
-                                          for x, y in zip(got[mask], want[mask])], name
+        if name in ("low", "num"):
+            assert got[mask].tolist() == want[mask].tolist(), name
+        else:
+            assert got[mask].astype(int).tolist() == want[mask].astype(int).tolist(), name
     assert client.derive("derived_reviews", "low", "lowercase", "text")["created"] is False
 
 
