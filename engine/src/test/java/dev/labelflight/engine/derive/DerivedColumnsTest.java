@@ -152,6 +152,12 @@ class DerivedColumnsTest {
       assertEquals(7, schema.getFields().size());
       assertEquals("regex_extract", schema.findField("num").getMetadata().get(DerivedColumn.META_KIND));
       assertEquals(new ArrowType.Int(32, true), schema.findField("toks").getType());
+      // The browser's dataset list and row pages show them too.
+      var listed = new dev.labelflight.engine.browse.DatasetCatalog(store).list().get("datasets").get(0).get("fields");
+      assertEquals("toks", listed.get(5).get("name").asText());
+      var page = new dev.labelflight.engine.browse.RowSampler(store).page(m, 250, 10, allocator);
+      assertEquals(texts[253].toLowerCase(Locale.ROOT), page.get("rows").get(3).get("low").asText());
+      assertEquals(texts[253].codePointCount(0, texts[253].length()), page.get("rows").get(3).get("len").asInt());
       for (int c = 0; c < m.chunks().size(); c++) {
         Manifest.Chunk chunk = m.chunk(c);
         try (VectorSchemaRoot root = derived.readChunk(m, columns, c, allocator)) {
