@@ -79,7 +79,7 @@ class FaultTolerantLfTest {
    * INVALID_ARGUMENT naming the LF, the dataset row and the cause; that with it the LF abstains exactly
    * on the failing rows (columnar path, interpreter and out-of-range class alike), its faults per chunk
    * are the number of those rows, and a second run served from the label cache reports the same faults
-   * without computing anything.
+   * without computing anything; and that a flag that is not a boolean is refused.
    */
   @Test
   void faultsAbstainAreCountedAndSurviveTheCache() throws Exception {
@@ -149,6 +149,11 @@ class FaultTolerantLfTest {
       assertEquals(computed, labeler.lfChunkEvaluations());
       assertNull(labeler.label(m, 0, labeler.jobLfs(m, List.of(specs(true).get(3)), SPACE), allocator, null).faults(),
           "an LF that never fails reports no faults");
+      LabelFlightException notABoolean = assertThrows(LabelFlightException.class, () -> new LfCompiler(LfLimits.DEFAULT)
+          .compile(List.of(LfSpec.parse(JSON.readTree("{\"name\":\"k\",\"kind\":\"keyword\",\"column\":\"text\","
+              + "\"keywords\":[\"a\"],\"label\":\"HAM\",\"faultTolerant\":\"yes\"}"), 0)), SPACE, m.arrowSchema()));
+      assertTrue(notABoolean.getMessage().contains("LF 'k' (keyword): 'faultTolerant' must be true or false"),
+          notABoolean.getMessage());
     }
   }
 }
