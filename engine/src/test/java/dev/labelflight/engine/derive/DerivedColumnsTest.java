@@ -177,10 +177,10 @@ class DerivedColumnsTest {
   }
 
   /**
-   * Verifies the failure paths: unknown kind, a name taken by a dataset column, a missing or non-text
-   * source, a bad or misplaced pattern, a name that is not an identifier, and another definition under an
-   * existing name without replace are INVALID_ARGUMENT with a message; the same definition again is a
-   * no-op; a corrupt chunk mid-way leaves nothing behind; a corrupt derived file is detected on read.
+   * Verifies that an unknown kind, a name taken by a dataset column, a missing or non-text source, a bad
+   * or misplaced pattern, a name that is not an identifier, and another definition under an existing name
+   * without replace are INVALID_ARGUMENT with a message; that the same definition again is a no-op; that
+   * a corrupt chunk mid-way leaves nothing behind; and that a corrupt derived file is detected on read.
    */
   @Test
   void badInputAndFailuresLeaveNothingHalfWritten() throws Exception {
