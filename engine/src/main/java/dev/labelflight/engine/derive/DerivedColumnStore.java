@@ -75,7 +75,8 @@ public final class DerivedColumnStore {
     Path file = derivedDir(manifest).resolve(MANIFEST);
     try {
       Listing listing = JSON.readValue(Files.readAllBytes(file), Listing.class);
-      return listing.columns() == null ? List.of() : List.copyOf(listing.columns());
+      // A column that does not match the version's chunks (a hand-edited manifest) is not offered.
+      return listing.columns() == null ? List.of() : listing.columns().stream().filter(c -> c.fits(manifest)).toList();
     } catch (NoSuchFileException e) {
       return List.of();
     } catch (IOException e) {
