@@ -19,6 +19,8 @@ from .upload import UploadSource
 __all__ = ["Client", "Job", "LabelModel", "connect", "TERMINAL_STATES"]
 
 TERMINAL_STATES = frozenset({"SUCCEEDED", "FAILED", "CANCELLED"})
+# Kinds of Client.derive.
+DERIVED_KINDS = ("lowercase", "length", "token_count", "regex_extract")
 
 # Keys under which a label matrix DataFrame remembers where it came from (DataFrame.attrs).
 _JOB = "labelflight_job"
@@ -137,6 +139,28 @@ class Client:
         """Deletes every version of a dataset and its cached labels; returns the versions dropped."""
         return self._action("drop_dataset", {"dataset": name})["versions"]
 
+    def derive(self, dataset: str, name: str, kind: str, column: str = "text", *, pattern: str | None = None,
+               version: int | None = None, replace: bool = False) -> dict:
+        """Computes a derived column once on the server and stores it beside the data, for every LF to read
+        as an ordinary column (Snorkel's preprocessors, memoized on disk).
+
+        ``kind``: ``"lowercase"`` (``str.lower``), ``"length"`` (``len``), ``"token_count"``
+        (``len(s.split())``) or ``"regex_extract"`` (first group of the RE2 ``pattern``, None without a
+        match), over text ``column``; null rows stay null. ``name`` must be an identifier. Deriving the same
+        definition again is a no-op; another definition under an existing name needs ``replace=True``.
+        Returns ``{"dataset", "version", "column", "rows", "created", ...}``.
+        """
+        if kind not in DERIVED_KINDS:
+            raise InvalidRequest(f"kind must be one of {', '.join(DERIVED_KINDS)}; got {kind!r}")
+        body: dict[str, Any] = {"dataset": dataset, "name": name, "kind": kind, "column": column}
+        if pattern is not None:
+            body["pattern"] = pattern
+        if version is not None:
+            body["version"] = int(version)
+        if replace:
+            body["replace"] = True
+        return self._action("derive", body)
+
     def download(self, name: str, version: int | None = None, *, as_arrow: bool = False):
         """A stored dataset version (default: the newest) as a DataFrame, or a pyarrow Table with as_arrow."""
         if version is None:
@@ -153,15 +177,19 @@ class Client:
     # ---- labeling ------------------------------------------------------------------------------
 
     def apply(self, dataset: str, lfs: Sequence[LF | dict], *, labels: Sequence[str], version: int | None = None,
-              mode: str | None = None, wait: bool = True, progress: bool = False):
+              mode: str | None = None, wait: bool = True, progress: bool = False, fault_tolerant: bool = False):
         """Applies ``lfs`` to ``dataset`` with class names ``labels`` (class i = labels[i], -1 = abstain).
 
         With ``wait`` (default) returns the label matrix: a DataFrame indexed by ``row_id`` with one int8
-        column per LF, in LF order, whose ``.to_numpy()`` is Snorkel's ``L``. With ``wait=False`` returns
-        the running :class:`Job` at once; its labels stream chunk by chunk as they are done.
+        column per LF, in LF order, whose ``.to_numpy()`` is Snorkel's ``L``; ``attrs["faults"]`` holds the
+        faults per LF. With ``wait=False`` returns the running :class:`Job` at once; its labels stream chunk
+        by chunk as they are done. ``fault_tolerant`` (as Snorkel's applier) makes every LF abstain on rows
+        it fails on, counting them (:meth:`Job.faults`); without it such a row fails the job.
         """
         labels = [str(x) for x in labels] if not isinstance(labels, str) else [labels]
         specs = [_spec(lf, labels) for lf in lfs]
+        if fault_tolerant:
+            specs = [{**s, "faultTolerant": True} for s in specs]
         body: dict[str, Any] = {"dataset": dataset, "labels": labels, "lfs": specs}
         if version is not None:
             body["version"] = int(version)
@@ -178,6 +206,11 @@ class Client:
     def status(self, job: "Job | str | pd.DataFrame") -> dict:
         """The job's state and progress: state, chunksDone/chunksTotal, rowsDone/rowsTotal, ..."""
         return self._action("job_status", {"job": _job_id(job)})
+
+    def faults(self, job: "Job | str | pd.DataFrame") -> dict[str, int]:
+        """Rows each fault-tolerant LF failed on (and abstained), by LF name; LFs without faults are left
+        out (Snorkel's ``ApplierMetadata.faults``)."""
+        return {k: int(v) for k, v in self.status(job).get("faults", {}).items()}
 
     def cancel(self, job: "Job | str | pd.DataFrame") -> dict:
         """Cancels a running job (chunks already done stay readable); returns its status."""
@@ -245,6 +278,10 @@ class Job:
     def cancel(self) -> dict:
         return self.client.cancel(self.id)
 
+    def faults(self) -> dict[str, int]:
+        """Faults per fault-tolerant LF so far (rows it failed on and abstained), by LF name."""
+        return self.client.faults(self.id)
+
     def wait(self, timeout: float | None = None, poll: float = 0.05) -> dict:
         """Blocks until the job ends (or ``timeout`` seconds pass); returns its last status."""
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -283,7 +320,9 @@ class Job:
         else:
             schema = pa.schema([("row_id", pa.int64())] + [(n, pa.int8()) for n in self.lfs])
             table = schema.empty_table()
-        return self._frame(table.to_pandas())
+        frame = self._frame(table.to_pandas())
+        frame.attrs["faults"] = self.faults()
+        return frame
 
     def _frame(self, frame: pd.DataFrame) -> pd.DataFrame:
         frame = frame.set_index("row_id")

@@ -124,12 +124,14 @@ def categorical(name: str, column: str, values: Iterable[Any], *, label: Any) ->
     return LF(name, "categorical", column=column, values=items, label=_label(label))
 
 
-def expr(name: str, expression: str, *, label: Any = None) -> LF:
+def expr(name: str, expression: str, *, label: Any = None, fault_tolerant: bool = False) -> LF:
     """A CEL expression over the row's columns: votes ``label`` where it is true, or (without label) returns
-    a class index itself, -1 to abstain."""
+    a class index itself, -1 to abstain. A row where it fails (division by zero, index out of range, a class
+    index out of range) fails the job, unless ``fault_tolerant``: it then abstains there and counts a fault."""
     if not isinstance(expression, str) or not expression.strip():
         raise ValueError("expression must be a non-empty string")
-    return LF(name, "expression", expr=expression, label=_label(label, required=False))
+    return LF(name, "expression", expr=expression, label=_label(label, required=False),
+              faultTolerant=True if fault_tolerant else None)
 
 
 def similarity(name: str, column: str, query: Iterable[float], threshold: float, *, label: Any) -> LF:

@@ -259,7 +259,9 @@ function onStatus(job, s) {
   }
   const fraction = s.chunksTotal === 0 ? 1 : s.chunksDone / s.chunksTotal;
   setProgress(fraction, `${Math.floor(100 * fraction)}% · ${s.rowsDone.toLocaleString('en-US')} of ${s.rowsTotal.toLocaleString('en-US')} rows · ${s.state}`
-      + (s.elapsedMillis !== undefined ? ` in ${s.elapsedMillis} ms` : ''));
+      + (s.elapsedMillis !== undefined ? ` in ${s.elapsedMillis} ms` : '')
+      // Rows fault-tolerant LFs failed on (and abstained), by LF.
+      + Object.entries(s.faults || {}).map(([lf, n]) => ` · ${lf}: ${n.toLocaleString('en-US')} faults`).join(''));
   if (!TERMINAL.has(s.state)) {
     return;
   }

@@ -101,7 +101,7 @@ export function lfForm(lf, ctx) {
     case 'expression':
       body = [field('CEL expression', el('textarea', {class: 'cel', rows: 2, spellcheck: 'false', 'data-field': 'expr',
         placeholder: 'size(text) > 200 && stars < 2', oninput: (e) => set('expr', e.target.value)}, lf.expr || '')),
-      labelOptions(true)];
+      labelOptions(true), check('faultTolerant', 'fault tolerant (abstain where it fails)')];
       break;
     case 'similarity':
       body = [column(isVector), field('query vector', el('input', {class: 'wide', 'data-field': 'query',

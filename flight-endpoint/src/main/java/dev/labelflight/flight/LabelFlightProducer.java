@@ -3,6 +3,8 @@ package dev.labelflight.flight;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.labelflight.engine.apply.LabelStore;
+import dev.labelflight.engine.derive.DerivedColumn;
+import dev.labelflight.engine.derive.DerivedColumnStore;
 import dev.labelflight.engine.error.LabelFlightException;
 import dev.labelflight.engine.labelmatrix.LabelChunk;
 import dev.labelflight.engine.labelmodel.LabelModel;
@@ -12,7 +14,6 @@ import dev.labelflight.engine.store.DatasetStore;
 import dev.labelflight.engine.store.DatasetUpload;
 import dev.labelflight.engine.store.DictionaryColumns;
 import dev.labelflight.engine.store.Manifest;
-import dev.labelflight.engine.store.MappedChunks;
 import dev.labelflight.verticles.bus.LabelFlightApi;
 import dev.labelflight.verticles.labels.JobLabelChunks;
 import io.vertx.core.Future;
@@ -82,6 +83,8 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
       new ActionType("job_status", "State and progress of a job: {job} -> status"),
       new ActionType("cancel", "Cancel a job: {job} -> status"),
       new ActionType("drop_dataset", "Delete every version of a dataset and its cached labels: {dataset} -> {dataset, versions}"),
+      new ActionType("derive", "Store a derived column for every LF to read: {dataset, version?, name, kind:"
+          + " lowercase|length|token_count|regex_extract, column, pattern?, replace?} -> {dataset, version, column, rows}"),
       new ActionType("analysis", "LF analysis (Snorkel definitions) once the job ended: {job, gold?} -> {lfs, totals, rows}"),
       new ActionType("fit_label_model", "Fit a label model on a finished job: {job, model: majority|generative,"
           + " tiePolicy?, seed?, classBalance?, epochs?} -> {model, classes, classBalance, weights}"),
@@ -89,6 +92,7 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
 
   private final BufferAllocator allocator;
   private final DatasetStore datasets;
+  private final DerivedColumnStore derived;
   private final LabelStore labels;
   private final LabelFlightApi api;
   private final Location location;
@@ -110,6 +114,7 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
     this.traffic = traffic;
     this.allocator = allocator;
     this.datasets = datasets;
+    this.derived = new DerivedColumnStore(datasets);
     this.labels = labels;
     this.api = api;
     this.location = location;
@@ -265,7 +270,7 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
     try {
       String body = new String(action.getBody(), StandardCharsets.UTF_8);
       Optional<NodeInfo> home = switch (action.getType()) {
-        case "apply", "drop_dataset" -> router.forDataset(fieldOf(body, "dataset"));
+        case "apply", "drop_dataset", "derive" -> router.forDataset(fieldOf(body, "dataset"));
         case "job_status", "cancel", "analysis", "fit_label_model" -> router.forJob(fieldOf(body, "job"));
         default -> Optional.empty();
       };
@@ -294,6 +299,10 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
           JsonObject dropped = await(api.dropDataset(dataset));
           router.release(dataset);
           yield dropped;
+        }
+        case "derive" -> {
+          refuseIfShuttingDown();
+          yield await(api.derive(jsonObject(body)));
         }
         case "analysis" -> await(api.analysis(jsonObject(body)));
         case "fit_label_model" -> await(api.fitLabelModel(jsonObject(body)));
@@ -441,7 +450,7 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
     byte[] ticket = ("dataset/" + m.name() + "@" + m.version()).getBytes(StandardCharsets.UTF_8);
     byte[] meta = new JsonObject().put("name", m.name()).put("version", m.version()).put("rows", m.rows())
         .put("chunks", m.chunks().size()).put("created", m.createdAt()).encode().getBytes(StandardCharsets.UTF_8);
-    return new FlightInfo(m.arrowSchema(), FlightDescriptor.path("datasets", m.name(), String.valueOf(m.version())),
+    return new FlightInfo(derived.schema(m), FlightDescriptor.path("datasets", m.name(), String.valueOf(m.version())),
         List.of(new FlightEndpoint(new Ticket(ticket), location)), m.bytes(), m.rows(), true,
         org.apache.arrow.vector.ipc.message.IpcOption.DEFAULT, meta);
   }
@@ -540,7 +549,7 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
     manifest.chunk(index);
     try (BufferAllocator streamAllocator = allocator.newChildAllocator("chunk " + spec, 0, Long.MAX_VALUE);
          VectorSchemaRoot root = VectorSchemaRoot.create(manifest.arrowSchema(), streamAllocator);
-         VectorSchemaRoot chunk = MappedChunks.read(datasets, manifest, index, streamAllocator)) {
+         VectorSchemaRoot chunk = dev.labelflight.engine.store.MappedChunks.read(datasets, manifest, index, streamAllocator)) {
       listener.start(root);
       send(chunk, root, listener);
       listener.completed();
@@ -662,8 +671,10 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
       throw LabelFlightException.invalid("dataset ticket must be dataset/NAME@VERSION");
     }
     Manifest manifest = datasets.manifest(spec.substring(0, at), parseVersion(spec.substring(at + 1)));
+    List<DerivedColumn> derivedColumns = derived.columns(manifest);
     try (BufferAllocator streamAllocator = allocator.newChildAllocator("dataset " + spec, 0, Long.MAX_VALUE);
-         VectorSchemaRoot root = VectorSchemaRoot.create(manifest.arrowSchema(), streamAllocator)) {
+         VectorSchemaRoot root = VectorSchemaRoot.create(DerivedColumnStore.schema(manifest, derivedColumns),
+             streamAllocator)) {
       BackpressureStrategy backpressure = new BackpressureStrategy.CallbackBackpressureStrategy();
       backpressure.register(listener);
       listener.start(root);
@@ -671,7 +682,7 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
         if (!waitUntilReady(backpressure, listener)) {
           return;
         }
-        try (VectorSchemaRoot chunk = MappedChunks.read(datasets, manifest, i, streamAllocator)) {
+        try (VectorSchemaRoot chunk = derived.readChunk(manifest, derivedColumns, i, streamAllocator)) {
           send(chunk, root, listener);
         }
       }

@@ -21,6 +21,7 @@ import dev.labelflight.flight.cluster.NodeClients;
 import dev.labelflight.verticles.node.RemoteDatasets;
 import dev.labelflight.http.HttpVerticle;
 import dev.labelflight.verticles.browse.BrowseVerticle;
+import dev.labelflight.verticles.derive.DeriveVerticle;
 import dev.labelflight.verticles.job.JobCoordinator;
 import dev.labelflight.verticles.labelmodel.FittedModels;
 import dev.labelflight.verticles.labelmodel.LabelModelVerticle;
@@ -157,6 +158,8 @@ public final class LabelFlightServer implements AutoCloseable {
             new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(workerCount)))
         .compose(id -> vertx.deployVerticle(() -> new BrowseVerticle(node, lfSets, 30_000),
             new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(2)))
+        .compose(id -> vertx.deployVerticle(() -> new DeriveVerticle(node),
+            new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)))
         .compose(id -> {
           JsonObject models = config.getJsonObject("labelModels", new JsonObject());
           FittedModels fitted = new FittedModels(models.getInteger("maxModels", 100));

@@ -2,9 +2,12 @@ package dev.labelflight.engine.apply;
 
 import dev.labelflight.engine.cache.LabelCache;
 import dev.labelflight.engine.cache.LfFingerprint;
+import dev.labelflight.engine.derive.DerivedColumn;
+import dev.labelflight.engine.derive.DerivedColumnStore;
 import dev.labelflight.engine.lf.CompiledLfSet;
 import dev.labelflight.engine.lf.LabelSpace;
 import dev.labelflight.engine.lf.LfCompiler;
+import dev.labelflight.engine.lf.LfRowException;
 import dev.labelflight.engine.lf.LfSpec;
 import dev.labelflight.engine.store.AtomicFiles;
 import dev.labelflight.engine.store.ChunkSource;
@@ -17,12 +20,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
  * Labels one chunk of a dataset through the label cache: LFs whose columns are cached for the chunk are
  * read, only the others are compiled (once per set, shared by all chunks and threads), evaluated over
- * the chunk and written to the cache as one segment. Thread-safe.
+ * the chunk and written to the cache as one segment. LFs may read the dataset's derived columns
+ * ({@link DerivedColumnStore}), which are read beside the chunk. Faults of fault-tolerant LFs are
+ * stored in the cache as {@link LabelSpace#FAULT} and counted from there, so a chunk's faults are the same
+ * whether its columns were computed or cached. Thread-safe.
  */
 public final class ChunkLabeler {
   private static final int COMPILED_SETS_KEPT = 32;
@@ -30,6 +38,7 @@ public final class ChunkLabeler {
   private final DatasetStore datasets;
   private final LabelCache cache;
   private final LfCompiler compiler;
+  private final DerivedColumnStore derived;
   private final LongAdder lfChunkEvaluations = new LongAdder();
   private final Map<String, CompiledLfSet> compiled = new LinkedHashMap<>(16, 0.75f, true) {
     @Override
@@ -38,24 +47,104 @@ public final class ChunkLabeler {
     }
   };
 
-  /** A job's LFs: specs, classes and the cache fingerprint of each spec, in job order. */
-  public record JobLfs(List<LfSpec> specs, LabelSpace labels, List<String> fingerprints) {
+  /**
+   * A job's LFs: specs, classes and the cache fingerprint of each spec, in job order; the derived
+   * columns the LFs read (as they were defined when the job started) and the schema they compile
+   * against (null: the dataset's own).
+   */
+  public record JobLfs(List<LfSpec> specs, LabelSpace labels, List<String> fingerprints, List<DerivedColumn> derived,
+      Schema schema) {
+    /** LFs over a dataset's own columns only. */
     public static JobLfs of(List<LfSpec> specs, LabelSpace labels) {
-      return new JobLfs(List.copyOf(specs), labels, LfFingerprint.of(specs, labels));
+      return new JobLfs(List.copyOf(specs), labels, LfFingerprint.of(specs, labels), List.of(), null);
     }
 
     public List<String> names() {
       return specs.stream().map(LfSpec::name).toList();
     }
+
+    /** Bytes the derived columns read for a chunk take in memory (decoded; rounded up by the allocator). */
+    public long derivedEstimate(int chunk) {
+      long total = 0;
+      for (DerivedColumn c : derived) {
+        total += 2 * c.bytes(chunk);
+      }
+      return total;
+    }
   }
 
-  /** What one chunk produced: its label payload identity and the job positions of the LFs computed (not cached). */
-  public record Result(int chunk, int rows, AtomicFiles.Written payload, long evalNanos, int[] computed) {}
+  /**
+   * What one chunk produced: its label payload identity, the job positions of the LFs computed (not
+   * cached) and the faults of each fault-tolerant LF on the chunk (null if none).
+   */
+  public record Result(int chunk, int rows, AtomicFiles.Written payload, long evalNanos, int[] computed, int[] faults) {}
 
   public ChunkLabeler(DatasetStore datasets, LabelCache cache, LfCompiler compiler) {
     this.datasets = datasets;
     this.cache = cache;
     this.compiler = compiler;
+    this.derived = new DerivedColumnStore(datasets);
+  }
+
+  /** The derived columns of the datasets this labeler reads. */
+  public DerivedColumnStore derived() {
+    return derived;
+  }
+
+  /**
+   * A job's LFs over a dataset version as it is now: the derived columns each LF mentions (as a column or
+   * an identifier in any of its fields) go into its fingerprint and are read with every chunk.
+   */
+  public JobLfs jobLfs(Manifest manifest, List<LfSpec> specs, LabelSpace labels) {
+    List<DerivedColumn> all = derived.columns(manifest);
+    if (all.isEmpty()) {
+      return JobLfs.of(specs, labels);
+    }
+    List<DerivedColumn> used = new ArrayList<>();
+    List<String> prints = new ArrayList<>(specs.size());
+    for (LfSpec spec : specs) {
+      List<String> salt = new ArrayList<>();
+      for (DerivedColumn c : all) {
+        if (mentions(spec.json(), c.name(), true)) {
+          salt.add(c.name() + "=" + c.id());
+          if (!used.contains(c)) {
+            used.add(c);
+          }
+        }
+      }
+      prints.add(LfFingerprint.of(spec, labels, salt));
+    }
+    return new JobLfs(List.copyOf(specs), labels, prints, List.copyOf(used), DerivedColumnStore.schema(manifest, all));
+  }
+
+  /** True if some string in the LF (but its name) holds {@code name} as a whole identifier. */
+  private static boolean mentions(com.fasterxml.jackson.databind.JsonNode node, String name, boolean top) {
+    if (node.isTextual()) {
+      String text = node.asText();
+      for (int at = text.indexOf(name); at >= 0; at = text.indexOf(name, at + 1)) {
+        int end = at + name.length();
+        if ((at == 0 || !identifierPart(text.charAt(at - 1))) && (end == text.length() || !identifierPart(text.charAt(end)))) {
+          return true;
+        }
+      }
+      return false;
+    }
+    for (var it = node.fields(); it.hasNext(); ) {
+      var field = it.next();
+      if (!(top && field.getKey().equals("name")) && mentions(field.getValue(), name, false)) {
+        return true;
+      }
+    }
+    for (com.fasterxml.jackson.databind.JsonNode item : node) {
+      if (node.isArray() && mentions(item, name, false)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean identifierPart(char c) {
+    return Character.isLetterOrDigit(c) || c == '_';
   }
 
   /**
@@ -139,18 +228,25 @@ public final class ChunkLabeler {
         todo.add(lfs.specs().get(i));
         todoPrints.add(print);
       });
-      CompiledLfSet set = compiledFor(manifest, todo, todoPrints, lfs.labels());
+      CompiledLfSet set = compiledFor(manifest, todo, todoPrints, lfs);
       byte[][] computed;
-      if (resident != null) {
-        long start = System.nanoTime();
-        computed = set.evaluate(resident);
-        evalNanos = System.nanoTime() - start;
-      } else {
-        try (VectorSchemaRoot data = source.read(manifest, chunkIndex, allocator)) {
-          long start = System.nanoTime();
-          computed = set.evaluate(data);
-          evalNanos = System.nanoTime() - start;
+      long start;
+      List<FieldVector> extra = derived.read(manifest, lfs.derived(), chunkIndex, allocator);
+      try {
+        if (resident != null) {
+          start = System.nanoTime();
+          computed = set.evaluate(extra.isEmpty() ? resident : DerivedColumnStore.view(resident, extra));
+        } else {
+          try (VectorSchemaRoot data = source.read(manifest, chunkIndex, allocator)) {
+            start = System.nanoTime();
+            computed = set.evaluate(extra.isEmpty() ? data : DerivedColumnStore.view(data, extra));
+          }
         }
+        evalNanos = System.nanoTime() - start;
+      } catch (LfRowException e) {
+        throw e.inDataset(chunk.firstRow());
+      } finally {
+        extra.forEach(FieldVector::close);
       }
       cache.write(manifest, chunkIndex, todoPrints, computed, allocator);
       lfChunkEvaluations.add(computed.length);
@@ -161,10 +257,28 @@ public final class ChunkLabeler {
       }
     }
     int[] computed = missing.values().stream().mapToInt(Integer::intValue).toArray();
-    return new Result(chunkIndex, chunk.rows(), LabelStore.payload(columns), evalNanos, computed);
+    return new Result(chunkIndex, chunk.rows(), LabelStore.payload(columns), evalNanos, computed,
+        faults(lfs.specs(), columns));
   }
 
-  private CompiledLfSet compiledFor(Manifest manifest, List<LfSpec> specs, List<String> prints, LabelSpace labels) {
+  /** Faults per LF position, counted in the columns of fault-tolerant LFs; null when there are none. */
+  private static int[] faults(List<LfSpec> specs, byte[][] columns) {
+    int[] faults = null;
+    for (int i = 0; i < columns.length; i++) {
+      var flag = specs.get(i).json().get("faultTolerant");
+      if (flag != null && flag.asBoolean(false)) {
+        int n = LabelSpace.countFaults(columns[i]);
+        if (n > 0) {
+          faults = faults != null ? faults : new int[columns.length];
+          faults[i] = n;
+        }
+      }
+    }
+    return faults;
+  }
+
+  private CompiledLfSet compiledFor(Manifest manifest, List<LfSpec> specs, List<String> prints, JobLfs lfs) {
+    LabelSpace labels = lfs.labels();
     String key = manifest.name() + "@" + manifest.version() + ":" + String.join(",", prints);
     synchronized (compiled) {
       CompiledLfSet set = compiled.get(key);
@@ -172,7 +286,7 @@ public final class ChunkLabeler {
         return set;
       }
     }
-    CompiledLfSet set = compiler.compile(specs, labels, manifest.arrowSchema());
+    CompiledLfSet set = compiler.compile(specs, labels, lfs.schema() != null ? lfs.schema() : manifest.arrowSchema());
     synchronized (compiled) {
       compiled.put(key, set);
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.labelflight.engine.cache.LabelCache;
 import dev.labelflight.engine.error.CorruptDataException;
 import dev.labelflight.engine.error.LabelFlightException;
+import dev.labelflight.engine.lf.LabelSpace;
 import dev.labelflight.engine.store.AtomicFiles;
 import dev.labelflight.engine.store.DatasetStore;
 import dev.labelflight.engine.store.Manifest;
@@ -154,7 +155,7 @@ public final class LabelStore {
       for (int lf = 0; lf < columns.length; lf++) {
         TinyIntVector column = (TinyIntVector) root.getVector(lf + 1);
         column.allocateNew(rows);
-        column.getDataBuffer().setBytes(0, columns[lf], 0, rows);
+        column.getDataBuffer().setBytes(0, LabelSpace.withoutFaults(columns[lf]), 0, rows);
         column.getValidityBuffer().setOne(0, (rows + 7) / 8);
         column.setValueCount(rows);
       }

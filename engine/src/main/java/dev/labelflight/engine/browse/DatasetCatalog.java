@@ -3,9 +3,11 @@ package dev.labelflight.engine.browse;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.labelflight.engine.derive.DerivedColumnStore;
 import dev.labelflight.engine.store.DatasetStore;
 import dev.labelflight.engine.store.Manifest;
 import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.Schema;
 
 /** The list of stored datasets as the UI shows it: name, versions, rows and schema of the newest version. Blocking. */
 public final class DatasetCatalog {
@@ -24,12 +26,13 @@ public final class DatasetCatalog {
   public ObjectNode list() {
     ArrayNode datasets = NODES.arrayNode();
     for (String name : store.names()) {
-      datasets.add(describe(store.manifest(name, null), store.versions(name)));
+      Manifest manifest = store.manifest(name, null);
+      datasets.add(describe(manifest, new DerivedColumnStore(store).schema(manifest), store.versions(name)));
     }
     return NODES.objectNode().set("datasets", datasets);
   }
 
-  static ObjectNode describe(Manifest manifest, java.util.List<Integer> versions) {
+  static ObjectNode describe(Manifest manifest, Schema schema, java.util.List<Integer> versions) {
     ObjectNode json = NODES.objectNode()
         .put("name", manifest.name())
         .put("version", manifest.version())
@@ -38,14 +41,14 @@ public final class DatasetCatalog {
         .put("createdAt", manifest.createdAt());
     ArrayNode list = json.putArray("versions");
     versions.forEach(list::add);
-    json.set("fields", fields(manifest));
+    json.set("fields", fields(schema));
     return json;
   }
 
-  /** The columns of a dataset version: name, Arrow type as text, nullability. */
-  public static ArrayNode fields(Manifest manifest) {
+  /** The columns of a dataset version (derived ones included): name, Arrow type as text, nullability. */
+  public static ArrayNode fields(Schema schema) {
     ArrayNode fields = NODES.arrayNode();
-    for (Field field : manifest.arrowSchema().getFields()) {
+    for (Field field : schema.getFields()) {
       fields.add(NODES.objectNode()
           .put("name", field.getName())
           .put("type", typeName(field))

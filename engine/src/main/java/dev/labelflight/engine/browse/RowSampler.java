@@ -3,6 +3,8 @@ package dev.labelflight.engine.browse;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.labelflight.engine.derive.DerivedColumn;
+import dev.labelflight.engine.derive.DerivedColumnStore;
 import dev.labelflight.engine.error.LabelFlightException;
 import dev.labelflight.engine.store.DatasetStore;
 import dev.labelflight.engine.store.Manifest;
@@ -47,11 +49,18 @@ public final class RowSampler {
     return chunks;
   }
 
-  /** Bytes to reserve from the memory budget before reading the given chunks: file bytes on the heap plus decoded buffers. */
-  public static long memoryEstimate(Manifest manifest, List<Integer> chunks) {
+  /**
+   * Bytes to reserve from the memory budget before reading the given chunks: decoded buffers of the
+   * chunks (read through a memory map) and of their derived columns.
+   */
+  public long memoryEstimate(Manifest manifest, List<Integer> chunks) {
+    List<DerivedColumn> derivedColumns = new DerivedColumnStore(store).columns(manifest);
     long bytes = 1 << 20;
     for (int index : chunks) {
       bytes += 2 * manifest.chunk(index).bytes();
+      for (DerivedColumn c : derivedColumns) {
+        bytes += 2 * c.bytes(index);
+      }
     }
     return bytes;
   }
@@ -68,12 +77,14 @@ public final class RowSampler {
         .put("offset", offset)
         .put("limit", limit)
         .put("total", manifest.rows());
-    page.set("fields", DatasetCatalog.fields(manifest));
+    DerivedColumnStore derived = new DerivedColumnStore(store);
+    List<DerivedColumn> derivedColumns = derived.columns(manifest);
+    page.set("fields", DatasetCatalog.fields(DerivedColumnStore.schema(manifest, derivedColumns)));
     ArrayNode rows = page.putArray("rows");
     long end = offset + limit;
     for (int index : chunksFor(manifest, offset, limit)) {
       Manifest.Chunk chunk = manifest.chunk(index);
-      try (VectorSchemaRoot root = store.readChunk(manifest, index, allocator)) {
+      try (VectorSchemaRoot root = derived.readChunk(manifest, derivedColumns, index, allocator)) {
         int from = (int) Math.max(0, offset - chunk.firstRow());
         int to = (int) Math.min(chunk.rows(), end - chunk.firstRow());
         for (int i = from; i < to; i++) {

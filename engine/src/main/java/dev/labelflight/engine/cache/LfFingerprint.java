@@ -22,12 +22,25 @@ public final class LfFingerprint {
   private LfFingerprint() {}
 
   public static String of(LfSpec spec, LabelSpace labels) {
+    return of(spec, labels, List.of());
+  }
+
+  /**
+   * As {@link #of(LfSpec, LabelSpace)} for an LF that reads derived columns: {@code derived} names each
+   * with the id of its definition ({@code name=id}), so that labels computed over a column that was
+   * later redefined are never reused. Without derived columns the fingerprint is the plain one.
+   */
+  public static String of(LfSpec spec, LabelSpace labels, List<String> derived) {
     StringBuilder text = new StringBuilder("lf:");
     canonical(spec.json(), text, true);
     text.append("\nlabels:");
     for (String name : labels.names()) {
       quote(name, text);
       text.append(',');
+    }
+    if (!derived.isEmpty()) {
+      text.append("\nderived:");
+      derived.forEach(d -> text.append(d).append(','));
     }
     try {
       byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.toString().getBytes(StandardCharsets.UTF_8));

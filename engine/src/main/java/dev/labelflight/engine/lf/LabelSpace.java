@@ -10,6 +10,34 @@ import java.util.Map;
 /** The job's classes: labels are their indexes {@code 0..k-1}; {@value #ABSTAIN} means no vote. */
 public final class LabelSpace {
   public static final byte ABSTAIN = -1;
+  /**
+   * Written by a fault-tolerant LF where it failed on a row: stored as such in the label cache (so that
+   * faults are counted again from cached columns) and read back as {@link #ABSTAIN}.
+   */
+  public static final byte FAULT = -2;
+  /** {@link #FAULT} marks in a label column. */
+  public static int countFaults(byte[] column) {
+    int n = 0;
+    for (byte b : column) {
+      n += b == FAULT ? 1 : 0;
+    }
+    return n;
+  }
+
+  /** The column as clients see it: {@link #FAULT} read as {@link #ABSTAIN} (a copy, only if it has any). */
+  public static byte[] withoutFaults(byte[] column) {
+    byte[] out = column;
+    for (int i = 0; i < column.length; i++) {
+      if (column[i] == FAULT) {
+        if (out == column) {
+          out = column.clone();
+        }
+        out[i] = ABSTAIN;
+      }
+    }
+    return out;
+  }
+
   /** int8 label columns hold up to this many classes. */
   public static final int MAX_CLASSES = 127;
 

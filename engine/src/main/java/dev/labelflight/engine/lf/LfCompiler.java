@@ -60,6 +60,8 @@ public final class LfCompiler {
         throw LabelFlightException.invalid("two LFs are named '" + spec.name() + "'");
       }
       order.add(spec.name());
+      // Every kind accepts the flag; only expressions can fail on a single row (see LfRowException).
+      spec.optionalBoolean("faultTolerant", false);
       // An expression without 'label' returns the class index itself.
       byte label = spec.kind().equals("expression") && !spec.json().has("label")
           ? LabelSpace.ABSTAIN : labels.labelOf(spec);

@@ -192,7 +192,8 @@ public final class DatasetStore {
     return ArrowFiles.readSingleBatch(bytes, allocator, "chunk " + index + " of " + manifest.name());
   }
 
-  Path versionDir(String name, int version) {
+  /** The directory of one version (its chunks, manifest and derived columns). */
+  public Path versionDir(String name, int version) {
     return root.resolve(name).resolve(String.format("v%06d", version));
   }
 

@@ -25,9 +25,14 @@ public final class MappedChunks {
     Manifest.Chunk chunk = manifest.chunk(index);
     Path file = store.versionDir(manifest.name(), manifest.version()).resolve(chunk.file());
     String what = "chunk " + index + " of dataset '" + manifest.name() + "' v" + manifest.version();
+    return read(file, chunk.bytes(), chunk.crc32c(), what, allocator);
+  }
+
+  /** Reads any single-batch Arrow file whose size and CRC32C are known ({@code what} names it in errors). */
+  public static VectorSchemaRoot read(Path file, long bytes, long crc32c, String what, BufferAllocator allocator) {
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
       long size = channel.size();
-      if (size != chunk.bytes()) {
+      if (size != bytes) {
         throw new CorruptDataException(what + " is corrupt (size differs from the manifest)");
       }
       CRC32C crc = new CRC32C();
@@ -35,7 +40,7 @@ public final class MappedChunks {
         MappedByteBuffer map = channel.map(FileChannel.MapMode.READ_ONLY, 0, size);
         crc.update(map);
       }
-      if (crc.getValue() != chunk.crc32c()) {
+      if (crc.getValue() != crc32c) {
         throw new CorruptDataException(what + " is corrupt (checksum differs from the manifest)");
       }
       channel.position(0);

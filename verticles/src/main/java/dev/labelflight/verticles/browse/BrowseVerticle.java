@@ -67,7 +67,7 @@ public final class BrowseVerticle extends VerticleBase {
     long offset = integer(request, "offset", 0);
     int limit = integer(request, "limit", 50);
     RowSampler.validate(offset, limit);
-    long estimate = RowSampler.memoryEstimate(manifest, RowSampler.chunksFor(manifest, offset, limit));
+    long estimate = new RowSampler(node.datasets()).memoryEstimate(manifest, RowSampler.chunksFor(manifest, offset, limit));
     return withBudget("sample of " + manifest.name(), estimate,
         allocator -> json(new RowSampler(node.datasets()).page(manifest, offset, limit, allocator)));
   }

@@ -32,6 +32,11 @@ public final class Addresses {
   public static final String LABEL_MODEL = "labelflight.api.label_model";
   /** Request: {@code {"dataset"}}; reply: {@code {"dataset", "versions": [...]}} once every version and its cached labels are gone. */
   public static final String DROP_DATASET = "labelflight.api.drop_dataset";
+  /**
+   * Request: {@code {"dataset", "version"?, "name", "kind", "column", "pattern"?, "replace"?}}; reply:
+   * {@code {"dataset", "version", "column", "kind", "source", "type", "rows", "created"}} once the derived column is stored.
+   */
+  public static final String DERIVE = "labelflight.api.derive";
   /** Send: {@code {"worker": id}}: a chunk worker has room for one task (its credit). */
   public static final String WORKER_READY = "labelflight.worker.ready";
   /** Send: one chunk finished by a resident dataset: {@code {job, chunk, rows, bytes, crc32c, evalNanos, computed}}. */

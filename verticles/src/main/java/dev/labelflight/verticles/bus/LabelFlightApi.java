@@ -33,6 +33,11 @@ public final class LabelFlightApi {
     return request(Addresses.DROP_DATASET, new JsonObject().put("dataset", dataset));
   }
 
+  /** Computes and stores a derived column (see {@link Addresses#DERIVE}). */
+  public Future<JsonObject> derive(JsonObject body) {
+    return request(Addresses.DERIVE, body);
+  }
+
   public Future<JsonObject> cancel(String job) {
     return request(Addresses.CANCEL, new JsonObject().put("job", job));
   }

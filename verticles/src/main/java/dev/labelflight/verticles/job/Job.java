@@ -30,6 +30,8 @@ final class Job {
   final BitSet computedLfs = new BitSet();
   /** Chunks finished per node that ran them (this node, or nodes that borrowed tasks). */
   final java.util.Map<String, Integer> chunksByNode = new java.util.TreeMap<>();
+  /** Faults of fault-tolerant LFs summed over finished chunks, by LF position (each chunk counted once). */
+  final long[] faults;
   State state = State.RUNNING;
   /** "queue" or "resident" once routed, and why. */
   String path = "pending";
@@ -53,6 +55,7 @@ final class Job {
     this.user = user;
     this.mode = mode;
     this.files = new AtomicFiles.Written[manifest.chunks().size()];
+    this.faults = new long[lfNames.size()];
     for (int i = 0; i < files.length; i++) {
       pending.add(i);
     }
@@ -91,6 +94,8 @@ final class Job {
     for (int i = 0; i < computed.size(); i++) {
       computedLfs.set(computed.getInteger(i));
     }
+    report.getJsonObject("faults", new JsonObject()).forEach(f -> faults[Integer.parseInt(f.getKey())] +=
+        ((Number) f.getValue()).longValue());
     while (contiguousDone < files.length && files[contiguousDone] != null) {
       contiguousDone++;
     }
@@ -126,6 +131,7 @@ final class Job {
         .put("classes", new JsonArray(classes))
         .put("computedLfs", computed)
         .put("lfChunkEvaluations", lfChunkEvaluations)
+        .put("faults", faultsByName())
         .put("retries", retries)
         .put("chunksDone", done)
         .put("chunksTotal", files.length)
@@ -143,6 +149,17 @@ final class Job {
       json.put("error", error);
     }
     return json;
+  }
+
+  /** Faults by LF name, for the LFs that had any (Snorkel's {@code ApplierMetadata.faults}). */
+  private JsonObject faultsByName() {
+    JsonObject out = new JsonObject();
+    for (int i = 0; i < faults.length; i++) {
+      if (faults[i] > 0) {
+        out.put(lfNames.get(i), faults[i]);
+      }
+    }
+    return out;
   }
 
   /** Status plus the payload size and checksum of the leading finished chunks from {@code from}, for streaming them. */

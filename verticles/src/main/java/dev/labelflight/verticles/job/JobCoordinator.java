@@ -201,8 +201,8 @@ public final class JobCoordinator extends VerticleBase {
   private Job prepare(String body) {
     ApplyRequest request = ApplyRequest.parse(body);
     Manifest manifest = node.datasets().manifest(request.dataset(), request.version());
-    node.compiler().compile(request.lfs(), request.labels(), manifest.arrowSchema());
-    ChunkLabeler.JobLfs lfs = ChunkLabeler.JobLfs.of(request.lfs(), request.labels());
+    ChunkLabeler.JobLfs lfs = node.labeler().jobLfs(manifest, request.lfs(), request.labels());
+    node.compiler().compile(request.lfs(), request.labels(), lfs.schema() != null ? lfs.schema() : manifest.arrowSchema());
     String id = JobIds.create(node.nodeId());
     node.labels().create(id, new LabelStore.JobLabels(manifest.name(), manifest.version(), lfs.names(),
         lfs.fingerprints()));
@@ -270,7 +270,7 @@ public final class JobCoordinator extends VerticleBase {
    * meanwhile and later jobs find the copy). {@code otherwise} runs when no node fits.
    */
   private void tryRemote(Job job, long need, boolean wait, Runnable otherwise) {
-    if (!node.directory().clustered() || !node.execution().residentEnabled()) {
+    if (!node.directory().clustered() || !node.execution().residentEnabled() || !job.lfs.derived().isEmpty()) {
       otherwise.run();
       return;
     }
@@ -774,13 +774,19 @@ public final class JobCoordinator extends VerticleBase {
     int max = Math.max(0, Math.min(message.body().getInteger("max", 1), 64));
     JsonArray tasks = new JsonArray();
     String ownerFlight = node.directory().node(node.nodeId()).map(n -> n.flight()).orElse(null);
-    while (!draining && ownerFlight != null && tasks.size() < max) {
+    // Derived columns live beside the data on this node only: their jobs' tasks stay here.
+    List<FairQueue.Task> kept = new ArrayList<>();
+    while (!draining && ownerFlight != null && tasks.size() < max && kept.size() < 256) {
       FairQueue.Task t = queue.next();
       if (t == null) {
         break;
       }
       Job job = t.job();
       int chunk = t.chunk();
+      if (!job.lfs.derived().isEmpty()) {
+        kept.add(t);
+        continue;
+      }
       String key = job.id + "/" + chunk;
       long timer = vertx.setTimer(node.taskTimeoutMs(), x -> {
         if (lent.remove(key) != null) {
@@ -790,6 +796,9 @@ public final class JobCoordinator extends VerticleBase {
       });
       lent.put(key, new Lent(borrower, job, chunk, timer));
       tasks.add(task(job, chunk).put("ownerFlight", ownerFlight));
+    }
+    for (int i = kept.size() - 1; i >= 0; i--) {
+      queue.retry(kept.get(i).job(), kept.get(i).chunk());
     }
     message.reply(new JsonObject().put("tasks", tasks));
   }

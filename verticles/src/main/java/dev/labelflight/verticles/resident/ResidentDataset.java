@@ -148,10 +148,14 @@ public final class ResidentDataset extends VerticleBase {
     long reserved = 0;
     try {
       ApplyRequest request = ApplyRequest.parse(message.body().getString("request"));
-      ChunkLabeler.JobLfs lfs = ChunkLabeler.JobLfs.of(request.lfs(), request.labels());
+      ChunkLabeler.JobLfs lfs = node.labeler().jobLfs(manifest, request.lfs(), request.labels());
       int maxRows = manifest.chunks().stream().mapToInt(Manifest.Chunk::rows).max().orElse(0);
+      long maxDerived = 0;
+      for (int i = 0; i < chunks.size(); i++) {
+        maxDerived = Math.max(maxDerived, lfs.derivedEstimate(i));
+      }
       perChunk = Math.max(1 << 20, (long) (node.execution().estimateScale()
-          * ChunkLabeler.labelEstimate(maxRows, lfs.specs().size())));
+          * (ChunkLabeler.labelEstimate(maxRows, lfs.specs().size()) + maxDerived)));
       reserved = perChunk * Math.max(1, Math.min(chunks.size(), pool.getParallelism()));
       node.budget().reserve(taskOwner, reserved).get();
       long cap = perChunk;

@@ -73,6 +73,13 @@ public final class ChunkWorker extends VerticleBase {
     for (int i : result.computed()) {
       computed.add(i);
     }
+    // Faults of fault-tolerant LFs on this chunk, by LF position: {"3": 12}.
+    JsonObject faults = new JsonObject();
+    for (int i = 0; result.faults() != null && i < result.faults().length; i++) {
+      if (result.faults()[i] > 0) {
+        faults.put(Integer.toString(i), result.faults()[i]);
+      }
+    }
     return new JsonObject()
         .put("job", job)
         .put("chunk", result.chunk())
@@ -81,6 +88,7 @@ public final class ChunkWorker extends VerticleBase {
         .put("crc32c", result.payload().crc32c())
         .put("evalNanos", result.evalNanos())
         .put("computed", computed)
+        .put("faults", faults)
         .put("retries", retries);
   }
 
@@ -98,11 +106,11 @@ public final class ChunkWorker extends VerticleBase {
     ChunkLabeler.JobLfs lfs = jobLfs.get(job);
     if (lfs == null) {
       ApplyRequest request = ApplyRequest.parse(task.getString("request"));
-      lfs = ChunkLabeler.JobLfs.of(request.lfs(), request.labels());
+      lfs = node.labeler().jobLfs(manifest, request.lfs(), request.labels());
       jobLfs.put(job, lfs);
     }
     long estimate = Math.max(1, (long) (node.execution().estimateScale()
-        * ChunkLabeler.memoryEstimate(manifest.chunk(chunkIndex), lfs.specs().size())));
+        * (ChunkLabeler.memoryEstimate(manifest.chunk(chunkIndex), lfs.specs().size()) + lfs.derivedEstimate(chunkIndex))));
     for (int attempt = 0; ; attempt++) {
       long bytes = attempt == 0 ? estimate : Math.min(estimate * RETRY_FACTOR, node.budget().maxBytes());
       String owner = "job " + job + " chunk " + chunkIndex + " attempt " + attempt;

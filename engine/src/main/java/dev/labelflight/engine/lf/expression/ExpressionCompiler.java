@@ -120,7 +120,8 @@ public final class ExpressionCompiler {
     List<String> read = new ArrayList<>();
     collectIdentifiers(ast.getExpr(), declared.keySet(), read);
     return new ExpressionEvaluator(spec.name(), slot, label, classes, program,
-        new ColumnarPlanner(ast, columnarTypes).plan().orElse(null), read, declared, limits.expressionChunkDeadlineMs());
+        new ColumnarPlanner(ast, columnarTypes).plan().orElse(null), read, declared, limits.expressionChunkDeadlineMs(),
+        spec.optionalBoolean("faultTolerant", false));
   }
 
   private static CelType celType(Field field) {

@@ -8,6 +8,7 @@ import dev.cel.runtime.CelRuntime;
 import dev.labelflight.engine.error.LabelFlightException;
 import dev.labelflight.engine.lf.LabelSpace;
 import dev.labelflight.engine.lf.LfEvaluator;
+import dev.labelflight.engine.lf.LfRowException;
 import dev.labelflight.engine.lf.TextColumn;
 import dev.labelflight.engine.lf.VectorColumn;
 import java.nio.charset.StandardCharsets;
@@ -20,9 +21,11 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
  * Runs a compiled expression LF over a chunk: through its {@link Columnar} plan when it has one, else row
- * by row in the CEL interpreter. Rows where a column the expression reads is null abstain, and so do rows
- * where evaluation fails (division by zero, overflow, ...). Exceeding the comprehension budget or the
- * per-chunk deadline fails the LF with a LabelFlightException naming it.
+ * by row in the CEL interpreter. Rows where a column the expression reads is null abstain. A row where
+ * evaluation fails (division by zero, overflow, a class index out of range, ...) fails the LF with an
+ * {@link LfRowException} naming the row, unless the LF is fault tolerant: it then writes
+ * {@link LabelSpace#FAULT} there (an abstain that is counted). Exceeding the comprehension budget or the
+ * per-chunk deadline fails the LF with a LabelFlightException naming it, tolerant or not.
  */
 final class ExpressionEvaluator implements LfEvaluator {
   private static final int DEADLINE_CHECK_ROWS = 64;
@@ -36,9 +39,10 @@ final class ExpressionEvaluator implements LfEvaluator {
   private final List<String> read;
   private final Map<String, CelType> types;
   private final long deadlineNanos;
+  private final boolean faultTolerant;
 
   ExpressionEvaluator(String name, int slot, byte label, int classes, CelRuntime.Program program,
-      Columnar.Node plan, List<String> read, Map<String, CelType> types, long deadlineMs) {
+      Columnar.Node plan, List<String> read, Map<String, CelType> types, long deadlineMs, boolean faultTolerant) {
     this.name = name;
     this.slot = slot;
     this.label = label;
@@ -48,6 +52,7 @@ final class ExpressionEvaluator implements LfEvaluator {
     this.read = List.copyOf(read);
     this.types = Map.copyOf(types);
     this.deadlineNanos = deadlineMs * 1_000_000L;
+    this.faultTolerant = faultTolerant;
   }
 
   /** True when the expression runs as columnar operations rather than in the interpreter. */
@@ -88,8 +93,25 @@ final class ExpressionEvaluator implements LfEvaluator {
     boolean[] skip = nullRows(columns);
     Columnar.Values v = plan.eval(columns);
     int rows = columns.rows();
+    RowResolver row = null;
     for (int i = 0; i < rows; i++) {
-      if (skip[i] || v.err(i)) {
+      if (skip[i]) {
+        continue;
+      }
+      if (v.err(i)) {
+        if (!faultTolerant) {
+          // The plan only flags the row; the interpreter says what went wrong there.
+          row = row != null ? row : new RowResolver(columns);
+          row.row = i;
+          String reason = "evaluation failed";
+          try {
+            program.eval(row::find);
+          } catch (CelEvaluationException e) {
+            reason = e.getMessage();
+          }
+          throw new LfRowException(name, "expression", i, reason);
+        }
+        labels[i] = LabelSpace.FAULT;
         continue;
       }
       if (label != LabelSpace.ABSTAIN) {
@@ -125,7 +147,8 @@ final class ExpressionEvaluator implements LfEvaluator {
         if (e.getErrorCode() == CelErrorCode.ITERATION_BUDGET_EXCEEDED) {
           throw LabelFlightException.invalid("LF '" + name + "' (expression): " + e.getMessage());
         }
-        continue; // a row error (division by zero, overflow, bad index): the LF abstains on this row
+        labels[i] = fault(i, e.getMessage());
+        continue;
       }
       if (label != LabelSpace.ABSTAIN) {
         if (Boolean.TRUE.equals(result)) {
@@ -139,10 +162,18 @@ final class ExpressionEvaluator implements LfEvaluator {
 
   private byte classIndex(long value, int row) {
     if (value < -1 || value >= classes) {
-      throw LabelFlightException.invalid("LF '" + name + "' (expression): returned " + value + " on chunk row "
-          + row + ", which is neither a class index 0.." + (classes - 1) + " nor -1 (abstain)");
+      return fault(row, "returned " + value + ", which is neither a class index 0.." + (classes - 1)
+          + " nor -1 (abstain)");
     }
     return (byte) value;
+  }
+
+  /** A row the expression fails on: {@link LabelSpace#FAULT} if the LF is fault tolerant, else the LF fails. */
+  private byte fault(int row, String reason) {
+    if (!faultTolerant) {
+      throw new LfRowException(name, "expression", row, reason);
+    }
+    return LabelSpace.FAULT;
   }
 
   /** Resolves column names to the current row's value; decodes only what the expression reads. */

@@ -152,7 +152,9 @@ class ColumnarAgreementTest {
   }
 
   private ExpressionEvaluator compile(String expr, boolean labelled) {
-    ObjectNode json = new ObjectMapper().createObjectNode().put("name", "e").put("kind", "expression").put("expr", expr);
+    // Fault tolerant, so that rows where evaluation fails show as FAULT and both paths must agree on them too.
+    ObjectNode json = new ObjectMapper().createObjectNode().put("name", "e").put("kind", "expression").put("expr", expr)
+        .put("faultTolerant", true);
     if (labelled) {
       json.put("label", "B");
     }
@@ -161,7 +163,7 @@ class ColumnarAgreementTest {
   }
 
   /**
-   * Verifies that the columnar path and the CEL interpreter give the same labels on every row, for
+   * Verifies that the columnar path and the CEL interpreter give the same labels (and the same failing rows) on every row, for
    * generated expressions of the columnar subset over edge-case data (overflow, NaN, nulls, unicode).
    */
   @Test
