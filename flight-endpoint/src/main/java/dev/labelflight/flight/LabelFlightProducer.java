@@ -8,6 +8,7 @@ import dev.labelflight.engine.labelmatrix.LabelChunk;
 import dev.labelflight.engine.labelmodel.LabelModel;
 import dev.labelflight.engine.labelmodel.LabelModels;
 import dev.labelflight.engine.labelmodel.TiePolicy;
+import dev.labelflight.engine.store.DatasetNames;
 import dev.labelflight.engine.store.DatasetStore;
 import dev.labelflight.engine.store.DatasetUpload;
 import dev.labelflight.engine.store.DictionaryColumns;
@@ -112,7 +113,7 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
     return () -> {
       String name = null;
       try {
-        name = dev.labelflight.engine.store.DatasetNames.validate(datasetName(stream.getDescriptor()));
+        name = DatasetNames.qualify(user(context), datasetName(stream.getDescriptor()));
         refuseIfShuttingDown();
         Schema schema = stream.getSchema();
         // Dictionary columns are stored decoded; their value types are known once the dictionaries
@@ -154,7 +155,7 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
         }
         LOG.info("stored dataset {} v{}: {} rows in {} chunks", manifest.name(), manifest.version(), manifest.rows(),
             manifest.chunks().size());
-        byte[] meta = new JsonObject().put("dataset", manifest.name()).put("version", manifest.version())
+        byte[] meta = new JsonObject().put("dataset", DatasetNames.display(manifest.name())).put("version", manifest.version())
             .put("rows", manifest.rows()).put("chunks", manifest.chunks().size()).encode()
             .getBytes(StandardCharsets.UTF_8);
         try (BufferAllocator ackAllocator = allocator.newChildAllocator("ack", 0, meta.length + 64L)) {
@@ -199,6 +200,7 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
   @Override
   public void doAction(CallContext context, Action action, StreamListener<Result> listener) {
     try {
+      LabelFlightApi api = this.api.forUser(user(context));
       String body = new String(action.getBody(), StandardCharsets.UTF_8);
       JsonObject reply = switch (action.getType()) {
         case "apply" -> {
@@ -225,7 +227,7 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
     try {
       JsonNode node = JSON.readTree(body);
       if (node != null && node.hasNonNull("dataset") && node.get("dataset").isTextual()) {
-        return dev.labelflight.engine.store.DatasetNames.validate(node.get("dataset").asText());
+        return DatasetNames.validate(node.get("dataset").asText());
       }
     } catch (java.io.IOException e) {
       throw LabelFlightException.invalid("malformed JSON: " + e.getMessage());
@@ -269,7 +271,11 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
   @Override
   public void listFlights(CallContext context, Criteria criteria, StreamListener<FlightInfo> listener) {
     try {
+      String user = user(context);
       for (String name : datasets.names()) {
+        if (!DatasetNames.ownedBy(name, user)) {
+          continue;
+        }
         for (int version : datasets.versions(name)) {
           listener.onNext(datasetInfo(datasets.manifest(name, version)));
         }
@@ -286,10 +292,10 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
       List<String> path = descriptor.isCommand() ? List.of() : descriptor.getPath();
       if (path.size() >= 2 && path.size() <= 3 && path.get(0).equals("datasets")) {
         Integer version = path.size() == 3 ? parseVersion(path.get(2)) : null;
-        return datasetInfo(datasets.manifest(path.get(1), version));
+        return datasetInfo(datasets.manifest(DatasetNames.qualify(user(context), path.get(1)), version));
       }
       if (path.size() == 2 && path.get(0).equals("labels")) {
-        JsonObject status = await(api.status(LabelStore.validateJobId(path.get(1))));
+        JsonObject status = await(api.forUser(user(context)).status(LabelStore.validateJobId(path.get(1))));
         Schema schema = LabelStore.schema(lfNames(status));
         return new FlightInfo(schema, descriptor,
             List.of(new FlightEndpoint(new Ticket(("labels/" + path.get(1)).getBytes(StandardCharsets.UTF_8)), location)),
@@ -301,11 +307,13 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
     }
   }
 
+  /** Describes a stored version by the name its owner uses (tickets and descriptors are resolved per caller). */
   private FlightInfo datasetInfo(Manifest m) {
-    byte[] ticket = ("dataset/" + m.name() + "@" + m.version()).getBytes(StandardCharsets.UTF_8);
-    byte[] meta = new JsonObject().put("name", m.name()).put("version", m.version()).put("rows", m.rows())
+    String name = DatasetNames.display(m.name());
+    byte[] ticket = ("dataset/" + name + "@" + m.version()).getBytes(StandardCharsets.UTF_8);
+    byte[] meta = new JsonObject().put("name", name).put("version", m.version()).put("rows", m.rows())
         .put("chunks", m.chunks().size()).put("created", m.createdAt()).encode().getBytes(StandardCharsets.UTF_8);
-    return new FlightInfo(m.arrowSchema(), FlightDescriptor.path("datasets", m.name(), String.valueOf(m.version())),
+    return new FlightInfo(m.arrowSchema(), FlightDescriptor.path("datasets", name, String.valueOf(m.version())),
         List.of(new FlightEndpoint(new Ticket(ticket), location)), m.bytes(), m.rows(), true,
         org.apache.arrow.vector.ipc.message.IpcOption.DEFAULT, meta);
   }
@@ -328,14 +336,16 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
   public void getStream(CallContext context, Ticket ticket, ServerStreamListener listener) {
     String text = new String(ticket.getBytes(), StandardCharsets.UTF_8);
     try {
+      String user = user(context);
+      LabelFlightApi api = this.api.forUser(user);
       if (text.startsWith("labels/")) {
-        streamLabels(LabelStore.validateJobId(text.substring("labels/".length())), listener);
+        streamLabels(api, LabelStore.validateJobId(text.substring("labels/".length())), listener);
       } else if (text.startsWith("dataset/")) {
-        streamDataset(text.substring("dataset/".length()), listener);
+        streamDataset(user, text.substring("dataset/".length()), listener);
       } else if (text.startsWith("probs/")) {
-        streamModelOutput(text.substring("probs/".length()), false, listener);
+        streamModelOutput(api, text.substring("probs/".length()), false, listener);
       } else if (text.startsWith("preds/")) {
-        streamModelOutput(text.substring("preds/".length()), true, listener);
+        streamModelOutput(api, text.substring("preds/".length()), true, listener);
       } else {
         throw LabelFlightException.invalid("unknown ticket '" + text
             + "' (known: labels/JOB, dataset/NAME@VERSION, probs/JOB/MODEL, preds/JOB/MODEL)");
@@ -345,14 +355,14 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
     }
   }
 
-  private void streamLabels(String job, ServerStreamListener listener) throws Exception {
+  private void streamLabels(LabelFlightApi api, String job, ServerStreamListener listener) throws Exception {
     JsonObject status = await(api.status(job));
     try (BufferAllocator streamAllocator = allocator.newChildAllocator("labels " + job, 0, Long.MAX_VALUE);
          VectorSchemaRoot root = VectorSchemaRoot.create(LabelStore.schema(lfNames(status)), streamAllocator)) {
       BackpressureStrategy backpressure = new BackpressureStrategy.CallbackBackpressureStrategy();
       backpressure.register(listener);
       listener.start(root);
-      boolean all = chunks.forEach(job, this::awaitProgress, streamAllocator, (index, chunk) -> {
+      boolean all = chunks.forEach(job, (j, after) -> await(api.awaitProgress(j, after)), streamAllocator, (index, chunk) -> {
         if (!waitUntilReady(backpressure, listener)) {
           return false;
         }
@@ -365,15 +375,12 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
     }
   }
 
-  private JsonObject awaitProgress(String job, int after) throws Exception {
-    return await(api.awaitProgress(job, after));
-  }
-
   /**
    * {@code probs/JOB/MODEL}: {@code row_id} and one float32 column per class; {@code preds/JOB/MODEL}:
    * {@code row_id} and an int8 {@code label} under the model's tie policy. Computed chunk by chunk.
    */
-  private void streamModelOutput(String spec, boolean predictions, ServerStreamListener listener) throws Exception {
+  private void streamModelOutput(LabelFlightApi api, String spec, boolean predictions, ServerStreamListener listener)
+      throws Exception {
     String[] parts = spec.split("/", -1);
     if (parts.length != 2) {
       throw LabelFlightException.invalid("ticket must be probs/JOB/MODEL or preds/JOB/MODEL");
@@ -391,7 +398,7 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
       BackpressureStrategy backpressure = new BackpressureStrategy.CallbackBackpressureStrategy();
       backpressure.register(listener);
       listener.start(root);
-      boolean all = chunks.forEach(job, this::awaitProgress, streamAllocator, (index, labels) -> {
+      boolean all = chunks.forEach(job, (j, after) -> await(api.awaitProgress(j, after)), streamAllocator, (index, labels) -> {
         if (!waitUntilReady(backpressure, listener)) {
           return false;
         }
@@ -454,12 +461,13 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
         new Field("label", FieldType.notNullable(new ArrowType.Int(8, true)), null)));
   }
 
-  private void streamDataset(String spec, ServerStreamListener listener) throws Exception {
+  private void streamDataset(String user, String spec, ServerStreamListener listener) throws Exception {
     int at = spec.lastIndexOf('@');
     if (at < 0) {
       throw LabelFlightException.invalid("dataset ticket must be dataset/NAME@VERSION");
     }
-    Manifest manifest = datasets.manifest(spec.substring(0, at), parseVersion(spec.substring(at + 1)));
+    Manifest manifest = datasets.manifest(DatasetNames.qualify(user, spec.substring(0, at)),
+        parseVersion(spec.substring(at + 1)));
     try (BufferAllocator streamAllocator = allocator.newChildAllocator("dataset " + spec, 0, Long.MAX_VALUE);
          VectorSchemaRoot root = VectorSchemaRoot.create(manifest.arrowSchema(), streamAllocator)) {
       BackpressureStrategy backpressure = new BackpressureStrategy.CallbackBackpressureStrategy();
@@ -506,6 +514,15 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
           throw LabelFlightException.internal("stream failed while waiting for the client", null);
       }
     }
+  }
+
+  /**
+   * The authenticated user of a call (Flight's peer identity, set by {@link dev.labelflight.flight.auth.FlightAuthenticator}),
+   * or null when the server runs without authentication.
+   */
+  static String user(CallContext context) {
+    String identity = context.peerIdentity();
+    return identity == null || identity.isEmpty() ? null : identity;
   }
 
   private static List<String> lfNames(JsonObject status) {

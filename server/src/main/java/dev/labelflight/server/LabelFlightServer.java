@@ -1,5 +1,7 @@
 package dev.labelflight.server;
 
+import dev.labelflight.engine.store.DatasetNames;
+import dev.labelflight.server.auth.AuthSettings;
 import dev.labelflight.cluster.ClusterNode;
 import dev.labelflight.engine.apply.ChunkLabeler;
 import dev.labelflight.engine.apply.LabelStore;
@@ -59,6 +61,7 @@ public final class LabelFlightServer implements AutoCloseable {
   private NodeSizing sizing;
   private final NodeMetrics metrics = new NodeMetrics();
   private long hotCacheBytes;
+  private AuthSettings auth;
   private boolean closed;
 
   public LabelFlightServer(JsonObject config) {
@@ -72,6 +75,11 @@ public final class LabelFlightServer implements AutoCloseable {
 
   /** Starts everything; completes when Flight and HTTP listen and the demo dataset (if enabled) is stored. */
   public Future<LabelFlightServer> start() {
+    try {
+      auth = AuthSettings.from(config.getJsonObject("auth", new JsonObject()));
+    } catch (RuntimeException e) {
+      return Future.failedFuture(new IllegalArgumentException("invalid auth configuration: " + e.getMessage(), e));
+    }
     Path dataDir = Path.of(config.getString("dataDir", "data")).toAbsolutePath();
     JsonObject limits = config.getJsonObject("limits", new JsonObject());
     JsonObject workers = config.getJsonObject("workers", new JsonObject());
@@ -156,20 +164,35 @@ public final class LabelFlightServer implements AutoCloseable {
                   .setInstances(models.getInteger("instances", 2)));
         })
         .compose(id -> {
-          flight = new FlightEndpointVerticle(node);
-          return vertx.deployVerticle(flight, new DeploymentOptions().setConfig(config.getJsonObject("flight")));
+          flight = new FlightEndpointVerticle(node, auth.users());
+          return vertx.deployVerticle(flight, new DeploymentOptions().setConfig(withTls(config.getJsonObject("flight"))));
         })
         .compose(id -> {
           metrics.bind(vertx, node, flight.traffic());
-          http = new HttpVerticle(this::healthInfo, this::readiness, metrics::scrape);
-          return vertx.deployVerticle(http, new DeploymentOptions().setConfig(config.getJsonObject("http")));
+          http = new HttpVerticle(this::healthInfo, this::readiness, metrics::scrape, auth.users());
+          return vertx.deployVerticle(http, new DeploymentOptions().setConfig(withTls(config.getJsonObject("http"))));
         })
         .map(id -> {
-          LOG.info("LabelFlight node {} ready: Flight grpc://{}:{}, HTTP http://{}:{}, data in {}, budget {} MiB, {} workers",
-              nodeId, config.getJsonObject("flight").getString("host"), flightPort(),
-              config.getJsonObject("http").getString("host"), httpPort(), dataDir, budgetBytes >> 20, workerCount);
+          LOG.info("LabelFlight node {} ready: Flight {}://{}:{}, HTTP {}://{}:{}, data in {}, budget {} MiB, {} workers",
+              nodeId, tls() ? "grpc+tls" : "grpc", config.getJsonObject("flight").getString("host"), flightPort(),
+              tls() ? "https" : "http", config.getJsonObject("http").getString("host"), httpPort(), dataDir, budgetBytes >> 20, workerCount);
           return this;
         });
+  }
+
+  /** A listener's config with the node's {@code tls} section added. */
+  private JsonObject withTls(JsonObject listener) {
+    return listener.copy().put("tls", config.getJsonObject("tls", new JsonObject()));
+  }
+
+  /** Whether Flight and HTTP use TLS (a certificate and key are configured). */
+  public boolean tls() {
+    return !config.getJsonObject("tls", new JsonObject()).getString("certFile", "").isEmpty();
+  }
+
+  /** Users and the dev user (name and token, null unless {@code auth.devUser.enabled}). */
+  public AuthSettings auth() {
+    return auth;
   }
 
   private JsonObject healthInfo() {
@@ -228,7 +251,9 @@ public final class LabelFlightServer implements AutoCloseable {
     if (!demo.getBoolean("enabled", false)) {
       return;
     }
-    String name = demo.getString("dataset", "reviews");
+    // With authentication the demo dataset belongs to the dev user (auth.devUser.name).
+    String name = DatasetNames.qualify(AuthSettings.demoOwner(config.getJsonObject("auth", new JsonObject())),
+        demo.getString("dataset", "reviews"));
     if (node.datasets().latestVersion(name).isPresent()) {
       return;
     }

@@ -17,7 +17,6 @@ import org.apache.arrow.flight.FlightDescriptor;
 import org.apache.arrow.flight.FlightRuntimeException;
 import org.apache.arrow.flight.FlightStatusCode;
 import org.apache.arrow.flight.FlightStream;
-import org.apache.arrow.flight.Location;
 import org.apache.arrow.flight.SyncPutListener;
 import org.apache.arrow.flight.Ticket;
 import org.apache.arrow.memory.RootAllocator;
@@ -49,7 +48,7 @@ class BadInputTest {
   void start() throws Exception {
     server = new TestServer(dir, 1000);
     allocator = new RootAllocator();
-    client = FlightClient.builder(allocator, Location.forGrpcInsecure("127.0.0.1", server.flightPort())).build();
+    client = server.client(allocator);
     FlightClients.uploadReviews(client, allocator, "reviews", 5, 2500);
   }
 
@@ -231,7 +230,7 @@ class BadInputTest {
   }
 
   private long filesUnder(String name) throws Exception {
-    Path d = dir.resolve("datasets").resolve(name);
+    Path d = dir.resolve("datasets").resolve(dev.labelflight.engine.store.DatasetNames.qualify(TestServer.USER, name));
     if (!Files.exists(d)) {
       return 0;
     }

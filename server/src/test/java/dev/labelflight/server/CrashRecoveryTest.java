@@ -43,6 +43,8 @@ class CrashRecoveryTest {
       env.put("LABELFLIGHT_STORE_CHUNKROWS", String.valueOf(ROWS / CHUNKS));
       env.put("LABELFLIGHT_WORKERS_INSTANCES", "1");
       env.put("LABELFLIGHT_MEMORY_BUDGETMIB", "128");
+      env.put("LABELFLIGHT_AUTH_DEVUSER_ENABLED", "true");
+      env.put("LABELFLIGHT_AUTH_DEVUSER_TOKEN", TestServer.TOKEN);
       builder.directory(dataDir.getParent().toFile());
       builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
       process = builder.start();
@@ -66,6 +68,12 @@ class CrashRecoveryTest {
         throw new AssertionError("server still running 60 s after SIGTERM");
       }
       return process.exitValue();
+    }
+
+    /** A Flight client of this server acting as its dev user. */
+    FlightClient client(org.apache.arrow.memory.BufferAllocator allocator) {
+      return FlightClient.builder(allocator, Location.forGrpcInsecure("127.0.0.1", port))
+          .intercept(new dev.labelflight.flight.auth.BearerToken(TestServer.TOKEN)).build();
     }
 
     void kill() throws InterruptedException {
@@ -104,7 +112,7 @@ class CrashRecoveryTest {
     int doneBeforeKill;
     try (ServerProcess server = new ServerProcess(data, log);
          RootAllocator allocator = new RootAllocator();
-         FlightClient client = FlightClient.builder(allocator, Location.forGrpcInsecure("127.0.0.1", server.port)).build()) {
+         FlightClient client = server.client(allocator)) {
       FlightClients.uploadReviews(client, allocator, "reviews", 9, ROWS);
       String job = FlightClients.action(client, "apply", body()).getString("job");
       JsonObject status;
@@ -117,7 +125,7 @@ class CrashRecoveryTest {
     }
     try (ServerProcess server = new ServerProcess(data, log);
          RootAllocator allocator = new RootAllocator();
-         FlightClient client = FlightClient.builder(allocator, Location.forGrpcInsecure("127.0.0.1", server.port)).build()) {
+         FlightClient client = server.client(allocator)) {
       String job = FlightClients.action(client, "apply", body()).getString("job");
       byte[][] labels = FlightClients.labels(client, job, 3, ROWS);
       JsonObject end = FlightClients.awaitEnd(client, job, 120_000);

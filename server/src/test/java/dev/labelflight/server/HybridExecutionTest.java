@@ -13,7 +13,6 @@ import java.util.List;
 import org.apache.arrow.flight.CallStatus;
 import org.apache.arrow.flight.FlightClient;
 import org.apache.arrow.flight.FlightRuntimeException;
-import org.apache.arrow.flight.Location;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -42,7 +41,7 @@ class HybridExecutionTest {
   }
 
   static FlightClient client(BufferAllocator allocator, TestServer server) {
-    return FlightClient.builder(allocator, Location.forGrpcInsecure("127.0.0.1", server.flightPort())).build();
+    return server.client(allocator);
   }
 
   /**

@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
 import org.apache.arrow.flight.FlightClient;
-import org.apache.arrow.flight.Location;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.BigIntVector;
@@ -100,8 +99,7 @@ class OutOfCoreTest {
     try (TestServer server = new TestServer(dir, 1_024, new JsonObject()
         .put("memory", new JsonObject().put("budgetMiB", 32)));
          RootAllocator allocator = new RootAllocator();
-         FlightClient client = FlightClient.builder(allocator,
-             Location.forGrpcInsecure("127.0.0.1", server.flightPort())).build()) {
+         FlightClient client = server.client(allocator)) {
       Manifest manifest = writeLongText(server, allocator, "big", ROWS);
       assertTrue(manifest.bytes() >= 256L << 20, "dataset is only " + (manifest.bytes() >> 20) + " MiB");
 
