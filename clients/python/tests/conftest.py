@@ -1,8 +1,12 @@
 """Starts one real LabelFlight server from the built jar for the whole test session (loopback, free ports,
-a temporary data directory, no demo dataset) and stops it at the end."""
+a temporary data directory, no demo dataset, authentication on: the dev user with a fixed token, and a second
+user "bob" whose PBKDF2 hash is computed here, in the documented format) and stops it at the end."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import os
 import socket
 import subprocess
@@ -19,6 +23,16 @@ ROOT = Path(__file__).resolve().parents[3]
 JAR = Path(os.environ.get("LABELFLIGHT_JAR", ROOT / "server" / "target" / "labelflight-server.jar"))
 # Small chunks, so that test datasets of a few thousand rows span several chunks and stream in parts.
 CHUNK_ROWS = 1000
+# The user the suite acts as (the server's dev user) and a second user, for isolation tests.
+TOKEN = "pytest-dev-token-0123456789"
+OTHER_USER, OTHER_TOKEN = "bob", "pytest-bob-token-9876543210"
+
+
+def secret_hash(token: str, iterations: int = 1000) -> str:
+    """A user's secret hash as the server reads it: pbkdf2-sha256$ITERATIONS$SALT$HASH, unpadded base64url."""
+    b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()  # noqa: E731
+    salt = os.urandom(16)
+    return f"pbkdf2-sha256${iterations}${b64(salt)}${b64(hashlib.pbkdf2_hmac('sha256', token.encode(), salt, iterations))}"
 
 
 def _free_port() -> int:
@@ -58,7 +72,13 @@ def server(tmp_path_factory) -> Server:
     flight_port, http_port = _free_port(), _free_port()
     data_dir = tmp_path_factory.mktemp("labelflight-data")
     log = tmp_path_factory.mktemp("labelflight-log") / "server.log"
+    users = tmp_path_factory.mktemp("labelflight-users") / "users.json"
+    users.write_text(json.dumps({OTHER_USER: secret_hash(OTHER_TOKEN)}))
     env = dict(os.environ,
+               LABELFLIGHT_AUTH_ENABLED="true",
+               LABELFLIGHT_AUTH_DEVUSER_ENABLED="true",
+               LABELFLIGHT_AUTH_DEVUSER_TOKEN=TOKEN,
+               LABELFLIGHT_AUTH_USERSFILE=str(users),
                LABELFLIGHT_FLIGHT_PORT=str(flight_port),
                LABELFLIGHT_HTTP_PORT=str(http_port),
                LABELFLIGHT_DATADIR=str(data_dir),
@@ -95,7 +115,7 @@ def server(tmp_path_factory) -> Server:
 
 @pytest.fixture(scope="session")
 def client(server) -> lf.Client:
-    with lf.connect(server.location) as c:
+    with lf.connect(server.location, token=TOKEN) as c:
         yield c
 
 
