@@ -69,7 +69,7 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final long READY_POLL_MS = 2;
   static final List<ActionType> ACTIONS = List.of(
-      new ActionType("apply", "Apply LFs: {dataset, version?, labels, lfs, mode?: auto|resident|queue, user?} -> {job}"),
+      new ActionType("apply", "Apply LFs: {dataset, version?, labels, lfs, mode?: auto|resident|queue} -> {job}, owned by the caller"),
       new ActionType("job_status", "State and progress of a job: {job} -> status"),
       new ActionType("cancel", "Cancel a job: {job} -> status"),
       new ActionType("drop_dataset", "Delete every version of a dataset and its cached labels: {dataset} -> {dataset, versions}"),

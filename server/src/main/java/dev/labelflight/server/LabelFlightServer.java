@@ -1,7 +1,5 @@
 package dev.labelflight.server;
 
-import dev.labelflight.engine.store.DatasetNames;
-import dev.labelflight.server.auth.AuthSettings;
 import dev.labelflight.cluster.ClusterNode;
 import dev.labelflight.engine.apply.ChunkLabeler;
 import dev.labelflight.engine.apply.LabelStore;
@@ -14,11 +12,13 @@ import dev.labelflight.engine.sizing.BoxLimits;
 import dev.labelflight.engine.sizing.NodeSizing;
 import io.netty.util.internal.PlatformDependent;
 import dev.labelflight.engine.lf.model.ModelRegistry;
+import dev.labelflight.engine.store.DatasetNames;
 import dev.labelflight.engine.store.DatasetStore;
 import dev.labelflight.engine.store.DatasetUpload;
 import dev.labelflight.engine.store.Manifest;
 import dev.labelflight.flight.FlightEndpointVerticle;
 import dev.labelflight.http.HttpVerticle;
+import dev.labelflight.server.auth.AuthSettings;
 import dev.labelflight.verticles.browse.BrowseVerticle;
 import dev.labelflight.verticles.job.JobCoordinator;
 import dev.labelflight.verticles.labelmodel.FittedModels;

@@ -2,9 +2,6 @@ package dev.labelflight.server;
 
 import dev.labelflight.engine.auth.SecretHash;
 import dev.labelflight.flight.auth.BearerToken;
-import org.apache.arrow.flight.FlightClient;
-import org.apache.arrow.flight.Location;
-import org.apache.arrow.memory.BufferAllocator;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
@@ -17,6 +14,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import org.apache.arrow.flight.FlightClient;
+import org.apache.arrow.flight.Location;
+import org.apache.arrow.memory.BufferAllocator;
 
 /**
  * A real server on loopback with ephemeral ports and its own data directory, whose event loops are
