@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import org.apache.arrow.flight.CallHeaders;
 import org.apache.arrow.flight.CallStatus;
+import org.apache.arrow.flight.FlightRuntimeException;
 import org.apache.arrow.flight.auth2.Auth2Constants;
 import org.apache.arrow.flight.auth2.AuthUtilities;
 import org.apache.arrow.flight.auth2.CallHeaderAuthenticator;
@@ -30,17 +31,15 @@ public final class FlightAuthenticator extends GeneratedBearerTokenAuthenticator
     this.users = users;
   }
 
+  /** A token issued by a handshake (a map lookup) first, then the users' API tokens (hashed, remembered once matched). */
   @Override
   protected AuthResult validateBearer(String token) {
-    var user = users.authenticate(token);
-    if (user.isPresent()) {
-      String identity = user.get();
-      return () -> identity;
-    }
     try {
       return super.validateBearer(token);
-    } catch (RuntimeException e) {
-      throw CallStatus.UNAUTHENTICATED.withDescription(INVALID).toRuntimeException();
+    } catch (FlightRuntimeException notIssued) {
+      String user = users.authenticate(token)
+          .orElseThrow(() -> CallStatus.UNAUTHENTICATED.withDescription(INVALID).toRuntimeException());
+      return () -> user;
     }
   }
 
