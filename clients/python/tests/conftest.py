@@ -5,14 +5,17 @@ user "bob" whose PBKDF2 hash is computed here, in the documented format) and sto
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import os
 import socket
+import ssl
 import subprocess
 import time
 import urllib.request
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -65,8 +68,9 @@ class Server:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory) -> Server:
+@contextlib.contextmanager
+def run_server(tmp_path_factory, scheme: str = "grpc", **extra_env: str) -> Iterator[Server]:
+    """A server from the jar with the suite's users, on free ports; ``extra_env`` adds LABELFLIGHT_* settings."""
     if "LABELFLIGHT_JAR" not in os.environ and os.environ.get("LABELFLIGHT_SKIP_BUILD") != "1" and _jar_is_stale():
         _build_jar()
     flight_port, http_port = _free_port(), _free_port()
@@ -83,19 +87,22 @@ def server(tmp_path_factory) -> Server:
                LABELFLIGHT_HTTP_PORT=str(http_port),
                LABELFLIGHT_DATADIR=str(data_dir),
                LABELFLIGHT_DEMO_ENABLED="false",
-               LABELFLIGHT_STORE_CHUNKROWS=str(CHUNK_ROWS))
+               LABELFLIGHT_STORE_CHUNKROWS=str(CHUNK_ROWS),
+               **extra_env)
     cmd = ["java", "-Xmx512m", "--add-opens=java.base/java.nio=ALL-UNNAMED",
            "-Dhazelcast.local.localAddress=127.0.0.1", "-jar", str(JAR)]
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    srv = Server(f"grpc://127.0.0.1:{flight_port}", f"http://127.0.0.1:{http_port}", log)
+    cert = extra_env.get("LABELFLIGHT_TLS_CERTFILE")
+    srv = Server(f"{scheme}://127.0.0.1:{flight_port}", f"{'https' if cert else 'http'}://127.0.0.1:{http_port}", log)
+    tls = ssl.create_default_context(cafile=cert) if cert else None
     try:
         deadline = time.monotonic() + 120
         while True:
             if proc.poll() is not None:
                 raise RuntimeError(f"server exited with {proc.returncode}:\n{srv.log_tail()}")
             try:
-                with urllib.request.urlopen(srv.http + "/health", timeout=2) as r:
+                with urllib.request.urlopen(srv.http + "/health", timeout=2, context=tls) as r:
                     if r.status == 200:
                         break
             except OSError:
@@ -111,6 +118,12 @@ def server(tmp_path_factory) -> Server:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory) -> Server:
+    with run_server(tmp_path_factory) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="session")
