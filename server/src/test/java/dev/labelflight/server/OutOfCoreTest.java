@@ -59,7 +59,10 @@ class OutOfCoreTest {
     return texts;
   }
 
-  /** Stores rows of long pool texts straight through the server's dataset store (faster than Flight for 256 MiB). */
+  /**
+   * Stores rows of long pool texts straight through the server's dataset store (faster than Flight for 256 MiB),
+   * as the test user's dataset {@code name}.
+   */
   static Manifest writeLongText(TestServer server, BufferAllocator allocator, String name, int rows) {
     String[] texts = pool();
     byte[][] bytes = new byte[POOL][];
@@ -67,7 +70,8 @@ class OutOfCoreTest {
       bytes[p] = texts[p].getBytes(StandardCharsets.UTF_8);
     }
     try (BufferAllocator upload = allocator.newChildAllocator("upload", 0, Long.MAX_VALUE);
-         DatasetUpload writer = server.server.node().datasets().beginUpload(name, SCHEMA, upload);
+         DatasetUpload writer = server.server.node().datasets().beginUpload(
+             dev.labelflight.engine.store.DatasetNames.qualify(TestServer.USER, name), SCHEMA, upload);
          VectorSchemaRoot batch = VectorSchemaRoot.create(SCHEMA, upload)) {
       BigIntVector id = (BigIntVector) batch.getVector(0);
       VarCharVector text = (VarCharVector) batch.getVector(1);
