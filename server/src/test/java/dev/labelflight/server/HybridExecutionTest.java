@@ -156,7 +156,8 @@ class HybridExecutionTest {
          RootAllocator allocator = new RootAllocator();
          FlightClient client = client(allocator, probe)) {
       FlightClients.uploadReviews(client, allocator, "r", 3, rows);
-      Manifest m = probe.server.node().datasets().manifest(dev.labelflight.engine.store.DatasetNames.qualify(TestServer.USER, "r"), 1);
+      Manifest m = probe.server.node().datasets()
+          .manifest(dev.labelflight.engine.store.DatasetNames.qualify(TestServer.USER, "r"), 1);
       try (BufferAllocator child = allocator.newChildAllocator("probe", 0, Long.MAX_VALUE);
            VectorSchemaRoot chunk = probe.server.node().datasets().readChunk(m, 0, child)) {
         need = child.getAllocatedMemory();
