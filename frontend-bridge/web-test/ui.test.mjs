@@ -14,6 +14,9 @@ const JAR = join(ROOT, 'server/target/labelflight-server.jar');
 const SHOTS = join(ROOT, 'frontend-bridge/web-test/target');
 const ROWS = 20000;
 const STEP_MS = 30000;
+// The server runs with its dev user on this token (as bin/serve does with a random one); the page gets it
+// from ?token=, the Flight upload from LABELFLIGHT_TOKEN.
+const TOKEN = 'web-test-dev-token-' + process.pid;
 
 let passed = 0;
 let failed = 0;
@@ -50,7 +53,8 @@ function freePort() {
 /** Seeds the dataset the way a client would: a Flight DoPut of generated reviews (DemoUpload in the jar). */
 function seedThroughFlight(flightPort) {
   const seeded = spawnSync('java', ['--add-opens=java.base/java.nio=ALL-UNNAMED', '-cp', JAR,
-    'dev.labelflight.server.DemoUpload', '127.0.0.1', String(flightPort), 'reviews', String(ROWS)], {encoding: 'utf8'});
+    'dev.labelflight.server.DemoUpload', '127.0.0.1', String(flightPort), 'reviews', String(ROWS)],
+  {encoding: 'utf8', env: {...process.env, LABELFLIGHT_TOKEN: TOKEN}});
   if (seeded.status !== 0) {
     throw new Error('seeding over Flight failed:\n' + seeded.stdout + seeded.stderr);
   }
@@ -67,7 +71,8 @@ async function startServer(dataDir) {
     cwd: dataDir,
     env: {...process.env, LABELFLIGHT_DATADIR: join(dataDir, 'data'), LABELFLIGHT_FLIGHT_PORT: String(flightPort),
       LABELFLIGHT_HTTP_PORT: String(httpPort), LABELFLIGHT_DEMO_ENABLED: 'false',
-      LABELFLIGHT_STORE_CHUNKROWS: '2000', LABELFLIGHT_WORKERS_INSTANCES: '2', LABELFLIGHT_MEMORY_BUDGETMIB: '256'},
+      LABELFLIGHT_STORE_CHUNKROWS: '2000', LABELFLIGHT_WORKERS_INSTANCES: '2', LABELFLIGHT_MEMORY_BUDGETMIB: '256',
+      LABELFLIGHT_AUTH_DEVUSER_ENABLED: 'true', LABELFLIGHT_AUTH_DEVUSER_TOKEN: TOKEN},
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
@@ -128,8 +133,25 @@ const bus = (address, body) => page.evaluate(([a, b]) => window.labelflight.bus.
     .then((r) => ({ok: r}), (e) => ({error: e.message, code: e.failureCode, type: e.failureType})), [address, body]);
 
 try {
-  await step('the page lists the dataset uploaded over Flight with its row count and schema', async () => {
+  await step('without a token the bridge refuses the page (401) and the page asks to sign in', async () => {
     await page.goto(server.base + '/');
+    await page.getByTestId('login-state').filter({hasText: 'authentication required'}).waitFor();
+    check(await page.getByTestId('token').isVisible(), 'the token field is shown');
+    const refused = await bus('labelflight.api.datasets', {});
+    check(refused.code === 401, 'refused with 401: ' + JSON.stringify(refused));
+    check(await page.locator('[data-dataset="reviews"]').count() === 0, 'no dataset shown');
+  });
+
+  await step('a wrong token typed in is refused; ?token= signs in and leaves the address bar', async () => {
+    await page.getByTestId('token').fill('not-the-token');
+    await page.getByTestId('sign-in').click();
+    await page.getByTestId('login-state').filter({hasText: 'invalid bearer token'}).waitFor();
+    await page.goto(server.base + '/?token=' + TOKEN);
+    await page.getByTestId('login-state').filter({hasText: /^signed in$/}).waitFor();
+    check(!page.url().includes('token'), 'token removed from the URL: ' + page.url());
+  });
+
+  await step('the page lists the dataset uploaded over Flight with its row count and schema', async () => {
     await page.locator('[data-dataset="reviews"]').waitFor();
     const rows = await page.locator('[data-dataset="reviews"] [data-testid="dataset-rows"]').textContent();
     check(rows.includes('20,000 rows'), 'row count shown: ' + rows);

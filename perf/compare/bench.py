@@ -333,7 +333,9 @@ def start_server(args, workdir):
     flight_port, http_port = free_port(), free_port()
     env = dict(os.environ, LABELFLIGHT_FLIGHT_PORT=str(flight_port), LABELFLIGHT_HTTP_PORT=str(http_port),
                LABELFLIGHT_DATADIR=os.path.join(workdir, "lf-data"), LABELFLIGHT_DEMO_ENABLED="false",
-               LABELFLIGHT_MEMORY_BUDGETMIB=str(args.budget_mib))
+               LABELFLIGHT_MEMORY_BUDGETMIB=str(args.budget_mib),
+               # Measures the engine against its peers, which have no authentication (tests cover it).
+               LABELFLIGHT_AUTH_ENABLED="false")
     cmd = ["java", f"-Xmx{args.xmx}", f"-XX:MaxDirectMemorySize={args.xmx}",
            "--add-opens=java.base/java.nio=ALL-UNNAMED", "-Dhazelcast.local.localAddress=127.0.0.1",
            "-jar", jar]

@@ -136,7 +136,9 @@ def start_labelflight(jar: Path, data_dir: Path, log: Path, xmx: str, java_opts:
                       started: list) -> str:
     flight_port, http_port = free_port(), free_port()
     env = dict(os.environ, LABELFLIGHT_FLIGHT_PORT=str(flight_port), LABELFLIGHT_HTTP_PORT=str(http_port),
-               LABELFLIGHT_DATADIR=str(data_dir), LABELFLIGHT_DEMO_ENABLED="false", **extra_env)
+               LABELFLIGHT_DATADIR=str(data_dir), LABELFLIGHT_DEMO_ENABLED="false",
+               # Like the echo server it is compared with: no per-call token check (tests cover authentication).
+               LABELFLIGHT_AUTH_ENABLED="false", **extra_env)
     cmd = ["java", f"-Xmx{xmx}", "--add-opens=java.base/java.nio=ALL-UNNAMED",
            "-Dhazelcast.local.localAddress=127.0.0.1", *java_opts, "-jar", str(jar)]
     with open(log, "wb") as out:

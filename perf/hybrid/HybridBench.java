@@ -70,6 +70,8 @@ public class HybridBench {
     env.put("LABELFLIGHT_FLIGHT_PORT", String.valueOf(port));
     env.put("LABELFLIGHT_HTTP_PORT", String.valueOf(port + 1));
     env.put("LABELFLIGHT_DEMO_ENABLED", "false");
+    // Measures execution paths, not the per-call token check (the tests cover authentication).
+    env.put("LABELFLIGHT_AUTH_ENABLED", "false");
     env.put("LABELFLIGHT_MEMORY_BUDGETMIB", String.valueOf(budgetMiB));
     // ~2 KiB rows in the out-of-core run: 4000 rows keep a chunk under 8 MiB (the allocator rounds up to powers of two).
     env.put("LABELFLIGHT_STORE_CHUNKROWS", System.getProperty("chunkRows", "65536"));

@@ -1,6 +1,8 @@
 """The demo flow against a running server: upload a generated dataset, apply LFs on the task queue,
-LF analysis and a label model; checks every answer. Usage: demo_flow.py FLIGHT_PORT ROWS"""
+LF analysis and a label model; checks every answer. Usage: demo_flow.py FLIGHT_PORT ROWS
+(the user's token in LABELFLIGHT_TOKEN)."""
 
+import os
 import sys
 
 import numpy as np
@@ -15,7 +17,7 @@ spam = rng.random(rows) < 0.3
 text = [" ".join(rng.choice(words, 8)) + (" free money click here" if s else "") for s in spam]
 df = pd.DataFrame({"text": text, "stars": rng.integers(1, 6, rows), "gold": spam.astype(np.int64)})
 
-with lf.connect(f"grpc://127.0.0.1:{port}") as c:
+with lf.connect(f"grpc://127.0.0.1:{port}", token=os.environ.get("LABELFLIGHT_TOKEN")) as c:
     assert c.upload(df, "footprint", progress=False) == 1
     lfs = [lf.keyword("kw_spam", ["free money", "click here"], label="SPAM"),
            lf.regex("re_refund", "refund|broken", label="HAM"),

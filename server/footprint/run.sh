@@ -16,8 +16,11 @@ xmx="${FOOTPRINT_XMX:-256m}"
 work="$(mktemp -d)"
 free_port() { "$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 flight_port="$(free_port)"; http_port="$(free_port)"
+# The run acts as the dev user with a token made here.
+token="footprint-$(od -An -N16 -tx1 /dev/urandom | tr -d " \n")"
 LABELFLIGHT_DATADIR="$work/data" LABELFLIGHT_FLIGHT_PORT="$flight_port" LABELFLIGHT_HTTP_PORT="$http_port" \
 LABELFLIGHT_DEMO_ENABLED=false LABELFLIGHT_STORE_CHUNKROWS=16384 LABELFLIGHT_CLUSTER_PORT="$(free_port)" \
+LABELFLIGHT_AUTH_DEVUSER_ENABLED=true LABELFLIGHT_AUTH_DEVUSER_TOKEN="$token" \
   taskset -c 0 java -Xmx"$xmx" --add-opens=java.base/java.nio=ALL-UNNAMED -Dhazelcast.local.localAddress=127.0.0.1 \
   -jar "$jar" >"$work/server.log" 2>&1 &
 pid=$!
@@ -32,10 +35,10 @@ for _ in $(seq 1 600); do
 done
 curl -sf "http://127.0.0.1:$http_port/ready" >/dev/null || fail "server not ready in 120 s"
 start_ms=$(date +%s%3N)
-LABELFLIGHT_NO_PROGRESS=1 "$python" "$root/server/footprint/demo_flow.py" "$flight_port" "$rows" || fail "demo flow failed"
+LABELFLIGHT_TOKEN="$token" LABELFLIGHT_NO_PROGRESS=1 "$python" "$root/server/footprint/demo_flow.py" "$flight_port" "$rows" || fail "demo flow failed"
 flow_ms=$(( $(date +%s%3N) - start_ms ))
 # Scrape first, then grep: under pipefail, `curl | grep -q` fails whenever grep exits before curl finishes.
-metrics="$(curl -sf "http://127.0.0.1:$http_port/metrics")" || fail "/metrics did not answer"
+metrics="$(curl -sf -H "Authorization: Bearer $token" "http://127.0.0.1:$http_port/metrics")" || fail "/metrics did not answer"
 grep -q '^labelflight_jobs{path="queue",state="SUCCEEDED"} 1' <<<"$metrics" \
   || fail "/metrics does not show the job: $(grep '^labelflight_jobs' <<<"$metrics" || echo 'no labelflight_jobs line')"
 hwm_kib=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status")

@@ -153,7 +153,3 @@ def test_connect_fails_fast_on_a_dead_address(server):
         lf.connect("http://127.0.0.1:8815")
 
 
-def test_token_is_sent_without_breaking_calls(server):
-    """Verifies that a client with a token can talk to the server (which does not check tokens yet)."""
-    with lf.connect(server.location, token="secret") as c:
-        assert "apply" in c.actions()

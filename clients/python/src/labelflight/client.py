@@ -28,10 +28,15 @@ _LABELS = "labelflight_labels"
 
 
 def connect(location: str = "grpc://127.0.0.1:8815", token: str | None = None, *,
-            timeout: float | None = None, check: bool = True) -> "Client":
-    """Connects to a LabelFlight server. With ``check`` (default) a first call verifies that it answers,
-    so a wrong address fails here with ``Unavailable`` rather than at the first upload."""
-    client = Client(location, token=token, timeout=timeout)
+            timeout: float | None = None, check: bool = True,
+            tls_root_certs: bytes | str | None = None) -> "Client":
+    """Connects to a LabelFlight server. ``token`` is the user's API token (sent as
+    ``authorization: Bearer TOKEN`` on every call; ``bin/serve`` prints the dev user's). For a server
+    with TLS use ``grpc+tls://HOST:PORT``; ``tls_root_certs`` (PEM bytes, or a path to a PEM file)
+    names the certificates to trust when the server's is not signed by a system CA. With ``check``
+    (default) a first call verifies that the server answers and accepts the token, so a wrong address
+    fails here with ``Unavailable`` and a wrong token with ``Unauthenticated``."""
+    client = Client(location, token=token, timeout=timeout, tls_root_certs=tls_root_certs)
     if check:
         client.actions()
     return client
@@ -40,12 +45,17 @@ def connect(location: str = "grpc://127.0.0.1:8815", token: str | None = None, *
 class Client:
     """A connection to one LabelFlight server over Arrow Flight. Thread-safe as far as pyarrow's client is."""
 
-    def __init__(self, location: str, token: str | None = None, timeout: float | None = None):
+    def __init__(self, location: str, token: str | None = None, timeout: float | None = None,
+                 tls_root_certs: bytes | str | None = None):
         self.location = location
         headers = [(b"authorization", b"Bearer " + token.encode())] if token else []
         self._options = flight.FlightCallOptions(headers=headers, timeout=timeout)
+        if isinstance(tls_root_certs, (str, os.PathLike)):
+            with open(tls_root_certs, "rb") as f:
+                tls_root_certs = f.read()
         try:
-            self._flight = flight.FlightClient(location)
+            self._flight = (flight.FlightClient(location, tls_root_certs=tls_root_certs) if tls_root_certs
+                            else flight.FlightClient(location))
         except (pa.ArrowInvalid, pa.ArrowKeyError) as e:
             raise ValueError(f"{location!r} is not a Flight location such as grpc://127.0.0.1:8815 ({e})") from e
 

@@ -35,6 +35,60 @@ const state = {
 const bus = connect();
 // For tests and the console: the page's own bus.
 window.labelflight = {bus, state};
+
+// ---- sign-in: the user's API token, from ?token= (then removed from the address bar) or typed in ----
+
+const TOKEN_KEY = 'labelflight.token';
+
+function takeToken() {
+  const url = new URL(location.href);
+  const given = url.searchParams.get('token');
+  if (given) {
+    sessionStorage.setItem(TOKEN_KEY, given);
+    url.searchParams.delete('token');
+    history.replaceState(null, '', url.pathname + url.search + url.hash);
+  }
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
+function showSignedIn(signedIn, message) {
+  fill('login-state', message || (signedIn ? 'signed in' : 'not signed in'));
+  document.getElementById('token').hidden = signedIn;
+  document.querySelector('#login button').textContent = signedIn ? 'Sign out' : 'Sign in';
+}
+
+/** A request refused for want of a valid token: forget it and ask for one. */
+function unauthenticated(error) {
+  if (error.failureCode !== 401) {
+    return false;
+  }
+  sessionStorage.removeItem(TOKEN_KEY);
+  bus.token = null;
+  showSignedIn(false, error.message.replace(/^refused by the bridge: /, ''));
+  document.getElementById('token').focus();
+  return true;
+}
+
+bus.token = takeToken();
+showSignedIn(Boolean(bus.token));
+document.getElementById('login').onsubmit = (e) => {
+  e.preventDefault();
+  if (bus.token) {
+    sessionStorage.removeItem(TOKEN_KEY);
+    bus.token = null;
+    showSignedIn(false);
+    return;
+  }
+  const input = document.getElementById('token');
+  const token = input.value.trim();
+  if (token) {
+    sessionStorage.setItem(TOKEN_KEY, token);
+    bus.token = token;
+    input.value = '';
+    showSignedIn(true);
+    loadDatasets();
+  }
+};
 bus.onstatus = (s) => fill('connection', s === 'connected' ? 'connected' : 'disconnected — reload to reconnect');
 bus.onerror = (e) => fill('bus-error', e.message);
 
@@ -67,6 +121,7 @@ async function loadDatasets() {
       fill('sample', el('span', {class: 'muted'}, 'No datasets yet: upload one with the Python client or Flight DoPut.'));
     }
   } catch (e) {
+    unauthenticated(e);
     fill('datasets', el('span', {class: 'error'}, e.message));
   }
 }

@@ -1,6 +1,8 @@
 // A minimal client of the Vert.x event-bus bridge over the SockJS server's raw WebSocket transport
 // (/eventbus/websocket): JSON frames {type: send|register|unregister|ping, address, body, replyAddress}
-// out, {type: rec|err, address, body | failureCode, failureType, message} in.
+// out, {type: rec|err, address, body | failureCode, failureType, message} in. Every outgoing frame carries
+// the user's token in its headers ({authorization: 'Bearer TOKEN'}): browsers cannot set headers on a
+// WebSocket, so the bridge authenticates each frame (failure code 401 without a valid token).
 
 const PING_MS = 5000;
 
@@ -16,6 +18,7 @@ export class BusError extends Error {
 export class EventBus {
   constructor(url) {
     this.url = url;
+    this.token = null;
     this.pending = new Map();
     this.handlers = new Map();
     this.onstatus = () => {};
@@ -50,6 +53,9 @@ export class EventBus {
   }
 
   write(frame) {
+    if (this.token && frame.type !== 'ping') {
+      frame.headers = {authorization: 'Bearer ' + this.token};
+    }
     if (this.socket.readyState === WebSocket.OPEN) {
       this.socket.send(JSON.stringify(frame));
     }

@@ -63,6 +63,23 @@ public final class ClusterNode implements AutoCloseable {
     return directory;
   }
 
+  /**
+   * The credential nodes present to each other's Flight endpoints: {@code configured} if set (every node
+   * must then have the same), else a random one the first node puts in the cluster's shared map. Anyone
+   * who can join the Hazelcast cluster can read it; membership is loopback-only, the same trust boundary
+   * as the nodes' memory. Blocking.
+   */
+  public String nodeSecret(String configured) {
+    if (configured != null && !configured.isEmpty()) {
+      return configured;
+    }
+    byte[] random = new byte[32];
+    new java.security.SecureRandom().nextBytes(random);
+    String mine = java.util.HexFormat.of().formatHex(random);
+    String shared = hazelcast.<String, String>getMap("labelflight.cluster").putIfAbsent("nodeSecret", mine);
+    return shared == null ? mine : shared;
+  }
+
   /** How many members this one sees (itself included); a local read, safe on an event loop. */
   public int members() {
     return hazelcast.getCluster().getMembers().size();

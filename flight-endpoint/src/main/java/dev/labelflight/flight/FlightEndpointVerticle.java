@@ -2,6 +2,9 @@ package dev.labelflight.flight;
 
 import dev.labelflight.flight.cluster.CallRouter;
 import dev.labelflight.flight.cluster.NodeClients;
+import dev.labelflight.engine.auth.Tls;
+import dev.labelflight.engine.auth.UserDirectory;
+import dev.labelflight.flight.auth.FlightAuthenticator;
 import dev.labelflight.verticles.bus.LabelFlightApi;
 import dev.labelflight.verticles.node.NodeResources;
 import io.vertx.core.Future;
@@ -22,22 +25,26 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs the Arrow Flight server for the life of the verticle. Config: {@code host}, {@code port},
  * {@code threads} (a bounded executor for all calls), {@code queue}, {@code maxInboundMessageBytes},
- * {@code backpressureThreshold}, {@code callTimeoutMs}.
+ * {@code backpressureThreshold}, {@code callTimeoutMs}, {@code tls: {certFile, keyFile}} (PEM; TLS when
+ * both are set). With a user directory that is enabled, every call needs a user's bearer token
+ * ({@link FlightAuthenticator}).
  */
 public final class FlightEndpointVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(FlightEndpointVerticle.class);
 
   private final NodeResources node;
   private final NodeClients clients;
+  private final UserDirectory users;
   private BufferAllocator allocator;
   private ExecutorService executor;
   private LabelFlightProducer producer;
   private FlightServer server;
   private final FlightTraffic traffic = new FlightTraffic();
 
-  /** {@code clients} reach the other nodes (calls for their datasets and jobs are relayed there). */
-  public FlightEndpointVerticle(NodeResources node, NodeClients clients) {
+  /** Calls are authenticated against {@code users} when it is enabled; {@code clients} reach the other nodes. */
+  public FlightEndpointVerticle(NodeResources node, UserDirectory users, NodeClients clients) {
     this.node = node;
+    this.users = users;
     this.clients = clients;
   }
 
@@ -49,7 +56,9 @@ public final class FlightEndpointVerticle extends VerticleBase {
     int threads = conf.getInteger("threads", 16);
     long callTimeoutMs = conf.getLong("callTimeoutMs", 60_000L);
     return vertx.executeBlocking(() -> {
-      Location location = Location.forGrpcInsecure(host, port);
+      JsonObject tlsConf = conf.getJsonObject("tls", new JsonObject());
+      Tls tls = Tls.of(tlsConf.getString("certFile"), tlsConf.getString("keyFile"));
+      Location location = tls != null ? Location.forGrpcTls(host, port) : Location.forGrpcInsecure(host, port);
       allocator = node.allocator().newChildAllocator("flight", 0, Long.MAX_VALUE);
       AtomicInteger n = new AtomicInteger();
       executor = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
@@ -61,14 +70,22 @@ public final class FlightEndpointVerticle extends VerticleBase {
       producer = new LabelFlightProducer(allocator, node.datasets(), node.labels(),
           new LabelFlightApi(vertx, callTimeoutMs), location, callTimeoutMs, traffic,
           new CallRouter(node.directory()), clients);
-      server = FlightServer.builder(allocator, location, producer)
+      FlightServer.Builder builder = FlightServer.builder(allocator, location, producer);
+      if (tls != null) {
+        builder.useTls(tls.certFile().toFile(), tls.keyFile().toFile());
+      }
+      if (users.enabled()) {
+        builder.headerAuthenticator(new FlightAuthenticator(users, clients.nodeSecret()));
+      }
+      server = builder
           .executor(executor)
           .middleware(FlightTraffic.KEY, traffic)
           .maxInboundMessageSize(conf.getInteger("maxInboundMessageBytes", 64 << 20))
           .backpressureThreshold(conf.getInteger("backpressureThreshold", 16 << 20))
           .build()
           .start();
-      LOG.info("Flight listening on grpc://{}:{}", host, server.getPort());
+      LOG.info("Flight listening on {}://{}:{}{}", tls != null ? "grpc+tls" : "grpc", host, server.getPort(),
+          users.enabled() ? " (bearer token required)" : " (no authentication)");
       return server.getPort();
     });
   }

@@ -10,6 +10,7 @@ import dev.labelflight.engine.labelmatrix.LabelChunk;
 import dev.labelflight.engine.labelmodel.LabelModel;
 import dev.labelflight.engine.labelmodel.LabelModels;
 import dev.labelflight.engine.labelmodel.TiePolicy;
+import dev.labelflight.engine.store.DatasetNames;
 import dev.labelflight.engine.store.DatasetStore;
 import dev.labelflight.engine.store.DatasetUpload;
 import dev.labelflight.engine.store.DictionaryColumns;
@@ -79,7 +80,7 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
   /** ListFlights criteria that asks a node for its own datasets only (nodes list each other with it). */
   static final String LOCAL_LISTING = "local";
   static final List<ActionType> ACTIONS = List.of(
-      new ActionType("apply", "Apply LFs: {dataset, version?, labels, lfs, mode?: auto|resident|queue, user?} -> {job}"),
+      new ActionType("apply", "Apply LFs: {dataset, version?, labels, lfs, mode?: auto|resident|queue} -> {job}, owned by the caller"),
       new ActionType("job_status", "State and progress of a job: {job} -> status"),
       new ActionType("cancel", "Cancel a job: {job} -> status"),
       new ActionType("drop_dataset", "Delete every version of a dataset and its cached labels: {dataset} -> {dataset, versions}"),
@@ -129,11 +130,11 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
     return () -> {
       String name = null;
       try {
-        name = dev.labelflight.engine.store.DatasetNames.validate(datasetName(stream.getDescriptor()));
+        name = DatasetNames.qualify(user(context), datasetName(stream.getDescriptor()));
         refuseIfShuttingDown();
         Optional<NodeInfo> owner = router.claim(name);
         if (owner.isPresent()) {
-          relayPut(owner.get(), context, stream, ackStream);
+          relayPut(owner.get(), user(context), context, stream, ackStream);
           return;
         }
         Schema schema = stream.getSchema();
@@ -176,7 +177,7 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
         }
         LOG.info("stored dataset {} v{}: {} rows in {} chunks", manifest.name(), manifest.version(), manifest.rows(),
             manifest.chunks().size());
-        byte[] meta = new JsonObject().put("dataset", manifest.name()).put("version", manifest.version())
+        byte[] meta = new JsonObject().put("dataset", DatasetNames.display(manifest.name())).put("version", manifest.version())
             .put("rows", manifest.rows()).put("chunks", manifest.chunks().size()).encode()
             .getBytes(StandardCharsets.UTF_8);
         try (BufferAllocator ackAllocator = allocator.newChildAllocator("ack", 0, meta.length + 64L)) {
@@ -211,11 +212,12 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
   }
 
   /** Relays an upload to the node that owns the dataset, and its acknowledgement back. */
-  private void relayPut(NodeInfo owner, CallContext context, FlightStream stream, StreamListener<PutResult> ackStream)
+  private void relayPut(NodeInfo owner, String user, CallContext context, FlightStream stream,
+      StreamListener<PutResult> ackStream)
       throws Exception {
     SyncPutListener ack = new SyncPutListener();
     FlightClient.ClientStreamListener out = clients.client(owner.flight()).startPut(stream.getDescriptor(),
-        stream.getRoot(), stream.getDictionaryProvider(), ack, clients.options());
+        stream.getRoot(), stream.getDictionaryProvider(), ack, clients.options(user));
     try {
       while (stream.next()) {
         if (context.isCancelled()) {
@@ -268,9 +270,11 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
   @Override
   public void doAction(CallContext context, Action action, StreamListener<Result> listener) {
     try {
+      String user = user(context);
+      LabelFlightApi api = this.api.forUser(user);
       String body = new String(action.getBody(), StandardCharsets.UTF_8);
       Optional<NodeInfo> home = switch (action.getType()) {
-        case "apply", "drop_dataset", "derive" -> router.forDataset(fieldOf(body, "dataset"));
+        case "apply", "drop_dataset", "derive" -> datasetHome(user, fieldOf(body, "dataset"));
         case "job_status", "cancel", "analysis", "fit_label_model" -> router.forJob(fieldOf(body, "job"));
         default -> Optional.empty();
       };
@@ -278,10 +282,11 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
         if (action.getType().equals("apply")) {
           refuseIfShuttingDown();
         }
-        relayAction(home.get(), action, listener);
+        relayAction(home.get(), user, action, listener);
         return;
       }
       if (action.getType().equals("manifest")) {
+        internalOnly(user, "the manifest action");
         JsonObject request = jsonObject(body);
         listener.onNext(new Result(datasets.manifest(request.getString("dataset"), request.getInteger("version")).toBytes()));
         listener.onCompleted();
@@ -297,7 +302,7 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
         case "drop_dataset" -> {
           String dataset = datasetOf(body);
           JsonObject dropped = await(api.dropDataset(dataset));
-          router.release(dataset);
+          router.release(DatasetNames.qualify(user, dataset));
           yield dropped;
         }
         case "derive" -> {
@@ -330,10 +335,10 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
     }
   }
 
-  private void relayAction(NodeInfo to, Action action, StreamListener<Result> listener) {
+  private void relayAction(NodeInfo to, String user, Action action, StreamListener<Result> listener) {
     try {
       var results = clients.client(to.flight()).doAction(action,
-          clients.options(CallOptions.timeout(callTimeoutMs, TimeUnit.MILLISECONDS)));
+          clients.options(user, CallOptions.timeout(callTimeoutMs, TimeUnit.MILLISECONDS)));
       while (results.hasNext()) {
         listener.onNext(results.next());
       }
@@ -343,12 +348,34 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
     }
   }
 
+  /** The other node that owns the caller's dataset {@code name}; empty for here, or if the name is bad (the local call says why). */
+  private Optional<NodeInfo> datasetHome(String user, String name) {
+    if (name == null || !router.clustered()) {
+      return Optional.empty();
+    }
+    try {
+      return router.forDataset(DatasetNames.qualify(user, name));
+    } catch (LabelFlightException badName) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * Node-to-node calls (manifests, chunk tickets) read datasets by their stored names: only for calls
+   * that carry no user, which with authentication on means another node's.
+   */
+  private void internalOnly(String user, String what) {
+    if (user != null) {
+      throw LabelFlightException.notFound(what + " is for LabelFlight nodes only");
+    }
+  }
+
   /** A dataset name from {@code {"dataset": name}}, checked. */
   private static String datasetOf(String body) {
     try {
       JsonNode node = JSON.readTree(body);
       if (node != null && node.hasNonNull("dataset") && node.get("dataset").isTextual()) {
-        return dev.labelflight.engine.store.DatasetNames.validate(node.get("dataset").asText());
+        return DatasetNames.validate(node.get("dataset").asText());
       }
     } catch (java.io.IOException e) {
       throw LabelFlightException.invalid("malformed JSON: " + e.getMessage());
@@ -392,7 +419,11 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
   @Override
   public void listFlights(CallContext context, Criteria criteria, StreamListener<FlightInfo> listener) {
     try {
+      String user = user(context);
       for (String name : datasets.names()) {
+        if (!DatasetNames.ownedBy(name, user)) {
+          continue;
+        }
         for (int version : datasets.versions(name)) {
           listener.onNext(datasetInfo(datasets.manifest(name, version)));
         }
@@ -404,7 +435,7 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
           try {
             for (FlightInfo info : clients.client(other.flight()).listFlights(
                 new Criteria(LOCAL_LISTING.getBytes(StandardCharsets.UTF_8)),
-                clients.options(CallOptions.timeout(callTimeoutMs, TimeUnit.MILLISECONDS)))) {
+                clients.options(user, CallOptions.timeout(callTimeoutMs, TimeUnit.MILLISECONDS)))) {
               listener.onNext(info);
             }
           } catch (FlightRuntimeException e) {
@@ -422,19 +453,20 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
   public FlightInfo getFlightInfo(CallContext context, FlightDescriptor descriptor) {
     try {
       List<String> path = descriptor.isCommand() ? List.of() : descriptor.getPath();
+      String user = user(context);
       Optional<NodeInfo> home = path.size() < 2 ? Optional.empty()
-          : path.get(0).equals("datasets") ? router.forDataset(path.get(1))
+          : path.get(0).equals("datasets") ? datasetHome(user, path.get(1))
           : path.get(0).equals("labels") ? router.forJob(path.get(1)) : Optional.empty();
       if (home.isPresent()) {
         return clients.client(home.get().flight()).getInfo(descriptor,
-            clients.options(CallOptions.timeout(callTimeoutMs, TimeUnit.MILLISECONDS)));
+            clients.options(user, CallOptions.timeout(callTimeoutMs, TimeUnit.MILLISECONDS)));
       }
       if (path.size() >= 2 && path.size() <= 3 && path.get(0).equals("datasets")) {
         Integer version = path.size() == 3 ? parseVersion(path.get(2)) : null;
-        return datasetInfo(datasets.manifest(path.get(1), version));
+        return datasetInfo(datasets.manifest(DatasetNames.qualify(user(context), path.get(1)), version));
       }
       if (path.size() == 2 && path.get(0).equals("labels")) {
-        JsonObject status = await(api.status(LabelStore.validateJobId(path.get(1))));
+        JsonObject status = await(api.forUser(user(context)).status(LabelStore.validateJobId(path.get(1))));
         Schema schema = LabelStore.schema(lfNames(status));
         return new FlightInfo(schema, descriptor,
             List.of(new FlightEndpoint(new Ticket(("labels/" + path.get(1)).getBytes(StandardCharsets.UTF_8)), location)),
@@ -446,11 +478,13 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
     }
   }
 
+  /** Describes a stored version by the name its owner uses (tickets and descriptors are resolved per caller). */
   private FlightInfo datasetInfo(Manifest m) {
-    byte[] ticket = ("dataset/" + m.name() + "@" + m.version()).getBytes(StandardCharsets.UTF_8);
-    byte[] meta = new JsonObject().put("name", m.name()).put("version", m.version()).put("rows", m.rows())
+    String name = DatasetNames.display(m.name());
+    byte[] ticket = ("dataset/" + name + "@" + m.version()).getBytes(StandardCharsets.UTF_8);
+    byte[] meta = new JsonObject().put("name", name).put("version", m.version()).put("rows", m.rows())
         .put("chunks", m.chunks().size()).put("created", m.createdAt()).encode().getBytes(StandardCharsets.UTF_8);
-    return new FlightInfo(derived.schema(m), FlightDescriptor.path("datasets", m.name(), String.valueOf(m.version())),
+    return new FlightInfo(derived.schema(m), FlightDescriptor.path("datasets", name, String.valueOf(m.version())),
         List.of(new FlightEndpoint(new Ticket(ticket), location)), m.bytes(), m.rows(), true,
         org.apache.arrow.vector.ipc.message.IpcOption.DEFAULT, meta);
   }
@@ -473,23 +507,26 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
   public void getStream(CallContext context, Ticket ticket, ServerStreamListener listener) {
     String text = new String(ticket.getBytes(), StandardCharsets.UTF_8);
     try {
-      Optional<NodeInfo> home = homeOf(text);
+      String user = user(context);
+      LabelFlightApi api = this.api.forUser(user);
+      Optional<NodeInfo> home = homeOf(user, text);
       if (home.isPresent()) {
-        relayStream(home.get(), ticket, listener);
+        relayStream(home.get(), user, ticket, listener);
         return;
       }
       if (text.startsWith("chunk/")) {
+        internalOnly(user, "chunk tickets");
         streamChunk(text.substring("chunk/".length()), listener);
         return;
       }
       if (text.startsWith("labels/")) {
-        streamLabels(LabelStore.validateJobId(text.substring("labels/".length())), listener);
+        streamLabels(api, LabelStore.validateJobId(text.substring("labels/".length())), listener);
       } else if (text.startsWith("dataset/")) {
-        streamDataset(text.substring("dataset/".length()), listener);
+        streamDataset(user, text.substring("dataset/".length()), listener);
       } else if (text.startsWith("probs/")) {
-        streamModelOutput(text.substring("probs/".length()), false, listener);
+        streamModelOutput(api, text.substring("probs/".length()), false, listener);
       } else if (text.startsWith("preds/")) {
-        streamModelOutput(text.substring("preds/".length()), true, listener);
+        streamModelOutput(api, text.substring("preds/".length()), true, listener);
       } else {
         throw LabelFlightException.invalid("unknown ticket '" + text
             + "' (known: labels/JOB, dataset/NAME@VERSION, probs/JOB/MODEL, preds/JOB/MODEL)");
@@ -500,7 +537,7 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
   }
 
   /** The other node that serves a ticket: a job's node for labels and model outputs, a dataset's owner for its data. */
-  private Optional<NodeInfo> homeOf(String ticket) {
+  private Optional<NodeInfo> homeOf(String user, String ticket) {
     for (String prefix : List.of("labels/", "probs/", "preds/")) {
       if (ticket.startsWith(prefix)) {
         String rest = ticket.substring(prefix.length());
@@ -509,14 +546,14 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
       }
     }
     if (ticket.startsWith("dataset/") && ticket.lastIndexOf('@') > "dataset/".length()) {
-      return router.forDataset(ticket.substring("dataset/".length(), ticket.lastIndexOf('@')));
+      return router.forDataset(DatasetNames.qualify(user, ticket.substring("dataset/".length(), ticket.lastIndexOf('@'))));
     }
     return Optional.empty();
   }
 
   /** Streams another node's answer to a ticket through, batch by batch, at the pace of our client. */
-  private void relayStream(NodeInfo from, Ticket ticket, ServerStreamListener listener) throws Exception {
-    try (FlightStream in = clients.client(from.flight()).getStream(ticket, clients.options())) {
+  private void relayStream(NodeInfo from, String user, Ticket ticket, ServerStreamListener listener) throws Exception {
+    try (FlightStream in = clients.client(from.flight()).getStream(ticket, clients.options(user))) {
       BackpressureStrategy backpressure = new BackpressureStrategy.CallbackBackpressureStrategy();
       backpressure.register(listener);
       listener.start(in.getRoot(), in.getDictionaryProvider());
@@ -556,14 +593,14 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
     }
   }
 
-  private void streamLabels(String job, ServerStreamListener listener) throws Exception {
+  private void streamLabels(LabelFlightApi api, String job, ServerStreamListener listener) throws Exception {
     JsonObject status = await(api.status(job));
     try (BufferAllocator streamAllocator = allocator.newChildAllocator("labels " + job, 0, Long.MAX_VALUE);
          VectorSchemaRoot root = VectorSchemaRoot.create(LabelStore.schema(lfNames(status)), streamAllocator)) {
       BackpressureStrategy backpressure = new BackpressureStrategy.CallbackBackpressureStrategy();
       backpressure.register(listener);
       listener.start(root);
-      boolean all = chunks.forEach(job, this::awaitProgress, streamAllocator, (index, chunk) -> {
+      boolean all = chunks.forEach(job, (j, after) -> await(api.awaitProgress(j, after)), streamAllocator, (index, chunk) -> {
         if (!waitUntilReady(backpressure, listener)) {
           return false;
         }
@@ -576,15 +613,12 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
     }
   }
 
-  private JsonObject awaitProgress(String job, int after) throws Exception {
-    return await(api.awaitProgress(job, after));
-  }
-
   /**
    * {@code probs/JOB/MODEL}: {@code row_id} and one float32 column per class; {@code preds/JOB/MODEL}:
    * {@code row_id} and an int8 {@code label} under the model's tie policy. Computed chunk by chunk.
    */
-  private void streamModelOutput(String spec, boolean predictions, ServerStreamListener listener) throws Exception {
+  private void streamModelOutput(LabelFlightApi api, String spec, boolean predictions, ServerStreamListener listener)
+      throws Exception {
     String[] parts = spec.split("/", -1);
     if (parts.length != 2) {
       throw LabelFlightException.invalid("ticket must be probs/JOB/MODEL or preds/JOB/MODEL");
@@ -602,7 +636,7 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
       BackpressureStrategy backpressure = new BackpressureStrategy.CallbackBackpressureStrategy();
       backpressure.register(listener);
       listener.start(root);
-      boolean all = chunks.forEach(job, this::awaitProgress, streamAllocator, (index, labels) -> {
+      boolean all = chunks.forEach(job, (j, after) -> await(api.awaitProgress(j, after)), streamAllocator, (index, labels) -> {
         if (!waitUntilReady(backpressure, listener)) {
           return false;
         }
@@ -665,12 +699,13 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
         new Field("label", FieldType.notNullable(new ArrowType.Int(8, true)), null)));
   }
 
-  private void streamDataset(String spec, ServerStreamListener listener) throws Exception {
+  private void streamDataset(String user, String spec, ServerStreamListener listener) throws Exception {
     int at = spec.lastIndexOf('@');
     if (at < 0) {
       throw LabelFlightException.invalid("dataset ticket must be dataset/NAME@VERSION");
     }
-    Manifest manifest = datasets.manifest(spec.substring(0, at), parseVersion(spec.substring(at + 1)));
+    Manifest manifest = datasets.manifest(DatasetNames.qualify(user, spec.substring(0, at)),
+        parseVersion(spec.substring(at + 1)));
     List<DerivedColumn> derivedColumns = derived.columns(manifest);
     try (BufferAllocator streamAllocator = allocator.newChildAllocator("dataset " + spec, 0, Long.MAX_VALUE);
          VectorSchemaRoot root = VectorSchemaRoot.create(DerivedColumnStore.schema(manifest, derivedColumns),
@@ -719,6 +754,15 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
           throw LabelFlightException.internal("stream failed while waiting for the client", null);
       }
     }
+  }
+
+  /**
+   * The authenticated user of a call (Flight's peer identity, set by {@link dev.labelflight.flight.auth.FlightAuthenticator}),
+   * or null when the server runs without authentication.
+   */
+  static String user(CallContext context) {
+    String identity = context.peerIdentity();
+    return identity == null || identity.isEmpty() ? null : identity;
   }
 
   private static List<String> lfNames(JsonObject status) {

@@ -1,10 +1,13 @@
 package dev.labelflight.http;
 
+import dev.labelflight.engine.auth.Tls;
+import dev.labelflight.engine.auth.UserDirectory;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.bridge.BridgeEventType;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.StaticHandler;
@@ -21,7 +24,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The HTTP face: {@code /health} (liveness), {@code /ready} (readiness), {@code /metrics} (Prometheus), the SockJS event-bus bridge at {@code /eventbus} (only the addresses
  * of {@link BridgePolicy}) and the web UI at {@code /} (static files from the jar's {@code webroot/}).
- * Config: {@code host}, {@code port}, {@code maxBodyBytes} (largest browser message), {@code replyTimeoutMs}.
+ * Config: {@code host}, {@code port}, {@code maxBodyBytes} (largest browser message), {@code replyTimeoutMs},
+ * {@code tls: {certFile, keyFile}} (PEM; HTTPS when both are set). With an enabled user directory,
+ * {@code /metrics} and every bridge message need a user's token ({@link BridgeAuth}); {@code /health},
+ * {@code /ready} and the static page stay open.
  */
 public final class HttpVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(HttpVerticle.class);
@@ -32,6 +38,7 @@ public final class HttpVerticle extends VerticleBase {
   private final java.util.concurrent.Callable<JsonObject> readiness;
   private final Supplier<Future<String>> metrics;
   private final Instant started = Instant.now();
+  private final UserDirectory users;
   private HttpServer server;
 
   /** {@code nodeInfo} adds node facts (budget, data directory) to {@code /health}; called on the event loop, must not block. */
@@ -50,6 +57,13 @@ public final class HttpVerticle extends VerticleBase {
   /** As above; {@code /metrics} answers what {@code metrics} produces (Prometheus text format), 503 if it fails. */
   public HttpVerticle(Supplier<JsonObject> nodeInfo, java.util.concurrent.Callable<JsonObject> readiness,
       Supplier<Future<String>> metrics) {
+    this(nodeInfo, readiness, metrics, UserDirectory.disabled());
+  }
+
+  /** As above; when {@code users} is enabled, {@code /metrics} and the bridge need a user's bearer token. */
+  public HttpVerticle(Supplier<JsonObject> nodeInfo, java.util.concurrent.Callable<JsonObject> readiness,
+      Supplier<Future<String>> metrics, UserDirectory users) {
+    this.users = users;
     this.nodeInfo = nodeInfo;
     this.readiness = readiness;
     this.metrics = metrics;
@@ -58,6 +72,7 @@ public final class HttpVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     BridgePolicy policy = new BridgePolicy(config().getInteger("maxBodyBytes", 1 << 20));
+    BridgeAuth auth = new BridgeAuth(vertx, users, config().getLong("replyTimeoutMs", 60_000L));
     Router router = Router.router(vertx);
     router.get("/health").handler(ctx -> ctx.json(new JsonObject()
         .put("status", "UP")
@@ -69,7 +84,7 @@ public final class HttpVerticle extends VerticleBase {
       ctx.response().setStatusCode(body.getBoolean("ready", false) ? 200 : 503);
       ctx.json(body);
     }));
-    router.get("/metrics").handler(ctx -> metrics.get().onComplete(ar -> {
+    router.get("/metrics").handler(auth::requireUser).handler(ctx -> metrics.get().onComplete(ar -> {
       if (ar.succeeded()) {
         ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(ar.result());
       } else {
@@ -84,7 +99,7 @@ public final class HttpVerticle extends VerticleBase {
     }
     SockJSHandler sockJs = SockJSHandler.create(vertx, sockJsOptions);
     router.route("/eventbus/*").subRouter(sockJs.bridge(
-        policy.bridgeOptions(config().getLong("replyTimeoutMs", 60_000L)), event -> check(policy, event)));
+        policy.bridgeOptions(config().getLong("replyTimeoutMs", 60_000L)), event -> check(policy, auth, event)));
     router.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
     // Browsers send a whole message as one frame: both limits sit above the bridge's body limit, so an
     // oversized message reaches the bridge check and gets a clear answer instead of a dropped socket.
@@ -92,14 +107,23 @@ public final class HttpVerticle extends VerticleBase {
     HttpServerOptions options = new HttpServerOptions()
         .setMaxWebSocketFrameSize(transportLimit)
         .setMaxWebSocketMessageSize(transportLimit);
+    JsonObject tlsConf = config().getJsonObject("tls", new JsonObject());
+    Tls tls = Tls.of(tlsConf.getString("certFile"), tlsConf.getString("keyFile"));
+    if (tls != null) {
+      options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
+          .setCertPath(tls.certFile().toString()).setKeyPath(tls.keyFile().toString()));
+    }
     return vertx.createHttpServer(options)
         .requestHandler(router)
         .listen(config().getInteger("port", 8080), config().getString("host", "127.0.0.1"))
         .onSuccess(s -> server = s);
   }
 
-  /** Refuses what the policy refuses, answering the sender's reply address so its request fails with the reason. */
-  private static void check(BridgePolicy policy, BridgeEvent event) {
+  /**
+   * Refuses what the policy refuses, then what authentication refuses (see {@link BridgeAuth}), answering the
+   * sender's reply address so its request fails with the reason.
+   */
+  private static void check(BridgePolicy policy, BridgeAuth auth, BridgeEvent event) {
     JsonObject raw = event.getRawMessage();
     String refusal = null;
     int code = REFUSED;
@@ -112,10 +136,28 @@ public final class HttpVerticle extends VerticleBase {
     } else if (event.type() == BridgeEventType.REGISTER) {
       refusal = policy.registerRefusal(raw.getString("address"));
     }
-    if (refusal == null) {
+    if (refusal != null) {
+      refuse(event, code, refusal);
+      return;
+    }
+    if (event.type() != BridgeEventType.SEND && event.type() != BridgeEventType.PUBLISH
+        && event.type() != BridgeEventType.REGISTER) {
       event.complete(true);
       return;
     }
+    auth.admit(event.type(), raw).onComplete(ar -> {
+      if (ar.succeeded()) {
+        event.complete(true);
+      } else if (ar.cause() instanceof BridgeAuth.Refused r) {
+        refuse(event, r.code(), r.getMessage());
+      } else {
+        refuse(event, REFUSED, String.valueOf(ar.cause().getMessage()));
+      }
+    });
+  }
+
+  private static void refuse(BridgeEvent event, int code, String refusal) {
+    JsonObject raw = event.getRawMessage();
     LOG.debug("bridge refused {} to {}: {}", event.type(), raw.getString("address"), refusal);
     String replyAddress = raw.getString("replyAddress");
     if (replyAddress != null) {

@@ -16,7 +16,8 @@ import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
 /**
  * Uploads the generated demo reviews to a running server over Flight DoPut, as any client would:
  * {@code java -cp server/target/labelflight-server.jar dev.labelflight.server.DemoUpload HOST PORT NAME ROWS [SEED]}.
- * Prints the server's acknowledgement (dataset, version, rows, chunks).
+ * Prints the server's acknowledgement (dataset, version, rows, chunks). The bearer token, if the server
+ * wants one, comes from the environment variable {@code LABELFLIGHT_TOKEN}.
  */
 public final class DemoUpload {
   private static final int BATCH_ROWS = 10_000;
@@ -31,8 +32,8 @@ public final class DemoUpload {
     int rows = Integer.parseInt(args[3]);
     ReviewsGenerator generator = new ReviewsGenerator(args.length > 4 ? Long.parseLong(args[4]) : 42L);
     try (RootAllocator allocator = new RootAllocator();
-         FlightClient client = FlightClient.builder(allocator,
-             Location.forGrpcInsecure(args[0], Integer.parseInt(args[1]))).build();
+         FlightClient client = client(allocator, Location.forGrpcInsecure(args[0], Integer.parseInt(args[1])),
+             System.getenv("LABELFLIGHT_TOKEN"));
          VectorSchemaRoot root = VectorSchemaRoot.create(ReviewsGenerator.SCHEMA, allocator);
          SyncPutListener ack = new SyncPutListener()) {
       FlightClient.ClientStreamListener put = client.startPut(FlightDescriptor.path("datasets", args[2]), root, ack);
@@ -51,5 +52,13 @@ public final class DemoUpload {
       }
       put.getResult();
     }
+  }
+
+  private static FlightClient client(RootAllocator allocator, Location location, String token) {
+    FlightClient.Builder builder = FlightClient.builder(allocator, location);
+    if (token != null && !token.isEmpty()) {
+      builder.intercept(new dev.labelflight.flight.auth.BearerToken(token));
+    }
+    return builder.build();
   }
 }

@@ -12,6 +12,7 @@ import dev.labelflight.engine.sizing.BoxLimits;
 import dev.labelflight.engine.sizing.NodeSizing;
 import io.netty.util.internal.PlatformDependent;
 import dev.labelflight.engine.lf.model.ModelRegistry;
+import dev.labelflight.engine.store.DatasetNames;
 import dev.labelflight.engine.store.DatasetStore;
 import dev.labelflight.engine.store.DatasetUpload;
 import dev.labelflight.engine.store.Manifest;
@@ -20,6 +21,7 @@ import dev.labelflight.flight.cluster.ChunkReplicas;
 import dev.labelflight.flight.cluster.NodeClients;
 import dev.labelflight.verticles.node.RemoteDatasets;
 import dev.labelflight.http.HttpVerticle;
+import dev.labelflight.server.auth.AuthSettings;
 import dev.labelflight.verticles.browse.BrowseVerticle;
 import dev.labelflight.verticles.derive.DeriveVerticle;
 import dev.labelflight.verticles.job.JobCoordinator;
@@ -62,11 +64,13 @@ public final class LabelFlightServer implements AutoCloseable {
   private FlightEndpointVerticle flight;
   private NodeClients clients;
   private String flightUri;
+  private String nodeSecret;
   private volatile io.vertx.core.json.JsonArray clusterView = new io.vertx.core.json.JsonArray();
   private HttpVerticle http;
   private NodeSizing sizing;
   private final NodeMetrics metrics = new NodeMetrics();
   private long hotCacheBytes;
+  private AuthSettings auth;
   private boolean closed;
 
   public LabelFlightServer(JsonObject config) {
@@ -80,6 +84,11 @@ public final class LabelFlightServer implements AutoCloseable {
 
   /** Starts everything; completes when Flight and HTTP listen and the demo dataset (if enabled) is stored. */
   public Future<LabelFlightServer> start() {
+    try {
+      auth = AuthSettings.from(config.getJsonObject("auth", new JsonObject()));
+    } catch (RuntimeException e) {
+      return Future.failedFuture(new IllegalArgumentException("invalid auth configuration: " + e.getMessage(), e));
+    }
     Path dataDir = Path.of(config.getString("dataDir", "data")).toAbsolutePath();
     JsonObject limits = config.getJsonObject("limits", new JsonObject());
     JsonObject workers = config.getJsonObject("workers", new JsonObject());
@@ -103,6 +112,9 @@ public final class LabelFlightServer implements AutoCloseable {
     } catch (RuntimeException e) {
       return Future.failedFuture(new IllegalStateException("cannot start the memory budget: " + e.getMessage(), e));
     }
+    // Nodes call each other with a shared credential when calls need one (authentication on, clustered).
+    nodeSecret = auth.users().enabled() && cluster.clustered()
+        ? cluster.nodeSecret(clusterConf.getString("secret", "")) : null;
     Future<Vertx> started = cluster.clustered()
         ? metrics.vertxBuilder(vertxOptions).withClusterManager(cluster.clusterManager()).buildClustered()
         : Future.succeededFuture(metrics.vertxBuilder(vertxOptions).build());
@@ -118,7 +130,8 @@ public final class LabelFlightServer implements AutoCloseable {
     String nodeId = cluster.nodeId();
     models = new ModelRegistry(dataDir.resolve(
         config.getJsonObject("models", new JsonObject()).getString("dir", "models")));
-    clients = new NodeClients(allocator, List.of());
+    String cert = config.getJsonObject("tls", new JsonObject()).getString("certFile", "");
+    clients = new NodeClients(allocator, nodeSecret, cert.isEmpty() ? null : Path.of(cert));
     return vertx.executeBlocking(() -> {
       DatasetStore datasets =
           new DatasetStore(dataDir, config.getJsonObject("store", new JsonObject()).getInteger("chunkRows", 65536));
@@ -169,8 +182,8 @@ public final class LabelFlightServer implements AutoCloseable {
                   .setInstances(models.getInteger("instances", 2)));
         })
         .compose(id -> {
-          flight = new FlightEndpointVerticle(node, clients);
-          return vertx.deployVerticle(flight, new DeploymentOptions().setConfig(config.getJsonObject("flight")));
+          flight = new FlightEndpointVerticle(node, auth.users(), clients);
+          return vertx.deployVerticle(flight, new DeploymentOptions().setConfig(withTls(config.getJsonObject("flight"))));
         })
         .compose(id -> vertx.executeBlocking(() -> {
           joinDirectory();
@@ -179,13 +192,13 @@ public final class LabelFlightServer implements AutoCloseable {
         .onSuccess(v -> announcePeriodically())
         .compose(id -> {
           metrics.bind(vertx, node, flight.traffic());
-          http = new HttpVerticle(this::healthInfo, this::readiness, metrics::scrape);
-          return vertx.deployVerticle(http, new DeploymentOptions().setConfig(config.getJsonObject("http")));
+          http = new HttpVerticle(this::healthInfo, this::readiness, metrics::scrape, auth.users());
+          return vertx.deployVerticle(http, new DeploymentOptions().setConfig(withTls(config.getJsonObject("http"))));
         })
         .map(id -> {
-          LOG.info("LabelFlight node {} ready: Flight grpc://{}:{}, HTTP http://{}:{}, data in {}, budget {} MiB, {} workers",
-              nodeId, config.getJsonObject("flight").getString("host"), flightPort(),
-              config.getJsonObject("http").getString("host"), httpPort(), dataDir, budgetBytes >> 20, workerCount);
+          LOG.info("LabelFlight node {} ready: Flight {}://{}:{}, HTTP {}://{}:{}, data in {}, budget {} MiB, {} workers",
+              nodeId, tls() ? "grpc+tls" : "grpc", config.getJsonObject("flight").getString("host"), flightPort(),
+              tls() ? "https" : "http", config.getJsonObject("http").getString("host"), httpPort(), dataDir, budgetBytes >> 20, workerCount);
           return this;
         });
   }
@@ -195,7 +208,8 @@ public final class LabelFlightServer implements AutoCloseable {
    * name another live node owns stays theirs, and the local copy is not served.
    */
   private void joinDirectory() {
-    flightUri = "grpc://" + config.getJsonObject("flight").getString("host", "127.0.0.1") + ":" + flightPort();
+    flightUri = (tls() ? "grpc+tls://" : "grpc://") + config.getJsonObject("flight").getString("host", "127.0.0.1")
+        + ":" + flightPort();
     announce(new JsonObject());
     for (String name : node.datasets().names()) {
       String owner = cluster.directory().claim(name);
@@ -230,6 +244,21 @@ public final class LabelFlightServer implements AutoCloseable {
           return null;
         }, false))
         .onFailure(e -> LOG.debug("node facts not published: {}", e.toString())));
+  }
+
+  /** A listener's config with the node's {@code tls} section added. */
+  private JsonObject withTls(JsonObject listener) {
+    return listener.copy().put("tls", config.getJsonObject("tls", new JsonObject()));
+  }
+
+  /** Whether Flight and HTTP use TLS (a certificate and key are configured). */
+  public boolean tls() {
+    return !config.getJsonObject("tls", new JsonObject()).getString("certFile", "").isEmpty();
+  }
+
+  /** Users and the dev user (name and token, null unless {@code auth.devUser.enabled}). */
+  public AuthSettings auth() {
+    return auth;
   }
 
   private JsonObject healthInfo() {
@@ -292,7 +321,9 @@ public final class LabelFlightServer implements AutoCloseable {
     if (!demo.getBoolean("enabled", false)) {
       return;
     }
-    String name = demo.getString("dataset", "reviews");
+    // With authentication the demo dataset belongs to the dev user (auth.devUser.name).
+    String name = DatasetNames.qualify(AuthSettings.demoOwner(config.getJsonObject("auth", new JsonObject())),
+        demo.getString("dataset", "reviews"));
     if (node.datasets().latestVersion(name).isPresent()) {
       return;
     }

@@ -49,10 +49,26 @@ public final class Main {
     }, "labelflight-shutdown"));
     JsonObject flight = config.getJsonObject("flight");
     JsonObject http = config.getJsonObject("http");
-    System.out.printf("%nLabelFlight is running.%n  Flight: grpc://%s:%d   (pyarrow.flight.connect(\"grpc://%s:%d\"))%n"
-            + "  Web UI: http://%s:%d/%n  Demo dataset: %s%n  Stop with Ctrl-C.%n%n",
-        flight.getString("host"), server.flightPort(), flight.getString("host"), server.flightPort(),
-        http.getString("host"), server.httpPort(),
+    String grpc = server.tls() ? "grpc+tls" : "grpc";
+    String web = (server.tls() ? "https" : "http") + "://" + http.getString("host") + ":" + server.httpPort() + "/";
+    var auth = server.auth();
+    String login;
+    if (!auth.users().enabled()) {
+      login = "  Authentication: OFF (auth.enabled=false): anyone who reaches the ports gets in.%n";
+    } else if (auth.devUser() != null) {
+      String token = auth.devToken().replace("%", "%%");
+      login = "  Dev user: " + auth.devUser() + ", token " + token + "%n"
+          + "    Python: labelflight.connect(\"" + grpc + "://" + flight.getString("host") + ":" + server.flightPort()
+          + "\", token=\"" + token + "\")%n"
+          + "    Browser: " + web + "?token=" + token + "%n";
+    } else {
+      login = auth.users().users().isEmpty()
+          ? "  Authentication: ON but no users are configured (auth.users; bin/hash-token makes one): nobody can log in%n"
+          : "  Authentication: bearer token of one of the " + auth.users().users().size() + " users of auth.users%n";
+    }
+    System.out.printf("%nLabelFlight is running.%n  Flight: %s://%s:%d%n  Web UI: %s%n" + login
+            + "  Demo dataset: %s%n  Stop with Ctrl-C.%n%n",
+        grpc, flight.getString("host"), server.flightPort(), web,
         config.getJsonObject("demo").getBoolean("enabled") ? config.getJsonObject("demo").getString("dataset") : "(disabled)");
   }
 }

@@ -17,7 +17,6 @@ import org.apache.arrow.flight.FlightDescriptor;
 import org.apache.arrow.flight.FlightRuntimeException;
 import org.apache.arrow.flight.FlightStatusCode;
 import org.apache.arrow.flight.FlightStream;
-import org.apache.arrow.flight.Location;
 import org.apache.arrow.flight.SyncPutListener;
 import org.apache.arrow.flight.Ticket;
 import org.apache.arrow.memory.RootAllocator;
@@ -49,7 +48,7 @@ class BadInputTest {
   void start() throws Exception {
     server = new TestServer(dir, 1000);
     allocator = new RootAllocator();
-    client = FlightClient.builder(allocator, Location.forGrpcInsecure("127.0.0.1", server.flightPort())).build();
+    client = server.client(allocator);
     FlightClients.uploadReviews(client, allocator, "reviews", 5, 2500);
   }
 
@@ -172,7 +171,7 @@ class BadInputTest {
       assertEquals(FlightStatusCode.INVALID_ARGUMENT, e.status().code());
       assertTrue(e.getMessage().contains("'d'"), e.getMessage());
     }
-    assertTrue(server.server.node().datasets().versions("dates").isEmpty());
+    assertTrue(server.server.node().datasets().versions(stored("dates")).isEmpty());
     assertStillServing();
   }
 
@@ -211,8 +210,8 @@ class BadInputTest {
     }
     assertEquals(0, filesUnder("broken"), "no stray files of the failed upload");
     assertEquals(0, filesUnder("broken2"), "no stray files of the disconnected upload");
-    assertTrue(server.server.node().datasets().versions("broken").isEmpty());
-    assertTrue(server.server.node().datasets().versions("broken2").isEmpty());
+    assertTrue(server.server.node().datasets().versions(stored("broken")).isEmpty());
+    assertTrue(server.server.node().datasets().versions(stored("broken2")).isEmpty());
     FlightRuntimeException e = assertThrows(FlightRuntimeException.class,
         () -> client.getInfo(FlightDescriptor.path("datasets", "broken")));
     assertEquals(FlightStatusCode.NOT_FOUND, e.status().code());
@@ -230,8 +229,13 @@ class BadInputTest {
     }
   }
 
+  /** The store's name of the test user's dataset {@code name}. */
+  private static String stored(String name) {
+    return dev.labelflight.engine.store.DatasetNames.qualify(TestServer.USER, name);
+  }
+
   private long filesUnder(String name) throws Exception {
-    Path d = dir.resolve("datasets").resolve(name);
+    Path d = dir.resolve("datasets").resolve(stored(name));
     if (!Files.exists(d)) {
       return 0;
     }

@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.UUID;
 import org.apache.arrow.flight.FlightClient;
 import org.apache.arrow.flight.FlightInfo;
-import org.apache.arrow.flight.Location;
 import org.apache.arrow.memory.RootAllocator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -111,8 +110,7 @@ class ClusterTest {
   /** The labels a standalone node gives for the same data and each of these LF sets (4 LFs each). */
   private List<byte[][]> standaloneLabels(RootAllocator allocator, String... lfSets) throws Exception {
     try (TestServer standalone = new TestServer(dir.resolve("standalone"), CHUNK_ROWS);
-         FlightClient client = FlightClient.builder(allocator, Location.forGrpcInsecure("127.0.0.1",
-             standalone.flightPort())).build()) {
+         FlightClient client = standalone.client(allocator)) {
       FlightClients.uploadReviews(client, allocator, "reviews", 5, ROWS);
       List<byte[][]> out = new ArrayList<>();
       for (String lfs : lfSets) {
@@ -269,6 +267,6 @@ class ClusterTest {
   }
 
   private static FlightClient client(RootAllocator allocator, ServerProcess node) {
-    return FlightClient.builder(allocator, Location.forGrpcInsecure("127.0.0.1", node.port)).build();
+    return node.client(allocator);
   }
 }

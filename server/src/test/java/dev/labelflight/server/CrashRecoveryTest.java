@@ -36,7 +36,7 @@ class CrashRecoveryTest {
     int doneBeforeKill;
     try (ServerProcess server = new ServerProcess(data, log, ROWS / CHUNKS);
          RootAllocator allocator = new RootAllocator();
-         FlightClient client = FlightClient.builder(allocator, Location.forGrpcInsecure("127.0.0.1", server.port)).build()) {
+         FlightClient client = server.client(allocator)) {
       FlightClients.uploadReviews(client, allocator, "reviews", 9, ROWS);
       String job = FlightClients.action(client, "apply", body()).getString("job");
       JsonObject status;
@@ -49,7 +49,7 @@ class CrashRecoveryTest {
     }
     try (ServerProcess server = new ServerProcess(data, log, ROWS / CHUNKS);
          RootAllocator allocator = new RootAllocator();
-         FlightClient client = FlightClient.builder(allocator, Location.forGrpcInsecure("127.0.0.1", server.port)).build()) {
+         FlightClient client = server.client(allocator)) {
       String job = FlightClients.action(client, "apply", body()).getString("job");
       byte[][] labels = FlightClients.labels(client, job, 3, ROWS);
       JsonObject end = FlightClients.awaitEnd(client, job, 120_000);

@@ -14,7 +14,6 @@ import org.apache.arrow.flight.FlightClient;
 import org.apache.arrow.flight.FlightDescriptor;
 import org.apache.arrow.flight.FlightRuntimeException;
 import org.apache.arrow.flight.FlightStatusCode;
-import org.apache.arrow.flight.Location;
 import org.apache.arrow.memory.RootAllocator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,24 +32,25 @@ class DropDatasetTest {
   void dropRemovesVersionsCacheAndResidentCopy() throws Exception {
     try (TestServer server = new TestServer(dir, 1000);
          RootAllocator allocator = new RootAllocator();
-         FlightClient client = FlightClient.builder(allocator,
-             Location.forGrpcInsecure("127.0.0.1", server.flightPort())).build()) {
+         FlightClient client = server.client(allocator)) {
       FlightClients.uploadReviews(client, allocator, "doomed", 1, 2500);
       FlightClients.uploadReviews(client, allocator, "doomed", 2, 1500);
       FlightClients.uploadReviews(client, allocator, "kept", 3, 1200);
       long fullBudget = server.server.node().budget().freeBytes();
+      // On disk the dataset lives in its owner's namespace.
+      String stored = dev.labelflight.engine.store.DatasetNames.qualify(TestServer.USER, "doomed");
       for (String mode : new String[] {"queue", "resident"}) {
         String job = FlightClients.action(client, "apply", "{\"dataset\":\"doomed\",\"labels\":[\"HAM\",\"SPAM\"],"
             + "\"mode\":\"" + mode + "\",\"lfs\":" + LFS + "}").getString("job");
         awaitEnd(client, job);
       }
-      assertTrue(filesUnder(dir.resolve("cache").resolve("doomed")) > 0, "labels were cached");
+      assertTrue(filesUnder(dir.resolve("cache").resolve(stored)) > 0, "labels were cached");
       assertTrue(server.server.node().budget().freeBytes() < fullBudget, "a resident copy holds permits");
 
       JsonObject dropped = FlightClients.action(client, "drop_dataset", "{\"dataset\":\"doomed\"}");
       assertEquals(new JsonArray().add(1).add(2), dropped.getJsonArray("versions"));
-      assertEquals(0, filesUnder(dir.resolve("datasets").resolve("doomed")));
-      assertEquals(0, filesUnder(dir.resolve("cache").resolve("doomed")));
+      assertEquals(0, filesUnder(dir.resolve("datasets").resolve(stored)));
+      assertEquals(0, filesUnder(dir.resolve("cache").resolve(stored)));
       assertEquals(fullBudget, server.server.node().budget().freeBytes(), "the resident copy gave its permits back");
       FlightRuntimeException e = assertThrows(FlightRuntimeException.class,
           () -> client.getInfo(FlightDescriptor.path("datasets", "doomed")));

@@ -16,7 +16,6 @@ import org.apache.arrow.flight.FlightClient;
 import org.apache.arrow.flight.FlightDescriptor;
 import org.apache.arrow.flight.FlightInfo;
 import org.apache.arrow.flight.FlightStream;
-import org.apache.arrow.flight.Location;
 import org.apache.arrow.flight.Ticket;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.BigIntVector;
@@ -52,8 +51,7 @@ class FlightEndToEndTest {
   void uploadApplyStreamMatchesReference() throws Exception {
     try (TestServer server = new TestServer(dir, 16_384);
          RootAllocator allocator = new RootAllocator();
-         FlightClient client = FlightClient.builder(allocator,
-             Location.forGrpcInsecure("127.0.0.1", server.flightPort())).build()) {
+         FlightClient client = server.client(allocator)) {
       JsonObject ack = FlightClients.uploadReviews(client, allocator, "reviews", 11,
           50_000, 1, 30_000, 49_999, 70_000);
       assertEquals(new JsonObject().put("dataset", "reviews").put("version", 1).put("rows", ROWS).put("chunks", 13), ack);
@@ -119,8 +117,7 @@ class FlightEndToEndTest {
   void listFlightsDescribesDatasets() throws Exception {
     try (TestServer server = new TestServer(dir, 1000);
          RootAllocator allocator = new RootAllocator();
-         FlightClient client = FlightClient.builder(allocator,
-             Location.forGrpcInsecure("127.0.0.1", server.flightPort())).build()) {
+         FlightClient client = server.client(allocator)) {
       FlightClients.uploadReviews(client, allocator, "a", 1, 1500);
       FlightClients.uploadReviews(client, allocator, "a", 2, 10);
       FlightClients.uploadReviews(client, allocator, "b", 3, 7);
@@ -165,8 +162,7 @@ class FlightEndToEndTest {
     int rows = 2500;
     try (TestServer server = new TestServer(dir, 1000);
          RootAllocator allocator = new RootAllocator();
-         FlightClient client = FlightClient.builder(allocator,
-             Location.forGrpcInsecure("127.0.0.1", server.flightPort())).build();
+         FlightClient client = server.client(allocator);
          VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator)) {
       root.allocateNew();
       for (int i = 0; i < rows; i++) {
@@ -245,8 +241,7 @@ class FlightEndToEndTest {
     int rows = 3000;
     try (TestServer server = new TestServer(dir, 1000);
          RootAllocator allocator = new RootAllocator();
-         FlightClient client = FlightClient.builder(allocator,
-             Location.forGrpcInsecure("127.0.0.1", server.flightPort())).build();
+         FlightClient client = server.client(allocator);
          org.apache.arrow.vector.VarCharVector dictionaryValues =
              new org.apache.arrow.vector.VarCharVector("sources", allocator);
          org.apache.arrow.vector.VarCharVector plain = new org.apache.arrow.vector.VarCharVector("source", allocator)) {
@@ -314,8 +309,7 @@ class FlightEndToEndTest {
         field("v", new org.apache.arrow.vector.types.pojo.ArrowType.Int(64, true))));
     try (TestServer server = new TestServer(dir, 131_072, overrides);
          RootAllocator allocator = new RootAllocator();
-         FlightClient client = FlightClient.builder(allocator,
-             Location.forGrpcInsecure("127.0.0.1", server.flightPort())).build()) {
+         FlightClient client = server.client(allocator)) {
       try (VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator);
            org.apache.arrow.flight.SyncPutListener ack = new org.apache.arrow.flight.SyncPutListener()) {
         BigIntVector v = (BigIntVector) root.getVector("v");

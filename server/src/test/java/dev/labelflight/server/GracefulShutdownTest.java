@@ -12,7 +12,6 @@ import java.util.stream.Stream;
 import org.apache.arrow.flight.CallStatus;
 import org.apache.arrow.flight.FlightClient;
 import org.apache.arrow.flight.FlightRuntimeException;
-import org.apache.arrow.flight.Location;
 import org.apache.arrow.memory.RootAllocator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,7 +36,7 @@ class GracefulShutdownTest {
     int doneBeforeTerm;
     try (ServerProcess server = new ServerProcess(data, log, CrashRecoveryTest.ROWS / CrashRecoveryTest.CHUNKS);
          RootAllocator allocator = new RootAllocator();
-         FlightClient client = FlightClient.builder(allocator, Location.forGrpcInsecure("127.0.0.1", server.port)).build()) {
+         FlightClient client = server.client(allocator)) {
       FlightClients.uploadReviews(client, allocator, "reviews", 9, ROWS);
       String job = FlightClients.action(client, "apply", CrashRecoveryTest.body()).getString("job");
       JsonObject status;
@@ -58,7 +57,7 @@ class GracefulShutdownTest {
 
     try (ServerProcess server = new ServerProcess(data, log, CrashRecoveryTest.ROWS / CrashRecoveryTest.CHUNKS);
          RootAllocator allocator = new RootAllocator();
-         FlightClient client = FlightClient.builder(allocator, Location.forGrpcInsecure("127.0.0.1", server.port)).build()) {
+         FlightClient client = server.client(allocator)) {
       String job = FlightClients.action(client, "apply", CrashRecoveryTest.body()).getString("job");
       byte[][] labels = FlightClients.labels(client, job, 3, ROWS);
       JsonObject end = FlightClients.awaitEnd(client, job, 120_000);
@@ -78,8 +77,7 @@ class GracefulShutdownTest {
   void drainingRefusesNewWork() throws Exception {
     try (TestServer server = new TestServer(dir.resolve("data"), 1_000);
          RootAllocator allocator = new RootAllocator();
-         FlightClient client = FlightClient.builder(allocator,
-             Location.forGrpcInsecure("127.0.0.1", server.flightPort())).build()) {
+         FlightClient client = server.client(allocator)) {
       FlightClients.uploadReviews(client, allocator, "reviews", 3, 2_000);
       server.server.drain(10_000);
       FlightRuntimeException apply = assertThrows(FlightRuntimeException.class,

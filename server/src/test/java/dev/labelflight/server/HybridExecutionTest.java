@@ -13,7 +13,6 @@ import java.util.List;
 import org.apache.arrow.flight.CallStatus;
 import org.apache.arrow.flight.FlightClient;
 import org.apache.arrow.flight.FlightRuntimeException;
-import org.apache.arrow.flight.Location;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -42,7 +41,7 @@ class HybridExecutionTest {
   }
 
   static FlightClient client(BufferAllocator allocator, TestServer server) {
-    return FlightClient.builder(allocator, Location.forGrpcInsecure("127.0.0.1", server.flightPort())).build();
+    return server.client(allocator);
   }
 
   /**
@@ -157,7 +156,8 @@ class HybridExecutionTest {
          RootAllocator allocator = new RootAllocator();
          FlightClient client = client(allocator, probe)) {
       FlightClients.uploadReviews(client, allocator, "r", 3, rows);
-      Manifest m = probe.server.node().datasets().manifest("r", 1);
+      Manifest m = probe.server.node().datasets()
+          .manifest(dev.labelflight.engine.store.DatasetNames.qualify(TestServer.USER, "r"), 1);
       try (BufferAllocator child = allocator.newChildAllocator("probe", 0, Long.MAX_VALUE);
            VectorSchemaRoot chunk = probe.server.node().datasets().readChunk(m, 0, child)) {
         need = child.getAllocatedMemory();

@@ -18,7 +18,6 @@ import org.apache.arrow.flight.FlightClient;
 import org.apache.arrow.flight.FlightRuntimeException;
 import org.apache.arrow.flight.FlightStatusCode;
 import org.apache.arrow.flight.FlightStream;
-import org.apache.arrow.flight.Location;
 import org.apache.arrow.flight.Ticket;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.BigIntVector;
@@ -52,8 +51,7 @@ class LabelModelFlightTest {
   void analysisModelsAndProbabilities() throws Exception {
     try (TestServer server = new TestServer(dir, 4096);
          RootAllocator allocator = new RootAllocator();
-         FlightClient client = FlightClient.builder(allocator,
-             Location.forGrpcInsecure("127.0.0.1", server.flightPort())).build()) {
+         FlightClient client = server.client(allocator)) {
       FlightClients.uploadReviews(client, allocator, "reviews", 5, 7_000, 13_000);
       String job = FlightClients.action(client, "apply",
           "{\"dataset\":\"reviews\",\"labels\":[\"HAM\",\"SPAM\"],\"lfs\":" + LFS + "}").getString("job");
@@ -170,8 +168,7 @@ class LabelModelFlightTest {
     JsonObject tiny = new JsonObject().put("labelModels", new JsonObject().put("maxPatternBytes", 64));
     try (TestServer server = new TestServer(dir, 1000, tiny);
          RootAllocator allocator = new RootAllocator();
-         FlightClient client = FlightClient.builder(allocator,
-             Location.forGrpcInsecure("127.0.0.1", server.flightPort())).build()) {
+         FlightClient client = server.client(allocator)) {
       FlightClients.uploadReviews(client, allocator, "reviews", 5, ROWS);
       String job = FlightClients.action(client, "apply",
           "{\"dataset\":\"reviews\",\"labels\":[\"HAM\",\"SPAM\"],\"lfs\":" + LFS + "}").getString("job");
@@ -200,8 +197,7 @@ class LabelModelFlightTest {
   void cancelledJobIsRefused() throws Exception {
     try (TestServer server = new TestServer(dir, 256);
          RootAllocator allocator = new RootAllocator();
-         FlightClient client = FlightClient.builder(allocator,
-             Location.forGrpcInsecure("127.0.0.1", server.flightPort())).build()) {
+         FlightClient client = server.client(allocator)) {
       FlightClients.uploadReviews(client, allocator, "reviews", 5, ROWS);
       String job = FlightClients.action(client, "apply",
           "{\"dataset\":\"reviews\",\"labels\":[\"HAM\",\"SPAM\"],\"lfs\":" + LFS + "}").getString("job");

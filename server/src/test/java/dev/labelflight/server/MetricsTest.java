@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.arrow.flight.FlightClient;
-import org.apache.arrow.flight.Location;
 import org.apache.arrow.memory.RootAllocator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,8 +31,7 @@ class MetricsTest {
   void metricsAfterJobs() throws Exception {
     try (TestServer server = new TestServer(dir.resolve("data"), 1_000);
          RootAllocator allocator = new RootAllocator();
-         FlightClient client = FlightClient.builder(allocator,
-             Location.forGrpcInsecure("127.0.0.1", server.flightPort())).build()) {
+         FlightClient client = server.client(allocator)) {
       FlightClients.uploadReviews(client, allocator, "reviews", 3, ROWS);
       String body = "{\"dataset\":\"reviews\",\"labels\":[\"HAM\",\"SPAM\"],\"mode\":\"queue\",\"user\":\"ada\",\"lfs\":"
           + HybridExecutionTest.LFS + "}";
@@ -45,7 +43,8 @@ class MetricsTest {
       assertEquals(0, end.getLong("lfChunkEvaluations"), "the second job reads everything from the cache");
 
       HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-          URI.create("http://127.0.0.1:" + server.server.httpPort() + "/metrics")).build(),
+          URI.create("http://127.0.0.1:" + server.server.httpPort() + "/metrics"))
+              .header("Authorization", "Bearer " + TestServer.TOKEN).build(),
           HttpResponse.BodyHandlers.ofString());
       assertEquals(200, response.statusCode());
       assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
@@ -59,7 +58,8 @@ class MetricsTest {
       assertEquals(2, value(text, "labelflight_jobs{path=\"queue\",state=\"SUCCEEDED\"}"));
       assertEquals(8, value(text, "labelflight_chunk_latency_seconds_count"), "one observation per chunk task of both jobs");
       assertTrue(text.contains("labelflight_chunk_latency_seconds_bucket{le="), "a histogram");
-      assertEquals(0, value(text, "labelflight_queue_depth{user=\"ada\"}"));
+      // The job belongs to the authenticated user, whatever the body's "user" says.
+      assertEquals(0, value(text, "labelflight_queue_depth{user=\"" + TestServer.USER + "\"}"));
       double total = value(text, "labelflight_memory_permits_bytes{kind=\"total\",node=");
       assertEquals(256.0 * (1 << 20), total);
       assertEquals(total, value(text, "labelflight_memory_permits_bytes{kind=\"free\",node="), "all permits back");

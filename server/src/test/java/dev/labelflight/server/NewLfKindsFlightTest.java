@@ -20,7 +20,6 @@ import org.apache.arrow.flight.FlightClient;
 import org.apache.arrow.flight.FlightRuntimeException;
 import org.apache.arrow.flight.FlightStatusCode;
 import org.apache.arrow.flight.FlightStream;
-import org.apache.arrow.flight.Location;
 import org.apache.arrow.flight.Ticket;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.TinyIntVector;
@@ -62,8 +61,7 @@ class NewLfKindsFlightTest {
     JsonObject overrides = new JsonObject().put("models", new JsonObject().put("dir", models.toString()));
     try (TestServer server = new TestServer(dir.resolve("data"), 4096, overrides);
          RootAllocator allocator = new RootAllocator();
-         FlightClient client = FlightClient.builder(allocator,
-             Location.forGrpcInsecure("127.0.0.1", server.flightPort())).build()) {
+         FlightClient client = server.client(allocator)) {
       FlightClients.uploadReviews(client, allocator, "reviews", 17, 5000, 7000);
       String body = "{\"dataset\":\"reviews\",\"labels\":[\"HAM\",\"SPAM\"],\"lfs\":" + LFS + "}";
       String job = FlightClients.action(client, "apply", body).getString("job");

@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
 import org.apache.arrow.flight.FlightClient;
-import org.apache.arrow.flight.Location;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.BigIntVector;
@@ -60,7 +59,10 @@ class OutOfCoreTest {
     return texts;
   }
 
-  /** Stores rows of long pool texts straight through the server's dataset store (faster than Flight for 256 MiB). */
+  /**
+   * Stores rows of long pool texts straight through the server's dataset store (faster than Flight for 256 MiB),
+   * as the test user's dataset {@code name}.
+   */
   static Manifest writeLongText(TestServer server, BufferAllocator allocator, String name, int rows) {
     String[] texts = pool();
     byte[][] bytes = new byte[POOL][];
@@ -68,7 +70,8 @@ class OutOfCoreTest {
       bytes[p] = texts[p].getBytes(StandardCharsets.UTF_8);
     }
     try (BufferAllocator upload = allocator.newChildAllocator("upload", 0, Long.MAX_VALUE);
-         DatasetUpload writer = server.server.node().datasets().beginUpload(name, SCHEMA, upload);
+         DatasetUpload writer = server.server.node().datasets().beginUpload(
+             dev.labelflight.engine.store.DatasetNames.qualify(TestServer.USER, name), SCHEMA, upload);
          VectorSchemaRoot batch = VectorSchemaRoot.create(SCHEMA, upload)) {
       BigIntVector id = (BigIntVector) batch.getVector(0);
       VarCharVector text = (VarCharVector) batch.getVector(1);
@@ -100,8 +103,7 @@ class OutOfCoreTest {
     try (TestServer server = new TestServer(dir, 1_024, new JsonObject()
         .put("memory", new JsonObject().put("budgetMiB", 32)));
          RootAllocator allocator = new RootAllocator();
-         FlightClient client = FlightClient.builder(allocator,
-             Location.forGrpcInsecure("127.0.0.1", server.flightPort())).build()) {
+         FlightClient client = server.client(allocator)) {
       Manifest manifest = writeLongText(server, allocator, "big", ROWS);
       assertTrue(manifest.bytes() >= 256L << 20, "dataset is only " + (manifest.bytes() >> 20) + " MiB");
 

@@ -47,6 +47,9 @@ final class ServerProcess implements AutoCloseable {
     env.put("LABELFLIGHT_WORKERS_INSTANCES", "1");
     env.put("LABELFLIGHT_MEMORY_BUDGETMIB", "128");
     env.put("LABELFLIGHT_CLUSTER_PORT", String.valueOf(freePort()));
+    // Authentication on, as in production: the dev user with the tests' token.
+    env.put("LABELFLIGHT_AUTH_DEVUSER_ENABLED", "true");
+    env.put("LABELFLIGHT_AUTH_DEVUSER_TOKEN", TestServer.TOKEN);
     env.putAll(extra);
     builder.directory(dataDir.getParent().toFile());
     builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
@@ -68,6 +71,13 @@ final class ServerProcess implements AutoCloseable {
         Thread.sleep(100);
       }
     }
+  }
+
+  /** A Flight client of this server acting as its dev user. */
+  org.apache.arrow.flight.FlightClient client(org.apache.arrow.memory.BufferAllocator allocator) {
+    return org.apache.arrow.flight.FlightClient.builder(allocator,
+            org.apache.arrow.flight.Location.forGrpcInsecure("127.0.0.1", port))
+        .intercept(new dev.labelflight.flight.auth.BearerToken(TestServer.TOKEN)).build();
   }
 
   /** GET on the HTTP port; the body as JSON. */

@@ -24,8 +24,16 @@ public final class DatasetCatalog {
    * "fields": [{"name", "type", "nullable"}]}]}}, sorted by name.
    */
   public ObjectNode list() {
+    return list(null);
+  }
+
+  /** As {@link #list()}, only {@code owner}'s datasets ({@code null}: the unowned ones), by the names their owner uses. */
+  public ObjectNode list(String owner) {
     ArrayNode datasets = NODES.arrayNode();
     for (String name : store.names()) {
+      if (!dev.labelflight.engine.store.DatasetNames.ownedBy(name, owner)) {
+        continue;
+      }
       Manifest manifest = store.manifest(name, null);
       datasets.add(describe(manifest, new DerivedColumnStore(store).schema(manifest), store.versions(name)));
     }
@@ -34,7 +42,7 @@ public final class DatasetCatalog {
 
   static ObjectNode describe(Manifest manifest, Schema schema, java.util.List<Integer> versions) {
     ObjectNode json = NODES.objectNode()
-        .put("name", manifest.name())
+        .put("name", dev.labelflight.engine.store.DatasetNames.display(manifest.name()))
         .put("version", manifest.version())
         .put("rows", manifest.rows())
         .put("chunks", manifest.chunks().size())

@@ -72,7 +72,7 @@ public final class RowSampler {
   public ObjectNode page(Manifest manifest, long offset, int limit, BufferAllocator allocator) {
     validate(offset, limit);
     ObjectNode page = NODES.objectNode()
-        .put("dataset", manifest.name())
+        .put("dataset", dev.labelflight.engine.store.DatasetNames.display(manifest.name()))
         .put("version", manifest.version())
         .put("offset", offset)
         .put("limit", limit)

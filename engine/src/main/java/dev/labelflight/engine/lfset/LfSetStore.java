@@ -119,6 +119,6 @@ public final class LfSetStore {
   }
 
   private Path file(String dataset) {
-    return root.resolve(DatasetNames.validate(dataset) + ".json");
+    return root.resolve(DatasetNames.validateStored(dataset) + ".json");
   }
 }

@@ -3,10 +3,21 @@ package dev.labelflight.engine.store;
 import dev.labelflight.engine.error.LabelFlightException;
 import java.util.regex.Pattern;
 
-/** The rule for dataset names: they become directory names, so nothing that could escape the store. */
+/**
+ * The rule for dataset names: they become directory names, so nothing that could escape the store.
+ * A dataset owned by a user is stored as {@code OWNER~NAME} ({@link #qualify}): two users can both have
+ * {@code reviews}, and a user never names another's dataset, because clients only ever give the plain
+ * {@code NAME} (where {@code ~} is not allowed) and the server adds the authenticated owner. Datasets of
+ * a server without authentication have no owner part.
+ */
 public final class DatasetNames {
   public static final int MAX_LENGTH = 128;
+  /** Longest user name; user names become the owner part of stored names. */
+  public static final int MAX_OWNER_LENGTH = 64;
+  /** Between owner and name in a stored name; never part of a client-given name or a user name. */
+  public static final char OWNER_SEPARATOR = '~';
   private static final Pattern VALID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
+  private static final Pattern VALID_OWNER = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]*");
 
   private DatasetNames() {}
 
@@ -20,8 +31,50 @@ public final class DatasetNames {
     }
     if (!VALID.matcher(name).matches() || name.contains("..")) {
       throw LabelFlightException.invalid(
-          "dataset name '" + name + "' is invalid: use letters, digits, '_', '-', '.', starting with a letter or digit, no '..'");
+          "dataset name '" + abbreviate(name) + "' is invalid: use letters, digits, '_', '-', '.', starting with a letter or digit, no '..'");
     }
     return name;
+  }
+
+  /** Returns the user name if it may own datasets (letters, digits, '_', '-', at most 64), else INVALID_ARGUMENT. */
+  public static String validateOwner(String owner) {
+    if (owner == null || owner.isEmpty() || owner.length() > MAX_OWNER_LENGTH || !VALID_OWNER.matcher(owner).matches()) {
+      throw LabelFlightException.invalid("user name '" + abbreviate(String.valueOf(owner))
+          + "' is invalid: use 1 to " + MAX_OWNER_LENGTH + " letters, digits, '_' or '-', starting with a letter or digit");
+    }
+    return owner;
+  }
+
+  /** The stored name of {@code owner}'s dataset {@code name}; {@code owner == null} means unowned (no authentication). */
+  public static String qualify(String owner, String name) {
+    validate(name);
+    return owner == null ? name : validateOwner(owner) + OWNER_SEPARATOR + name;
+  }
+
+  /** Checks a stored name: a valid name, optionally prefixed by a valid owner and {@code ~}. */
+  public static String validateStored(String stored) {
+    int at = stored == null ? -1 : stored.indexOf(OWNER_SEPARATOR);
+    if (at < 0) {
+      return validate(stored);
+    }
+    validateOwner(stored.substring(0, at));
+    validate(stored.substring(at + 1));
+    return stored;
+  }
+
+  /** The name as its owner knows it (the stored name without the owner part); used in every message and reply. */
+  public static String display(String stored) {
+    int at = stored.indexOf(OWNER_SEPARATOR);
+    return at < 0 ? stored : stored.substring(at + 1);
+  }
+
+  /** Whether a stored name is in {@code owner}'s namespace ({@code null}: the unowned namespace). */
+  public static boolean ownedBy(String stored, String owner) {
+    int at = stored.indexOf(OWNER_SEPARATOR);
+    return owner == null ? at < 0 : at == owner.length() && stored.startsWith(owner);
+  }
+
+  private static String abbreviate(String text) {
+    return text.length() > 80 ? text.substring(0, 80) + "..." : text;
   }
 }

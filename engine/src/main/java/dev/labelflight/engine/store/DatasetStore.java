@@ -54,7 +54,7 @@ public final class DatasetStore {
 
   /** Starts an upload; nothing is visible until {@link DatasetUpload#commit()}. */
   public DatasetUpload beginUpload(String name, Schema schema, BufferAllocator allocator) {
-    DatasetNames.validate(name);
+    DatasetNames.validateStored(name);
     ColumnTypes.validate(schema);
     try {
       Path datasetDir = root.resolve(name);
@@ -84,11 +84,11 @@ public final class DatasetStore {
    * see all versions or none), then deleted. Returns the versions dropped; NOT_FOUND if there were none.
    */
   public List<Integer> drop(String name) {
-    DatasetNames.validate(name);
+    DatasetNames.validateStored(name);
     synchronized (nameLocks.computeIfAbsent(name, n -> new Object())) {
       List<Integer> versions = versions(name);
       if (versions.isEmpty()) {
-        throw LabelFlightException.notFound("dataset '" + name + "' not found");
+        throw LabelFlightException.notFound("dataset '" + DatasetNames.display(name) + "' not found");
       }
       Path dir = root.resolve(name);
       Path doomed = root.resolve(".dropped-" + name + "-" + java.util.UUID.randomUUID());
@@ -98,7 +98,7 @@ public final class DatasetStore {
         manifests.keySet().removeIf(k -> k.startsWith(name + "@"));
         AtomicFiles.deleteRecursively(doomed);
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot drop dataset '" + name + "'", e);
+        throw new UncheckedIOException("cannot drop dataset '" + DatasetNames.display(name) + "'", e);
       }
       return versions;
     }
@@ -106,7 +106,7 @@ public final class DatasetStore {
 
   /** The newest version of a dataset, if any. */
   public Optional<Integer> latestVersion(String name) {
-    DatasetNames.validate(name);
+    DatasetNames.validateStored(name);
     return versions(name).stream().max(Integer::compare);
   }
 
@@ -148,10 +148,10 @@ public final class DatasetStore {
 
   /** The manifest of a version; {@code version == null} means the newest. NOT_FOUND if absent. */
   public Manifest manifest(String name, Integer version) {
-    DatasetNames.validate(name);
+    DatasetNames.validateStored(name);
     int v = version != null
         ? version
-        : latestVersion(name).orElseThrow(() -> LabelFlightException.notFound("dataset '" + name + "' not found"));
+        : latestVersion(name).orElseThrow(() -> LabelFlightException.notFound("dataset '" + DatasetNames.display(name) + "' not found"));
     Manifest cached = manifests.get(key(name, v));
     if (cached != null) {
       return cached;
@@ -163,9 +163,9 @@ public final class DatasetStore {
       return manifest;
     } catch (NoSuchFileException e) {
       if (latestVersion(name).isEmpty()) {
-        throw LabelFlightException.notFound("dataset '" + name + "' not found");
+        throw LabelFlightException.notFound("dataset '" + DatasetNames.display(name) + "' not found");
       }
-      throw LabelFlightException.notFound("dataset '" + name + "' has no version " + v);
+      throw LabelFlightException.notFound("dataset '" + DatasetNames.display(name) + "' has no version " + v);
     } catch (IOException e) {
       throw new CorruptDataException("manifest of dataset '" + name + "' v" + v + " is unreadable: " + e.getMessage());
     }

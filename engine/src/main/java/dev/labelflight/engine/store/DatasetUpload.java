@@ -61,7 +61,7 @@ public final class DatasetUpload implements AutoCloseable {
   public void append(VectorSchemaRoot batch) {
     checkOpen();
     if (!batch.getSchema().equals(schema)) {
-      throw LabelFlightException.invalid("schema changed in the middle of the upload of '" + name + "': expected "
+      throw LabelFlightException.invalid("schema changed in the middle of the upload of '" + DatasetNames.display(name) + "': expected "
           + schema + ", got " + batch.getSchema());
     }
     int n = batch.getRowCount();
@@ -124,7 +124,7 @@ public final class DatasetUpload implements AutoCloseable {
       committed = true;
       return manifest;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot commit upload of '" + name + "'", e);
+      throw new UncheckedIOException("cannot commit upload of '" + DatasetNames.display(name) + "'", e);
     } finally {
       close();
     }
@@ -139,7 +139,7 @@ public final class DatasetUpload implements AutoCloseable {
       rows += pending.getRowCount();
       bytes += written.bytes();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write chunk " + index + " of '" + name + "'", e);
+      throw new UncheckedIOException("cannot write chunk " + index + " of '" + DatasetNames.display(name) + "'", e);
     } finally {
       pending.close();
       pending = null;
@@ -148,7 +148,7 @@ public final class DatasetUpload implements AutoCloseable {
 
   private void checkOpen() {
     if (closed) {
-      throw new IllegalStateException("upload of '" + name + "' is closed");
+      throw new IllegalStateException("upload of '" + DatasetNames.display(name) + "' is closed");
     }
   }
 

@@ -15,29 +15,62 @@ import org.apache.arrow.util.AutoCloseables;
  * meant to be shared). All their Arrow memory comes from one child allocator, closed last.
  */
 public final class NodeClients implements AutoCloseable {
+  /** Header with the cluster's node credential: a call that carries it is another node's. */
+  public static final String NODE_HEADER = "x-labelflight-node";
+  /** Header naming the user a node relays a call for (absent: the node's own call, over stored names). */
+  public static final String USER_HEADER = "x-labelflight-user";
+
   private final BufferAllocator allocator;
   private final Map<String, FlightClient> clients = new ConcurrentHashMap<>();
-  private final List<CallOption> options;
+  private final String nodeSecret;
+  private final java.nio.file.Path trustedCertificate;
 
-  /** {@code options} go with every call to another node (credentials, for instance). */
-  public NodeClients(BufferAllocator parent, List<CallOption> options) {
+  /**
+   * @param nodeSecret the credential every node of the cluster shares (null: none, authentication off)
+   * @param trustedCertificate PEM the other nodes' TLS certificates are checked against (null: no TLS)
+   */
+  public NodeClients(BufferAllocator parent, String nodeSecret, java.nio.file.Path trustedCertificate) {
     this.allocator = parent.newChildAllocator("node clients", 0, Long.MAX_VALUE);
-    this.options = List.copyOf(options);
+    this.nodeSecret = nodeSecret;
+    this.trustedCertificate = trustedCertificate;
+  }
+
+  public String nodeSecret() {
+    return nodeSecret;
   }
 
   public FlightClient client(String flight) {
     return clients.computeIfAbsent(flight, uri -> {
       try {
-        return FlightClient.builder(allocator, new Location(uri)).build();
-      } catch (java.net.URISyntaxException e) {
-        throw new IllegalArgumentException("bad node endpoint " + uri, e);
+        FlightClient.Builder builder = FlightClient.builder(allocator, new Location(uri));
+        if (trustedCertificate != null) {
+          try (var pem = java.nio.file.Files.newInputStream(trustedCertificate)) {
+            builder.useTls().trustedCertificates(new java.io.ByteArrayInputStream(pem.readAllBytes()));
+          }
+        }
+        return builder.build();
+      } catch (java.net.URISyntaxException | java.io.IOException e) {
+        throw new IllegalArgumentException("cannot reach node endpoint " + uri + ": " + e.getMessage(), e);
       }
     });
   }
 
-  /** The options of every inter-node call, plus {@code extra}. */
+  /** Options of a node's own call to another node (no user: stored names, internal tickets), plus {@code extra}. */
   public CallOption[] options(CallOption... extra) {
-    List<CallOption> all = new ArrayList<>(options);
+    return options(null, extra);
+  }
+
+  /** Options of a call relayed for {@code user} (null: the node's own), plus {@code extra}. */
+  public CallOption[] options(String user, CallOption... extra) {
+    List<CallOption> all = new ArrayList<>();
+    if (nodeSecret != null) {
+      org.apache.arrow.flight.FlightCallHeaders headers = new org.apache.arrow.flight.FlightCallHeaders();
+      headers.insert(NODE_HEADER, nodeSecret);
+      if (user != null) {
+        headers.insert(USER_HEADER, user);
+      }
+      all.add(new org.apache.arrow.flight.HeaderCallOption(headers));
+    }
     all.addAll(List.of(extra));
     return all.toArray(new CallOption[0]);
   }

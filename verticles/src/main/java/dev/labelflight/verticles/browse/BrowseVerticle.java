@@ -11,6 +11,7 @@ import dev.labelflight.engine.store.AtomicFiles;
 import dev.labelflight.engine.store.Manifest;
 import dev.labelflight.verticles.bus.Addresses;
 import dev.labelflight.verticles.bus.BusErrors;
+import dev.labelflight.verticles.bus.Caller;
 import dev.labelflight.verticles.node.NodeResources;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -46,10 +47,11 @@ public final class BrowseVerticle extends VerticleBase {
   public Future<?> start() {
     var bus = vertx.eventBus();
     return Future.all(List.of(
-        bus.localConsumer(Addresses.DATASETS, m -> answer(m, () -> json(new DatasetCatalog(node.datasets()).list()))).completion(),
-        bus.localConsumer(Addresses.SAMPLE, m -> answer(m, () -> sample(body(m)))).completion(),
-        bus.localConsumer(Addresses.LFSETS_GET, m -> answer(m, () -> getLfSet(body(m)))).completion(),
-        bus.localConsumer(Addresses.LFSETS_PUT, m -> answer(m, () -> putLfSet(body(m)))).completion(),
+        bus.localConsumer(Addresses.DATASETS,
+            m -> answer(m, () -> json(new DatasetCatalog(node.datasets()).list(Caller.of(m))))).completion(),
+        bus.localConsumer(Addresses.SAMPLE, m -> answer(m, () -> sample(m, body(m)))).completion(),
+        bus.localConsumer(Addresses.LFSETS_GET, m -> answer(m, () -> getLfSet(m, body(m)))).completion(),
+        bus.localConsumer(Addresses.LFSETS_PUT, m -> answer(m, () -> putLfSet(m, body(m)))).completion(),
         bus.localConsumer(Addresses.EXAMPLES, m -> onJobRequest(m, this::examplesQuery, this::examples)).completion(),
         bus.localConsumer(Addresses.COVERAGE, m -> onJobRequest(m, this::coverageQuery, this::coverage)).completion()));
   }
@@ -62,8 +64,8 @@ public final class BrowseVerticle extends VerticleBase {
     }
   }
 
-  private JsonObject sample(JsonObject request) {
-    Manifest manifest = node.datasets().manifest(dataset(request), integer(request, "version", null));
+  private JsonObject sample(Message<Object> message, JsonObject request) {
+    Manifest manifest = node.datasets().manifest(Caller.dataset(message, dataset(request)), integer(request, "version", null));
     long offset = integer(request, "offset", 0);
     int limit = integer(request, "limit", 50);
     RowSampler.validate(offset, limit);
@@ -72,19 +74,21 @@ public final class BrowseVerticle extends VerticleBase {
         allocator -> json(new RowSampler(node.datasets()).page(manifest, offset, limit, allocator)));
   }
 
-  private JsonObject getLfSet(JsonObject request) {
+  private JsonObject getLfSet(Message<Object> message, JsonObject request) {
     String dataset = dataset(request);
-    return new JsonObject().put("dataset", dataset).put("set", lfSets.get(dataset).map(BrowseVerticle::json).orElse(null));
+    return new JsonObject().put("dataset", dataset)
+        .put("set", lfSets.get(Caller.dataset(message, dataset)).map(BrowseVerticle::json).orElse(null));
   }
 
-  private JsonObject putLfSet(JsonObject request) {
+  private JsonObject putLfSet(Message<Object> message, JsonObject request) {
     String dataset = dataset(request);
+    String stored = Caller.dataset(message, dataset);
     Object set = request.getValue("set");
     String text = set instanceof JsonObject o ? o.encode() : set instanceof String s ? s : null;
     if (set != null && text == null) {
       throw LabelFlightException.invalid("'set' must be a JSON object");
     }
-    return new JsonObject().put("dataset", dataset).put("set", json(lfSets.put(dataset, text)));
+    return new JsonObject().put("dataset", dataset).put("set", json(lfSets.put(stored, text)));
   }
 
   /** A job's finished label chunks as the coordinator reports them. */
@@ -108,7 +112,7 @@ public final class BrowseVerticle extends VerticleBase {
     }
     vertx.eventBus().<JsonObject>request(Addresses.AWAIT_PROGRESS,
             new JsonObject().put("job", request.getValue("job")).put("after", -1),
-            new DeliveryOptions().setSendTimeout(requestTimeoutMs).setLocalOnly(true))
+            Caller.stamp(new DeliveryOptions().setSendTimeout(requestTimeoutMs).setLocalOnly(true), Caller.of(message)))
         .onFailure(e -> BusErrors.fail(message, e))
         .onSuccess(reply -> answer(message, () -> work.apply(query, jobChunks(reply.body()))
             .put("state", reply.body().getString("state"))
@@ -117,7 +121,7 @@ public final class BrowseVerticle extends VerticleBase {
   }
 
   private JobChunks jobChunks(JsonObject progress) {
-    Manifest manifest = node.datasets().manifest(progress.getString("dataset"), progress.getInteger("version"));
+    Manifest manifest = node.datasets().manifest(progress.getString("datasetKey"), progress.getInteger("version"));
     List<String> lfNames = progress.getJsonArray("lfs").stream().map(String.class::cast).toList();
     List<AtomicFiles.Written> files = new ArrayList<>();
     long largest = 0;

@@ -19,6 +19,19 @@ public final class LabelFlightApi {
     this.options = new DeliveryOptions().setSendTimeout(timeoutMs).setLocalOnly(true);
   }
 
+  private LabelFlightApi(Vertx vertx, DeliveryOptions options) {
+    this.vertx = vertx;
+    this.options = options;
+  }
+
+  /**
+   * The same API acting for {@code user} (the authenticated caller, {@link Caller}): datasets are looked up
+   * in that user's namespace and only that user's jobs are found. {@code null} gives this API back.
+   */
+  public LabelFlightApi forUser(String user) {
+    return user == null ? this : new LabelFlightApi(vertx, Caller.stamp(new DeliveryOptions().setSendTimeout(options.getSendTimeout()), user));
+  }
+
   /** Submits an apply body; completes with the job id. */
   public Future<String> apply(String body) {
     return request(Addresses.APPLY, body).map(reply -> reply.getString("job"));

@@ -28,7 +28,7 @@ public final class DeriveVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    return vertx.eventBus().consumer(Addresses.DERIVE, this::onDerive).completion();
+    return vertx.eventBus().localConsumer(Addresses.DERIVE, this::onDerive).completion();
   }
 
   private void onDerive(Message<Object> message) {

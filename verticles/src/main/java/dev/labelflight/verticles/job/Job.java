@@ -2,6 +2,7 @@ package dev.labelflight.verticles.job;
 
 import dev.labelflight.engine.apply.ChunkLabeler;
 import dev.labelflight.engine.store.AtomicFiles;
+import dev.labelflight.engine.store.DatasetNames;
 import dev.labelflight.engine.store.Manifest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -121,7 +122,8 @@ final class Job {
     JsonObject json = new JsonObject()
         .put("job", id)
         .put("state", state.name())
-        .put("dataset", manifest.name())
+        .put("dataset", DatasetNames.display(manifest.name()))
+        .put("datasetKey", manifest.name())
         .put("version", manifest.version())
         .put("user", user)
         .put("mode", mode)

@@ -4,10 +4,12 @@ import dev.labelflight.engine.apply.ApplyRequest;
 import dev.labelflight.engine.apply.ChunkLabeler;
 import dev.labelflight.engine.apply.LabelStore;
 import dev.labelflight.engine.error.LabelFlightException;
+import dev.labelflight.engine.store.DatasetNames;
 import dev.labelflight.engine.store.Manifest;
 import dev.labelflight.verticles.bus.Addresses;
 import dev.labelflight.verticles.bus.BusErrors;
 import dev.labelflight.verticles.bus.LocalDelivery;
+import dev.labelflight.verticles.bus.Caller;
 import dev.labelflight.verticles.node.NodeResources;
 import dev.labelflight.verticles.resident.ResidentDataset;
 import io.vertx.core.DeploymentOptions;
@@ -179,7 +181,8 @@ public final class JobCoordinator extends VerticleBase {
           "shutting down: this node takes no new jobs"));
       return;
     }
-    vertx.executeBlocking(() -> prepare(text), false).onComplete(ar -> {
+    String caller = Caller.of(message);
+    vertx.executeBlocking(() -> prepare(text, caller), false).onComplete(ar -> {
       if (ar.failed()) {
         BusErrors.fail(message, ar.cause());
         return;
@@ -197,16 +200,19 @@ public final class JobCoordinator extends VerticleBase {
     });
   }
 
-  /** Blocking: parses and validates the request, compiles its LFs once (errors reach the caller now), records the job. */
-  private Job prepare(String body) {
+  /**
+   * Blocking: parses and validates the request, compiles its LFs once (errors reach the caller now), records
+   * the job. An authenticated {@code caller} owns the job and names a dataset of their own namespace.
+   */
+  private Job prepare(String body, String caller) {
     ApplyRequest request = ApplyRequest.parse(body);
-    Manifest manifest = node.datasets().manifest(request.dataset(), request.version());
+    Manifest manifest = node.datasets().manifest(DatasetNames.qualify(caller, request.dataset()), request.version());
     ChunkLabeler.JobLfs lfs = node.labeler().jobLfs(manifest, request.lfs(), request.labels());
     node.compiler().compile(request.lfs(), request.labels(), lfs.schema() != null ? lfs.schema() : manifest.arrowSchema());
     String id = JobIds.create(node.nodeId());
     node.labels().create(id, new LabelStore.JobLabels(manifest.name(), manifest.version(), lfs.names(),
         lfs.fingerprints()));
-    return new Job(id, manifest, lfs, body, request.user(), request.mode());
+    return new Job(id, manifest, lfs, body, caller != null ? caller : request.user(), request.mode());
   }
 
   private static String key(Manifest m) {
@@ -902,21 +908,23 @@ public final class JobCoordinator extends VerticleBase {
 
   // ---- status, cancel, progress -----------------------------------------------------------------
 
-  private Job job(JsonObject body) {
+  /** The job a request names; NOT_FOUND, worded alike, if there is none or it is another user's. */
+  private Job job(Message<JsonObject> message) {
+    JsonObject body = message.body();
     String id = body == null ? null : body.getString("job");
     if (id == null) {
       throw LabelFlightException.invalid("missing 'job'");
     }
     Job job = jobs.get(LabelStore.validateJobId(id));
-    if (job == null) {
-      throw LabelFlightException.notFound("job '" + id + "' not found");
+    if (job == null || !Caller.mayAccess(message, job.user)) {
+      throw Caller.jobNotFound(id);
     }
     return job;
   }
 
   private void onStatus(Message<JsonObject> message) {
     try {
-      message.reply(job(message.body()).status());
+      message.reply(job(message).status());
     } catch (RuntimeException e) {
       BusErrors.fail(message, e);
     }
@@ -928,15 +936,18 @@ public final class JobCoordinator extends VerticleBase {
    * then its versions and cached labels are deleted on a worker.
    */
   private void onDropDataset(Message<JsonObject> message) {
-    String name = message.body() == null ? null : message.body().getString("dataset");
-    if (name == null) {
-      BusErrors.fail(message, LabelFlightException.invalid("missing 'dataset'"));
+    String given = message.body() == null ? null : message.body().getString("dataset");
+    String name;
+    try {
+      name = Caller.dataset(message, given == null ? "" : given);
+    } catch (LabelFlightException e) {
+      BusErrors.fail(message, given == null ? LabelFlightException.invalid("missing 'dataset'") : e);
       return;
     }
     for (Job job : List.copyOf(jobs.values())) {
       if (!job.isTerminal() && job.manifest.name().equals(name)) {
         node.cancelledJobs().add(job.id);
-        job.finish(Job.State.FAILED, "dataset '" + name + "' was dropped");
+        job.finish(Job.State.FAILED, "dataset '" + given + "' was dropped");
         progressed(job);
       }
     }
@@ -955,14 +966,14 @@ public final class JobCoordinator extends VerticleBase {
         BusErrors.fail(message, ar.cause());
       } else {
         LOG.info("dataset {} dropped (versions {})", name, ar.result());
-        message.reply(new JsonObject().put("dataset", name).put("versions", new io.vertx.core.json.JsonArray(ar.result())));
+        message.reply(new JsonObject().put("dataset", given).put("versions", new io.vertx.core.json.JsonArray(ar.result())));
       }
     });
   }
 
   private void onCancel(Message<JsonObject> message) {
     try {
-      Job job = job(message.body());
+      Job job = job(message);
       if (!job.isTerminal()) {
         node.cancelledJobs().add(job.id);
         job.finish(Job.State.CANCELLED, "cancelled by request");
@@ -976,7 +987,7 @@ public final class JobCoordinator extends VerticleBase {
 
   private void onAwait(Message<JsonObject> message) {
     try {
-      Job job = job(message.body());
+      Job job = job(message);
       int after = message.body().getInteger("after", -1);
       if (job.isTerminal() || job.contiguousDone > after) {
         message.reply(job.progress(after));

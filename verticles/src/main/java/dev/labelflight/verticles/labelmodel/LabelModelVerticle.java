@@ -15,6 +15,7 @@ import dev.labelflight.engine.labelmodel.VotePatterns;
 import dev.labelflight.engine.store.Manifest;
 import dev.labelflight.verticles.bus.Addresses;
 import dev.labelflight.verticles.bus.BusErrors;
+import dev.labelflight.verticles.bus.Caller;
 import dev.labelflight.verticles.bus.LabelFlightApi;
 import dev.labelflight.verticles.labels.JobLabelChunks;
 import dev.labelflight.verticles.node.NodeResources;
@@ -70,10 +71,14 @@ public final class LabelModelVerticle extends VerticleBase {
         bus.<JsonObject>localConsumer(Addresses.LABEL_MODEL, m -> serve(m, this::model)).completion());
   }
 
+  /** Runs {@code handler} once the caller is known to own the job (a user's request for another's job: NOT_FOUND). */
   private void serve(Message<JsonObject> message, Function<JsonObject, Future<JsonObject>> handler) {
     Future<JsonObject> reply;
     try {
-      reply = handler.apply(message.body());
+      String caller = Caller.of(message);
+      reply = caller == null
+          ? handler.apply(message.body())
+          : api.forUser(caller).status(jobOf(message.body())).compose(owned -> handler.apply(message.body()));
     } catch (RuntimeException e) {
       reply = Future.failedFuture(e);
     }
@@ -92,7 +97,7 @@ public final class LabelModelVerticle extends VerticleBase {
     String goldName = (String) goldField;
     return api.status(job).compose(status -> {
       // Checked before waiting, so a bad gold column fails at once (reads a manifest: this is a worker).
-      Manifest manifest = node.datasets().manifest(status.getString("dataset"), status.getInteger("version"));
+      Manifest manifest = node.datasets().manifest(status.getString("datasetKey"), status.getInteger("version"));
       GoldColumn gold = goldName == null ? null : new GoldColumn(goldName, classes(status), manifest.arrowSchema());
       return JobLabelChunks.awaitFinished(api, job)
           .compose(progress -> vertx.executeBlocking(() -> analyse(job, status, manifest, gold, progress), false));

@@ -1,0 +1,58 @@
+package dev.labelflight.server.auth;
+
+import dev.labelflight.engine.auth.SecretHash;
+import dev.labelflight.engine.auth.UserDirectory;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The {@code auth} section of the configuration: {@code enabled}; {@code users} (name to secret hash,
+ * {@link SecretHash} format, made with {@code bin/hash-token}); {@code usersFile} (a JSON file of the same
+ * shape, merged in: for secrets mounted at deploy time); {@code devUser: {enabled, name, token}} (a demo
+ * user whose token, given or random, is printed at start; {@code bin/serve} turns it on, nothing else).
+ */
+public record AuthSettings(UserDirectory users, String devUser, String devToken) {
+  /** Iterations for the dev user's hash: its token lives only in this process, so hashing it slowly buys nothing. */
+  private static final int DEV_ITERATIONS = 1_000;
+
+  public static AuthSettings from(JsonObject auth) {
+    if (!auth.getBoolean("enabled", true)) {
+      return new AuthSettings(UserDirectory.disabled(), null, null);
+    }
+    Map<String, String> hashes = new LinkedHashMap<>();
+    auth.getJsonObject("users", new JsonObject()).forEach(e -> hashes.put(e.getKey(), String.valueOf(e.getValue())));
+    String file = auth.getString("usersFile", "");
+    if (!file.isEmpty()) {
+      try {
+        new JsonObject(Files.readString(Path.of(file))).forEach(e -> hashes.put(e.getKey(), String.valueOf(e.getValue())));
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read auth.usersFile " + file, e);
+      }
+    }
+    JsonObject dev = auth.getJsonObject("devUser", new JsonObject());
+    String devUser = null;
+    String devToken = null;
+    if (dev.getBoolean("enabled", false)) {
+      devUser = dev.getString("name", "dev");
+      devToken = dev.getString("token", "");
+      if (devToken.isEmpty()) {
+        devToken = SecretHash.randomToken();
+      }
+      if (hashes.containsKey(devUser)) {
+        throw new IllegalArgumentException("auth.devUser.name '" + devUser + "' is also a configured user");
+      }
+      hashes.put(devUser, SecretHash.hash(devToken, DEV_ITERATIONS));
+    }
+    return new AuthSettings(new UserDirectory(true, hashes), devUser, devToken);
+  }
+
+  /** Who owns the demo dataset: the dev user's name (default "dev") with authentication, nobody without. */
+  public static String demoOwner(JsonObject auth) {
+    return auth.getBoolean("enabled", true) ? auth.getJsonObject("devUser", new JsonObject()).getString("name", "dev") : null;
+  }
+}

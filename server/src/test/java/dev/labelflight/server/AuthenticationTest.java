@@ -1,0 +1,154 @@
+package dev.labelflight.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.labelflight.flight.auth.FlightAuthenticator;
+import dev.labelflight.verticles.bus.Addresses;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Consumer;
+import org.apache.arrow.flight.CallOption;
+import org.apache.arrow.flight.Criteria;
+import org.apache.arrow.flight.FlightClient;
+import org.apache.arrow.flight.FlightDescriptor;
+import org.apache.arrow.flight.FlightRuntimeException;
+import org.apache.arrow.flight.FlightStatusCode;
+import org.apache.arrow.flight.Ticket;
+import org.apache.arrow.flight.grpc.CredentialCallOption;
+import org.apache.arrow.memory.RootAllocator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Bearer tokens on every door: Flight, HTTP and the event-bus bridge. */
+class AuthenticationTest {
+  @TempDir Path dir;
+
+  /**
+   * Verifies that every kind of Flight call without a token, or with a wrong one, fails with UNAUTHENTICATED
+   * and a message saying what to send; that the right token gets in; and that a basic-auth handshake
+   * (user name + token) issues a bearer token that works for later calls.
+   */
+  @Test
+  void flightNeedsAToken() throws Exception {
+    try (TestServer server = new TestServer(dir, 1000);
+         RootAllocator allocator = new RootAllocator();
+         FlightClient alice = server.client(allocator);
+         FlightClient anonymous = server.client(allocator, null);
+         FlightClient wrong = server.client(allocator, "not-a-token")) {
+      FlightClients.uploadReviews(alice, allocator, "reviews", 1, 500);
+      String job = FlightClients.action(alice, "apply", "{\"dataset\":\"reviews\",\"labels\":[\"HAM\",\"SPAM\"],"
+          + "\"lfs\":[{\"name\":\"s\",\"kind\":\"numeric\",\"column\":\"stars\",\"op\":\"<\",\"value\":3,\"label\":\"SPAM\"}]}")
+          .getString("job");
+      List<Consumer<FlightClient>> calls = List.of(
+          c -> c.listFlights(Criteria.ALL).forEach(i -> { }),
+          c -> c.getInfo(FlightDescriptor.path("datasets", "reviews")),
+          c -> FlightClients.action(c, "job_status", "{\"job\":\"" + job + "\"}"),
+          c -> FlightClients.action(c, "apply", "{}"),
+          c -> drain(c, "labels/" + job),
+          c -> drain(c, "dataset/reviews@1"),
+          c -> {
+            try {
+              FlightClients.uploadReviews(c, allocator, "intruder", 2, 100);
+            } catch (RuntimeException e) {
+              throw e;
+            } catch (Exception e) {
+              throw new RuntimeException(e);
+            }
+          });
+      for (Consumer<FlightClient> call : calls) {
+        FlightRuntimeException e = assertThrows(FlightRuntimeException.class, () -> call.accept(anonymous));
+        assertEquals(FlightStatusCode.UNAUTHENTICATED, e.status().code(), e.toString());
+        assertTrue(e.getMessage().contains("authorization: Bearer"), e.getMessage());
+        e = assertThrows(FlightRuntimeException.class, () -> call.accept(wrong));
+        assertEquals(FlightStatusCode.UNAUTHENTICATED, e.status().code(), e.toString());
+        assertTrue(e.getMessage().contains(FlightAuthenticator.INVALID), e.getMessage());
+      }
+      assertEquals(500, alice.getInfo(FlightDescriptor.path("datasets", "reviews")).getRecords());
+
+      try (FlightClient handshake = server.client(allocator, null)) {
+        FlightRuntimeException e = assertThrows(FlightRuntimeException.class,
+            () -> handshake.authenticateBasicToken(TestServer.USER, "wrong"));
+        assertEquals(FlightStatusCode.UNAUTHENTICATED, e.status().code());
+        CredentialCallOption issued = handshake.authenticateBasicToken(TestServer.USER, TestServer.TOKEN).orElseThrow();
+        CallOption[] withIssued = {issued};
+        assertEquals(500, handshake.getInfo(FlightDescriptor.path("datasets", "reviews"), withIssued).getRecords());
+      }
+      assertTrue(server.blockedEventLoops.isEmpty(), String.valueOf(server.blockedEventLoops));
+    }
+  }
+
+  /**
+   * Verifies that {@code /metrics} answers 401 without a token or with a wrong one and 200 with a user's
+   * token, while the probes {@code /health} and {@code /ready} stay open.
+   */
+  @Test
+  void httpNeedsATokenExceptProbes() throws Exception {
+    try (TestServer server = new TestServer(dir, 1000)) {
+      String base = "http://127.0.0.1:" + server.server.httpPort();
+      HttpResponse<String> none = get(base + "/metrics", null);
+      assertEquals(401, none.statusCode());
+      assertTrue(none.body().contains("authorization: Bearer"), none.body());
+      assertEquals("Bearer realm=\"labelflight\"", none.headers().firstValue("WWW-Authenticate").orElse(""));
+      HttpResponse<String> wrong = get(base + "/metrics", "Bearer nope");
+      assertEquals(401, wrong.statusCode());
+      assertTrue(wrong.body().contains("invalid bearer token"), wrong.body());
+      assertEquals(401, get(base + "/metrics", "Basic " + TestServer.TOKEN).statusCode());
+      assertEquals(200, get(base + "/metrics", "Bearer " + TestServer.TOKEN).statusCode());
+      assertEquals(200, get(base + "/health", null).statusCode());
+      assertEquals(200, get(base + "/ready", null).statusCode());
+    }
+  }
+
+  /**
+   * Verifies that a bridge request without a token, or with a wrong one, is refused with failure code 401
+   * and a clear message (and never reaches the API), and that the same request with a token is answered.
+   */
+  @Test
+  void bridgeNeedsAToken() throws Exception {
+    try (TestServer server = new TestServer(dir, 1000);
+         BridgeClient anonymous = new BridgeClient(server.server.httpPort(), null);
+         BridgeClient wrong = new BridgeClient(server.server.httpPort(), "nope");
+         BridgeClient alice = new BridgeClient(server.server.httpPort(), TestServer.TOKEN)) {
+      for (String address : List.of(Addresses.DATASETS, Addresses.APPLY, Addresses.LFSETS_PUT)) {
+        JsonObject refused = anonymous.request(address, new JsonObject().put("dataset", "reviews"));
+        assertEquals("err", refused.getString("type"), refused.encode());
+        assertEquals(401, refused.getInteger("failureCode"), refused.encode());
+        assertTrue(refused.getString("message").contains("authentication required"), refused.encode());
+        refused = wrong.request(address, new JsonObject().put("dataset", "reviews"));
+        assertEquals(401, refused.getInteger("failureCode"), refused.encode());
+        assertTrue(refused.getString("message").contains("invalid bearer token"), refused.encode());
+      }
+      assertTrue(server.server.node().datasets().names().isEmpty());
+      JsonObject listed = alice.request(Addresses.DATASETS, new JsonObject());
+      assertEquals("rec", listed.getString("type"), listed.encode());
+      assertEquals(0, listed.getJsonObject("body").getJsonArray("datasets").size());
+    }
+  }
+
+  private static void drain(FlightClient client, String ticket) {
+    try (var stream = client.getStream(new Ticket(ticket.getBytes(java.nio.charset.StandardCharsets.UTF_8)))) {
+      while (stream.next()) {
+        // drained
+      }
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new RuntimeException(e);
+    }
+  }
+
+  private static HttpResponse<String> get(String url, String authorization) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url));
+    if (authorization != null) {
+      request.header("Authorization", authorization);
+    }
+    return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+}
