@@ -109,7 +109,7 @@ public final class LabelModelVerticle extends VerticleBase {
 
   /** Gets one label chunk and, when gold was asked for, the gold labels of the same rows. */
   private interface ChunkConsumer {
-    void accept(LabelChunk chunk, byte[] gold);
+    void accept(LabelChunk chunk, short[] gold);
   }
 
   /** Reads every label chunk in row order (with its gold labels), each under a budget reservation. */
@@ -124,7 +124,7 @@ public final class LabelModelVerticle extends VerticleBase {
       BufferAllocator labelAllocator) throws Exception {
     chunks.forEachFinished(job, progress, labelAllocator, (index, labels) -> {
       LabelChunk chunk = LabelChunk.of(labels);
-      byte[] goldLabels = null;
+      short[] goldLabels = null;
       if (gold != null) {
         String owner = "gold of job " + job + " chunk " + index;
         long estimate = ChunkLabeler.memoryEstimate(manifest.chunk(index), 0);
