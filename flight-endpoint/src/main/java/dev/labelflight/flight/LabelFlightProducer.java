@@ -40,8 +40,10 @@ import org.apache.arrow.flight.Result;
 import org.apache.arrow.flight.Ticket;
 import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.BaseFixedWidthVector;
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.Float4Vector;
+import org.apache.arrow.vector.SmallIntVector;
 import org.apache.arrow.vector.TinyIntVector;
 import org.apache.arrow.vector.VectorLoader;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -371,7 +373,8 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
 
   /**
    * {@code probs/JOB/MODEL}: {@code row_id} and one float32 column per class; {@code preds/JOB/MODEL}:
-   * {@code row_id} and an int8 {@code label} under the model's tie policy. Computed chunk by chunk.
+   * {@code row_id} and an int8 {@code label} (int16 above 127 classes) under the model's tie policy. Computed
+   * chunk by chunk.
    */
   private void streamModelOutput(String spec, boolean predictions, ServerStreamListener listener) throws Exception {
     String[] parts = spec.split("/", -1);
@@ -385,7 +388,8 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
     described.getJsonArray("classes").forEach(c -> classes.add((String) c));
     TiePolicy tiePolicy = TiePolicy.parse(described.getString("tiePolicy"));
     Random random = described.getLong("seed") == null ? new Random() : new Random(described.getLong("seed"));
-    Schema schema = predictions ? predictionSchema() : probabilitySchema(classes);
+    boolean wide = classes.size() > Byte.MAX_VALUE;
+    Schema schema = predictions ? predictionSchema(wide) : probabilitySchema(classes);
     try (BufferAllocator streamAllocator = allocator.newChildAllocator("model " + spec, 0, Long.MAX_VALUE);
          VectorSchemaRoot root = VectorSchemaRoot.create(schema, streamAllocator)) {
       BackpressureStrategy backpressure = new BackpressureStrategy.CallbackBackpressureStrategy();
@@ -407,12 +411,16 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
         }
         rowId.setValueCount(rows);
         if (predictions) {
-          byte[] out = new byte[rows];
+          short[] out = new short[rows];
           tiePolicy.predict(probs, rows, chunk.firstRow(), random, out);
-          TinyIntVector label = (TinyIntVector) root.getVector(1);
+          BaseFixedWidthVector label = (BaseFixedWidthVector) root.getVector(1);
           label.allocateNew(rows);
           for (int r = 0; r < rows; r++) {
-            label.set(r, out[r]);
+            if (wide) {
+              ((SmallIntVector) label).set(r, out[r]);
+            } else {
+              ((TinyIntVector) label).set(r, out[r]);
+            }
           }
           label.setValueCount(rows);
         } else {
@@ -448,10 +456,10 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
     return new Schema(fields);
   }
 
-  private static Schema predictionSchema() {
+  private static Schema predictionSchema(boolean wide) {
     return new Schema(List.of(
         new Field(LabelStore.ROW_ID, FieldType.notNullable(new ArrowType.Int(64, true)), null),
-        new Field("label", FieldType.notNullable(new ArrowType.Int(8, true)), null)));
+        new Field("label", FieldType.notNullable(new ArrowType.Int(wide ? 16 : 8, true)), null)));
   }
 
   private void streamDataset(String spec, ServerStreamListener listener) throws Exception {
