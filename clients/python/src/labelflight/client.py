@@ -332,8 +332,11 @@ class LabelModel:
         return pd.Series(best, index=frame.index, name="label")
 
 
-def summary_frame(reply: dict) -> pd.DataFrame:
-    """The analysis action's JSON as Snorkel's lf_summary DataFrame."""
+def summary_frame(reply: dict) -> "pd.DataFrame | dict[str, pd.DataFrame]":
+    """The analysis action's JSON as Snorkel's lf_summary DataFrame; for a multi-label job, a dict of one
+    such DataFrame per class (over the LFs about that class; ``j`` is the LF's index in the job)."""
+    if reply.get("multiLabel"):
+        return {entry["class"]: summary_frame({**entry, "rows": reply.get("rows")}) for entry in reply["classes"]}
     rows, names = [], []
     for lf in reply.get("lfs", []):
         names.append(lf["name"])
