@@ -383,6 +383,9 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
     }
     String job = LabelStore.validateJobId(parts[0]);
     JsonObject described = await(api.labelModel(job, parts[1]));
+    if (predictions && Boolean.TRUE.equals(described.getValue("multiLabel"))) {
+      throw LabelFlightException.invalid("a multi-label model has no single prediction per row; stream probs/" + spec);
+    }
     LabelModel model = LabelModels.fromJson(JSON.readTree(described.getJsonObject("params").encode()));
     List<String> classes = new ArrayList<>();
     described.getJsonArray("classes").forEach(c -> classes.add((String) c));
