@@ -38,7 +38,14 @@ public record LabelChunk(long firstRow, int rows, short[][] labels) {
    * int8 or int16 (the store picks the width from the number of classes).
    */
   public static LabelChunk of(VectorSchemaRoot root) {
-    int rows = root.getRowCount();
+    return of(root, 0, root.getRowCount());
+  }
+
+  /**
+   * Rows {@code from .. from + rows - 1} of a stored label chunk: lets a reader of many LFs hold a slice
+   * of a chunk on its heap rather than the whole chunk.
+   */
+  public static LabelChunk of(VectorSchemaRoot root, int from, int rows) {
     var vectors = root.getFieldVectors();
     if (vectors.isEmpty() || !(vectors.get(0) instanceof BigIntVector rowId)) {
       throw new CorruptDataException("label chunk does not start with an int64 row_id column");
@@ -52,21 +59,21 @@ public record LabelChunk(long firstRow, int rows, short[][] labels) {
         if (bytes == null) {
           bytes = new byte[rows];
         }
-        tiny.getDataBuffer().getBytes(0, bytes, 0, rows);
+        tiny.getDataBuffer().getBytes(from, bytes, 0, rows);
         for (int r = 0; r < rows; r++) {
           column[r] = bytes[r];
         }
       } else if (v instanceof SmallIntVector small) {
         var buffer = small.getDataBuffer();
         for (int r = 0; r < rows; r++) {
-          column[r] = buffer.getShort((long) r * SmallIntVector.TYPE_WIDTH);
+          column[r] = buffer.getShort((long) (from + r) * SmallIntVector.TYPE_WIDTH);
         }
       } else {
         throw new CorruptDataException("label column '" + v.getName() + "' is neither int8 nor int16");
       }
       labels[lf] = column;
     }
-    return new LabelChunk(rows == 0 ? 0 : rowId.get(0), rows, labels);
+    return new LabelChunk(rows == 0 ? 0 : rowId.get(from), rows, labels);
   }
 
   private static short[][] widen(byte[][] labels) {

@@ -145,7 +145,7 @@ class LabelModelScaleTest {
   }
 
   /**
-   * Verifies that 1,000 classes work end to end: int16 label columns read from Arrow, a fit whose
+   * Verifies that 1,000 classes work end to end: int16 label columns read from Arrow (whole or a slice), a fit whose
    * statistics hold one number per LF and class (not per class pair), better than majority vote, and
    * labels outside the classes refused.
    */
@@ -162,6 +162,11 @@ class LabelModelScaleTest {
       for (LabelChunk c : m.chunks()) {
         try (VectorSchemaRoot root = asArrow(c, allocator)) {
           chunks.add(LabelChunk.of(root));
+          LabelChunk slice = LabelChunk.of(root, 100, 50);
+          assertEquals(c.firstRow() + 100, slice.firstRow());
+          for (int j = 0; j < c.lfs(); j++) {
+            assertArrayEquals(java.util.Arrays.copyOfRange(c.labels()[j], 100, 150), slice.labels()[j]);
+          }
         }
       }
     }

@@ -51,6 +51,8 @@ public final class LabelModelVerticle extends VerticleBase {
   private static final Set<String> FIT_FIELDS = Set.of("job", "model", "tiePolicy", "seed", "classBalance", "epochs",
       "baseModel", "partialFit");
   private static final int MAX_EPOCHS = 10_000;
+  /** Labels per slice of a label chunk read without gold (4 MiB as shorts). */
+  private static final int SLICE_VALUES = 2 << 20;
 
   private final NodeResources node;
   private final FittedModels models;
@@ -146,18 +148,25 @@ public final class LabelModelVerticle extends VerticleBase {
   private <G> void readAll(String job, Manifest manifest, JsonObject progress, GoldReader<G> gold,
       ChunkConsumer<G> consumer, BufferAllocator labelAllocator) throws Exception {
     chunks.forEachFinished(job, progress, labelAllocator, (index, labels) -> {
-      LabelChunk chunk = LabelChunk.of(labels);
-      G goldLabels = null;
-      if (gold != null) {
-        String owner = "gold of job " + job + " chunk " + index;
-        long estimate = ChunkLabeler.memoryEstimate(manifest.chunk(index), 0);
-        node.budget().reserve(owner, estimate).get();
-        try (BufferAllocator allocator = node.allocator().newChildAllocator(owner, 0, estimate);
-             VectorSchemaRoot data = node.datasets().readChunk(manifest, index, allocator)) {
-          goldLabels = gold.read(data, manifest.chunk(index).firstRow());
-        } finally {
-          node.budget().free(owner, estimate);
+      if (gold == null) {
+        // Slices, so that a chunk of many LFs is not copied onto the heap whole.
+        int rows = labels.getRowCount();
+        int step = Math.max(1, SLICE_VALUES / Math.max(1, labels.getFieldVectors().size() - 1));
+        for (int from = 0; from < rows; from += step) {
+          consumer.accept(LabelChunk.of(labels, from, Math.min(step, rows - from)), null);
         }
+        return true;
+      }
+      LabelChunk chunk = LabelChunk.of(labels);
+      G goldLabels;
+      String owner = "gold of job " + job + " chunk " + index;
+      long estimate = ChunkLabeler.memoryEstimate(manifest.chunk(index), 0);
+      node.budget().reserve(owner, estimate).get();
+      try (BufferAllocator allocator = node.allocator().newChildAllocator(owner, 0, estimate);
+           VectorSchemaRoot data = node.datasets().readChunk(manifest, index, allocator)) {
+        goldLabels = gold.read(data, manifest.chunk(index).firstRow());
+      } finally {
+        node.budget().free(owner, estimate);
       }
       consumer.accept(chunk, goldLabels);
       return true;
