@@ -2,7 +2,8 @@
 x 50 classes vote matrix, fitted out-of-core (the matrix stays in a file, read chunk by chunk every EM
 epoch), beside Snorkel's LabelModel on the largest sizes of a ladder it finishes in 10 minutes.
 
-Run from the repository root:  perf/label-models/scale.sh [--quick] [--target]  (--target: only the largest size)
+Run from the repository root:  perf/label-models/scale.sh [--quick] [--target] [--hard]
+(--target: only the largest size; --hard: about 2 two-sided votes per row whatever the number of LFs)
 """
 import json
 import os
@@ -22,10 +23,12 @@ TARGET = (1_000_000, 1_000, 50)
 LADDER = [(100_000, 100, 10), (1_000_000, 100, 10), (100_000, 300, 30)]
 
 
-def synthetic(seed, n, m, k):
+def synthetic(seed, n, m, k, hard=False):
     """Uniform true classes. LF j is about class j % k: one-sided LFs (4 of 5) fire on rows of their class
     with probability 0.05-0.4 and on other rows with 0.1-0.6 %, always voting their class; two-sided LFs
-    (every 5th) vote on 10 % of rows, right with probability 0.3-0.8, else a uniformly chosen wrong class."""
+    (every 5th) vote on 10 % of rows, right with probability 0.3-0.8, else a uniformly chosen wrong class.
+    hard: two-sided LFs vote on 10 % x 100 / m of rows, so about 2 of them vote per row whatever m."""
+    two_sided = 0.1 * (100 / m if hard else 1)
     rng = np.random.default_rng(seed)
     y = rng.integers(0, k, size=n)
     dtype = np.int8 if k <= 127 else np.int16
@@ -33,7 +36,7 @@ def synthetic(seed, n, m, k):
     for j in range(m):
         c = j % k
         if j % 5 == 4:
-            votes = rng.random(n) < 0.1
+            votes = rng.random(n) < two_sided
             right = rng.random(n) < rng.uniform(0.3, 0.8)
             wrong = (y + rng.integers(1, k, size=n)) % k
             L[votes, j] = np.where(right, y, wrong)[votes]
@@ -76,13 +79,13 @@ for first in range(0, n, rows):
     L[first:first + r] = raw[at:at + r * m].reshape(m, r).T
     at += r * m
 del raw
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 model = LabelModel(cardinality=k, verbose=False)
 model.fit(L, n_epochs=100, seed=0, progress_bar=False)
-fit = time.perf_counter() - start
+fit, fit_cpu = time.perf_counter() - start, time.process_time() - cpu
 preds = model.predict(L, tie_break_policy="random")
 np.save(f"{d}/{name}.snorkel.npy", preds)
-print(json.dumps({"fit_s": fit, "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+print(json.dumps({"fit_s": fit, "fit_cpu_s": fit_cpu, "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
 
@@ -104,16 +107,17 @@ def accuracy(preds, y):
     return float((preds == y).mean())
 
 
-def main(classpath, quick, only_target):
+def main(classpath, quick, only_target, hard):
     d = tempfile.mkdtemp(prefix="lf-scale-")
+    print(f"load average before: {os.getloadavg()[0]:.1f} (2 cores)", flush=True)
     sizes = [] if only_target else [(n // 10, m, k) for n, m, k in LADDER[:2]] if quick else LADDER
     target = (100_000, 1_000, 50) if quick else TARGET
     print("| rows | LFs | classes | LabelFlight fit (s, wall / CPU) | epochs | peak heap (MiB) | max RSS (MiB) | LabelFlight accuracy "
-          "| Snorkel fit (s) | Snorkel max RSS (MiB) | Snorkel accuracy | majority-vote accuracy |")
+          "| Snorkel fit (s, wall / CPU) | Snorkel max RSS (MiB) | Snorkel accuracy | majority-vote accuracy |")
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |", flush=True)
     for i, (n, m, k) in enumerate(sizes + [target]):
         name = f"scale-n{n}-m{m}-k{k}"
-        L, y = synthetic(11 + i, n, m, k)
+        L, y = synthetic(11 + i, n, m, k, hard)
         write(d, name, L, k)
         mv = majority(L, k, y)
         del L
@@ -122,7 +126,7 @@ def main(classpath, quick, only_target):
         s = snorkel(d, name, n, m, k, 1 if k <= 127 else 2)
         if "fit_s" in s:
             theirs = accuracy(np.load(os.path.join(d, name + ".snorkel.npy")), y)
-            sn = f"{s['fit_s']:.1f} | {s['max_rss_mb']:.0f} | {theirs:.4f}"
+            sn = f"{s['fit_s']:.1f} / {s['fit_cpu_s']:.1f} | {s['max_rss_mb']:.0f} | {theirs:.4f}"
         else:
             sn = f"{s['status']} | - | -"
         print(f"| {n:,} | {m:,} | {k} | {r['fit_ms'] / 1000:.1f} / {r['fit_cpu_ms'] / 1000:.1f} | {r['epochs']} | {r['peak_heap_mb']:.0f} | "
@@ -147,4 +151,4 @@ def majority(L, k, y):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], "--quick" in sys.argv[2:], "--target" in sys.argv[2:])
+    main(sys.argv[1], "--quick" in sys.argv[2:], "--target" in sys.argv[2:], "--hard" in sys.argv[2:])
