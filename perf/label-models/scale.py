@@ -2,7 +2,7 @@
 x 50 classes vote matrix, fitted out-of-core (the matrix stays in a file, read chunk by chunk every EM
 epoch), beside Snorkel's LabelModel on the largest sizes of a ladder it finishes in 10 minutes.
 
-Run from the repository root:  perf/label-models/scale.sh [--quick] [--target] [--hard]
+Run from the repository root:  perf/label-models/scale.sh [--quick] [--target] [--hard] [--size=ROWS,LFS,CLASSES]
 (--target: only the largest size; --hard: about 2 two-sided votes per row whatever the number of LFs)
 """
 import json
@@ -107,11 +107,11 @@ def accuracy(preds, y):
     return float((preds == y).mean())
 
 
-def main(classpath, quick, only_target, hard):
+def main(classpath, quick, only_target, hard, size=None):
     d = tempfile.mkdtemp(prefix="lf-scale-")
     print(f"load average before: {os.getloadavg()[0]:.1f} (2 cores)", flush=True)
     sizes = [] if only_target else [(n // 10, m, k) for n, m, k in LADDER[:2]] if quick else LADDER
-    target = (100_000, 1_000, 50) if quick else TARGET
+    target = size or ((100_000, 1_000, 50) if quick else TARGET)
     print("| rows | LFs | classes | LabelFlight fit (s, wall / CPU) | epochs | peak heap (MiB) | max RSS (MiB) | LabelFlight accuracy "
           "| Snorkel fit (s, wall / CPU) | Snorkel max RSS (MiB) | Snorkel accuracy | majority-vote accuracy |")
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |", flush=True)
@@ -151,4 +151,6 @@ def majority(L, k, y):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], "--quick" in sys.argv[2:], "--target" in sys.argv[2:], "--hard" in sys.argv[2:])
+    sized = [a.split("=", 1)[1] for a in sys.argv[2:] if a.startswith("--size=")]
+    main(sys.argv[1], "--quick" in sys.argv[2:], "--target" in sys.argv[2:] or bool(sized), "--hard" in sys.argv[2:],
+         tuple(int(x) for x in sized[0].split(",")) if sized else None)
