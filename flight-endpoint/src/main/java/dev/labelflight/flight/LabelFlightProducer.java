@@ -371,6 +371,9 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
     return await(api.awaitProgress(job, after));
   }
 
+  /** Values (rows x classes or LFs) per batch of a model output stream. */
+  private static final int MODEL_SLICE_VALUES = 4 << 20;
+
   /**
    * {@code probs/JOB/MODEL}: {@code row_id} and one float32 column per class; {@code preds/JOB/MODEL}:
    * {@code row_id} and an int8 {@code label} (int16 above 127 classes) under the model's tie policy. Computed
@@ -402,43 +405,51 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
         if (!waitUntilReady(backpressure, listener)) {
           return false;
         }
-        LabelChunk chunk = LabelChunk.of(labels);
-        int rows = chunk.rows();
-        double[][] probs = new double[model.classes()][rows];
-        model.predictProba(chunk, probs);
-        BigIntVector rowId = (BigIntVector) root.getVector(0);
-        rowId.allocateNew(rows);
-        BigIntVector sourceRowId = (BigIntVector) labels.getVector(0);
-        for (int r = 0; r < rows; r++) {
-          rowId.set(r, sourceRowId.get(r));
-        }
-        rowId.setValueCount(rows);
-        if (predictions) {
-          short[] out = new short[rows];
-          tiePolicy.predict(probs, rows, chunk.firstRow(), random, out);
-          BaseFixedWidthVector label = (BaseFixedWidthVector) root.getVector(1);
-          label.allocateNew(rows);
+        // Slices of a chunk: probabilities of 1,000 classes for a whole chunk would be a large heap array.
+        int total = labels.getRowCount();
+        int step = Math.max(1, MODEL_SLICE_VALUES / Math.max(1, Math.max(model.classes(), model.lfs())));
+        for (int from = 0; from < total; from += step) {
+          if (from > 0 && !waitUntilReady(backpressure, listener)) {
+            return false;
+          }
+          LabelChunk chunk = LabelChunk.of(labels, from, Math.min(step, total - from));
+          int rows = chunk.rows();
+          double[][] probs = new double[model.classes()][rows];
+          model.predictProba(chunk, probs);
+          BigIntVector rowId = (BigIntVector) root.getVector(0);
+          rowId.allocateNew(rows);
+          BigIntVector sourceRowId = (BigIntVector) labels.getVector(0);
           for (int r = 0; r < rows; r++) {
-            if (wide) {
-              ((SmallIntVector) label).set(r, out[r]);
-            } else {
-              ((TinyIntVector) label).set(r, out[r]);
-            }
+            rowId.set(r, sourceRowId.get(from + r));
           }
-          label.setValueCount(rows);
-        } else {
-          for (int c = 0; c < probs.length; c++) {
-            Float4Vector column = (Float4Vector) root.getVector(c + 1);
-            column.allocateNew(rows);
+          rowId.setValueCount(rows);
+          if (predictions) {
+            short[] out = new short[rows];
+            tiePolicy.predict(probs, rows, chunk.firstRow(), random, out);
+            BaseFixedWidthVector label = (BaseFixedWidthVector) root.getVector(1);
+            label.allocateNew(rows);
             for (int r = 0; r < rows; r++) {
-              column.set(r, (float) probs[c][r]);
+              if (wide) {
+                ((SmallIntVector) label).set(r, out[r]);
+              } else {
+                ((TinyIntVector) label).set(r, out[r]);
+              }
             }
-            column.setValueCount(rows);
+            label.setValueCount(rows);
+          } else {
+            for (int c = 0; c < probs.length; c++) {
+              Float4Vector column = (Float4Vector) root.getVector(c + 1);
+              column.allocateNew(rows);
+              for (int r = 0; r < rows; r++) {
+                column.set(r, (float) probs[c][r]);
+              }
+              column.setValueCount(rows);
+            }
           }
+          root.setRowCount(rows);
+          traffic.sent(root);
+          listener.putNext();
         }
-        root.setRowCount(rows);
-        traffic.sent(root);
-        listener.putNext();
         return true;
       });
       if (all) {
