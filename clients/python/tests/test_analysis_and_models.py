@@ -145,3 +145,27 @@ def test_label_model_errors(client, labeled):
         client.fit_label_model("feedbeef")
     with pytest.raises(lf.InvalidRequest, match="needs the job"):
         client.predict_proba("some-model-id")
+
+
+def test_partial_fit_on_new_rows(client, labeled):
+    """Verifies a partial fit through the client: a model of one half's rows, partially fitted on the other
+    half's rows, gives LF weights within 0.03 of a fit on all rows, and a half-given partial fit is refused."""
+    df, L = labeled
+    lfs = [
+        lf.keyword("kw_spam", ["free money", "click here", "winner"], label="SPAM"),
+        lf.numeric("low_stars", "stars", "<=", 1, label="SPAM"),
+        lf.numeric("high_stars", "stars", ">=", 4, label="HAM"),
+        lf.keyword("kw_ham", ["works great", "battery", "arrived"], label="HAM"),
+    ]
+    half = len(df) // 2
+    client.upload(df.iloc[:half].reset_index(drop=True), "partial_first", progress=False)
+    client.upload(df.iloc[half:].reset_index(drop=True), "partial_second", progress=False)
+    first = client.apply("partial_first", lfs, labels=LABELS)
+    second = client.apply("partial_second", lfs, labels=LABELS)
+    whole = client.apply("analysis_reviews", lfs, labels=LABELS)
+    base = client.fit_label_model(first, "generative")
+    both = client.fit_label_model(second, "generative", base_model=base, partial_fit="rows")
+    direct = client.fit_label_model(whole, "generative")
+    np.testing.assert_allclose(both.weights, direct.weights, atol=0.03)
+    with pytest.raises(lf.InvalidRequest, match="both"):
+        client.fit_label_model(second, "generative", base_model=base)

@@ -244,10 +244,19 @@ class Client:
 
     def fit_label_model(self, job: "Job | str | pd.DataFrame", model: str = "majority", *,
                         tie_policy: str | None = None, seed: int | None = None,
-                        class_balance: Sequence[float] | None = None, epochs: int | None = None) -> "LabelModel":
+                        class_balance: Sequence[float] | None = None, epochs: int | None = None,
+                        base_model: "LabelModel | str | None" = None, partial_fit: str | None = None) -> "LabelModel":
         """Fits a label model on a job's label matrix on the server: ``"majority"`` (majority vote;
-        ``tie_policy`` abstain / random / true-random) or ``"generative"`` (Snorkel-style)."""
+        ``tie_policy`` abstain / random / true-random) or ``"generative"`` (Snorkel-style).
+
+        ``base_model`` with ``partial_fit="rows"`` adds this job's rows (same LFs) to a generative model
+        fitted earlier; ``partial_fit="lfs"`` refits it on this job whose LFs start with the base model's."""
         body: dict[str, Any] = {"job": _job_id(job), "model": model}
+        if (base_model is None) != (partial_fit is None):
+            raise InvalidRequest("a partial fit needs both base_model and partial_fit")
+        if base_model is not None:
+            body["baseModel"] = base_model.id if isinstance(base_model, LabelModel) else str(base_model)
+            body["partialFit"] = partial_fit
         if tie_policy is not None:
             body["tiePolicy"] = tie_policy
         if seed is not None:
@@ -372,8 +381,11 @@ class LabelModel:
         return pd.Series(best, index=frame.index, name="label")
 
 
-def summary_frame(reply: dict) -> pd.DataFrame:
-    """The analysis action's JSON as Snorkel's lf_summary DataFrame."""
+def summary_frame(reply: dict) -> "pd.DataFrame | dict[str, pd.DataFrame]":
+    """The analysis action's JSON as Snorkel's lf_summary DataFrame; for a multi-label job, a dict of one
+    such DataFrame per class (over the LFs about that class; ``j`` is the LF's index in the job)."""
+    if reply.get("multiLabel"):
+        return {entry["class"]: summary_frame({**entry, "rows": reply.get("rows")}) for entry in reply["classes"]}
     rows, names = [], []
     for lf in reply.get("lfs", []):
         names.append(lf["name"])

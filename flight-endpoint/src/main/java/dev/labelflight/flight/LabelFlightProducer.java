@@ -50,8 +50,10 @@ import org.apache.arrow.flight.Result;
 import org.apache.arrow.flight.Ticket;
 import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.BaseFixedWidthVector;
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.Float4Vector;
+import org.apache.arrow.vector.SmallIntVector;
 import org.apache.arrow.vector.TinyIntVector;
 import org.apache.arrow.vector.VectorLoader;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -613,9 +615,13 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
     }
   }
 
+  /** Values (rows x classes or LFs) per batch of a model output stream. */
+  private static final int MODEL_SLICE_VALUES = 4 << 20;
+
   /**
    * {@code probs/JOB/MODEL}: {@code row_id} and one float32 column per class; {@code preds/JOB/MODEL}:
-   * {@code row_id} and an int8 {@code label} under the model's tie policy. Computed chunk by chunk.
+   * {@code row_id} and an int8 {@code label} (int16 above 127 classes) under the model's tie policy. Computed
+   * chunk by chunk.
    */
   private void streamModelOutput(LabelFlightApi api, String spec, boolean predictions, ServerStreamListener listener)
       throws Exception {
@@ -625,12 +631,16 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
     }
     String job = LabelStore.validateJobId(parts[0]);
     JsonObject described = await(api.labelModel(job, parts[1]));
+    if (predictions && Boolean.TRUE.equals(described.getValue("multiLabel"))) {
+      throw LabelFlightException.invalid("a multi-label model has no single prediction per row; stream probs/" + spec);
+    }
     LabelModel model = LabelModels.fromJson(JSON.readTree(described.getJsonObject("params").encode()));
     List<String> classes = new ArrayList<>();
     described.getJsonArray("classes").forEach(c -> classes.add((String) c));
     TiePolicy tiePolicy = TiePolicy.parse(described.getString("tiePolicy"));
     Random random = described.getLong("seed") == null ? new Random() : new Random(described.getLong("seed"));
-    Schema schema = predictions ? predictionSchema() : probabilitySchema(classes);
+    boolean wide = classes.size() > Byte.MAX_VALUE;
+    Schema schema = predictions ? predictionSchema(wide) : probabilitySchema(classes);
     try (BufferAllocator streamAllocator = allocator.newChildAllocator("model " + spec, 0, Long.MAX_VALUE);
          VectorSchemaRoot root = VectorSchemaRoot.create(schema, streamAllocator)) {
       BackpressureStrategy backpressure = new BackpressureStrategy.CallbackBackpressureStrategy();
@@ -640,39 +650,51 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
         if (!waitUntilReady(backpressure, listener)) {
           return false;
         }
-        LabelChunk chunk = LabelChunk.of(labels);
-        int rows = chunk.rows();
-        double[][] probs = new double[model.classes()][rows];
-        model.predictProba(chunk, probs);
-        BigIntVector rowId = (BigIntVector) root.getVector(0);
-        rowId.allocateNew(rows);
-        BigIntVector sourceRowId = (BigIntVector) labels.getVector(0);
-        for (int r = 0; r < rows; r++) {
-          rowId.set(r, sourceRowId.get(r));
-        }
-        rowId.setValueCount(rows);
-        if (predictions) {
-          byte[] out = new byte[rows];
-          tiePolicy.predict(probs, rows, chunk.firstRow(), random, out);
-          TinyIntVector label = (TinyIntVector) root.getVector(1);
-          label.allocateNew(rows);
+        // Slices of a chunk: probabilities of 1,000 classes for a whole chunk would be a large heap array.
+        int total = labels.getRowCount();
+        int step = Math.max(1, MODEL_SLICE_VALUES / Math.max(1, Math.max(model.classes(), model.lfs())));
+        for (int from = 0; from < total; from += step) {
+          if (from > 0 && !waitUntilReady(backpressure, listener)) {
+            return false;
+          }
+          LabelChunk chunk = LabelChunk.of(labels, from, Math.min(step, total - from));
+          int rows = chunk.rows();
+          double[][] probs = new double[model.classes()][rows];
+          model.predictProba(chunk, probs);
+          BigIntVector rowId = (BigIntVector) root.getVector(0);
+          rowId.allocateNew(rows);
+          BigIntVector sourceRowId = (BigIntVector) labels.getVector(0);
           for (int r = 0; r < rows; r++) {
-            label.set(r, out[r]);
+            rowId.set(r, sourceRowId.get(from + r));
           }
-          label.setValueCount(rows);
-        } else {
-          for (int c = 0; c < probs.length; c++) {
-            Float4Vector column = (Float4Vector) root.getVector(c + 1);
-            column.allocateNew(rows);
+          rowId.setValueCount(rows);
+          if (predictions) {
+            short[] out = new short[rows];
+            tiePolicy.predict(probs, rows, chunk.firstRow(), random, out);
+            BaseFixedWidthVector label = (BaseFixedWidthVector) root.getVector(1);
+            label.allocateNew(rows);
             for (int r = 0; r < rows; r++) {
-              column.set(r, (float) probs[c][r]);
+              if (wide) {
+                ((SmallIntVector) label).set(r, out[r]);
+              } else {
+                ((TinyIntVector) label).set(r, out[r]);
+              }
             }
-            column.setValueCount(rows);
+            label.setValueCount(rows);
+          } else {
+            for (int c = 0; c < probs.length; c++) {
+              Float4Vector column = (Float4Vector) root.getVector(c + 1);
+              column.allocateNew(rows);
+              for (int r = 0; r < rows; r++) {
+                column.set(r, (float) probs[c][r]);
+              }
+              column.setValueCount(rows);
+            }
           }
+          root.setRowCount(rows);
+          traffic.sent(root);
+          listener.putNext();
         }
-        root.setRowCount(rows);
-        traffic.sent(root);
-        listener.putNext();
         return true;
       });
       if (all) {
@@ -693,10 +715,10 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
     return new Schema(fields);
   }
 
-  private static Schema predictionSchema() {
+  private static Schema predictionSchema(boolean wide) {
     return new Schema(List.of(
         new Field(LabelStore.ROW_ID, FieldType.notNullable(new ArrowType.Int(64, true)), null),
-        new Field("label", FieldType.notNullable(new ArrowType.Int(8, true)), null)));
+        new Field("label", FieldType.notNullable(new ArrowType.Int(wide ? 16 : 8, true)), null)));
   }
 
   private void streamDataset(String user, String spec, ServerStreamListener listener) throws Exception {

@@ -192,6 +192,80 @@ class LabelModelFlightTest {
     }
   }
 
+  /**
+   * Verifies partial fits through Flight: a model fitted on one dataset, partially fitted on the rows of
+   * a second dataset (same LFs), matches a fit on both label matrices together within 0.02; a model of
+   * 3 LFs partially fitted on a job with 5 LFs matches the fit of the 5 LFs; bad partial fits fail clearly.
+   */
+  @Test
+  void partialFits() throws Exception {
+    try (TestServer server = new TestServer(dir, 4096);
+         RootAllocator allocator = new RootAllocator();
+         FlightClient client = FlightClient.builder(allocator,
+             Location.forGrpcInsecure("127.0.0.1", server.flightPort())).build()) {
+      FlightClients.uploadReviews(client, allocator, "first", 5, ROWS);
+      FlightClients.uploadReviews(client, allocator, "second", 6, ROWS);
+      String apply = "{\"labels\":[\"HAM\",\"SPAM\"],\"lfs\":" + LFS + ",\"dataset\":";
+      String jobA = FlightClients.action(client, "apply", apply + "\"first\"}").getString("job");
+      String jobB = FlightClients.action(client, "apply", apply + "\"second\"}").getString("job");
+      JsonObject base = FlightClients.action(client, "fit_label_model",
+          new JsonObject().put("job", jobA).put("model", "generative").encode());
+      JsonObject both = FlightClients.action(client, "fit_label_model", new JsonObject().put("job", jobB)
+          .put("model", "generative").put("baseModel", base.getString("model")).put("partialFit", "rows").encode());
+      assertEquals(2L * ROWS, both.getLong("rows"));
+      List<LabelChunk> chunks = List.of(new LabelChunk(0, ROWS, streamLabels(client, jobA, 5)),
+          new LabelChunk(ROWS, ROWS, streamLabels(client, jobB, 5)));
+      GenerativeModel.Fitter whole = new GenerativeModel.Fitter(5, 2, GenerativeModel.Options.defaults());
+      while (!whole.done()) {
+        chunks.forEach(c -> whole.add(c, null));
+        whole.endEpoch();
+      }
+      for (int j = 0; j < 5; j++) {
+        assertEquals(whole.model().weights()[j], both.getJsonArray("weights").getDouble(j), 0.02);
+      }
+      float[][] probs = streamProbs(client, "probs/" + jobB + "/" + both.getString("model"));
+      double[][] expected = new double[2][ROWS];
+      whole.model().predictProba(chunks.get(1), expected);
+      for (int r = 0; r < ROWS; r++) {
+        assertEquals(expected[1][r], probs[1][r], 0.05);
+      }
+
+      // Both classes among the base model's LFs, so that its fit is anchored too.
+      JsonArray lfs = new JsonArray(LFS);
+      JsonArray five = new JsonArray();
+      for (int j : new int[] {0, 3, 1, 4, 2}) {
+        five.add(lfs.getValue(j));
+      }
+      JsonArray three = new JsonArray(five.getList().subList(0, 3));
+      JsonObject labels = new JsonObject().put("dataset", "first").put("labels", new JsonArray().add("HAM").add("SPAM"));
+      String jobThree = FlightClients.action(client, "apply", labels.copy().put("lfs", three).encode()).getString("job");
+      String jobFive = FlightClients.action(client, "apply", labels.copy().put("lfs", five).encode()).getString("job");
+      JsonObject small = FlightClients.action(client, "fit_label_model",
+          new JsonObject().put("job", jobThree).put("model", "generative").encode());
+      JsonObject grown = FlightClients.action(client, "fit_label_model", new JsonObject().put("job", jobFive)
+          .put("model", "generative").put("baseModel", small.getString("model")).put("partialFit", "lfs").encode());
+      JsonObject direct = FlightClients.action(client, "fit_label_model",
+          new JsonObject().put("job", jobFive).put("model", "generative").encode());
+      for (int j = 0; j < 5; j++) {
+        assertEquals(direct.getJsonArray("weights").getDouble(j), grown.getJsonArray("weights").getDouble(j), 0.02,
+            direct.getJsonArray("weights") + " vs " + grown.getJsonArray("weights"));
+      }
+
+      assertFails(FlightStatusCode.INVALID_ARGUMENT, "LFs", () -> FlightClients.action(client, "fit_label_model",
+          new JsonObject().put("job", jobThree).put("model", "generative").put("baseModel", base.getString("model"))
+              .put("partialFit", "rows").encode()));
+      assertFails(FlightStatusCode.INVALID_ARGUMENT, "'partialFit'", () -> FlightClients.action(client,
+          "fit_label_model", new JsonObject().put("job", jobB).put("model", "generative")
+              .put("baseModel", base.getString("model")).encode()));
+      assertFails(FlightStatusCode.INVALID_ARGUMENT, "\"rows\" or \"lfs\"", () -> FlightClients.action(client,
+          "fit_label_model", new JsonObject().put("job", jobB).put("model", "generative")
+              .put("baseModel", base.getString("model")).put("partialFit", "columns").encode()));
+      assertFails(FlightStatusCode.NOT_FOUND, "not found", () -> FlightClients.action(client, "fit_label_model",
+          new JsonObject().put("job", jobB).put("model", "generative").put("baseModel", "nope")
+              .put("partialFit", "rows").encode()));
+    }
+  }
+
   /** Verifies that analysis and fits of a cancelled job fail clearly instead of waiting or using partial labels. */
   @Test
   void cancelledJobIsRefused() throws Exception {

@@ -17,11 +17,15 @@ import org.apache.arrow.vector.types.pojo.Schema;
 public final class GoldColumn {
   private final String column;
   private final List<String> classes;
+  private final java.util.Map<String, Integer> index = new java.util.HashMap<>();
 
   /** Checks that {@code column} exists in {@code schema} with a usable type. */
   public GoldColumn(String column, List<String> classes, Schema schema) {
     this.column = column;
     this.classes = List.copyOf(classes);
+    for (int c = 0; c < classes.size(); c++) {
+      index.putIfAbsent(classes.get(c), c);
+    }
     var field = schema.getFields().stream().filter(f -> f.getName().equals(column)).findFirst()
         .orElseThrow(() -> LabelFlightException.invalid("gold column '" + column + "' is not in the dataset"));
     ArrowType type = field.getType();
@@ -36,10 +40,10 @@ public final class GoldColumn {
   }
 
   /** The gold labels of one dataset chunk, checked against the classes. */
-  public byte[] read(VectorSchemaRoot chunk, long firstRow) {
+  public short[] read(VectorSchemaRoot chunk, long firstRow) {
     FieldVector vector = chunk.getVector(column);
     int rows = chunk.getRowCount();
-    byte[] gold = new byte[rows];
+    short[] gold = new short[rows];
     if (vector instanceof BaseIntVector ints) {
       for (int r = 0; r < rows; r++) {
         if (vector.isNull(r)) {
@@ -51,7 +55,7 @@ public final class GoldColumn {
           throw LabelFlightException.invalid("gold column '" + column + "' holds " + v + " at row " + (firstRow + r)
               + "; expected a class index 0.." + (classes.size() - 1) + " or -1");
         }
-        gold[r] = (byte) v;
+        gold[r] = (short) v;
       }
     } else if (vector instanceof VarCharVector text) {
       for (int r = 0; r < rows; r++) {
@@ -60,12 +64,12 @@ public final class GoldColumn {
           continue;
         }
         String name = new String(text.get(r), StandardCharsets.UTF_8);
-        int index = classes.indexOf(name);
-        if (index < 0) {
+        Integer found = index.get(name);
+        if (found == null) {
           throw LabelFlightException.invalid("gold column '" + column + "' holds '" + name + "' at row " + (firstRow + r)
               + ", which is not one of the classes " + classes);
         }
-        gold[r] = (byte) index;
+        gold[r] = found.shortValue();
       }
     } else {
       throw LabelFlightException.invalid("gold column '" + column + "' has an unusable type");

@@ -5,22 +5,27 @@ import dev.labelflight.engine.labelmatrix.LabelChunk;
 import java.util.List;
 
 /**
- * Snorkel's {@code LFAnalysis} computed chunk by chunk: only counts are kept (per LF, and with gold a
- * (k+1) x (k+1) confusion table per LF), so memory does not grow with rows. Definitions follow
+ * Snorkel's {@code LFAnalysis} computed chunk by chunk: only counts are kept (per LF: votes, overlaps,
+ * conflicts, the classes it voted, and with gold its right and wrong votes), so memory does not grow with
+ * rows and grows linearly with LFs and classes (up to {@link #MAX_CLASSES}). Definitions follow
  * {@code lf_summary} (Snorkel 0.10) exactly: Correct/Incorrect count rows where the LF votes and gold is
  * known (gold -1 is left out), while the empirical accuracy counts a vote on unknown gold as wrong.
  */
 public final class LfAnalysis {
+  /** The most classes a job may have (int16 label columns). */
+  public static final int MAX_CLASSES = 1000;
   private final List<String> names;
   private final int classes;
   private final boolean withGold;
-  private final int width;
+  private final int maskWords;
   private final long[] covered;
   private final long[] overlapped;
   private final long[] conflicted;
+  /** Per LF, {@code maskWords} words: bit c set once the LF voted class c. */
   private final long[] polarityMask;
-  /** Per LF: counts of (gold + 1) * width + (vote + 1), for votes and gold in -1..k-1. */
-  private final long[][] confusion;
+  /** Per LF, with gold: votes equal to known gold, votes differing from known gold. */
+  private final long[] correctVotes;
+  private final long[] incorrectVotes;
   private long rows;
   private long rowsCovered;
   private long rowsOverlapped;
@@ -31,23 +36,36 @@ public final class LfAnalysis {
 
   /** An empty analysis of LFs {@code names} over {@code classes} classes, with or without gold. */
   public LfAnalysis(List<String> names, int classes, boolean withGold) {
-    if (classes < 1 || classes > 127) {
-      throw LabelFlightException.invalid("analysis needs 1..127 classes, not " + classes);
+    if (classes < 1 || classes > MAX_CLASSES) {
+      throw LabelFlightException.invalid("analysis needs 1.." + MAX_CLASSES + " classes, not " + classes);
     }
     this.names = List.copyOf(names);
     this.classes = classes;
     this.withGold = withGold;
-    this.width = classes + 1;
+    this.maskWords = (classes + 63) / 64;
     int m = names.size();
     covered = new long[m];
     overlapped = new long[m];
     conflicted = new long[m];
-    polarityMask = new long[m * 2];
-    confusion = withGold ? new long[m][width * width] : null;
+    polarityMask = new long[m * maskWords];
+    correctVotes = withGold ? new long[m] : null;
+    incorrectVotes = withGold ? new long[m] : null;
+  }
+
+  /** As {@link #add(LabelChunk, short[])} with int8 gold labels. */
+  public void add(LabelChunk chunk, byte[] gold) {
+    short[] wide = null;
+    if (gold != null) {
+      wide = new short[gold.length];
+      for (int r = 0; r < gold.length; r++) {
+        wide[r] = gold[r];
+      }
+    }
+    add(chunk, wide);
   }
 
   /** Adds one chunk; {@code gold} (values -1..k-1, -1 = unknown) is required exactly when built with gold. */
-  public void add(LabelChunk chunk, byte[] gold) {
+  public void add(LabelChunk chunk, short[] gold) {
     if (chunk.lfs() != names.size()) {
       throw LabelFlightException.invalid("label chunk has " + chunk.lfs() + " LFs, analysis expects " + names.size());
     }
@@ -55,7 +73,7 @@ public final class LfAnalysis {
       throw new IllegalArgumentException(withGold ? "gold labels missing" : "gold labels given to an analysis without gold");
     }
     int n = chunk.rows();
-    byte[][] labels = chunk.labels();
+    short[][] labels = chunk.labels();
     if (votes.length < n) {
       votes = new int[n];
       first = new int[n];
@@ -65,7 +83,7 @@ public final class LfAnalysis {
     java.util.Arrays.fill(first, 0, n, -1);
     java.util.Arrays.fill(conflict, 0, n, false);
     // Pass 1, column by column: per row, how many LFs vote and whether two votes differ.
-    for (byte[] column : labels) {
+    for (short[] column : labels) {
       for (int r = 0; r < n; r++) {
         int v = column[r];
         if (v != -1) {
@@ -101,13 +119,13 @@ public final class LfAnalysis {
     }
     // Pass 2, column by column: per LF counts.
     for (int j = 0; j < labels.length; j++) {
-      byte[] column = labels[j];
+      short[] column = labels[j];
       long cov = 0;
       long over = 0;
       long conf = 0;
-      long maskLo = polarityMask[2 * j];
-      long maskHi = polarityMask[2 * j + 1];
-      long[] table = withGold ? confusion[j] : null;
+      long right = 0;
+      long wrong = 0;
+      int maskBase = j * maskWords;
       for (int r = 0; r < n; r++) {
         int v = column[r];
         if (v == -1) {
@@ -120,20 +138,22 @@ public final class LfAnalysis {
         if (conflict[r]) {
           conf++;
         }
-        if (v < 64) {
-          maskLo |= 1L << v;
-        } else {
-          maskHi |= 1L << (v - 64);
-        }
-        if (table != null) {
-          table[(gold[r] + 1) * width + v + 1]++;
+        polarityMask[maskBase + (v >>> 6)] |= 1L << v;
+        if (gold != null && gold[r] != -1) {
+          if (gold[r] == v) {
+            right++;
+          } else {
+            wrong++;
+          }
         }
       }
       covered[j] += cov;
       overlapped[j] += over;
       conflicted[j] += conf;
-      polarityMask[2 * j] = maskLo;
-      polarityMask[2 * j + 1] = maskHi;
+      if (withGold) {
+        correctVotes[j] += right;
+        incorrectVotes[j] += wrong;
+      }
     }
     rows += n;
   }
@@ -169,12 +189,14 @@ public final class LfAnalysis {
   }
 
   private int[] polarity(int j) {
-    long lo = polarityMask[2 * j];
-    long hi = polarityMask[2 * j + 1];
-    int[] out = new int[Long.bitCount(lo) + Long.bitCount(hi)];
+    int count = 0;
+    for (int w = 0; w < maskWords; w++) {
+      count += Long.bitCount(polarityMask[j * maskWords + w]);
+    }
+    int[] out = new int[count];
     int i = 0;
     for (int c = 0; c < classes; c++) {
-      if (c < 64 ? (lo & (1L << c)) != 0 : (hi & (1L << (c - 64))) != 0) {
+      if ((polarityMask[j * maskWords + (c >>> 6)] & (1L << c)) != 0) {
         out[i++] = c;
       }
     }
@@ -182,30 +204,12 @@ public final class LfAnalysis {
   }
 
   private void scoreAgainstGold(int j, long[] correct, long[] incorrect, double[] empAcc) {
-    long[] table = confusion[j];
-    long right = 0;
-    long wrong = 0;
-    long agree = 0;
-    for (int g = -1; g < classes; g++) {
-      for (int v = 0; v < classes; v++) {
-        long count = table[(g + 1) * width + v + 1];
-        if (g == v) {
-          agree += count;
-        }
-        if (g == -1) {
-          continue;
-        }
-        if (g == v) {
-          right += count;
-        } else {
-          wrong += count;
-        }
-      }
-    }
-    correct[j] = right;
-    incorrect[j] = wrong;
-    // Snorkel: 0.5 * (sum(+1 agree, -1 disagree) / votes + 1), NaN (no votes) -> 0.
+    correct[j] = correctVotes[j];
+    incorrect[j] = incorrectVotes[j];
+    // Snorkel: 0.5 * (sum(+1 agree, -1 disagree) / votes + 1), NaN (no votes) -> 0; a vote on unknown gold
+    // disagrees.
     long votesJ = covered[j];
+    long agree = correctVotes[j];
     empAcc[j] = nanToNum(0.5 * ((double) (agree - (votesJ - agree)) / votesJ + 1));
   }
 

@@ -6,40 +6,90 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.labelflight.engine.error.LabelFlightException;
 import dev.labelflight.engine.labelmatrix.LabelChunk;
+import java.util.Arrays;
 
 /**
- * A generative label model fitted without gold by Dawid-Skene expectation maximization: the true class
- * is latent with prior {@code pi}, and each LF votes (or abstains) independently given the class with a
- * learned class-conditional table {@code P(vote | class)}, abstain included, so one-sided LFs are modelled
- * as well as two-sided ones. Fitted from {@link VotePatterns}, so one EM step costs the number of
- * distinct vote patterns, not rows; or, when the patterns are too many to keep, by a {@link Fitter} fed
- * the label chunks again every epoch. Started from majority vote, which anchors classes to their names.
+ * A generative label model fitted without gold by expectation maximization: the true class {@code y} is
+ * latent with prior {@code pi}, and LFs vote independently given {@code y}. Per LF {@code j} and class
+ * {@code c} it learns how often the LF, on rows of class {@code c}, votes {@code c} ({@code t}), abstains
+ * ({@code a}) or votes some other class ({@code e = 1 - t - a}); a wrong vote goes to class {@code v} in
+ * proportion to how often the LF votes {@code v} at all ({@code rho}). So one-sided LFs are modelled as well
+ * as two-sided ones, two classes give exactly Dawid-Skene, and the parameters, the sufficient statistics
+ * and the work per row grow linearly in LFs and classes: an EM step costs (votes per row) x classes per row,
+ * abstains cost nothing. Started from majority vote, which anchors classes to their names.
+ *
+ * <p>Each EM epoch is one pass over the label chunks (or over {@link VotePatterns}); a pass keeps only the
+ * expected counts ({@link Statistics}). A fitted model keeps the statistics of its rows, which is what
+ * {@link Fitter#partial partial fits} on new rows or new LFs build on.
  */
 public final class GenerativeModel implements LabelModel {
   static final String KIND = "generative";
   private static final ObjectMapper JSON = new ObjectMapper();
-  /** Dirichlet pseudo-count added to every cell of every table: keeps log-probabilities finite. */
+  /** Dirichlet pseudo-count added to every count: keeps log-probabilities finite. */
   private static final double SMOOTHING = 0.01;
+  /**
+   * Pseudo-rows per class pulling an LF's per-class rates toward its rates over all classes: with many
+   * classes and few rows each, per-class estimates alone would overfit; with many rows it fades out.
+   */
+  private static final double POOLING_ROWS = 10;
 
   private final int classes;
   private final int lfs;
   private final double[] balance;
-  /** {@code table[lf][c * (k + 1) + vote + 1]} = P(vote | class c). */
-  private final double[][] table;
+  /** {@code [j * classes + c]}: P(LF j votes c | y = c), P(LF j abstains | y = c), LF j's share of votes for c. */
+  private final double[] right;
+  private final double[] abstain;
+  private final double[] rho;
   private final int epochs;
+  /** Expected counts over the rows fitted on (null for a model rebuilt from JSON). */
+  private final Statistics statistics;
+  private final Scores scores;
 
-  private GenerativeModel(int classes, int lfs, double[] balance, double[][] table, int epochs) {
+  private GenerativeModel(int classes, int lfs, double[] balance, double[] right, double[] abstain, double[] rho,
+      int epochs, Statistics statistics) {
     this.classes = classes;
     this.lfs = lfs;
     this.balance = balance;
-    this.table = table;
+    this.right = right;
+    this.abstain = abstain;
+    this.rho = rho;
     this.epochs = epochs;
+    this.statistics = statistics;
+    this.scores = new Scores(classes, lfs, balance, right, abstain, rho);
   }
 
   /** Fit options: a fixed class balance (null = learn it), the EM step limit and the stopping tolerance. */
   public record Options(double[] classBalance, int maxEpochs, double tolerance) {
     public static Options defaults() {
       return new Options(null, 100, 1e-6);
+    }
+  }
+
+  /** What a partial fit adds to its base model. */
+  public enum PartialFit {
+    /** New rows with the same LFs: the base model's statistics stand for its rows, only the new rows are read. */
+    ROWS,
+    /** The same rows with more LFs (the base model's LFs first): EM restarts from the base model's posterior. */
+    LFS;
+
+    /** {@code rows} or {@code lfs}. */
+    public static PartialFit parse(String text) {
+      return switch (text) {
+        case "rows" -> ROWS;
+        case "lfs" -> LFS;
+        default -> throw LabelFlightException.invalid("'partialFit' must be \"rows\" or \"lfs\", not '" + text + "'");
+      };
+    }
+  }
+
+  /**
+   * Expected counts of one EM pass: rows, the posterior mass per class, and per LF and class the mass of
+   * rows it votes on, of rows where it votes that class, and how many votes it casts for each class.
+   */
+  public record Statistics(double rows, double[] mass, double[] voted, double[] agreed, double[] votes) {
+    static Statistics empty(int lfs, int classes) {
+      return new Statistics(0, new double[classes], new double[lfs * classes], new double[lfs * classes],
+          new double[lfs * classes]);
     }
   }
 
@@ -56,30 +106,36 @@ public final class GenerativeModel implements LabelModel {
   }
 
   /**
-   * A fit in progress, for label matrices too varied for {@link VotePatterns}: every epoch, feed every row
-   * once (chunk by chunk, in any order) with {@link #add}, then call {@link #endEpoch}, until {@link #done}.
-   * Memory: a few numbers per LF, class and vote, plus one chunk's scratch. The first epoch takes majority
-   * vote as the posterior, which anchors each class to its name.
+   * A fit in progress: every epoch, feed every row once (chunk by chunk, in any order) with {@link #add},
+   * then call {@link #endEpoch}, until {@link #done}. Memory: a few numbers per LF and class, plus one
+   * chunk's votes. A fresh fit takes majority vote as the first posterior; a partial fit its base model's.
    */
   public static final class Fitter {
     private final int classes;
     private final int lfs;
-    private final int width;
     private final Options options;
-    private final double[] pi;
-    private final double[][] table;
-    private final double[] logPi;
-    private final double[][] logTable;
-    private final double[] mass;
-    private final double[][] stats;
-    private double[][] scratch = new double[0][];
+    /** Counts that stand for rows not read again (the base model's rows of a ROWS partial fit), or null. */
+    private final Statistics frozen;
+    private final RowVotes rowVotes = new RowVotes();
+    private final double[] score;
+    private final int[] tally;
+    private Scores current;
+    private double[] pi;
+    private double[] right;
+    private double[] abstain;
+    private double[] rho;
+    private Statistics stats;
+    private Statistics last;
     private double logLikelihood;
     private double previous = Double.NaN;
-    private long rows;
     private int epochs;
     private boolean done;
 
     public Fitter(int lfs, int classes, Options options) {
+      this(lfs, classes, options, null, null);
+    }
+
+    private Fitter(int lfs, int classes, Options options, Scores start, Statistics frozen) {
       if (classes < 2) {
         throw LabelFlightException.invalid("a label model needs at least 2 classes, not " + classes);
       }
@@ -88,14 +144,51 @@ public final class GenerativeModel implements LabelModel {
       }
       this.classes = classes;
       this.lfs = lfs;
-      this.width = classes + 1;
       this.options = options;
-      pi = new double[classes];
-      table = new double[lfs][classes * width];
-      logPi = new double[classes];
-      logTable = new double[lfs][classes * width];
-      mass = new double[classes];
-      stats = new double[lfs][classes * width];
+      this.current = start;
+      this.frozen = frozen;
+      score = new double[classes];
+      tally = new int[classes];
+      stats = Statistics.empty(lfs, classes);
+    }
+
+    /**
+     * A fit that builds on {@code base}: {@link PartialFit#ROWS} reads only new rows (over the same LFs),
+     * {@link PartialFit#LFS} reads the same rows with {@code lfs} LFs, the base model's first.
+     */
+    public static Fitter partial(GenerativeModel base, PartialFit kind, int lfs, Options options) {
+      if (base.statistics == null) {
+        throw LabelFlightException.invalid("the base model has no statistics to build on; fit it again");
+      }
+      int k = base.classes;
+      if (kind == PartialFit.ROWS) {
+        if (lfs != base.lfs) {
+          throw LabelFlightException.invalid("a partial fit on new rows needs the base model's " + base.lfs
+              + " LFs, not " + lfs);
+        }
+        return new Fitter(lfs, k, options, base.scores, base.statistics);
+      }
+      if (lfs < base.lfs) {
+        throw LabelFlightException.invalid("a partial fit on new LFs needs at least the base model's " + base.lfs
+            + " LFs, not " + lfs);
+      }
+      // New LFs start uninformative (they add nothing to the first posterior): the base model decides it.
+      double[] t = new double[lfs * k];
+      double[] a = new double[lfs * k];
+      double[] r = new double[lfs * k];
+      Arrays.fill(t, 1.0 / 3);
+      Arrays.fill(a, 1.0 / 3);
+      Arrays.fill(r, 1.0 / k);
+      System.arraycopy(base.right, 0, t, 0, base.lfs * k);
+      System.arraycopy(base.abstain, 0, a, 0, base.lfs * k);
+      System.arraycopy(base.rho, 0, r, 0, base.lfs * k);
+      Scores start = new Scores(k, lfs, base.balance, t, a, r);
+      for (int j = base.lfs; j < lfs; j++) {
+        Arrays.fill(start.vote, j * k, (j + 1) * k, 0.0);
+        Arrays.fill(start.agree, j * k, (j + 1) * k, 0.0);
+      }
+      start.refreshBase(lfs);
+      return new Fitter(lfs, k, options, start, null);
     }
 
     /** Adds rows to this epoch; {@code counts} gives each row's multiplicity (null: 1 each). */
@@ -103,141 +196,132 @@ public final class GenerativeModel implements LabelModel {
       if (chunk.lfs() != lfs) {
         throw LabelFlightException.invalid("label chunk has " + chunk.lfs() + " LFs, expected " + lfs);
       }
-      int n = chunk.rows();
-      byte[][] labels = chunk.labels();
-      if (scratch.length == 0 || scratch[0].length < n) {
-        scratch = new double[classes][Math.max(n, 1)];
-      }
-      double[][] q = scratch;
-      if (epochs == 0) {
-        majorityVote(labels, n, q);
-      } else {
-        posterior(labels, n, q, counts);
-      }
-      for (int c = 0; c < classes; c++) {
-        double[] qc = q[c];
-        if (counts != null) {
-          for (int r = 0; r < n; r++) {
-            qc[r] *= counts[r];
+      RowVotes rv = rowVotes;
+      rv.load(chunk, classes);
+      int k = classes;
+      double[] q = score;
+      double[] mass = stats.mass();
+      double[] voted = stats.voted();
+      double[] agreed = stats.agreed();
+      double[] votes = stats.votes();
+      double rowsAdded = 0;
+      for (int r = 0; r < rv.rows; r++) {
+        double weight = counts == null ? 1 : counts[r];
+        int from = rv.start[r];
+        int to = rv.start[r + 1];
+        if (current == null) {
+          majorityVote(rv, from, to, q);
+        } else {
+          logLikelihood += weight * current.posterior(rv, from, to, q);
+        }
+        for (int c = 0; c < k; c++) {
+          mass[c] += weight * q[c];
+        }
+        for (int i = from; i < to; i++) {
+          int off = rv.lf[i] * k;
+          int v = rv.vote[i];
+          for (int c = 0; c < k; c++) {
+            voted[off + c] += weight * q[c];
           }
+          agreed[off + v] += weight * q[v];
+          votes[off + v] += weight;
         }
-        double sum = 0;
-        for (int r = 0; r < n; r++) {
-          sum += qc[r];
-        }
-        mass[c] += sum;
-        int base = c * width + 1;
-        for (int j = 0; j < lfs; j++) {
-          double[] s = stats[j];
-          byte[] column = labels[j];
-          for (int r = 0; r < n; r++) {
-            s[base + column[r]] += qc[r];
-          }
+        rowsAdded += weight;
+      }
+      stats = new Statistics(stats.rows() + rowsAdded, mass, voted, agreed, votes);
+    }
+
+    /** q = majority vote of the row: even over the classes with the most votes (all classes when none). */
+    private void majorityVote(RowVotes rv, int from, int to, double[] q) {
+      Arrays.fill(q, 0.0);
+      if (from == to) {
+        Arrays.fill(q, 1.0 / classes);
+        return;
+      }
+      int max = 0;
+      for (int i = from; i < to; i++) {
+        max = Math.max(max, ++tally[rv.vote[i]]);
+      }
+      int ties = 0;
+      for (int i = from; i < to; i++) {
+        int v = rv.vote[i];
+        if (tally[v] == max && q[v] == 0) {
+          q[v] = 1;
+          ties++;
         }
       }
-      if (counts == null) {
-        rows += n;
-      } else {
-        for (int r = 0; r < n; r++) {
-          rows += counts[r];
+      for (int i = from; i < to; i++) {
+        int v = rv.vote[i];
+        tally[v] = 0;
+        if (q[v] == 1) {
+          q[v] = 1.0 / ties;
         }
       }
     }
 
-    private void majorityVote(byte[][] labels, int n, double[][] q) {
-      for (int c = 0; c < classes; c++) {
-        java.util.Arrays.fill(q[c], 0, n, 0.0);
-      }
-      for (byte[] column : labels) {
-        for (int r = 0; r < n; r++) {
-          int v = column[r];
-          if (v < -1 || v >= classes) {
-            throw LabelFlightException.invalid("label " + v + " is outside the model's " + classes + " classes");
-          }
-          if (v >= 0) {
-            q[v][r] += 1;
-          }
-        }
-      }
-      for (int r = 0; r < n; r++) {
-        double max = 0;
-        for (int c = 0; c < classes; c++) {
-          max = Math.max(max, q[c][r]);
-        }
-        int ties = 0;
-        for (int c = 0; c < classes; c++) {
-          ties += q[c][r] == max ? 1 : 0;
-        }
-        for (int c = 0; c < classes; c++) {
-          q[c][r] = q[c][r] == max ? 1.0 / ties : 0.0;
-        }
-      }
-    }
-
-    /** q[c][r] = P(class c | votes of row r) under the current parameters; adds the rows' log-likelihood. */
-    private void posterior(byte[][] labels, int n, double[][] q, long[] counts) {
-      for (int c = 0; c < classes; c++) {
-        double[] score = q[c];
-        java.util.Arrays.fill(score, 0, n, logPi[c]);
-        int base = c * width + 1;
-        for (int j = 0; j < lfs; j++) {
-          double[] lt = logTable[j];
-          byte[] column = labels[j];
-          for (int r = 0; r < n; r++) {
-            score[r] += lt[base + column[r]];
-          }
-        }
-      }
-      for (int r = 0; r < n; r++) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int c = 0; c < classes; c++) {
-          max = Math.max(max, q[c][r]);
-        }
-        double sum = 0;
-        for (int c = 0; c < classes; c++) {
-          double e = Math.exp(q[c][r] - max);
-          q[c][r] = e;
-          sum += e;
-        }
-        for (int c = 0; c < classes; c++) {
-          q[c][r] /= sum;
-        }
-        logLikelihood += (counts == null ? 1 : counts[r]) * (max + Math.log(sum));
-      }
-    }
-
-    /** Ends an epoch: new parameters from this epoch's posteriors (M-step); decides whether to stop. */
+    /** Ends an epoch: new parameters from this epoch's counts (M-step); decides whether to stop. */
     public void endEpoch() {
-      double total = 0;
-      for (double x : mass) {
-        total += x;
+      Statistics total = frozen == null ? stats : sum(stats, frozen);
+      int k = classes;
+      double rows = 0;
+      for (double x : total.mass()) {
+        rows += x;
       }
       double[] fixed = options.classBalance();
-      for (int c = 0; c < classes; c++) {
-        pi[c] = fixed != null ? fixed[c] : (mass[c] + SMOOTHING) / (total + classes * SMOOTHING);
-        logPi[c] = Math.log(pi[c]);
-        double denominator = mass[c] + width * SMOOTHING;
-        for (int j = 0; j < lfs; j++) {
-          for (int v = 0; v < width; v++) {
-            int i = c * width + v;
-            table[j][i] = (stats[j][i] + SMOOTHING) / denominator;
-            logTable[j][i] = Math.log(table[j][i]);
-          }
+      pi = new double[k];
+      right = new double[lfs * k];
+      abstain = new double[lfs * k];
+      rho = new double[lfs * k];
+      for (int c = 0; c < k; c++) {
+        pi[c] = fixed != null ? fixed[c] : (total.mass()[c] + SMOOTHING) / (rows + k * SMOOTHING);
+      }
+      for (int j = 0; j < lfs; j++) {
+        double cast = 0;
+        double votedAll = 0;
+        double agreedAll = 0;
+        for (int c = 0; c < k; c++) {
+          cast += total.votes()[j * k + c];
+          votedAll += total.voted()[j * k + c];
+          agreedAll += total.agreed()[j * k + c];
+        }
+        double pooledRight = (agreedAll + SMOOTHING) / (rows + 3 * SMOOTHING);
+        double pooledAbstain = (rows - votedAll + SMOOTHING) / (rows + 3 * SMOOTHING);
+        for (int c = 0; c < k; c++) {
+          int i = j * k + c;
+          double n = total.mass()[c];
+          double voted = Math.min(n, total.voted()[i]);
+          double agreed = Math.min(voted, total.agreed()[i]);
+          double denominator = n + POOLING_ROWS + 3 * SMOOTHING;
+          right[i] = (agreed + POOLING_ROWS * pooledRight + SMOOTHING) / denominator;
+          abstain[i] = (n - voted + POOLING_ROWS * pooledAbstain + SMOOTHING) / denominator;
+          rho[i] = (total.votes()[i] + SMOOTHING) / (cast + k * SMOOTHING);
         }
       }
+      current = new Scores(k, lfs, pi, right, abstain, rho);
       epochs++;
-      double perRow = logLikelihood / Math.max(1, rows);
-      // Epoch 1 had no likelihood (majority-vote start); from epoch 3 on, two comparable values exist.
-      if (epochs >= options.maxEpochs() || (epochs > 2 && Math.abs(perRow - previous) < options.tolerance())) {
+      double perRow = logLikelihood / Math.max(1, stats.rows());
+      // Epoch 1 of a fresh fit has no likelihood (majority-vote start); from then on consecutive values compare.
+      boolean comparable = !Double.isNaN(previous) && logLikelihood != 0;
+      if (epochs >= options.maxEpochs() || (comparable && Math.abs(perRow - previous) < options.tolerance())) {
         done = true;
       }
-      previous = perRow;
+      previous = logLikelihood != 0 ? perRow : Double.NaN;
       logLikelihood = 0;
-      rows = 0;
-      java.util.Arrays.fill(mass, 0);
-      for (double[] s : stats) {
-        java.util.Arrays.fill(s, 0);
+      last = stats;
+      stats = Statistics.empty(lfs, k);
+    }
+
+    private static Statistics sum(Statistics a, Statistics b) {
+      return new Statistics(a.rows() + b.rows(), add(a.mass(), b.mass()), add(a.voted(), b.voted()),
+          add(a.agreed(), b.agreed()), add(a.votes(), b.votes()));
+    }
+
+    private static double[] add(double[] a, double[] b) {
+      double[] out = a.clone();
+      for (int i = 0; i < b.length; i++) {
+        out[i] += b[i];
       }
+      return out;
     }
 
     public boolean done() {
@@ -248,16 +332,98 @@ public final class GenerativeModel implements LabelModel {
       return epochs;
     }
 
-    /** The model as of the last finished epoch. */
+    /** The model as of the last finished epoch, with the statistics of all its rows (the frozen ones too). */
     public GenerativeModel model() {
       if (epochs == 0) {
         throw new IllegalStateException("no epoch finished yet");
       }
-      double[][] copy = new double[lfs][];
-      for (int j = 0; j < lfs; j++) {
-        copy[j] = table[j].clone();
+      Statistics all = frozen == null ? last : sum(last, frozen);
+      return new GenerativeModel(classes, lfs, pi.clone(), right.clone(), abstain.clone(), rho.clone(), epochs, all);
+    }
+  }
+
+  /** Log-scores per class of a row's votes, precomputed so a vote costs one pass over the classes. */
+  private static final class Scores {
+    private final int classes;
+    /** log pi_c + sum over all LFs of log P(abstain | c): the score of a row nobody votes on. */
+    private final double[] base;
+    /** {@code [j * k + c]}: what LF j voting (anything) adds to class c, instead of abstaining. */
+    final double[] vote;
+    /** {@code [j * k + v]}: what LF j voting v adds to class v on top of {@link #vote}. */
+    final double[] agree;
+    /** {@code [j * k + v]}: log rho, the same for every class (only the likelihood needs it). */
+    private final double[] logRho;
+    private final double[] logAbstain;
+    private final double[] logPrior;
+
+    Scores(int k, int lfs, double[] pi, double[] right, double[] abstain, double[] rho) {
+      classes = k;
+      base = new double[k];
+      vote = new double[lfs * k];
+      agree = new double[lfs * k];
+      logRho = new double[lfs * k];
+      logAbstain = new double[lfs * k];
+      logPrior = new double[k];
+      for (int c = 0; c < k; c++) {
+        logPrior[c] = Math.log(pi[c]);
       }
-      return new GenerativeModel(classes, lfs, pi.clone(), copy, epochs);
+      for (int i = 0; i < lfs * k; i++) {
+        double wrong = Math.max(1e-300, 1 - right[i] - abstain[i]);
+        double logWrong = Math.log(wrong) - Math.log1p(-Math.min(rho[i], 1 - 1e-12));
+        logAbstain[i] = Math.log(abstain[i]);
+        logRho[i] = Math.log(rho[i]);
+        vote[i] = logWrong - logAbstain[i];
+        agree[i] = Math.log(right[i]) - logWrong - logRho[i];
+      }
+      refreshBase(lfs);
+    }
+
+    /** Recomputes {@link #base}, leaving out LFs whose vote scores were zeroed (they count as abstaining always). */
+    void refreshBase(int lfs) {
+      int k = classes;
+      System.arraycopy(logPrior, 0, base, 0, k);
+      for (int j = 0; j < lfs; j++) {
+        boolean silent = true;
+        for (int c = 0; c < k && silent; c++) {
+          silent = vote[j * k + c] == 0 && agree[j * k + c] == 0;
+        }
+        if (!silent) {
+          for (int c = 0; c < k; c++) {
+            base[c] += logAbstain[j * k + c];
+          }
+        }
+      }
+    }
+
+    /** Fills {@code q} with P(class | votes of the row); returns the row's log-likelihood. */
+    double posterior(RowVotes rv, int from, int to, double[] q) {
+      int k = classes;
+      System.arraycopy(base, 0, q, 0, k);
+      double constant = 0;
+      for (int i = from; i < to; i++) {
+        int off = rv.lf[i] * k;
+        int v = rv.vote[i];
+        for (int c = 0; c < k; c++) {
+          q[c] += vote[off + c];
+        }
+        q[v] += agree[off + v];
+        constant += logRho[off + v];
+      }
+      double max = Double.NEGATIVE_INFINITY;
+      for (int c = 0; c < k; c++) {
+        max = Math.max(max, q[c]);
+      }
+      double sum = 0;
+      for (int c = 0; c < k; c++) {
+        double e = Math.exp(q[c] - max);
+        q[c] = e;
+        sum += e;
+      }
+      double inverse = 1 / sum;
+      for (int c = 0; c < k; c++) {
+        q[c] *= inverse;
+      }
+      return max + Math.log(sum) + constant;
     }
   }
 
@@ -297,6 +463,11 @@ public final class GenerativeModel implements LabelModel {
     return epochs;
   }
 
+  /** The expected counts over every row this model was fitted on (null when rebuilt from JSON). */
+  public Statistics statistics() {
+    return statistics;
+  }
+
   @Override
   public double[] classBalance() {
     return balance.clone();
@@ -305,16 +476,15 @@ public final class GenerativeModel implements LabelModel {
   /** P(vote = class | class, LF votes), averaged over the class prior: each LF's accuracy when it votes. */
   @Override
   public double[] weights() {
-    int width = classes + 1;
     double[] acc = new double[lfs];
     for (int j = 0; j < lfs; j++) {
-      double right = 0;
+      double agreeing = 0;
       double voting = 0;
       for (int c = 0; c < classes; c++) {
-        right += balance[c] * table[j][c * width + c + 1];
-        voting += balance[c] * (1 - table[j][c * width]);
+        agreeing += balance[c] * right[j * classes + c];
+        voting += balance[c] * (1 - abstain[j * classes + c]);
       }
-      acc[j] = voting > 0 ? right / voting : 0;
+      acc[j] = voting > 0 ? agreeing / voting : 0;
     }
     return acc;
   }
@@ -324,40 +494,13 @@ public final class GenerativeModel implements LabelModel {
     if (chunk.lfs() != lfs) {
       throw LabelFlightException.invalid("label chunk has " + chunk.lfs() + " LFs, the model was fitted on " + lfs);
     }
-    int n = chunk.rows();
-    int width = classes + 1;
-    byte[][] labels = chunk.labels();
-    for (int c = 0; c < classes; c++) {
-      double[] score = probs[c];
-      java.util.Arrays.fill(score, 0, n, Math.log(balance[c]));
-      double[] logVote = new double[width];
-      for (int j = 0; j < lfs; j++) {
-        for (int v = 0; v < width; v++) {
-          logVote[v] = Math.log(table[j][c * width + v]);
-        }
-        byte[] column = labels[j];
-        for (int r = 0; r < n; r++) {
-          int v = column[r];
-          if (v < -1 || v >= classes) {
-            throw LabelFlightException.invalid("label " + v + " is outside the model's " + classes + " classes");
-          }
-          score[r] += logVote[v + 1];
-        }
-      }
-    }
-    for (int r = 0; r < n; r++) {
-      double max = Double.NEGATIVE_INFINITY;
+    RowVotes rv = new RowVotes();
+    rv.load(chunk, classes);
+    double[] q = new double[classes];
+    for (int r = 0; r < rv.rows; r++) {
+      scores.posterior(rv, rv.start[r], rv.start[r + 1], q);
       for (int c = 0; c < classes; c++) {
-        max = Math.max(max, probs[c][r]);
-      }
-      double sum = 0;
-      for (int c = 0; c < classes; c++) {
-        double e = Math.exp(probs[c][r] - max);
-        probs[c][r] = e;
-        sum += e;
-      }
-      for (int c = 0; c < classes; c++) {
-        probs[c][r] /= sum;
+        probs[c][r] = q[c];
       }
     }
   }
@@ -366,33 +509,35 @@ public final class GenerativeModel implements LabelModel {
   public ObjectNode toJson() {
     ObjectNode root = JSON.createObjectNode().put("kind", KIND).put("classes", classes).put("lfs", lfs)
         .put("epochs", epochs);
-    ArrayNode pi = root.putArray("classBalance");
-    for (double b : balance) {
-      pi.add(b);
-    }
-    ArrayNode tables = root.putArray("tables");
-    for (double[] t : table) {
-      ArrayNode row = tables.addArray();
-      for (double x : t) {
-        row.add(x);
-      }
-    }
+    put(root.putArray("classBalance"), balance);
+    put(root.putArray("right"), right);
+    put(root.putArray("abstain"), abstain);
+    put(root.putArray("rho"), rho);
     return root;
+  }
+
+  private static void put(ArrayNode array, double[] values) {
+    for (double x : values) {
+      array.add(x);
+    }
   }
 
   static GenerativeModel fromJson(JsonNode node) {
     int classes = node.path("classes").asInt();
     int lfs = node.path("lfs").asInt();
-    double[] balance = new double[classes];
-    for (int c = 0; c < classes; c++) {
-      balance[c] = node.path("classBalance").path(c).asDouble();
+    return new GenerativeModel(classes, lfs, doubles(node.path("classBalance"), classes),
+        doubles(node.path("right"), lfs * classes), doubles(node.path("abstain"), lfs * classes),
+        doubles(node.path("rho"), lfs * classes), node.path("epochs").asInt(), null);
+  }
+
+  private static double[] doubles(JsonNode array, int size) {
+    if (array.size() != size) {
+      throw LabelFlightException.invalid("label model JSON: expected " + size + " numbers, found " + array.size());
     }
-    double[][] table = new double[lfs][classes * (classes + 1)];
-    for (int j = 0; j < lfs; j++) {
-      for (int i = 0; i < table[j].length; i++) {
-        table[j][i] = node.path("tables").path(j).path(i).asDouble();
-      }
+    double[] out = new double[size];
+    for (int i = 0; i < size; i++) {
+      out[i] = array.get(i).asDouble();
     }
-    return new GenerativeModel(classes, lfs, balance, table, node.path("epochs").asInt());
+    return out;
   }
 }

@@ -18,7 +18,10 @@ public interface LabelModel {
   /** One number per LF: its learned accuracy (generative) or vote weight (majority). */
   double[] weights();
 
-  /** Fills {@code probs[class][row]} for the chunk's rows; every row sums to 1. */
+  /**
+   * Fills {@code probs[class][row]} for the chunk's rows; every row sums to 1, except for a
+   * {@link MultiLabelModel}, whose entries are independent P(row has the class).
+   */
   void predictProba(LabelChunk chunk, double[][] probs);
 
   /** Everything needed to rebuild the model with {@link LabelModels#fromJson}. */

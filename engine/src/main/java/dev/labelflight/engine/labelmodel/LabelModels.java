@@ -8,6 +8,9 @@ public final class LabelModels {
   private LabelModels() {}
 
   public static LabelModel fromJson(JsonNode node) {
+    if (node.path("multiLabel").asBoolean(false)) {
+      return MultiLabelModel.fromJson(node);
+    }
     String kind = node.path("kind").asText();
     return switch (kind) {
       case MajorityVote.KIND -> new MajorityVote(node.path("classes").asInt(), node.path("lfs").asInt());

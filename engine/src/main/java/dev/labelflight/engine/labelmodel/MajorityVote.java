@@ -58,7 +58,7 @@ public final class MajorityVote implements LabelModel {
   public void predictProba(LabelChunk chunk, double[][] probs) {
     int n = chunk.rows();
     int[] counts = new int[classes * n];
-    for (byte[] column : chunk.labels()) {
+    for (short[] column : chunk.labels()) {
       for (int r = 0; r < n; r++) {
         int v = column[r];
         if (v >= 0) {

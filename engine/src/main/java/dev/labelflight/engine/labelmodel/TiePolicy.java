@@ -43,6 +43,15 @@ public enum TiePolicy {
    * {@code firstRow + r} of the whole matrix (what "random" hashes).
    */
   public void predict(double[][] probs, int rows, long firstRow, RandomGenerator random, byte[] out) {
+    short[] wide = new short[rows];
+    predict(probs, rows, firstRow, random, wide);
+    for (int r = 0; r < rows; r++) {
+      out[r] = (byte) wide[r];
+    }
+  }
+
+  /** As {@link #predict(double[][], int, long, RandomGenerator, byte[])} for up to 1,000 classes. */
+  public void predict(double[][] probs, int rows, long firstRow, RandomGenerator random, short[] out) {
     int k = probs.length;
     int[] tied = new int[k];
     for (int r = 0; r < rows; r++) {
@@ -56,7 +65,7 @@ public enum TiePolicy {
           tied[t++] = c;
         }
       }
-      out[r] = (byte) (t == 1 ? tied[0] : breakTie(tied, t, firstRow + r, random));
+      out[r] = (short) (t == 1 ? tied[0] : breakTie(tied, t, firstRow + r, random));
     }
   }
 

@@ -12,7 +12,7 @@ import java.util.Arrays;
 public final class VotePatterns {
   private final int lfs;
   private final int maxPatterns;
-  private byte[] patterns;
+  private short[] patterns;
   private long[] counts;
   private int[] slots;
   private int size;
@@ -22,7 +22,7 @@ public final class VotePatterns {
     this.lfs = lfs;
     this.maxPatterns = maxPatterns;
     int capacity = 64;
-    patterns = new byte[capacity * Math.max(lfs, 1)];
+    patterns = new short[capacity * Math.max(lfs, 1)];
     counts = new long[capacity];
     slots = new int[capacity * 2];
   }
@@ -41,7 +41,7 @@ public final class VotePatterns {
   }
 
   /** The vote of LF {@code lf} in pattern {@code p}. */
-  public byte vote(int p, int lf) {
+  public short vote(int p, int lf) {
     return patterns[p * lfs + lf];
   }
 
@@ -51,7 +51,7 @@ public final class VotePatterns {
 
   /** Each distinct pattern as one row of a label chunk (row {@code p} = pattern {@code p}). */
   public LabelChunk asChunk() {
-    byte[][] labels = new byte[lfs][size];
+    short[][] labels = new short[lfs][size];
     for (int p = 0; p < size; p++) {
       for (int j = 0; j < lfs; j++) {
         labels[j][p] = patterns[p * lfs + j];
@@ -69,8 +69,8 @@ public final class VotePatterns {
     if (chunk.lfs() != lfs) {
       throw LabelFlightException.invalid("label chunk has " + chunk.lfs() + " LFs, expected " + lfs);
     }
-    byte[][] labels = chunk.labels();
-    byte[] row = new byte[lfs];
+    short[][] labels = chunk.labels();
+    short[] row = new short[lfs];
     for (int r = 0; r < chunk.rows(); r++) {
       int hash = 0x9E3779B9;
       for (int j = 0; j < lfs; j++) {
@@ -83,7 +83,7 @@ public final class VotePatterns {
     rows += chunk.rows();
   }
 
-  private int indexOf(byte[] row, int hash) {
+  private int indexOf(short[] row, int hash) {
     int mask = slots.length - 1;
     for (int s = hash & mask; ; s = (s + 1) & mask) {
       int entry = slots[s];
@@ -97,7 +97,7 @@ public final class VotePatterns {
     }
   }
 
-  private int insert(byte[] row, int slot) {
+  private int insert(short[] row, int slot) {
     if (size == maxPatterns) {
       throw LabelFlightException.exhausted("the LFs produce more than " + maxPatterns
           + " distinct vote patterns; the generative model keeps at most that many (use fewer LFs or majority vote)");

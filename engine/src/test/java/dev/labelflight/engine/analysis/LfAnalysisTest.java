@@ -138,8 +138,8 @@ class LfAnalysisTest {
       name.setSafe(1, "HAM".getBytes());
       name.setNull(2);
       root.setRowCount(3);
-      assertArrayEquals(new byte[] {1, -1, 0}, new GoldColumn("g", classes, schema).read(root, 0));
-      assertArrayEquals(new byte[] {1, 0, -1}, new GoldColumn("name", classes, schema).read(root, 0));
+      assertArrayEquals(new short[] {1, -1, 0}, new GoldColumn("g", classes, schema).read(root, 0));
+      assertArrayEquals(new short[] {1, 0, -1}, new GoldColumn("name", classes, schema).read(root, 0));
       assertThrows(LabelFlightException.class, () -> new GoldColumn("price", classes, schema));
       assertThrows(LabelFlightException.class, () -> new GoldColumn("nope", classes, schema));
       g.set(2, 2);

@@ -116,7 +116,7 @@ class LabelModelTest {
     for (int half = 0; half < 2; half++) {
       byte[][] part = new byte[acc.length][];
       for (int j = 0; j < acc.length; j++) {
-        part[j] = java.util.Arrays.copyOfRange(chunk.labels()[j], half * rows / 2, (half + 1) * rows / 2);
+        part[j] = java.util.Arrays.copyOfRange(bytes(chunk.labels()[j]), half * rows / 2, (half + 1) * rows / 2);
       }
       patterns.add(new LabelChunk(half * rows / 2L, rows / 2, part));
     }
@@ -173,7 +173,7 @@ class LabelModelTest {
         int rows = Math.min(1200, 5000 - first);
         byte[][] part = new byte[acc.length][];
         for (int j = 0; j < acc.length; j++) {
-          part[j] = java.util.Arrays.copyOfRange(chunk.labels()[j], first, first + rows);
+          part[j] = java.util.Arrays.copyOfRange(bytes(chunk.labels()[j]), first, first + rows);
         }
         fitter.add(new LabelChunk(first, rows, part), null);
       }
@@ -210,5 +210,13 @@ class LabelModelTest {
     for (int p = 0; p < 64; p++) {
       assertEquals(2, many.count(p));
     }
+  }
+
+  private static byte[] bytes(short[] column) {
+    byte[] out = new byte[column.length];
+    for (int r = 0; r < column.length; r++) {
+      out[r] = (byte) column[r];
+    }
+    return out;
   }
 }

@@ -28,6 +28,15 @@ public final class FittedModels {
     models.put(fitted.id(), fitted);
   }
 
+  /** The model {@code id}, whatever its job (the base of a partial fit); NOT_FOUND otherwise. */
+  public synchronized Fitted get(String id) {
+    Fitted f = models.get(id);
+    if (f == null) {
+      throw LabelFlightException.notFound("label model '" + id + "' not found (a node keeps only its most recent models)");
+    }
+    return f;
+  }
+
   /** The model {@code id} fitted on {@code job}; NOT_FOUND otherwise. */
   public synchronized Fitted get(String job, String id) {
     Fitted f = models.get(id);

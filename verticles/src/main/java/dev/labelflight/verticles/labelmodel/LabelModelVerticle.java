@@ -3,13 +3,17 @@ package dev.labelflight.verticles.labelmodel;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.labelflight.engine.analysis.GoldColumn;
 import dev.labelflight.engine.analysis.LfAnalysis;
+import dev.labelflight.engine.analysis.MultiLabelAnalysis;
+import dev.labelflight.engine.analysis.MultiLabelGold;
 import dev.labelflight.engine.apply.ChunkLabeler;
 import dev.labelflight.engine.apply.LabelStore;
 import dev.labelflight.engine.error.LabelFlightException;
 import dev.labelflight.engine.labelmatrix.LabelChunk;
+import dev.labelflight.engine.labelmatrix.LfClasses;
 import dev.labelflight.engine.labelmodel.GenerativeModel;
 import dev.labelflight.engine.labelmodel.LabelModel;
 import dev.labelflight.engine.labelmodel.MajorityVote;
+import dev.labelflight.engine.labelmodel.MultiLabelModel;
 import dev.labelflight.engine.labelmodel.TiePolicy;
 import dev.labelflight.engine.labelmodel.VotePatterns;
 import dev.labelflight.engine.store.Manifest;
@@ -38,13 +42,18 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  * ({@link Addresses#LABEL_MODEL}). It waits for the job to end, then reads the label chunks (and the gold
  * column) chunk by chunk under the node's memory budget; the engine keeps only sufficient statistics.
  * Config: {@code maxPatternBytes} (cap of the generative fit's vote-pattern table; past it the fit reads
- * the label chunks once per EM epoch instead).
+ * the label chunks once per EM epoch instead). Multi-label jobs (status {@code multiLabel}) get per-class
+ * analysis and per-class models. A fit with {@code baseModel} and {@code partialFit} builds on an earlier
+ * generative model (see {@link #fit}).
  */
 public final class LabelModelVerticle extends VerticleBase {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Set<String> ANALYSIS_FIELDS = Set.of("job", "gold");
-  private static final Set<String> FIT_FIELDS = Set.of("job", "model", "tiePolicy", "seed", "classBalance", "epochs");
+  private static final Set<String> FIT_FIELDS = Set.of("job", "model", "tiePolicy", "seed", "classBalance", "epochs",
+      "baseModel", "partialFit");
   private static final int MAX_EPOCHS = 10_000;
+  /** Labels per slice of a label chunk read without gold (4 MiB as shorts). */
+  private static final int SLICE_VALUES = 2 << 20;
 
   private final NodeResources node;
   private final FittedModels models;
@@ -98,7 +107,17 @@ public final class LabelModelVerticle extends VerticleBase {
     return api.status(job).compose(status -> {
       // Checked before waiting, so a bad gold column fails at once (reads a manifest: this is a worker).
       Manifest manifest = node.datasets().manifest(status.getString("datasetKey"), status.getInteger("version"));
-      GoldColumn gold = goldName == null ? null : new GoldColumn(goldName, classes(status), manifest.arrowSchema());
+      List<String> classes = classes(status);
+      if (multiLabel(status)) {
+        MultiLabelGold gold = goldName == null ? null : new MultiLabelGold(goldName, classes, manifest.arrowSchema());
+        return JobLabelChunks.awaitFinished(api, job).compose(progress -> vertx.executeBlocking(() -> {
+          List<String> lfs = strings(status.getJsonArray("lfs"));
+          MultiLabelAnalysis analysis = new MultiLabelAnalysis(lfs, classes, lfClasses(status), gold != null);
+          readAll(job, manifest, progress, gold == null ? null : gold::read, analysis::add);
+          return new JsonObject(JSON.writeValueAsString(analysis.toJson())).put("job", job);
+        }, false));
+      }
+      GoldColumn gold = goldName == null ? null : new GoldColumn(goldName, classes, manifest.arrowSchema());
       return JobLabelChunks.awaitFinished(api, job)
           .compose(progress -> vertx.executeBlocking(() -> analyse(job, status, manifest, gold, progress), false));
     });
@@ -108,38 +127,51 @@ public final class LabelModelVerticle extends VerticleBase {
       throws Exception {
     List<String> lfs = strings(status.getJsonArray("lfs"));
     LfAnalysis analysis = new LfAnalysis(lfs, classes(status).size(), gold != null);
-    readAll(job, manifest, progress, gold, (chunk, goldLabels) -> analysis.add(chunk, goldLabels));
+    ChunkConsumer<short[]> add = analysis::add;
+    readAll(job, manifest, progress, gold == null ? null : gold::read, add);
     return new JsonObject(JSON.writeValueAsString(analysis.summary().toJson())).put("job", job);
   }
 
+  /** Reads the gold labels of one dataset chunk (one class column, or one per class for multi-label). */
+  private interface GoldReader<G> {
+    G read(VectorSchemaRoot data, long firstRow);
+  }
+
   /** Gets one label chunk and, when gold was asked for, the gold labels of the same rows. */
-  private interface ChunkConsumer {
-    void accept(LabelChunk chunk, byte[] gold);
+  private interface ChunkConsumer<G> {
+    void accept(LabelChunk chunk, G gold);
   }
 
   /** Reads every label chunk in row order (with its gold labels), each under a budget reservation. */
-  private void readAll(String job, Manifest manifest, JsonObject progress, GoldColumn gold, ChunkConsumer consumer)
-      throws Exception {
+  private <G> void readAll(String job, Manifest manifest, JsonObject progress, GoldReader<G> gold,
+      ChunkConsumer<G> consumer) throws Exception {
     try (BufferAllocator labelAllocator = node.allocator().newChildAllocator("labels of job " + job, 0, Long.MAX_VALUE)) {
       readAll(job, manifest, progress, gold, consumer, labelAllocator);
     }
   }
 
-  private void readAll(String job, Manifest manifest, JsonObject progress, GoldColumn gold, ChunkConsumer consumer,
-      BufferAllocator labelAllocator) throws Exception {
+  private <G> void readAll(String job, Manifest manifest, JsonObject progress, GoldReader<G> gold,
+      ChunkConsumer<G> consumer, BufferAllocator labelAllocator) throws Exception {
     chunks.forEachFinished(job, progress, labelAllocator, (index, labels) -> {
-      LabelChunk chunk = LabelChunk.of(labels);
-      byte[] goldLabels = null;
-      if (gold != null) {
-        String owner = "gold of job " + job + " chunk " + index;
-        long estimate = ChunkLabeler.memoryEstimate(manifest.chunk(index), 0);
-        node.budget().reserve(owner, estimate).get();
-        try (BufferAllocator allocator = node.allocator().newChildAllocator(owner, 0, estimate);
-             VectorSchemaRoot data = node.datasets().readChunk(manifest, index, allocator)) {
-          goldLabels = gold.read(data, manifest.chunk(index).firstRow());
-        } finally {
-          node.budget().free(owner, estimate);
+      if (gold == null) {
+        // Slices, so that a chunk of many LFs is not copied onto the heap whole.
+        int rows = labels.getRowCount();
+        int step = Math.max(1, SLICE_VALUES / Math.max(1, labels.getFieldVectors().size() - 1));
+        for (int from = 0; from < rows; from += step) {
+          consumer.accept(LabelChunk.of(labels, from, Math.min(step, rows - from)), null);
         }
+        return true;
+      }
+      LabelChunk chunk = LabelChunk.of(labels);
+      G goldLabels;
+      String owner = "gold of job " + job + " chunk " + index;
+      long estimate = ChunkLabeler.memoryEstimate(manifest.chunk(index), 0);
+      node.budget().reserve(owner, estimate).get();
+      try (BufferAllocator allocator = node.allocator().newChildAllocator(owner, 0, estimate);
+           VectorSchemaRoot data = node.datasets().readChunk(manifest, index, allocator)) {
+        goldLabels = gold.read(data, manifest.chunk(index).firstRow());
+      } finally {
+        node.budget().free(owner, estimate);
       }
       consumer.accept(chunk, goldLabels);
       return true;
@@ -148,6 +180,13 @@ public final class LabelModelVerticle extends VerticleBase {
 
   // ---- fit --------------------------------------------------------------------------------------
 
+  /**
+   * Fits a model on a job. With {@code baseModel} (the id of a generative model fitted on this node, any
+   * job with the same classes) and {@code partialFit}: {@code "rows"} treats this job's rows as new rows for
+   * the same LFs (same names, same order): only they are read, the base model's statistics stand for its
+   * rows; {@code "lfs"} treats this job as the base model's rows with more LFs (the base model's LFs first):
+   * EM restarts from the base model. Not for multi-label jobs.
+   */
   private Future<JsonObject> fit(JsonObject body) {
     checkFields(body, FIT_FIELDS, "fit_label_model");
     String job = jobOf(body);
@@ -160,28 +199,105 @@ public final class LabelModelVerticle extends VerticleBase {
     Long seed = body.getValue("seed") == null ? null : integer(body, "seed", Long.MIN_VALUE, Long.MAX_VALUE);
     int epochs = body.getValue("epochs") == null ? GenerativeModel.Options.defaults().maxEpochs()
         : (int) integer(body, "epochs", 1, MAX_EPOCHS);
-    double[] balance = balance(body.getValue("classBalance"));
+    FittedModels.Fitted base = baseModel(body, kind);
+    GenerativeModel.PartialFit partial = base == null ? null : GenerativeModel.PartialFit.parse(body.getString("partialFit"));
     return api.status(job).compose(status -> {
       List<String> classes = classes(status);
       List<String> lfs = strings(status.getJsonArray("lfs"));
-      if (classes.size() < 2) {
+      boolean multiLabel = multiLabel(status);
+      double[] balance = balance(body.getValue("classBalance"), !multiLabel);
+      if (classes.size() < (multiLabel ? 1 : 2)) {
         throw LabelFlightException.invalid("job " + job + " has " + classes.size() + " class; a label model needs 2 or more");
       }
       if (balance != null && balance.length != classes.size()) {
         throw LabelFlightException.invalid("'classBalance' has " + balance.length + " entries; the job has "
             + classes.size() + " classes");
       }
+      if (base != null) {
+        checkBase(base, partial, classes, lfs, multiLabel);
+      }
+      LfClasses lfClasses = multiLabel ? lfClasses(status) : null;
       return JobLabelChunks.awaitFinished(api, job).compose(progress -> vertx.executeBlocking(() -> {
         long rows = status.getLong("rowsTotal");
-        LabelModel model = kind.equals("majority")
-            ? new MajorityVote(classes.size(), lfs.size())
-            : fitGenerative(job, progress, classes.size(), lfs.size(), new GenerativeModel.Options(balance, epochs, 1e-6));
+        LabelModel model;
+        if (multiLabel) {
+          model = kind.equals("majority") ? MultiLabelModel.majority(lfClasses)
+              : fitMultiLabel(job, progress, lfClasses, balance, epochs);
+        } else if (kind.equals("majority")) {
+          model = new MajorityVote(classes.size(), lfs.size());
+        } else {
+          GenerativeModel.Options options = new GenerativeModel.Options(balance, epochs, 1e-6);
+          model = base == null ? fitGenerative(job, progress, classes.size(), lfs.size(), options)
+              : fitPartial(job, progress, (GenerativeModel) base.model(), partial, lfs.size(), options);
+          if (partial == GenerativeModel.PartialFit.ROWS) {
+            rows += base.rows();
+          }
+        }
         FittedModels.Fitted fitted = new FittedModels.Fitted(UUID.randomUUID().toString(), job, classes, lfs, model,
             tiePolicy, seed, rows);
         models.put(fitted);
         return describe(fitted);
       }, false));
     });
+  }
+
+  /** The base model of a partial fit, or null; both fields come together. */
+  private FittedModels.Fitted baseModel(JsonObject body, String kind) {
+    Object id = body.getValue("baseModel");
+    Object partial = body.getValue("partialFit");
+    if (id == null && partial == null) {
+      return null;
+    }
+    if (!(id instanceof String) || !(partial instanceof String)) {
+      throw LabelFlightException.invalid("a partial fit needs both 'baseModel' (a model id) and 'partialFit' (\"rows\" or \"lfs\")");
+    }
+    if (!kind.equals("generative")) {
+      throw LabelFlightException.invalid("partial fits are for generative models");
+    }
+    FittedModels.Fitted base = models.get((String) id);
+    if (!(base.model() instanceof GenerativeModel)) {
+      throw LabelFlightException.invalid("base model '" + id + "' is not a generative model of a single-label job");
+    }
+    return base;
+  }
+
+  private static void checkBase(FittedModels.Fitted base, GenerativeModel.PartialFit partial, List<String> classes,
+      List<String> lfs, boolean multiLabel) {
+    if (multiLabel) {
+      throw LabelFlightException.invalid("partial fits are not supported for multi-label jobs");
+    }
+    if (!base.classes().equals(classes)) {
+      throw LabelFlightException.invalid("base model '" + base.id() + "' has classes " + base.classes() + ", the job "
+          + classes);
+    }
+    boolean fits = partial == GenerativeModel.PartialFit.ROWS ? base.lfs().equals(lfs)
+        : lfs.size() >= base.lfs().size() && lfs.subList(0, base.lfs().size()).equals(base.lfs());
+    if (!fits) {
+      throw LabelFlightException.invalid(partial == GenerativeModel.PartialFit.ROWS
+          ? "a partial fit on new rows needs the job's LFs to be the base model's " + base.lfs()
+          : "a partial fit on new LFs needs the job's LFs to start with the base model's " + base.lfs());
+    }
+  }
+
+  private GenerativeModel fitPartial(String job, JsonObject progress, GenerativeModel base,
+      GenerativeModel.PartialFit partial, int lfs, GenerativeModel.Options options) throws Exception {
+    GenerativeModel.Fitter fitter = GenerativeModel.Fitter.partial(base, partial, lfs, options);
+    while (!fitter.done()) {
+      readAll(job, null, progress, null, (chunk, gold) -> fitter.add(chunk, null));
+      fitter.endEpoch();
+    }
+    return fitter.model();
+  }
+
+  /** One binary generative model per class, all fitted in the same passes over the label chunks. */
+  private MultiLabelModel fitMultiLabel(String job, JsonObject progress, LfClasses lfClasses, double[] positive,
+      int epochs) throws Exception {
+    MultiLabelModel.Fitter fitter = new MultiLabelModel.Fitter(lfClasses, positive, epochs, 1e-6);
+    while (!fitter.done()) {
+      readAll(job, null, progress, null, (chunk, gold) -> fitter.add(chunk));
+      fitter.endEpoch();
+    }
+    return fitter.model();
   }
 
   private GenerativeModel fitGenerative(String job, JsonObject progress, int classes, int lfs,
@@ -201,7 +317,8 @@ public final class LabelModelVerticle extends VerticleBase {
 
   /** The job's vote patterns, or null when there are more than {@code maxPatternBytes} can hold. */
   private VotePatterns votePatterns(String job, JsonObject progress, int lfs) throws Exception {
-    int maxPatterns = (int) Math.max(1, Math.min(Integer.MAX_VALUE / 2, maxPatternBytes / (lfs + 16L)));
+    // A pattern costs two bytes per LF (int16 votes) plus its count and hash slots.
+    int maxPatterns = (int) Math.max(1, Math.min(Integer.MAX_VALUE / 2, maxPatternBytes / (2L * lfs + 16L)));
     VotePatterns patterns = new VotePatterns(lfs, maxPatterns);
     try {
       readAll(job, null, progress, null, (chunk, gold) -> patterns.add(chunk));
@@ -230,6 +347,14 @@ public final class LabelModelVerticle extends VerticleBase {
     }
     if (f.model() instanceof GenerativeModel g) {
       json.put("epochs", g.epochs());
+    }
+    if (f.model() instanceof MultiLabelModel m) {
+      json.put("multiLabel", true);
+      JsonArray classOf = new JsonArray();
+      for (int c : m.lfClasses().toArray()) {
+        classOf.add(c);
+      }
+      json.put("lfClasses", classOf);
     }
     return json;
   }
@@ -277,7 +402,8 @@ public final class LabelModelVerticle extends VerticleBase {
     return ((Number) v).longValue();
   }
 
-  private static double[] balance(Object value) {
+  /** {@code classBalance}: a distribution over the classes, or (multi-label) each class's own P(positive). */
+  private static double[] balance(Object value, boolean sumsToOne) {
     if (value == null) {
       return null;
     }
@@ -287,16 +413,35 @@ public final class LabelModelVerticle extends VerticleBase {
     double[] balance = new double[array.size()];
     double sum = 0;
     for (int c = 0; c < balance.length; c++) {
-      if (!(array.getValue(c) instanceof Number n) || !(n.doubleValue() > 0) || n.doubleValue() > 1) {
-        throw LabelFlightException.invalid("'classBalance' entries must be numbers in (0, 1]");
+      if (!(array.getValue(c) instanceof Number n) || !(n.doubleValue() > 0) || n.doubleValue() > 1
+          || (!sumsToOne && n.doubleValue() == 1)) {
+        throw LabelFlightException.invalid("'classBalance' entries must be numbers in (0, 1" + (sumsToOne ? "]" : ")"));
       }
       balance[c] = n.doubleValue();
       sum += balance[c];
     }
-    if (Math.abs(sum - 1) > 1e-6) {
+    if (sumsToOne && Math.abs(sum - 1) > 1e-6) {
       throw LabelFlightException.invalid("'classBalance' must sum to 1, not " + sum);
     }
     return balance;
+  }
+
+  private static boolean multiLabel(JsonObject status) {
+    return Boolean.TRUE.equals(status.getValue("multiLabel"));
+  }
+
+  /** The class each LF of a multi-label job votes on ({@code lfClasses} in its status). */
+  private static LfClasses lfClasses(JsonObject status) {
+    JsonArray array = status.getJsonArray("lfClasses");
+    int lfs = status.getJsonArray("lfs").size();
+    if (array == null || array.size() != lfs) {
+      throw LabelFlightException.internal("multi-label job status lacks 'lfClasses' for its " + lfs + " LFs", null);
+    }
+    int[] classOf = new int[lfs];
+    for (int j = 0; j < lfs; j++) {
+      classOf[j] = array.getInteger(j);
+    }
+    return new LfClasses(classOf, classes(status).size());
   }
 
   private static List<String> classes(JsonObject status) {
