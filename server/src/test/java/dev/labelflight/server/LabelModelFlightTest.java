@@ -201,8 +201,7 @@ class LabelModelFlightTest {
   void partialFits() throws Exception {
     try (TestServer server = new TestServer(dir, 4096);
          RootAllocator allocator = new RootAllocator();
-         FlightClient client = FlightClient.builder(allocator,
-             Location.forGrpcInsecure("127.0.0.1", server.flightPort())).build()) {
+         FlightClient client = server.client(allocator)) {
       FlightClients.uploadReviews(client, allocator, "first", 5, ROWS);
       FlightClients.uploadReviews(client, allocator, "second", 6, ROWS);
       String apply = "{\"labels\":[\"HAM\",\"SPAM\"],\"lfs\":" + LFS + ",\"dataset\":";
