@@ -16,7 +16,6 @@ import org.apache.arrow.flight.FlightInfo;
 import org.apache.arrow.flight.FlightRuntimeException;
 import org.apache.arrow.flight.FlightStatusCode;
 import org.apache.arrow.flight.FlightStream;
-import org.apache.arrow.flight.Location;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.IntVector;
 import org.apache.arrow.vector.VarCharVector;
@@ -42,8 +41,7 @@ class DerivedColumnsFlightTest {
   void deriveThenApplyWithFaults() throws Exception {
     try (TestServer server = new TestServer(dir.resolve("data"), 2500);
          RootAllocator allocator = new RootAllocator();
-         FlightClient client = FlightClient.builder(allocator,
-             Location.forGrpcInsecure("127.0.0.1", server.flightPort())).build()) {
+         FlightClient client = server.client(allocator)) {
       FlightClients.uploadReviews(client, allocator, "reviews", SEED, ROWS);
       JsonObject derived = FlightClients.action(client, "derive",
           "{\"dataset\":\"reviews\",\"name\":\"low\",\"kind\":\"lowercase\",\"column\":\"text\"}");
