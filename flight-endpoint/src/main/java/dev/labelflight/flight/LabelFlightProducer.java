@@ -3,6 +3,8 @@ package dev.labelflight.flight;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.labelflight.engine.apply.LabelStore;
+import dev.labelflight.engine.labelmatrix.SparseVotes;
+import dev.labelflight.engine.lf.LabelSpace;
 import dev.labelflight.engine.error.LabelFlightException;
 import dev.labelflight.engine.labelmatrix.LabelChunk;
 import dev.labelflight.engine.labelmodel.LabelModel;
@@ -67,8 +69,10 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
   private static final Logger LOG = LoggerFactory.getLogger(LabelFlightProducer.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final long READY_POLL_MS = 2;
+  /** Votes per batch of a sparse label stream (13 bytes each): about 13 MiB. */
+  private static final int SPARSE_BATCH_VOTES = 1 << 20;
   static final List<ActionType> ACTIONS = List.of(
-      new ActionType("apply", "Apply LFs: {dataset, version?, labels, lfs, mode?: auto|resident|queue, user?} -> {job}"),
+      new ActionType("apply", "Apply LFs: {dataset, version?, labels, lfs, mode?: auto|resident|queue, user?, multiLabel?} -> {job}"),
       new ActionType("job_status", "State and progress of a job: {job} -> status"),
       new ActionType("cancel", "Cancel a job: {job} -> status"),
       new ActionType("drop_dataset", "Delete every version of a dataset and its cached labels: {dataset} -> {dataset, versions}"),
@@ -290,7 +294,7 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
       }
       if (path.size() == 2 && path.get(0).equals("labels")) {
         JsonObject status = await(api.status(LabelStore.validateJobId(path.get(1))));
-        Schema schema = LabelStore.schema(lfNames(status));
+        Schema schema = LabelStore.schema(lfNames(status), int16(status));
         return new FlightInfo(schema, descriptor,
             List.of(new FlightEndpoint(new Ticket(("labels/" + path.get(1)).getBytes(StandardCharsets.UTF_8)), location)),
             -1, status.getLong("rowsTotal"));
@@ -329,7 +333,7 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
     String text = new String(ticket.getBytes(), StandardCharsets.UTF_8);
     try {
       if (text.startsWith("labels/")) {
-        streamLabels(LabelStore.validateJobId(text.substring("labels/".length())), listener);
+        streamLabels(text.substring("labels/".length()), listener);
       } else if (text.startsWith("dataset/")) {
         streamDataset(text.substring("dataset/".length()), listener);
       } else if (text.startsWith("probs/")) {
@@ -338,31 +342,59 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
         streamModelOutput(text.substring("preds/".length()), true, listener);
       } else {
         throw LabelFlightException.invalid("unknown ticket '" + text
-            + "' (known: labels/JOB, dataset/NAME@VERSION, probs/JOB/MODEL, preds/JOB/MODEL)");
+            + "' (known: labels/JOB, labels/JOB?layout=sparse, dataset/NAME@VERSION, probs/JOB/MODEL, preds/JOB/MODEL)");
       }
     } catch (Throwable t) {
       listener.error(FlightErrors.toFlight(t));
     }
   }
 
-  private void streamLabels(String job, ServerStreamListener listener) throws Exception {
+  /** {@code labels/JOB} (dense) or {@code labels/JOB?layout=sparse} (only the votes, {@link SparseVotes}). */
+  private void streamLabels(String spec, ServerStreamListener listener) throws Exception {
+    String[] parts = spec.split("\\?", 2);
+    String job = LabelStore.validateJobId(parts[0]);
+    boolean sparse = false;
+    if (parts.length == 2) {
+      if (!parts[1].equals("layout=sparse") && !parts[1].equals("layout=dense")) {
+        throw LabelFlightException.invalid("labels ticket takes ?layout=dense or ?layout=sparse; got '?" + parts[1] + "'");
+      }
+      sparse = parts[1].equals("layout=sparse");
+    }
     JsonObject status = await(api.status(job));
+    boolean int16 = int16(status);
+    Schema schema = sparse ? SparseVotes.schema(int16) : LabelStore.schema(lfNames(status), int16);
     try (BufferAllocator streamAllocator = allocator.newChildAllocator("labels " + job, 0, Long.MAX_VALUE);
-         VectorSchemaRoot root = VectorSchemaRoot.create(LabelStore.schema(lfNames(status)), streamAllocator)) {
+         VectorSchemaRoot root = VectorSchemaRoot.create(schema, streamAllocator)) {
       BackpressureStrategy backpressure = new BackpressureStrategy.CallbackBackpressureStrategy();
       backpressure.register(listener);
       listener.start(root);
+      SparseVotes votes = !sparse ? null : new SparseVotes(root, SPARSE_BATCH_VOTES, batch -> {
+        if (!waitUntilReady(backpressure, listener)) {
+          return false;
+        }
+        traffic.sent(batch);
+        listener.putNext();
+        return true;
+      });
       boolean all = chunks.forEach(job, this::awaitProgress, streamAllocator, (index, chunk) -> {
+        if (votes != null) {
+          return votes.add(chunk);
+        }
         if (!waitUntilReady(backpressure, listener)) {
           return false;
         }
         send(chunk, root, listener);
         return true;
       });
-      if (all) {
+      if (all && (votes == null || votes.flush())) {
         listener.completed();
       }
     }
+  }
+
+  /** Whether a job's label columns are int16 (more than 127 classes), from its status. */
+  private static boolean int16(JsonObject status) {
+    return LabelSpace.int16(status.getJsonArray("classes").size());
   }
 
   private JsonObject awaitProgress(String job, int after) throws Exception {

@@ -158,8 +158,7 @@ public final class JobCoordinator extends VerticleBase {
     node.compiler().compile(request.lfs(), request.labels(), manifest.arrowSchema());
     ChunkLabeler.JobLfs lfs = ChunkLabeler.JobLfs.of(request.lfs(), request.labels());
     String id = UUID.randomUUID().toString();
-    node.labels().create(id, new LabelStore.JobLabels(manifest.name(), manifest.version(), lfs.names(),
-        lfs.fingerprints()));
+    node.labels().create(id, LabelStore.JobLabels.of(manifest.name(), manifest.version(), lfs));
     return new Job(id, manifest, lfs, body, request.user(), request.mode());
   }
 
