@@ -1,5 +1,6 @@
 package dev.labelflight.engine.labelmatrix;
 
+import java.nio.ByteOrder;
 import java.util.List;
 import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.vector.BigIntVector;
@@ -31,6 +32,8 @@ public final class SparseVotes {
   private final FieldVector labels;
   private final boolean int16;
   private int size;
+  private byte[] bytes = new byte[0];
+  private short[] shorts = new short[0];
 
   /** Receives each full (or final) batch; returns false to stop. */
   @FunctionalInterface
@@ -75,6 +78,10 @@ public final class SparseVotes {
     ArrowBuf outIds = rowIds.getDataBuffer();
     ArrowBuf outLfs = lfIndexes.getDataBuffer();
     ArrowBuf outLabels = labels.getDataBuffer();
+    if (bytes.length < rows) {
+      bytes = new byte[rows];
+      shorts = new short[rows];
+    }
     for (int lf = 0; lf < lfs; lf++) {
       FieldVector column = dense.getVector(lf + 1);
       boolean wide = column instanceof SmallIntVector;
@@ -82,9 +89,15 @@ public final class SparseVotes {
         throw new IllegalArgumentException("label column '" + column.getName() + "' is not "
             + (int16 ? "int16" : "int8"));
       }
+      // One bulk copy per column, then a plain array scan: abstentions cost a compare each.
       ArrowBuf data = column.getDataBuffer();
+      if (wide) {
+        data.nioBuffer(0, rows * Short.BYTES).order(ByteOrder.LITTLE_ENDIAN).asShortBuffer().get(shorts, 0, rows);
+      } else {
+        data.getBytes(0, bytes, 0, rows);
+      }
       for (int row = 0; row < rows; row++) {
-        int label = wide ? data.getShort((long) row * Short.BYTES) : data.getByte(row);
+        int label = wide ? shorts[row] : bytes[row];
         if (label < 0) {
           continue;
         }

@@ -134,6 +134,14 @@ class WideAndMultiLabelTest {
       }
       assertTrue(maxLabel > 127, "some votes need int16: " + maxLabel);
       assertEquals(dense, sparse(applied, "wide", true, allocator));
+      long[] perClass = new long[300];
+      dense.values().forEach(votes -> votes.values().stream().distinct().forEach(c -> perClass[c]++));
+      var coverage = new dev.labelflight.engine.browse.LabelCoverage(applied.store()).count("wide", specs.size(), 300,
+          applied.results().stream().map(ChunkLabeler.Result::payload).toList(), allocator);
+      assertEquals(dense.size(), coverage.get("covered").asLong());
+      for (int c = 0; c < 300; c++) {
+        assertEquals(perClass[c], coverage.get("perClass").get(c).asLong(), "class " + c);
+      }
 
       LabelSpace narrow = new LabelSpace(classes(300).subList(0, 3));
       assertNotEquals(ChunkLabeler.JobLfs.of(List.of(lfs(3, false).get(0)), narrow).fingerprints(),
