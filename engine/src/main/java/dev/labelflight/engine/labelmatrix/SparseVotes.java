@@ -31,8 +31,8 @@ public final class SparseVotes {
   private final IntVector lfIndexes;
   private final FieldVector labels;
   private final boolean int16;
+  private static final long SIGNS = 0x8080808080808080L;
   private int size;
-  private byte[] bytes = new byte[0];
   private short[] shorts = new short[0];
 
   /** Receives each full (or final) batch; returns false to stop. */
@@ -75,11 +75,7 @@ public final class SparseVotes {
     int rows = dense.getRowCount();
     ArrowBuf ids = ((BigIntVector) dense.getVector(0)).getDataBuffer();
     int lfs = dense.getFieldVectors().size() - 1;
-    ArrowBuf outIds = rowIds.getDataBuffer();
-    ArrowBuf outLfs = lfIndexes.getDataBuffer();
-    ArrowBuf outLabels = labels.getDataBuffer();
-    if (bytes.length < rows) {
-      bytes = new byte[rows];
+    if (shorts.length < rows) {
       shorts = new short[rows];
     }
     for (int lf = 0; lf < lfs; lf++) {
@@ -89,31 +85,51 @@ public final class SparseVotes {
         throw new IllegalArgumentException("label column '" + column.getName() + "' is not "
             + (int16 ? "int16" : "int8"));
       }
-      // One bulk copy per column, then a plain array scan: abstentions cost a compare each.
       ArrowBuf data = column.getDataBuffer();
       if (wide) {
+        // One bulk copy per column, then a plain array scan.
         data.nioBuffer(0, rows * Short.BYTES).order(ByteOrder.LITTLE_ENDIAN).asShortBuffer().get(shorts, 0, rows);
-      } else {
-        data.getBytes(0, bytes, 0, rows);
+        for (int row = 0; row < rows; row++) {
+          if (shorts[row] >= 0 && !vote(ids, row, lf, shorts[row])) {
+            return false;
+          }
+        }
+        continue;
       }
-      for (int row = 0; row < rows; row++) {
-        int label = wide ? shorts[row] : bytes[row];
-        if (label < 0) {
+      // Eight int8 labels at a time: a word whose eight sign bits are all set holds abstentions only.
+      int row = 0;
+      for (; row + Long.BYTES <= rows; row += Long.BYTES) {
+        long word = data.getLong(row);
+        if ((word & SIGNS) == SIGNS) {
           continue;
         }
-        outIds.setLong((long) size * Long.BYTES, ids.getLong((long) row * Long.BYTES));
-        outLfs.setInt((long) size * Integer.BYTES, lf);
-        if (int16) {
-          outLabels.setShort((long) size * Short.BYTES, label);
-        } else {
-          outLabels.setByte(size, label);
+        for (int k = 0; k < Long.BYTES; k++) {
+          byte label = (byte) (word >>> (k * 8));
+          if (label >= 0 && !vote(ids, row + k, lf, label)) {
+            return false;
+          }
         }
-        if (++size == maxVotes && !flush()) {
+      }
+      for (; row < rows; row++) {
+        byte label = data.getByte(row);
+        if (label >= 0 && !vote(ids, row, lf, label)) {
           return false;
         }
       }
     }
     return true;
+  }
+
+  /** Adds one vote; returns false if a full batch went to the sink and it stopped. */
+  private boolean vote(ArrowBuf ids, int row, int lf, int label) throws Exception {
+    rowIds.getDataBuffer().setLong((long) size * Long.BYTES, ids.getLong((long) row * Long.BYTES));
+    lfIndexes.getDataBuffer().setInt((long) size * Integer.BYTES, lf);
+    if (int16) {
+      labels.getDataBuffer().setShort((long) size * Short.BYTES, label);
+    } else {
+      labels.getDataBuffer().setByte(size, label);
+    }
+    return ++size < maxVotes || flush();
   }
 
   /** Sends the votes gathered so far, if any; returns false if the sink stopped. */
