@@ -229,7 +229,7 @@ def main() -> None:
     print(f"Machine: {os.cpu_count()} cores, {platform.platform()}, load average {load[0]:.1f} at the end. "
           f"Server: `{server.command}` (demo generator, chunks of 65,536 rows).")
     print(f"Command: `perf/many-lfs/run.sh --rows {args.rows} --lfs {args.lfs} --peer-lfs {args.peer_lfs} "
-          f"--runs {args.runs} --snorkel-rows {args.snorkel_rows}`")
+          f"--runs {args.runs} --snorkel-rows {args.snorkel_rows} --xmx {args.xmx}`")
 
 
 if __name__ == "__main__":
