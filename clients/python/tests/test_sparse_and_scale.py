@@ -78,7 +78,7 @@ def test_multi_label_job_votes_signs_per_class(client, dataset):
     expected = np.column_stack([corpus.keyword(text, [w], 0 if i % 3 == 0 else 1) for i, w in enumerate(WORDS)])
     np.testing.assert_array_equal(L.to_numpy(), expected)
     assert set(np.unique(expected)) == {-1, 0, 1}
-    np.testing.assert_array_equal(client.labels(job, layout="sparse").toarray() - 1, expected)
+    np.testing.assert_array_equal(job.to_sparse().toarray() - 1, expected)
     bad = word_lfs(lambda i: classes[0], lambda i: "sideways")
     with pytest.raises(lf.InvalidLF, match="'vote' must be 'positive' or 'negative'"):
         client.apply("scale_reviews", bad, labels=classes, multi_label=True)

@@ -302,6 +302,11 @@ class Job:
         """The whole label matrix as an Arrow table (waits for the job to finish)."""
         return pa.Table.from_batches(list(self.batches()))
 
+    def to_sparse(self, format: str = "csr"):
+        """The label matrix as a ``scipy.sparse`` matrix of label + 1 (0 = abstain), from the sparse
+        layout: only the votes travel (see ``Client.labels``)."""
+        return self.client.labels(self.id, layout="sparse", format=format)
+
     def to_pandas(self, progress: bool = False) -> pd.DataFrame:
         """The whole label matrix (waits for the job to finish)."""
         total = self.status().get("rowsTotal") if progress else None
