@@ -187,14 +187,18 @@ class Client:
     # ---- labeling ------------------------------------------------------------------------------
 
     def apply(self, dataset: str, lfs: Sequence[LF | dict], *, labels: Sequence[str], version: int | None = None,
-              mode: str | None = None, wait: bool = True, progress: bool = False, fault_tolerant: bool = False):
+              mode: str | None = None, wait: bool = True, progress: bool = False, fault_tolerant: bool = False,
+              multi_label: bool = False):
         """Applies ``lfs`` to ``dataset`` with class names ``labels`` (class i = labels[i], -1 = abstain).
 
         With ``wait`` (default) returns the label matrix: a DataFrame indexed by ``row_id`` with one int8
-        column per LF, in LF order, whose ``.to_numpy()`` is Snorkel's ``L``; ``attrs["faults"]`` holds the
-        faults per LF. With ``wait=False`` returns the running :class:`Job` at once; its labels stream chunk
-        by chunk as they are done. ``fault_tolerant`` (as Snorkel's applier) makes every LF abstain on rows
-        it fails on, counting them (:meth:`Job.faults`); without it such a row fails the job.
+        column per LF (int16 above 127 classes), in LF order, whose ``.to_numpy()`` is Snorkel's ``L``;
+        ``attrs["faults"]`` holds the faults per LF. With ``wait=False`` returns the running :class:`Job` at
+        once; its labels stream chunk by chunk as they are done (``Client.labels(job, layout="sparse")`` gets
+        only the votes, as a scipy matrix). ``fault_tolerant`` (as Snorkel's applier) makes every LF abstain
+        on rows it fails on, counting them (:meth:`Job.faults`); without it such a row fails the job.
+        With ``multi_label`` each LF votes on its own ``label`` only: 1 where ``vote`` is "positive" (the
+        default), 0 where "negative", -1 where it abstains.
         """
         labels = [str(x) for x in labels] if not isinstance(labels, str) else [labels]
         specs = [_spec(lf, labels) for lf in lfs]
@@ -205,6 +209,8 @@ class Client:
             body["version"] = int(version)
         if mode is not None:
             body["mode"] = mode
+        if multi_label:
+            body["multiLabel"] = True
         job = Job(self, self._action("apply", body)["job"], labels, [s["name"] for s in specs])
         return job if not wait else job.to_pandas(progress=progress)
 
@@ -212,6 +218,36 @@ class Client:
         """A handle on an existing job (its LF names come from the server)."""
         status = self._action("job_status", {"job": job_id})
         return Job(self, job_id, list(labels or []), list(status.get("lfs", [])))
+
+    def labels(self, job: "Job | str | pd.DataFrame", layout: str = "dense", *, format: str = "csr"):
+        """A job's label matrix (waits for it to finish). ``layout="dense"``: the DataFrame ``apply`` returns.
+        ``layout="sparse"``: only the votes travel, as (row_id, lf_index, label) batches, and come back as a
+        ``scipy.sparse`` matrix (``format`` "csr", "csc" or "coo") of shape (rows, LFs) holding
+        **label + 1**, so that an implicit 0 is an abstain, as in Snorkel's sparse label matrices:
+        ``m.toarray() - 1`` is the dense ``L``. Rows and LFs without votes cost nothing."""
+        if layout == "dense":
+            return (job if isinstance(job, Job) else self.job(_job_id(job))).to_pandas()
+        if layout != "sparse":
+            raise ValueError(f"layout must be 'dense' or 'sparse', not {layout!r}")
+        if format not in ("csr", "csc", "coo"):
+            raise ValueError(f"format must be 'csr', 'csc' or 'coo', not {format!r}")
+        import numpy as np
+        import scipy.sparse as sp
+
+        job_id = _job_id(job)
+        rows, cols, values = [], [], []
+        for batch in self._stream(f"labels/{job_id}?layout=sparse"):
+            rows.append(batch.column(0).to_numpy())
+            cols.append(batch.column(1).to_numpy())
+            values.append(batch.column(2).to_numpy())
+        status = self.status(job_id)
+        shape = (int(status["rowsTotal"]), len(status["lfs"]))
+        # Labels of up to 127 classes are int8 (at most 126, so label + 1 fits); above, int16.
+        dtype = np.int16 if len(status.get("classes", [])) > 127 else np.int8
+        data = np.concatenate(values).astype(dtype) + dtype(1) if values else np.zeros(0, dtype)
+        r = np.concatenate(rows) if rows else np.zeros(0, np.int64)
+        c = np.concatenate(cols) if cols else np.zeros(0, np.int32)
+        return sp.coo_matrix((data, (r, c)), shape=shape).asformat(format)
 
     def status(self, job: "Job | str | pd.DataFrame") -> dict:
         """The job's state and progress: state, chunksDone/chunksTotal, rowsDone/rowsTotal, ..."""
@@ -322,6 +358,11 @@ class Job:
     def to_arrow(self) -> pa.Table:
         """The whole label matrix as an Arrow table (waits for the job to finish)."""
         return pa.Table.from_batches(list(self.batches()))
+
+    def to_sparse(self, format: str = "csr"):
+        """The label matrix as a ``scipy.sparse`` matrix of label + 1 (0 = abstain), from the sparse
+        layout: only the votes travel (see ``Client.labels``)."""
+        return self.client.labels(self.id, layout="sparse", format=format)
 
     def to_pandas(self, progress: bool = False) -> pd.DataFrame:
         """The whole label matrix (waits for the job to finish)."""

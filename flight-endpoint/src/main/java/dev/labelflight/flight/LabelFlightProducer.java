@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.labelflight.engine.apply.LabelStore;
 import dev.labelflight.engine.derive.DerivedColumn;
 import dev.labelflight.engine.derive.DerivedColumnStore;
+import dev.labelflight.engine.labelmatrix.SparseVotes;
+import dev.labelflight.engine.lf.LabelSpace;
 import dev.labelflight.engine.error.LabelFlightException;
 import dev.labelflight.engine.labelmatrix.LabelChunk;
 import dev.labelflight.engine.labelmodel.LabelModel;
@@ -81,8 +83,11 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
   private static final long READY_POLL_MS = 2;
   /** ListFlights criteria that asks a node for its own datasets only (nodes list each other with it). */
   static final String LOCAL_LISTING = "local";
+  /** Votes per batch of a sparse label stream (13 bytes each): about 13 MiB. */
+  private static final int SPARSE_BATCH_VOTES = 1 << 20;
   static final List<ActionType> ACTIONS = List.of(
-      new ActionType("apply", "Apply LFs: {dataset, version?, labels, lfs, mode?: auto|resident|queue} -> {job}, owned by the caller"),
+      new ActionType("apply", "Apply LFs: {dataset, version?, labels, lfs, mode?: auto|resident|queue, multiLabel?} -> {job},"
+          + " owned by the caller"),
       new ActionType("job_status", "State and progress of a job: {job} -> status"),
       new ActionType("cancel", "Cancel a job: {job} -> status"),
       new ActionType("drop_dataset", "Delete every version of a dataset and its cached labels: {dataset} -> {dataset, versions}"),
@@ -468,8 +473,8 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
         return datasetInfo(datasets.manifest(DatasetNames.qualify(user(context), path.get(1)), version));
       }
       if (path.size() == 2 && path.get(0).equals("labels")) {
-        JsonObject status = await(api.forUser(user(context)).status(LabelStore.validateJobId(path.get(1))));
-        Schema schema = LabelStore.schema(lfNames(status));
+        JsonObject status = await(api.forUser(user).status(LabelStore.validateJobId(path.get(1))));
+        Schema schema = LabelStore.schema(lfNames(status), int16(status));
         return new FlightInfo(schema, descriptor,
             List.of(new FlightEndpoint(new Ticket(("labels/" + path.get(1)).getBytes(StandardCharsets.UTF_8)), location)),
             -1, status.getLong("rowsTotal"));
@@ -522,7 +527,7 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
         return;
       }
       if (text.startsWith("labels/")) {
-        streamLabels(api, LabelStore.validateJobId(text.substring("labels/".length())), listener);
+        streamLabels(api, text.substring("labels/".length()), listener);
       } else if (text.startsWith("dataset/")) {
         streamDataset(user, text.substring("dataset/".length()), listener);
       } else if (text.startsWith("probs/")) {
@@ -531,7 +536,7 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
         streamModelOutput(api, text.substring("preds/".length()), true, listener);
       } else {
         throw LabelFlightException.invalid("unknown ticket '" + text
-            + "' (known: labels/JOB, dataset/NAME@VERSION, probs/JOB/MODEL, preds/JOB/MODEL)");
+            + "' (known: labels/JOB, labels/JOB?layout=sparse, dataset/NAME@VERSION, probs/JOB/MODEL, preds/JOB/MODEL)");
       }
     } catch (Throwable t) {
       listener.error(FlightErrors.toFlight(t));
@@ -542,7 +547,7 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
   private Optional<NodeInfo> homeOf(String user, String ticket) {
     for (String prefix : List.of("labels/", "probs/", "preds/")) {
       if (ticket.startsWith(prefix)) {
-        String rest = ticket.substring(prefix.length());
+        String rest = ticket.substring(prefix.length()).split("\\?", 2)[0];
         int slash = rest.indexOf('/');
         return router.forJob(slash < 0 ? rest : rest.substring(0, slash));
       }
@@ -595,21 +600,44 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
     }
   }
 
-  private void streamLabels(LabelFlightApi api, String job, ServerStreamListener listener) throws Exception {
+  /** {@code labels/JOB} (dense) or {@code labels/JOB?layout=sparse} (only the votes, {@link SparseVotes}). */
+  private void streamLabels(LabelFlightApi api, String spec, ServerStreamListener listener) throws Exception {
+    String[] parts = spec.split("\\?", 2);
+    String job = LabelStore.validateJobId(parts[0]);
+    boolean sparse = false;
+    if (parts.length == 2) {
+      if (!parts[1].equals("layout=sparse") && !parts[1].equals("layout=dense")) {
+        throw LabelFlightException.invalid("labels ticket takes ?layout=dense or ?layout=sparse; got '?" + parts[1] + "'");
+      }
+      sparse = parts[1].equals("layout=sparse");
+    }
     JsonObject status = await(api.status(job));
+    boolean int16 = int16(status);
+    Schema schema = sparse ? SparseVotes.schema(int16) : LabelStore.schema(lfNames(status), int16);
     try (BufferAllocator streamAllocator = allocator.newChildAllocator("labels " + job, 0, Long.MAX_VALUE);
-         VectorSchemaRoot root = VectorSchemaRoot.create(LabelStore.schema(lfNames(status)), streamAllocator)) {
+         VectorSchemaRoot root = VectorSchemaRoot.create(schema, streamAllocator)) {
       BackpressureStrategy backpressure = new BackpressureStrategy.CallbackBackpressureStrategy();
       backpressure.register(listener);
       listener.start(root);
+      SparseVotes votes = !sparse ? null : new SparseVotes(root, SPARSE_BATCH_VOTES, batch -> {
+        if (!waitUntilReady(backpressure, listener)) {
+          return false;
+        }
+        traffic.sent(batch);
+        listener.putNext();
+        return true;
+      });
       boolean all = chunks.forEach(job, (j, after) -> await(api.awaitProgress(j, after)), streamAllocator, (index, chunk) -> {
+        if (votes != null) {
+          return votes.add(chunk);
+        }
         if (!waitUntilReady(backpressure, listener)) {
           return false;
         }
         send(chunk, root, listener);
         return true;
       });
-      if (all) {
+      if (all && (votes == null || votes.flush())) {
         listener.completed();
       }
     }
@@ -617,6 +645,11 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
 
   /** Values (rows x classes or LFs) per batch of a model output stream. */
   private static final int MODEL_SLICE_VALUES = 4 << 20;
+
+  /** Whether a job's label columns are int16 (more than 127 classes), from its status. */
+  private static boolean int16(JsonObject status) {
+    return LabelSpace.int16(status.getJsonArray("classes").size());
+  }
 
   /**
    * {@code probs/JOB/MODEL}: {@code row_id} and one float32 column per class; {@code preds/JOB/MODEL}:

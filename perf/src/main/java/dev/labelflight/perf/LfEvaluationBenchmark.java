@@ -43,7 +43,7 @@ public class LfEvaluationBenchmark {
 
   /** Which LF set to run; see {@link #lfs(String)}. */
   @Param({"keyword_fused10", "keyword1", "regex", "numeric", "numeric10", "categorical", "expression_columnar",
-      "expression_interpreted", "similarity", "model_vector", "mixed10"})
+      "expression_interpreted", "similarity", "model_vector", "mixed10", "regex200", "keyword2000"})
   public String set;
 
   /** Rows in the dataset. */
@@ -107,8 +107,37 @@ public class LfEvaluationBenchmark {
            {"name":"e0","kind":"expression","expr":"size(text) > 150 && stars < 2","label":"SPAM"},
            {"name":"e1","kind":"expression","expr":"stars >= 4 ? 0 : -1"},
            {"name":"s0","kind":"similarity","column":"emb","query":%s,"threshold":0.7,"label":"SPAM"}]""".formatted(spamCenter);
+      case "regex200" -> manyLfs(200, true);
+      case "keyword2000" -> manyLfs(2000, false);
       default -> throw new IllegalArgumentException(set);
     };
+  }
+
+  /**
+   * {@code count} generated LFs on {@code text} over pairs of the generator's words: regexes
+   * {@code "a\\s+b"} (each needs literal "a" and "b"), or keyword LFs of three two-word phrases each.
+   */
+  static String manyLfs(int count, boolean regex) {
+    String[] words = ReviewsGenerator.WORDS.toArray(String[]::new);
+    java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+    StringBuilder json = new StringBuilder("[");
+    for (int i = 0; i < count; i++) {
+      json.append(i == 0 ? "" : ",").append("{\"name\":\"lf").append(i).append("\",\"column\":\"text\",");
+      String a = words[random.nextInt(words.length)];
+      if (regex) {
+        json.append("\"kind\":\"regex\",\"pattern\":\"").append(a).append("\\\\s+")
+            .append(words[random.nextInt(words.length)]).append('"');
+      } else {
+        json.append("\"kind\":\"keyword\",\"keywords\":[");
+        for (int k = 0; k < 3; k++) {
+          json.append(k == 0 ? "" : ",").append('"').append(words[random.nextInt(words.length)]).append(' ')
+              .append(words[random.nextInt(words.length)]).append('"');
+        }
+        json.append(']');
+      }
+      json.append(",\"label\":\"").append(i % 2 == 0 ? "HAM" : "SPAM").append("\"}");
+    }
+    return json.append(']').toString();
   }
 
   @Setup(Level.Trial)

@@ -288,7 +288,8 @@ public final class LabelFlightServer implements AutoCloseable {
         limits.getInteger("maxExpressionDepth", d.maxExpressionDepth()),
         limits.getInteger("maxExpressionNodes", d.maxExpressionNodes()),
         limits.getInteger("comprehensionMaxIterations", d.comprehensionMaxIterations()),
-        limits.getLong("expressionChunkDeadlineMs", d.expressionChunkDeadlineMs()));
+        limits.getLong("expressionChunkDeadlineMs", d.expressionChunkDeadlineMs()),
+        limits.getInteger("maxClasses", d.maxClasses()));
   }
 
   /** Blocking: the data directory must take a write, and the budget must exist. */

@@ -12,13 +12,14 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The body of an {@code apply}: {@code {dataset, version?, labels, lfs, mode?, user?}}, checked field by field so
+ * The body of an {@code apply}: {@code {dataset, version?, labels, lfs, mode?, user?, multiLabel?}}, checked field by field so
  * that every mistake comes back as INVALID_ARGUMENT naming the field.
  */
 public record ApplyRequest(String dataset, Integer version, LabelSpace labels, List<LfSpec> lfs, String mode,
     String user) {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Set<String> FIELDS = Set.of("dataset", "version", "labels", "lfs", "mode", "user");
+  private static final Set<String> FIELDS = Set.of("dataset", "version", "labels", "lfs", "mode", "user",
+      "multiLabel");
   /** Who a job belongs to when the request does not say (fair scheduling is per user). */
   public static final String ANONYMOUS = "anonymous";
   /** Execution modes: {@code auto} lets the router choose; {@code resident} and {@code queue} force a path. */
@@ -52,7 +53,11 @@ public record ApplyRequest(String dataset, Integer version, LabelSpace labels, L
       }
       version = v.asInt();
     }
-    LabelSpace labels = LabelSpace.fromJson(root.get("labels"));
+    JsonNode multi = root.get("multiLabel");
+    if (multi != null && !multi.isNull() && !multi.isBoolean()) {
+      throw LabelFlightException.invalid("'multiLabel' must be true or false");
+    }
+    LabelSpace labels = LabelSpace.fromJson(root.get("labels"), multi != null && multi.asBoolean(false));
     JsonNode lfs = root.get("lfs");
     if (lfs == null || !lfs.isArray()) {
       throw LabelFlightException.invalid("'lfs' must be a list of LF specs");

@@ -71,6 +71,11 @@ public final class ChunkLabeler {
       }
       return total;
     }
+
+    /** Each LF's class index, in job order (-1 for an expression returning class indexes). */
+    public int[] lfClasses() {
+      return specs.stream().mapToInt(labels::lfClass).toArray();
+    }
   }
 
   /**
@@ -157,17 +162,19 @@ public final class ChunkLabeler {
   }
 
   /**
-   * Bytes for the label side of one chunk: the job's label columns built and written, as Arrow vectors
-   * whose buffers the allocator rounds up (to a power of two); one cached segment decoded at a time,
-   * which may hold up to {@link LabelCache#SEGMENT_COLUMNS} columns whatever the job's LF count
-   * (int8 data plus a validity bitmap each); plus fixed overhead.
+   * Bytes for the label side of one chunk, linear in its LF count: per row and LF one byte of the
+   * columns read from the cache and one of those computed (the evaluators write them, the cache
+   * segments are written from them, no other copy); per row and regex LF one candidate bit; plus one
+   * cache segment decoded or built at a time, which holds up to {@link LabelCache#SEGMENT_COLUMNS}
+   * columns whatever the job's LF count (int8 data plus a validity bitmap each, rounded up by the
+   * allocator to a power of two, and its serialized bytes); plus fixed overhead.
    */
   public static long labelEstimate(int rows, int lfCount) {
     long paddedRows = rows <= 1 ? 1 : Long.highestOneBit(rows - 1) << 1;
     // A segment's record-batch body is read as one buffer, which the allocator rounds up to a power of two.
     long body = LabelCache.SEGMENT_COLUMNS * (paddedRows + paddedRows / 8 + 64);
     long segment = Long.highestOneBit(body - 1) << 1;
-    return (long) rows * (8L * lfCount + 16) + segment + (2 << 20);
+    return (long) rows * (2L * lfCount + lfCount / 8 + 16) + 3 * segment + (2 << 20);
   }
 
   /**

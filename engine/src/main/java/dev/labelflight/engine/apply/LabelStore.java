@@ -19,8 +19,12 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import java.util.zip.CRC32C;
+import dev.labelflight.engine.lf.LabelSpace;
+import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.BigIntVector;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.SmallIntVector;
 import org.apache.arrow.vector.TinyIntVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.types.pojo.ArrowType;
@@ -31,7 +35,8 @@ import org.apache.arrow.vector.types.pojo.Schema;
 /**
  * A job's label matrix. The labels themselves live once in the {@link LabelCache}; a job only stores
  * {@code jobs/JOB/job.json} (dataset version, LF names and their fingerprints), and {@link #read}
- * assembles a chunk's {@code row_id} plus one int8 column per LF from the cache. A chunk's identity is
+ * assembles a chunk's {@code row_id} plus one int8 (int16 above {@value LabelSpace#INT8_CLASSES} classes)
+ * column per LF from the cache. A chunk's identity is
  * its {@link #payload}: size and CRC32C of its label columns in job order, which the coordinator reports
  * with progress and {@link #read} checks. Blocking: call from workers.
  */
@@ -45,8 +50,27 @@ public final class LabelStore {
   private final LabelCache cache;
   private final Map<String, JobLabels> jobs = new ConcurrentHashMap<>();
 
-  /** What a job's labels are made of. */
-  public record JobLabels(String dataset, int version, List<String> names, List<String> fingerprints) {}
+  /**
+   * What a job's labels are made of: the LFs' names and fingerprints, the number of classes (over
+   * {@value LabelSpace#INT8_CLASSES} the columns are int16), whether the job is multi-label and each LF's
+   * class (-1 for an expression returning class indexes).
+   */
+  public record JobLabels(String dataset, int version, List<String> names, List<String> fingerprints, int classes,
+      boolean multiLabel, int[] lfClasses) {
+    /** A job of at most {@value LabelSpace#INT8_CLASSES} classes whose stored codes are its labels. */
+    public JobLabels(String dataset, int version, List<String> names, List<String> fingerprints) {
+      this(dataset, version, names, fingerprints, 0, false, null);
+    }
+
+    public static JobLabels of(String dataset, int version, ChunkLabeler.JobLfs lfs) {
+      return new JobLabels(dataset, version, lfs.names(), lfs.fingerprints(), lfs.labels().size(),
+          lfs.labels().multiLabel(), lfs.lfClasses());
+    }
+
+    public boolean int16() {
+      return LabelSpace.int16(classes);
+    }
+  }
 
   public LabelStore(Path dataDir, DatasetStore datasets, LabelCache cache) {
     this.root = dataDir.resolve("jobs");
@@ -65,10 +89,16 @@ public final class LabelStore {
 
   /** The schema of a job's label stream: {@code row_id} then one int8 column per LF. */
   public static Schema schema(List<String> lfNames) {
+    return schema(lfNames, false);
+  }
+
+  /** The schema of a job's label stream: {@code row_id} then one int8 (or int16) column per LF. */
+  public static Schema schema(List<String> lfNames, boolean int16) {
     List<Field> fields = new ArrayList<>(lfNames.size() + 1);
     fields.add(new Field(ROW_ID, FieldType.notNullable(new ArrowType.Int(64, true)), null));
+    ArrowType label = new ArrowType.Int(int16 ? 16 : 8, true);
     for (String name : lfNames) {
-      fields.add(new Field(name, FieldType.notNullable(new ArrowType.Int(8, true)), null));
+      fields.add(new Field(name, FieldType.notNullable(label), null));
     }
     return new Schema(fields);
   }
@@ -123,8 +153,9 @@ public final class LabelStore {
   }
 
   /**
-   * Reads one chunk's labels ({@code row_id} + one int8 column per LF) from the cache, checking them
-   * against the payload size and checksum reported when the chunk was done.
+   * Reads one chunk's labels ({@code row_id} + one int8 column per LF, int16 for a job of more than
+   * {@value LabelSpace#INT8_CLASSES} classes) from the cache, checking them against the payload size and
+   * checksum reported when the chunk was done.
    */
   public VectorSchemaRoot read(String job, int chunk, AtomicFiles.Written expected, BufferAllocator allocator) {
     JobLabels labels = job(job);
@@ -139,23 +170,35 @@ public final class LabelStore {
     if (!payload(columns).equals(expected)) {
       throw new CorruptDataException("labels of chunk " + chunk + " of job " + job + " are corrupt");
     }
-    VectorSchemaRoot root = VectorSchemaRoot.create(schema(labels.names()), allocator);
+    VectorSchemaRoot root = VectorSchemaRoot.create(schema(labels.names(), labels.int16()), allocator);
     try {
       int rows = c.rows();
       BigIntVector rowId = (BigIntVector) root.getVector(0);
       rowId.allocateNew(rows);
       // Straight into the data buffer: row_id has no nulls, so validity is set in one go.
-      org.apache.arrow.memory.ArrowBuf ids = rowId.getDataBuffer();
+      ArrowBuf ids = rowId.getDataBuffer();
       long first = c.firstRow();
       for (int i = 0; i < rows; i++) {
         ids.setLong((long) i * Long.BYTES, first + i);
       }
       rowId.getValidityBuffer().setOne(0, (rows + 7) / 8);
       rowId.setValueCount(rows);
+      boolean wideVotes = !labels.multiLabel() && labels.int16();
       for (int lf = 0; lf < columns.length; lf++) {
-        TinyIntVector column = (TinyIntVector) root.getVector(lf + 1);
-        column.allocateNew(rows);
-        column.getDataBuffer().setBytes(0, LabelSpace.withoutFaults(columns[lf]), 0, rows);
+        FieldVector column = root.getVector(lf + 1);
+        if (column instanceof SmallIntVector wide) {
+          wide.allocateNew(rows);
+          // Codes widen to int16; a single-label job's "votes" become the LF's class (LabelSpace.decode).
+          ArrowBuf data = wide.getDataBuffer();
+          byte[] codes = columns[lf];
+          int lfClass = labels.lfClasses()[lf];
+          for (int i = 0; i < rows; i++) {
+            data.setShort((long) i * Short.BYTES, LabelSpace.decode(codes[i], lfClass, wideVotes));
+          }
+        } else {
+          ((TinyIntVector) column).allocateNew(rows);
+          column.getDataBuffer().setBytes(0, LabelSpace.withoutFaults(columns[lf]), 0, rows);
+        }
         column.getValidityBuffer().setOne(0, (rows + 7) / 8);
         column.setValueCount(rows);
       }

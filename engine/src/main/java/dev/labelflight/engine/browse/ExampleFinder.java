@@ -10,7 +10,7 @@ import dev.labelflight.engine.store.DatasetStore;
 import dev.labelflight.engine.store.Manifest;
 import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.vector.TinyIntVector;
+import org.apache.arrow.vector.BaseIntVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
@@ -66,13 +66,14 @@ public final class ExampleFinder {
     int[] hits = new int[query.limit()];
     for (int chunk = 0; chunk < files.size(); chunk++) {
       try (VectorSchemaRoot votes = labels.read(query.job(), chunk, files.get(chunk), allocator)) {
-        TinyIntVector first = (TinyIntVector) votes.getVector(a + 1);
-        TinyIntVector second = b >= 0 ? (TinyIntVector) votes.getVector(b + 1) : null;
+        BaseIntVector first = (BaseIntVector) votes.getVector(a + 1);
+        BaseIntVector second = b >= 0 ? (BaseIntVector) votes.getVector(b + 1) : null;
         int rows = votes.getRowCount();
         int found = 0;
         for (int i = 0; i < rows; i++) {
-          byte x = first.get(i);
-          boolean match = second == null ? x != -1 : x != -1 && second.get(i) != -1 && x != second.get(i);
+          long x = first.getValueAsLong(i);
+          long y = second == null ? -1 : second.getValueAsLong(i);
+          boolean match = second == null ? x != -1 : x != -1 && y != -1 && x != y;
           if (match) {
             matches++;
             if (examples.size() + found < query.limit()) {
@@ -91,15 +92,15 @@ public final class ExampleFinder {
   }
 
   private void addExamples(ArrayNode examples, Manifest manifest, int chunk, int[] hits, int found,
-      TinyIntVector first, TinyIntVector second, Query query) {
+      BaseIntVector first, BaseIntVector second, Query query) {
     long firstRow = manifest.chunk(chunk).firstRow();
     try (VectorSchemaRoot rows = datasets.readChunk(manifest, chunk, first.getAllocator())) {
       for (int k = 0; k < found; k++) {
         int i = hits[k];
         ObjectNode example = NODES.objectNode().put("row_id", firstRow + i);
-        ObjectNode votes = example.putObject("votes").put(query.lf(), first.get(i));
+        ObjectNode votes = example.putObject("votes").put(query.lf(), first.getValueAsLong(i));
         if (second != null) {
-          votes.put(query.other(), second.get(i));
+          votes.put(query.other(), second.getValueAsLong(i));
         }
         example.set("row", RowJson.row(rows, i));
         examples.add(example);

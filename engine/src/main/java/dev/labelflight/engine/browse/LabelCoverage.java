@@ -8,7 +8,7 @@ import dev.labelflight.engine.error.LabelFlightException;
 import dev.labelflight.engine.store.AtomicFiles;
 import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.vector.TinyIntVector;
+import org.apache.arrow.vector.BaseIntVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
@@ -17,8 +17,8 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  * chunks, a columnar pass per LF. Blocking (disk).
  */
 public final class LabelCoverage {
-  /** Most classes counted (one bit per class per row). */
-  public static final int MAX_CLASSES = 64;
+  /** Most classes counted (one bit per class per row of a chunk). */
+  public static final int MAX_CLASSES = dev.labelflight.engine.lf.LfLimits.DEFAULT_MAX_CLASSES;
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
   private final LabelStore labels;
@@ -44,26 +44,31 @@ public final class LabelCoverage {
     for (int chunk = 0; chunk < files.size(); chunk++) {
       try (VectorSchemaRoot votes = labels.read(job, chunk, files.get(chunk), allocator)) {
         int n = votes.getRowCount();
-        // One bit per class per row: which classes got at least one vote.
-        long[] seen = new long[n];
+        // One bit per class per row: which classes got at least one vote (int8 or int16 columns).
+        int words = (classes + 63) >>> 6;
+        long[] seen = new long[n * words];
         for (int lf = 0; lf < lfCount; lf++) {
-          TinyIntVector column = (TinyIntVector) votes.getVector(lf + 1);
+          BaseIntVector column = (BaseIntVector) votes.getVector(lf + 1);
           for (int i = 0; i < n; i++) {
-            int v = column.get(i);
+            int v = (int) column.getValueAsLong(i);
             if (v >= 0 && v < classes) {
-              seen[i] |= 1L << v;
+              seen[i * words + (v >>> 6)] |= 1L << v;
             }
           }
         }
         for (int i = 0; i < n; i++) {
-          long bits = seen[i];
-          if (bits != 0) {
-            covered++;
-            if (Long.bitCount(bits) > 1) {
-              conflicted++;
-            }
+          int votedClasses = 0;
+          for (int w = 0; w < words; w++) {
+            long bits = seen[i * words + w];
+            votedClasses += Long.bitCount(bits);
             for (long b = bits; b != 0; b &= b - 1) {
-              perClass[Long.numberOfTrailingZeros(b)]++;
+              perClass[(w << 6) + Long.numberOfTrailingZeros(b)]++;
+            }
+          }
+          if (votedClasses > 0) {
+            covered++;
+            if (votedClasses > 1) {
+              conflicted++;
             }
           }
         }

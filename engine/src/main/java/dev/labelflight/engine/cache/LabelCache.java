@@ -39,8 +39,8 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * (dataset version, chunk, {@link LfFingerprint}). Layout:
  * {@code cache/NAME/vNNNNNN-ID/chunk-NNNNNN/seg-CRC-RANDOM.arrow}, where ID identifies the exact
  * upload (a version number reused after a drop never sees old labels). A segment is one Arrow IPC file
- * holding the columns computed together (its fields are named by fingerprint), so a job of a thousand
- * LFs writes one file per chunk, not a thousand; once a chunk has more than {@value #COMPACT_AT} narrow
+ * holding up to {@value #SEGMENT_COLUMNS} columns computed together (its fields are named by fingerprint),
+ * so a job of a thousand LFs writes 16 files per chunk, not a thousand, and never one huge one; once a chunk has more than {@value #COMPACT_AT} narrow
  * segments they are merged into segments of up to {@value #SEGMENT_COLUMNS} columns. The index
  * (fingerprint to segment) is rebuilt from segment footers on first use, so the cache survives a
  * restart. Files appear by atomic rename and carry their CRC32C in their name, checked on every read:
@@ -149,7 +149,10 @@ public final class LabelCache {
     return misses.sum();
   }
 
-  /** Stores freshly computed columns of one chunk as one segment (duplicate fingerprints stored once). */
+  /**
+   * Stores freshly computed columns of one chunk as segments of up to {@value #SEGMENT_COLUMNS} columns
+   * (duplicate fingerprints stored once).
+   */
   public void write(Manifest manifest, int chunk, List<String> fingerprints, byte[][] columns,
       BufferAllocator allocator) {
     Map<String, byte[]> distinct = new LinkedHashMap<>();
@@ -160,11 +163,22 @@ public final class LabelCache {
       return;
     }
     ChunkIndex index = index(manifest, chunk, allocator);
-    String file = writeSegment(index.dir, distinct, allocator);
+    // Segments of at most SEGMENT_COLUMNS columns: writing thousands of LFs never builds one huge file.
+    Map<String, byte[]> segment = new LinkedHashMap<>();
+    for (var it = distinct.entrySet().iterator(); it.hasNext(); ) {
+      var e = it.next();
+      segment.put(e.getKey(), e.getValue());
+      if (segment.size() == SEGMENT_COLUMNS || !it.hasNext()) {
+        String file = writeSegment(index.dir, segment, allocator);
+        synchronized (index) {
+          index.add(file, List.copyOf(segment.keySet()));
+        }
+        segment.clear();
+      }
+    }
     distinct.forEach((print, column) -> remember(index.dir, print, column));
     List<String> narrow;
     synchronized (index) {
-      index.add(file, distinct.keySet());
       narrow = index.narrowSegments();
     }
     if (narrow.size() > COMPACT_AT) {

@@ -15,7 +15,8 @@ import java.util.List;
  * The cache key of an LF's label column: SHA-256 (hex) of its canonical JSON without {@code name}, plus
  * the job's class list. The name is left out so that renaming an LF reuses its labels; the classes are
  * in because they give the stored class indexes their meaning (an LF's {@code label} becomes an index
- * into them, and expression LFs return indexes). Canonical: keys sorted at every level, numbers in
+ * into them, and expression LFs return indexes), and so is the code the LF's votes are stored as
+ * ({@link LabelSpace#code}: class index, multi-label 1/0 by {@code vote}, or the int16 "votes" mark). Canonical: keys sorted at every level, numbers in
  * their shortest plain decimal form, strings JSON-escaped.
  */
 public final class LfFingerprint {
@@ -42,6 +43,11 @@ public final class LfFingerprint {
       text.append("\nderived:");
       derived.forEach(d -> text.append(d).append(','));
     }
+    // What a vote is stored as (see LabelSpace): 1/0 by vote sign, or the int16 "votes" mark; a class
+    // index otherwise (nothing to add then: label and classes above fix it).
+    if (labels.multiLabel() || labels.wideVotes()) {
+      text.append("\ncode:").append(labels.multiLabel() ? "multi:" : "wide:").append(labels.code(spec));
+    }
     try {
       byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.toString().getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(digest);
@@ -64,7 +70,8 @@ public final class LfFingerprint {
       List<String> keys = new ArrayList<>();
       for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
         String key = it.next();
-        if (!(top && key.equals("name"))) {
+        // The vote sign enters through the stored code (below), so "positive" and no vote are one column.
+        if (!(top && (key.equals("name") || key.equals("vote")))) {
           keys.add(key);
         }
       }

@@ -45,12 +45,14 @@ public final class ReviewsGenerator {
   public static final float[] HAM_CENTER = {1.0f, 0.5f, 0f, 0f, -0.5f, 0f, 0.2f, 0f};
   public static final float[] SPAM_CENTER = {-0.5f, 0.5f, 1.5f, 0f, 0.5f, -1.0f, 0.2f, 0.8f};
 
-  private static final String[] WORDS = {
+  private static final String[] WORD_LIST = {
       "the", "product", "works", "great", "battery", "life", "is", "good", "bad", "quality", "shipping", "was",
       "fast", "slow", "would", "buy", "again", "not", "recommend", "love", "it", "terrible", "screen", "sound",
       "price", "value", "for", "money", "box", "arrived", "broken", "return", "support", "helpful", "easy", "to",
       "use", "setup", "size", "fits", "well", "color", "nice", "cheap", "feels", "solid", "after", "week",
       "month", "stopped", "working", "Excellent", "Happy", "with", "purchase", "Okay", "but", "expected", "more"};
+  /** The words review text is made of (besides spam phrases and URLs). */
+  public static final List<String> WORDS = List.of(WORD_LIST);
   private static final String[] SPAM = {
       "FREE money", "click here", "Winner", "free gift card", "limited offer", "act now", "Congratulations you won"};
   private static final String[] URLS = {"http://deals.example.com/x", "https://win.example.net/free", "www.promo.example"};
@@ -107,7 +109,7 @@ public final class ReviewsGenerator {
         } else if (r.nextInt(100) < (spam ? 4 : 0)) {
           sb.append(URLS[r.nextInt(URLS.length)]);
         } else {
-          sb.append(WORDS[r.nextInt(WORDS.length)]);
+          sb.append(WORD_LIST[r.nextInt(WORD_LIST.length)]);
         }
       }
       sb.append(r.nextBoolean() ? '.' : '!');

@@ -7,7 +7,15 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The job's classes: labels are their indexes {@code 0..k-1}; {@value #ABSTAIN} means no vote. */
+/**
+ * The job's classes: labels are their indexes {@code 0..k-1}; {@value #ABSTAIN} means no vote. A
+ * multi-label job ({@link #multiLabel}) has each LF vote on its own class only: 1 (positive), 0 (negative).
+ *
+ * <p>Evaluators write one byte per row and LF, the LF's <em>code</em> ({@link #code}): the class index in
+ * a single-label job of at most {@value #INT8_CLASSES} classes, 1/0 in a multi-label job, and
+ * {@value #WIDE_VOTE} ("votes") in a wider single-label job, whose int16 label columns get the LF's class
+ * index back when read ({@link #decode}). So evaluators and the label cache stay one byte per row and LF.
+ */
 public final class LabelSpace {
   public static final byte ABSTAIN = -1;
   /**
@@ -38,13 +46,25 @@ public final class LabelSpace {
     return out;
   }
 
-  /** int8 label columns hold up to this many classes. */
-  public static final int MAX_CLASSES = 127;
+  /** int8 label columns hold up to this many classes; more need int16. */
+  public static final int INT8_CLASSES = 127;
+  /** The most classes int16 columns could hold; the configured limit ({@link LfLimits#maxClasses}) is lower. */
+  public static final int MAX_CLASSES = Short.MAX_VALUE;
+  /** The code of a vote in a single-label job of more than {@value #INT8_CLASSES} classes. */
+  public static final byte WIDE_VOTE = 0;
+  /** Multi-label votes. */
+  public static final byte POSITIVE = 1;
+  public static final byte NEGATIVE = 0;
 
   private final List<String> names;
+  private final boolean multiLabel;
   private final Map<String, Integer> index = new HashMap<>();
 
   public LabelSpace(List<String> names) {
+    this(names, false);
+  }
+
+  public LabelSpace(List<String> names, boolean multiLabel) {
     if (names.isEmpty()) {
       throw LabelFlightException.invalid("'labels' is empty: give at least one class name");
     }
@@ -61,9 +81,14 @@ public final class LabelSpace {
       }
     }
     this.names = List.copyOf(names);
+    this.multiLabel = multiLabel;
   }
 
   public static LabelSpace fromJson(JsonNode labels) {
+    return fromJson(labels, false);
+  }
+
+  public static LabelSpace fromJson(JsonNode labels, boolean multiLabel) {
     if (labels == null || !labels.isArray()) {
       throw LabelFlightException.invalid("'labels' must be a list of class names");
     }
@@ -74,7 +99,7 @@ public final class LabelSpace {
       }
       names.add(n.asText());
     }
-    return new LabelSpace(names);
+    return new LabelSpace(names, multiLabel);
   }
 
   public List<String> names() {
@@ -85,13 +110,76 @@ public final class LabelSpace {
     return names.size();
   }
 
+  public boolean multiLabel() {
+    return multiLabel;
+  }
+
+  /** True when label columns are int16 (more than {@value #INT8_CLASSES} classes). */
+  public boolean int16() {
+    return int16(names.size());
+  }
+
+  public static boolean int16(int classes) {
+    return classes > INT8_CLASSES;
+  }
+
+  /** True when stored codes are not class indexes but "votes" ({@link #WIDE_VOTE}) to decode per LF. */
+  public boolean wideVotes() {
+    return !multiLabel && int16();
+  }
+
   /** The class index of an LF's {@code label} field. */
-  public byte labelOf(LfSpec spec) {
+  public int classOf(LfSpec spec) {
     String label = spec.requiredString("label");
     Integer i = index.get(label);
     if (i == null) {
       throw spec.invalid("label '" + label + "' is not one of the job's labels " + names);
     }
-    return (byte) (int) i;
+    return i;
+  }
+
+  /** The class of an LF, or -1 for an expression without {@code label} (it returns class indexes itself). */
+  public int lfClass(LfSpec spec) {
+    return returnsClass(spec) ? -1 : classOf(spec);
+  }
+
+  /** True for an expression LF without {@code label}: it computes a class index per row. */
+  public static boolean returnsClass(LfSpec spec) {
+    return spec.kind().equals("expression") && !spec.json().has("label");
+  }
+
+  /**
+   * What an LF's evaluator writes where it votes (see the class comment); {@link #ABSTAIN} for an
+   * expression without {@code label}, which writes class indexes itself (single-label jobs of at most
+   * {@value #INT8_CLASSES} classes only). Checks {@code vote}.
+   */
+  public byte code(LfSpec spec) {
+    String vote = spec.optionalString("vote", "positive");
+    if (!vote.equals("positive") && !vote.equals("negative")) {
+      throw spec.invalid("'vote' must be 'positive' or 'negative'; got '" + vote + "'");
+    }
+    if (vote.equals("negative") && !multiLabel) {
+      throw spec.invalid("'vote': 'negative' needs a multiLabel job");
+    }
+    if (returnsClass(spec)) {
+      if (multiLabel) {
+        throw spec.invalid("in a multiLabel job an expression needs 'label' (the class it votes on)");
+      }
+      if (int16()) {
+        throw spec.invalid("an expression without 'label' returns class indexes, which needs at most "
+            + INT8_CLASSES + " classes; give it a 'label' or use fewer classes");
+      }
+      return ABSTAIN;
+    }
+    int cls = classOf(spec);
+    if (multiLabel) {
+      return vote.equals("positive") ? POSITIVE : NEGATIVE;
+    }
+    return int16() ? WIDE_VOTE : (byte) cls;
+  }
+
+  /** The stored label of a code written for an LF of class {@code lfClass}. */
+  public static short decode(byte code, int lfClass, boolean wideVotes) {
+    return code == ABSTAIN || code == FAULT ? ABSTAIN : wideVotes ? (short) lfClass : code;
   }
 }

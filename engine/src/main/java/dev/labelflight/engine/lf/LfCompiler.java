@@ -21,7 +21,8 @@ import dev.labelflight.engine.lf.model.ModelScorer;
 /**
  * Turns LF specs into evaluators for one dataset schema, checking every field first: an unknown kind or
  * column, a column of the wrong type, an invalid pattern or label fails with INVALID_ARGUMENT naming
- * the LF. Keyword LFs on the same column are fused into one {@link KeywordMatcher}. Kinds: keyword, regex,
+ * the LF. Keyword LFs on the same column are fused into one {@link KeywordMatcher}, regex LFs on the same column
+ * share one {@link RegexMatcher} (one literal prefilter scan). Kinds: keyword, regex,
  * numeric, categorical, expression (CEL), similarity (cosine) and model (ONNX).
  */
 public final class LfCompiler {
@@ -50,10 +51,14 @@ public final class LfCompiler {
     if (specs.size() > limits.maxLfs()) {
       throw LabelFlightException.invalid("a job may carry at most " + limits.maxLfs() + " LFs; got " + specs.size());
     }
+    if (labels.size() > limits.maxClasses()) {
+      throw LabelFlightException.invalid("'labels' has " + labels.size() + " classes; at most " + limits.maxClasses());
+    }
     Set<String> names = new HashSet<>();
     List<String> order = new ArrayList<>();
     List<LfEvaluator> evaluators = new ArrayList<>();
     Map<String, List<KeywordMatcher.Member>> keywordsByColumn = new LinkedHashMap<>();
+    Map<String, List<RegexMatcher.Member>> regexesByColumn = new LinkedHashMap<>();
     for (int slot = 0; slot < specs.size(); slot++) {
       LfSpec spec = specs.get(slot);
       if (!names.add(spec.name())) {
@@ -62,9 +67,8 @@ public final class LfCompiler {
       order.add(spec.name());
       // Every kind accepts the flag; only expressions can fail on a single row (see LfRowException).
       spec.optionalBoolean("faultTolerant", false);
-      // An expression without 'label' returns the class index itself.
-      byte label = spec.kind().equals("expression") && !spec.json().has("label")
-          ? LabelSpace.ABSTAIN : labels.labelOf(spec);
+      // What the evaluator writes where the LF votes (ABSTAIN: an expression returning class indexes).
+      byte label = labels.code(spec);
       switch (spec.kind()) {
         case "keyword" -> {
           String column = textColumn(spec, schema);
@@ -76,7 +80,8 @@ public final class LfCompiler {
               slot, label, keywords, spec.optionalBoolean("caseSensitive", false),
               spec.optionalBoolean("wholeWord", false)));
         }
-        case "regex" -> evaluators.add(regex(spec, slot, label, textColumn(spec, schema)));
+        case "regex" -> regexesByColumn.computeIfAbsent(textColumn(spec, schema), c -> new ArrayList<>())
+            .add(regex(spec, slot, label));
         case "numeric" -> evaluators.add(numeric(spec, slot, label, schema));
         case "categorical" -> evaluators.add(categorical(spec, slot, label, schema));
         case "expression" -> evaluators.add(new ExpressionCompiler(limits).compile(spec, slot, label, labels.size(), schema));
@@ -87,10 +92,11 @@ public final class LfCompiler {
       }
     }
     keywordsByColumn.forEach((column, members) -> evaluators.add(0, new KeywordMatcher(column, members)));
+    regexesByColumn.forEach((column, members) -> evaluators.add(new RegexMatcher(column, members)));
     return new CompiledLfSet(order, evaluators);
   }
 
-  private RegexMatcher regex(LfSpec spec, int slot, byte label, String column) {
+  private RegexMatcher.Member regex(LfSpec spec, int slot, byte label) {
     String pattern = spec.requiredString("pattern");
     if (pattern.isEmpty()) {
       throw spec.invalid("'pattern' is empty");
@@ -107,7 +113,7 @@ public final class LfCompiler {
         | (spec.optionalBoolean("dotAll", false) ? Pattern.DOTALL : 0)
         | (spec.optionalBoolean("multiline", false) ? Pattern.MULTILINE : 0);
     try {
-      return new RegexMatcher(column, slot, label, Pattern.compile(pattern, flags), match.equals("full"), caseInsensitive);
+      return new RegexMatcher.Member(slot, label, Pattern.compile(pattern, flags), match.equals("full"), caseInsensitive);
     } catch (PatternSyntaxException e) {
       throw spec.invalid("invalid regex: " + e.getMessage());
     } catch (StackOverflowError e) {

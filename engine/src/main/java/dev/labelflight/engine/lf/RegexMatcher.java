@@ -3,85 +3,145 @@ package dev.labelflight.engine.lf;
 import com.google.re2j.Matcher;
 import com.google.re2j.Pattern;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
 import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
- * A regex LF run with RE2J (linear time, no catastrophic backtracking). ASCII rows are matched through a
- * reused view over the column's bytes; only rows with other characters are decoded to a String.
+ * The regex LFs of one text column, run with RE2J (linear time, no catastrophic backtracking). Every
+ * pattern's required literals ({@link RegexPrefilter}) go into one shared Aho-Corasick automaton that
+ * scans the column once per chunk, whatever the number of LFs; each LF then runs RE2J only on the rows
+ * where one of its literals occurs (patterns without usable literals run on every row). ASCII rows are
+ * matched through a reused view over the column's bytes; only rows with other characters are decoded.
  */
 final class RegexMatcher implements LfEvaluator {
   private final String column;
-  private final int slot;
-  private final byte label;
-  private final Pattern pattern;
-  private final boolean fullMatch;
-  private final boolean caseInsensitive;
-  /** Literals every match contains, as one automaton; null when the pattern has none worth using. */
+  private final Member[] members;
+  /** Position in {@link #members} of each prefiltered member, by automaton owner. */
+  private final int[] prefilteredMember;
+  /** Automaton owner of each member, -1 when it has no prefilter. */
+  private final int[] ownerOf;
+  /** All prefiltered members' literals; null when none has any. */
   private final KeywordAutomaton prefilter;
 
+  /** One regex LF of the group. */
+  record Member(int slot, byte label, Pattern pattern, boolean fullMatch, boolean caseInsensitive) {}
+
+  /** A group of one. */
   RegexMatcher(String column, int slot, byte label, Pattern pattern, boolean fullMatch, boolean caseInsensitive) {
+    this(column, List.of(new Member(slot, label, pattern, fullMatch, caseInsensitive)));
+  }
+
+  RegexMatcher(String column, List<Member> members) {
     this.column = column;
-    this.slot = slot;
-    this.label = label;
-    this.pattern = pattern;
-    this.fullMatch = fullMatch;
-    this.caseInsensitive = caseInsensitive;
-    this.prefilter = RegexPrefilter.requiredLiterals(pattern.pattern())
-        // Case folding of non-ASCII letters is Unicode's, which the byte automaton does not model.
-        .filter(literals -> !caseInsensitive || literals.stream().allMatch(RegexMatcher::isAscii))
-        .map(literals -> new KeywordAutomaton(literals.stream()
-            .map(l -> new KeywordAutomaton.Keyword(
-                (caseInsensitive ? l.toLowerCase(java.util.Locale.ROOT) : l).getBytes(StandardCharsets.UTF_8), 0, false,
-                !caseInsensitive))
-            .toList(), caseInsensitive))
-        .orElse(null);
+    this.members = members.toArray(Member[]::new);
+    this.ownerOf = new int[members.size()];
+    List<Integer> prefiltered = new ArrayList<>();
+    List<KeywordAutomaton.Keyword> literals = new ArrayList<>();
+    boolean fold = false;
+    for (int m = 0; m < this.members.length; m++) {
+      Member member = this.members[m];
+      boolean ci = member.caseInsensitive();
+      var required = RegexPrefilter.requiredLiterals(member.pattern().pattern())
+          // Case folding of non-ASCII letters is Unicode's, which the byte automaton does not model.
+          .filter(ls -> !ci || ls.stream().allMatch(RegexMatcher::isAscii));
+      if (required.isEmpty()) {
+        ownerOf[m] = -1;
+        continue;
+      }
+      int owner = prefiltered.size();
+      ownerOf[m] = owner;
+      prefiltered.add(m);
+      fold |= ci;
+      for (String l : required.get()) {
+        literals.add(new KeywordAutomaton.Keyword(
+            (ci ? l.toLowerCase(Locale.ROOT) : l).getBytes(StandardCharsets.UTF_8), owner, false, !ci));
+      }
+    }
+    this.prefilteredMember = prefiltered.stream().mapToInt(Integer::intValue).toArray();
+    this.prefilter = literals.isEmpty() ? null : new KeywordAutomaton(literals, fold);
   }
 
   private static boolean isAscii(String s) {
     return s.chars().allMatch(c -> c < 0x80);
   }
 
-  /** True if the pattern's required literals let rows be skipped without running the regex. */
+  /** True if every pattern's required literals let rows be skipped without running the regex. */
   boolean hasPrefilter() {
-    return prefilter != null;
+    return Arrays.stream(ownerOf).allMatch(o -> o >= 0);
   }
 
   @Override
   public int[] slots() {
-    return new int[] {slot};
+    return Arrays.stream(members).mapToInt(Member::slot).toArray();
   }
 
   @Override
   public void evaluate(VectorSchemaRoot chunk, byte[][] out) {
     TextColumn text = TextColumn.of(chunk.getVector(column));
-    byte[] labels = out[slot];
-    AsciiView view = new AsciiView(text.data);
-    Matcher matcher = pattern.matcher("");
     int rows = text.rows();
-    boolean[] candidate = null;
+    AsciiView view = new AsciiView(text.data);
+    // One scan for all prefiltered LFs: a bitmap per LF of the rows where one of its literals occurs.
+    int words = (rows + 63) >>> 6;
+    long[][] candidates = new long[prefilteredMember.length][];
     if (prefilter != null) {
-      boolean[] hit = new boolean[rows];
-      prefilter.scan(text, 1, (owner, row) -> hit[row] = true);
-      candidate = hit;
+      for (int o = 0; o < candidates.length; o++) {
+        candidates[o] = new long[words];
+      }
+      prefilter.scan(text, candidates.length, (owner, row) -> candidates[owner][row >>> 6] |= 1L << row);
     }
-    for (int row = 0; row < rows; row++) {
-      if (text.isNull(row)) {
+    long[] nonAscii = null;
+    for (int m = 0; m < members.length; m++) {
+      Member member = members[m];
+      Matcher matcher = member.pattern().matcher("");
+      byte[] labels = out[member.slot()];
+      if (ownerOf[m] < 0) {
+        for (int row = 0; row < rows; row++) {
+          match(member, matcher, text, view, row, labels);
+        }
         continue;
       }
-      int start = text.offsets[row];
-      int end = text.offsets[row + 1];
-      boolean ascii = view.isAscii(start, end);
-      if (candidate != null && !candidate[row] && (ascii || !caseInsensitive)) {
-        continue; // cannot match: none of the required literals occurs
+      long[] hits = candidates[ownerOf[m]];
+      // Unicode case folding may match non-ASCII rows without the ASCII literal: those rows run too.
+      if (member.caseInsensitive() && nonAscii == null) {
+        nonAscii = nonAsciiRows(text, view, words);
       }
-      CharSequence value = ascii
-          ? view.at(start, end)
-          : new String(text.data, start, end - start, StandardCharsets.UTF_8);
-      matcher.reset(value);
-      if (fullMatch ? matcher.matches() : matcher.find()) {
-        labels[row] = label;
+      for (int w = 0; w < words; w++) {
+        long bits = member.caseInsensitive() ? hits[w] | nonAscii[w] : hits[w];
+        while (bits != 0) {
+          int row = (w << 6) + Long.numberOfTrailingZeros(bits);
+          bits &= bits - 1;
+          match(member, matcher, text, view, row, labels);
+        }
       }
     }
+  }
+
+  private static void match(Member member, Matcher matcher, TextColumn text, AsciiView view, int row, byte[] labels) {
+    if (text.isNull(row)) {
+      return;
+    }
+    int start = text.offsets[row];
+    int end = text.offsets[row + 1];
+    CharSequence value = view.isAscii(start, end)
+        ? view.at(start, end)
+        : new String(text.data, start, end - start, StandardCharsets.UTF_8);
+    matcher.reset(value);
+    if (member.fullMatch() ? matcher.matches() : matcher.find()) {
+      labels[row] = member.label();
+    }
+  }
+
+  private static long[] nonAsciiRows(TextColumn text, AsciiView view, int words) {
+    long[] out = new long[words];
+    for (int row = 0; row < text.rows(); row++) {
+      if (!text.isNull(row) && !view.isAscii(text.offsets[row], text.offsets[row + 1])) {
+        out[row >>> 6] |= 1L << row;
+      }
+    }
+    return out;
   }
 
   /** A reusable CharSequence over ASCII bytes. */

@@ -131,6 +131,8 @@ final class Job {
         .put("route", route)
         .put("lfs", new JsonArray(lfNames))
         .put("classes", new JsonArray(classes))
+        .put("multiLabel", lfs.labels().multiLabel())
+        .put("lfClasses", new JsonArray(java.util.Arrays.stream(lfs.lfClasses()).boxed().toList()))
         .put("computedLfs", computed)
         .put("lfChunkEvaluations", lfChunkEvaluations)
         .put("faults", faultsByName())

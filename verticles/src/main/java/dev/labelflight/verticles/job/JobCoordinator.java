@@ -210,8 +210,7 @@ public final class JobCoordinator extends VerticleBase {
     ChunkLabeler.JobLfs lfs = node.labeler().jobLfs(manifest, request.lfs(), request.labels());
     node.compiler().compile(request.lfs(), request.labels(), lfs.schema() != null ? lfs.schema() : manifest.arrowSchema());
     String id = JobIds.create(node.nodeId());
-    node.labels().create(id, new LabelStore.JobLabels(manifest.name(), manifest.version(), lfs.names(),
-        lfs.fingerprints()));
+    node.labels().create(id, LabelStore.JobLabels.of(manifest.name(), manifest.version(), lfs));
     return new Job(id, manifest, lfs, body, caller != null ? caller : request.user(), request.mode());
   }
 
