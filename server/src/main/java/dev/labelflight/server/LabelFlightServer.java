@@ -15,6 +15,7 @@ import dev.labelflight.engine.lf.model.ModelRegistry;
 import dev.labelflight.engine.store.DatasetStore;
 import dev.labelflight.engine.store.DatasetUpload;
 import dev.labelflight.engine.store.Manifest;
+import dev.labelflight.engine.store.UploadLimits;
 import dev.labelflight.flight.FlightEndpointVerticle;
 import dev.labelflight.http.HttpVerticle;
 import dev.labelflight.verticles.browse.BrowseVerticle;
@@ -111,8 +112,8 @@ public final class LabelFlightServer implements AutoCloseable {
     models = new ModelRegistry(dataDir.resolve(
         config.getJsonObject("models", new JsonObject()).getString("dir", "models")));
     return vertx.executeBlocking(() -> {
-      DatasetStore datasets =
-          new DatasetStore(dataDir, config.getJsonObject("store", new JsonObject()).getInteger("chunkRows", 65536));
+      DatasetStore datasets = new DatasetStore(dataDir,
+          config.getJsonObject("store", new JsonObject()).getInteger("chunkRows", 65536), uploadLimits(limits));
       // Heap for recently used label columns, held in the budget for the node's life.
       long hotBytes = Math.min(config.getJsonObject("cache", new JsonObject()).getLong("hotMiB", 64L) << 20,
           budgetBytes / 4);
@@ -142,7 +143,8 @@ public final class LabelFlightServer implements AutoCloseable {
       seedDemo();
       return node;
     }).compose(n -> vertx.deployVerticle(new JobCoordinator(node,
-            config.getJsonObject("jobs", new JsonObject()).getInteger("retained", 1000), metrics::chunkEvaluated)))
+            config.getJsonObject("jobs", new JsonObject()).getInteger("retained", 1000), metrics::chunkEvaluated),
+            new DeploymentOptions().setConfig(config.getJsonObject("jobs", new JsonObject()))))
         .compose(id -> vertx.deployVerticle(() -> new ChunkWorker(node),
             new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(workerCount)))
         .compose(id -> vertx.deployVerticle(() -> new BrowseVerticle(node, lfSets, 30_000),
@@ -196,6 +198,11 @@ public final class LabelFlightServer implements AutoCloseable {
         limits.getInteger("maxExpressionNodes", d.maxExpressionNodes()),
         limits.getInteger("comprehensionMaxIterations", d.comprehensionMaxIterations()),
         limits.getLong("expressionChunkDeadlineMs", d.expressionChunkDeadlineMs()));
+  }
+
+  /** Upload bounds from the {@code limits} config object; a missing entry means unbounded. */
+  static UploadLimits uploadLimits(JsonObject limits) {
+    return new UploadLimits(limits.getLong("maxBatchBytes", Long.MAX_VALUE), limits.getLong("maxValueBytes", Long.MAX_VALUE));
   }
 
   /** Blocking: the data directory must take a write, and the budget must exist. */

@@ -31,15 +31,22 @@ public final class DatasetStore {
 
   private final Path root;
   private final int chunkRows;
+  private final UploadLimits uploadLimits;
   private final Map<String, Manifest> manifests = new ConcurrentHashMap<>();
   private final Map<String, Object> nameLocks = new ConcurrentHashMap<>();
 
   public DatasetStore(Path dataDir, int chunkRows) {
+    this(dataDir, chunkRows, UploadLimits.NONE);
+  }
+
+  /** A store whose uploads refuse batches over {@code uploadLimits}. */
+  public DatasetStore(Path dataDir, int chunkRows, UploadLimits uploadLimits) {
     if (chunkRows < 1) {
       throw new IllegalArgumentException("chunkRows must be positive: " + chunkRows);
     }
     this.root = dataDir.resolve("datasets");
     this.chunkRows = chunkRows;
+    this.uploadLimits = uploadLimits;
     try {
       Files.createDirectories(root);
       removeAbandonedUploads();
@@ -60,7 +67,7 @@ public final class DatasetStore {
       Path datasetDir = root.resolve(name);
       Files.createDirectories(datasetDir);
       Path staging = Files.createTempDirectory(datasetDir, STAGING_PREFIX);
-      return new DatasetUpload(this, name, schema, staging, chunkRows, allocator);
+      return new DatasetUpload(this, name, schema, staging, chunkRows, uploadLimits, allocator);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start upload of " + name, e);
     }
