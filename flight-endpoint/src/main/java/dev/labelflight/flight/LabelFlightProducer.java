@@ -179,8 +179,8 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
   /**
    * The next upload batch, in {@code stream.getRoot()}. A client that sends a second schema message makes
    * Flight load later batches into a new root of its own while {@code getRoot()} keeps the first one,
-   * which would then be appended again: so a batch must replace the root's buffers, else the schema
-   * changed. A batch that does not decode against the schema fails the same way, as INVALID_ARGUMENT.
+   * which would then be appended again (or, cleared, append nothing): so a batch must replace the root's
+   * buffers and Flight's current root must still be it, else the schema changed. A batch that does not decode against the schema fails the same way, as INVALID_ARGUMENT.
    */
   private static boolean nextBatch(FlightStream stream, String name) {
     VectorSchemaRoot root = stream.getRoot();
@@ -198,7 +198,7 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
       for (int i = 0; !loaded && i < after.size(); i++) {
         loaded = after.get(i) != before.get(i);
       }
-      if (!loaded) {
+      if (!loaded || UploadStreams.rootReplaced(stream, root)) {
         throw schemaChanged(name, "a second schema message arrived");
       }
     }
