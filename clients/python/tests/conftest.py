@@ -63,7 +63,9 @@ def server(tmp_path_factory) -> Server:
                LABELFLIGHT_HTTP_PORT=str(http_port),
                LABELFLIGHT_DATADIR=str(data_dir),
                LABELFLIGHT_DEMO_ENABLED="false",
-               LABELFLIGHT_STORE_CHUNKROWS=str(CHUNK_ROWS))
+               LABELFLIGHT_STORE_CHUNKROWS=str(CHUNK_ROWS),
+               # Small enough for a test to exceed cheaply (test_oversized_value_is_refused_naming_the_limit).
+               LABELFLIGHT_LIMITS_MAXVALUEBYTES=str(1 << 20))
     cmd = ["java", "-Xmx512m", "--add-opens=java.base/java.nio=ALL-UNNAMED",
            "-Dhazelcast.local.localAddress=127.0.0.1", "-jar", str(JAR)]
     with open(log, "wb") as out:

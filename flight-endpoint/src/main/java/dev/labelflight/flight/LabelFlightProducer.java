@@ -180,7 +180,8 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
    * The next upload batch, in {@code stream.getRoot()}. A client that sends a second schema message makes
    * Flight load later batches into a new root of its own while {@code getRoot()} keeps the first one,
    * which would then be appended again (or, cleared, append nothing): so a batch must replace the root's
-   * buffers and Flight's current root must still be it, else the schema changed. A batch that does not decode against the schema fails the same way, as INVALID_ARGUMENT.
+   * buffers and Flight's current root must still be it, else the schema changed. A batch that does not
+   * decode against the schema fails the same way, as INVALID_ARGUMENT.
    */
   private static boolean nextBatch(FlightStream stream, String name) {
     VectorSchemaRoot root = stream.getRoot();

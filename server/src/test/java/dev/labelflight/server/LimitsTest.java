@@ -8,7 +8,6 @@ import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -36,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LimitsTest {
-  static final int ROWS = 60_000;
+  static final int ROWS = 20_000;
   static final long JOB_TIMEOUT_MS = 3_000;
   static final Schema TEXT = new Schema(List.of(new Field("text", FieldType.nullable(new ArrowType.Utf8()), null)));
 
@@ -186,64 +185,96 @@ class LimitsTest {
         "nodes; at most 100");
   }
 
-  /**
-   * Expression LFs that cost 25 CEL iterations per row each (no pair ever matches): about 0.4 s per chunk
-   * of 1,000 rows here, so that two such jobs take ten times the timeout while another user's small job
-   * gets a worker within one chunk.
-   */
-  static String slowLfs(int count) {
-    String list = IntStream.range(0, 5).mapToObj(Integer::toString).collect(Collectors.joining(",", "[", "]"));
-    List<String> lfs = new ArrayList<>();
-    for (int i = 0; i < count; i++) {
-      lfs.add("{\"name\":\"slow" + i + "\",\"kind\":\"expression\",\"expr\":\"" + list + ".exists(x, " + list
-          + ".exists(y, x + y == stars + " + (1_000 + i) + "))\",\"label\":\"SPAM\"}");
-    }
-    return "[" + String.join(",", lfs) + "]";
-  }
-
   private JsonObject status(String job) {
     return FlightClients.action(client, "job_status", "{\"job\":\"" + job + "\"}");
   }
 
+  private static final String KEYWORD = "[" + keyword("kw") + "]";
+
   /**
-   * Verifies that a user's third running job is refused with RESOURCE_EXHAUSTED naming
-   * jobs.maxRunningPerUser while another user's job runs and succeeds meanwhile; that the two jobs,
-   * running past jobs.timeoutMs, fail with a status naming it before all their chunks were done; that
-   * their workers then stop (no more LF evaluations, every budget permit back) and the user can run a
-   * job again.
+   * Takes every free permit of the node's budget, so that chunk tasks wait for memory: jobs then stay
+   * RUNNING for as long as the test needs, whatever the machine's speed. Returns the bytes held.
    */
-  @Test
-  void jobsPerUserAndJobTimeout() throws Exception {
-    String first = HybridExecutionTest.apply(client, "reviews", slowLfs(1), "queue", "alice");
-    String second = HybridExecutionTest.apply(client, "reviews", slowLfs(1), "queue", "alice");
-    FlightRuntimeException third = assertThrows(FlightRuntimeException.class,
-        () -> HybridExecutionTest.apply(client, "reviews", slowLfs(1), "queue", "alice"));
-    assertEquals(FlightStatusCode.RESOURCE_EXHAUSTED, third.status().code(), third.getMessage());
-    assertTrue(third.getMessage().contains("jobs.maxRunningPerUser") && third.getMessage().contains("'alice'"),
-        third.getMessage());
-    assertEquals("RUNNING", status(first).getString("state"));
+  private long holdBudget() {
+    var budget = server.server.node().budget();
+    long bytes = budget.freeBytes();
+    assertTrue(budget.tryReserve("test hold", bytes));
+    return bytes;
+  }
 
-    String other = HybridExecutionTest.apply(client, "small", "[" + keyword("kw") + "]", "queue", "bob");
-    JsonObject otherEnd = FlightClients.awaitEnd(client, other, 60_000);
-    assertEquals("SUCCEEDED", otherEnd.getString("state"), otherEnd.encode());
+  private void release(long bytes) {
+    server.server.node().budget().free("test hold", bytes);
+  }
 
-    for (String job : List.of(first, second)) {
-      JsonObject end = FlightClients.awaitEnd(client, job, 60_000);
-      assertEquals("FAILED", end.getString("state"), end.encode());
-      assertTrue(end.getString("error").contains("jobs.timeoutMs"), end.encode());
-      assertTrue(end.getInteger("chunksDone") < end.getInteger("chunksTotal"), end.encode());
-    }
+  /** Waits until every permit is back, then checks that no LF evaluation happens any more. */
+  private void assertWorkersIdle() throws InterruptedException {
     var node = server.server.node();
     long deadline = System.currentTimeMillis() + 30_000;
     while (node.budget().freeBytes() < node.budget().maxBytes() && System.currentTimeMillis() < deadline) {
       Thread.sleep(20);
     }
-    assertEquals(node.budget().maxBytes(), node.budget().freeBytes(), "every permit back after the timeout");
+    assertEquals(node.budget().maxBytes(), node.budget().freeBytes(), "every permit back");
     long evaluations = node.labeler().lfChunkEvaluations();
-    Thread.sleep(500);
-    assertEquals(evaluations, node.labeler().lfChunkEvaluations(), "workers stopped evaluating the timed-out jobs");
+    Thread.sleep(300);
+    assertEquals(evaluations, node.labeler().lfChunkEvaluations(), "no chunk of an ended job is evaluated");
+  }
 
-    String again = HybridExecutionTest.apply(client, "small", "[" + keyword("kw") + "]", "queue", "alice");
+  /**
+   * Verifies that while two of a user's jobs run (waiting for memory), the user's third apply is refused
+   * with RESOURCE_EXHAUSTED naming jobs.maxRunningPerUser, while another user's apply is accepted and its
+   * job succeeds once memory is free; and that after the two are cancelled the user may run jobs again.
+   */
+  @Test
+  void runningJobsPerUserAreBounded() throws Exception {
+    long held = holdBudget();
+    String first;
+    String second;
+    String other;
+    try {
+      first = HybridExecutionTest.apply(client, "reviews", KEYWORD, "queue", "alice");
+      second = HybridExecutionTest.apply(client, "reviews", KEYWORD, "queue", "alice");
+      FlightRuntimeException third = assertThrows(FlightRuntimeException.class,
+          () -> HybridExecutionTest.apply(client, "reviews", KEYWORD, "queue", "alice"));
+      assertEquals(FlightStatusCode.RESOURCE_EXHAUSTED, third.status().code(), third.getMessage());
+      assertTrue(third.getMessage().contains("jobs.maxRunningPerUser") && third.getMessage().contains("'alice'"),
+          third.getMessage());
+      other = HybridExecutionTest.apply(client, "small", KEYWORD, "queue", "bob");
+      assertEquals("RUNNING", status(first).getString("state"));
+      for (String job : List.of(first, second)) {
+        FlightClients.action(client, "cancel", "{\"job\":\"" + job + "\"}");
+      }
+    } finally {
+      release(held);
+    }
+    JsonObject otherEnd = FlightClients.awaitEnd(client, other, 60_000);
+    assertEquals("SUCCEEDED", otherEnd.getString("state"), otherEnd.encode());
+    String again = HybridExecutionTest.apply(client, "small", KEYWORD, "queue", "alice");
+    assertEquals("SUCCEEDED", FlightClients.awaitEnd(client, again, 60_000).getString("state"));
+    assertWorkersIdle();
+  }
+
+  /**
+   * Verifies that a job still running after jobs.timeoutMs fails with a status naming it before its chunks
+   * were done, that its chunk tasks then stop (no more LF evaluations, every budget permit back once the
+   * memory it waited for is free), and that its user can run a job right after.
+   */
+  @Test
+  void jobTimeoutStopsTheJob() throws Exception {
+    long held = holdBudget();
+    String job;
+    JsonObject end;
+    try {
+      job = HybridExecutionTest.apply(client, "reviews", KEYWORD, "queue", "carol");
+      end = FlightClients.awaitEnd(client, job, 60_000);
+    } finally {
+      release(held);
+    }
+    assertEquals("FAILED", end.getString("state"), end.encode());
+    assertTrue(end.getString("error").contains("jobs.timeoutMs = " + JOB_TIMEOUT_MS), end.encode());
+    assertTrue(end.getInteger("chunksDone") < end.getInteger("chunksTotal"), end.encode());
+    assertWorkersIdle();
+    assertEquals("FAILED", status(job).getString("state"));
+    String again = HybridExecutionTest.apply(client, "small", KEYWORD, "queue", "carol");
     assertEquals("SUCCEEDED", FlightClients.awaitEnd(client, again, 60_000).getString("state"));
   }
 }
