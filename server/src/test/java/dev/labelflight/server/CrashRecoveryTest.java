@@ -143,8 +143,15 @@ class CrashRecoveryTest {
    */
   @Test
   void killDuringUploadKeepsThePreviousVersion() throws Exception {
-    Path data = dir.resolve("data");
     Path log = dir.resolve("server.log");
+    try {
+      killDuringUpload(dir.resolve("data"), log);
+    } catch (Exception | AssertionError e) {
+      throw new AssertionError("kill during upload failed; server log:\n" + java.nio.file.Files.readString(log), e);
+    }
+  }
+
+  private void killDuringUpload(Path data, Path log) throws Exception {
     int rows = 20_000;
     String lfs = "{\"dataset\":\"reviews\",\"labels\":[\"HAM\",\"SPAM\"],\"mode\":\"queue\",\"lfs\":"
         + HybridExecutionTest.LFS + "}";
