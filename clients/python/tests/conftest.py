@@ -88,6 +88,8 @@ def run_server(tmp_path_factory, scheme: str = "grpc", **extra_env: str) -> Iter
                LABELFLIGHT_DATADIR=str(data_dir),
                LABELFLIGHT_DEMO_ENABLED="false",
                LABELFLIGHT_STORE_CHUNKROWS=str(CHUNK_ROWS),
+               # Small enough for a test to exceed cheaply (test_oversized_value_is_refused_naming_the_limit).
+               LABELFLIGHT_LIMITS_MAXVALUEBYTES=str(1 << 20),
                **extra_env)
     cmd = ["java", "-Xmx512m", "--add-opens=java.base/java.nio=ALL-UNNAMED",
            "-Dhazelcast.local.localAddress=127.0.0.1", "-jar", str(JAR)]

@@ -140,6 +140,16 @@ def test_upload_rejections_carry_the_server_message(client, name, tmp_path):
         client.upload([1, 2, 3], name)
 
 
+def test_oversized_value_is_refused_naming_the_limit(client, name):
+    """Verifies that a string over limits.maxValueBytes (1 MiB for these tests) fails the upload with
+    InvalidRequest naming the limit and the column, and that nothing is stored."""
+    frame = pd.DataFrame({"text": ["short", "x" * (2 << 20)], "n": [1, 2]})
+    with pytest.raises(lf.InvalidRequest, match=r"column 'text'.*limits\.maxValueBytes"):
+        client.upload(frame, name)
+    with pytest.raises(lf.NotFound):
+        client.download(name)
+
+
 def test_connect_fails_fast_on_a_dead_address(server):
     """Verifies that connect() reports an unreachable server as Unavailable."""
     import socket

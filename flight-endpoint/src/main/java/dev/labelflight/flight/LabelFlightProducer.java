@@ -153,7 +153,7 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
           DatasetUpload upload = dictionaries ? null : datasets.beginUpload(name, schema, uploadAllocator);
           Schema stored = schema;
           try {
-            while (stream.next()) {
+            while (nextBatch(stream, name)) {
               if (context.isCancelled()) {
                 throw CallStatus.CANCELLED.withDescription("upload cancelled by the client").toRuntimeException();
               }
@@ -226,7 +226,7 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
     FlightClient.ClientStreamListener out = clients.client(owner.flight()).startPut(stream.getDescriptor(),
         stream.getRoot(), stream.getDictionaryProvider(), ack, clients.options(user));
     try {
-      while (stream.next()) {
+      while (nextBatch(stream, stream.getDescriptor().getPath().get(1))) {
         if (context.isCancelled()) {
           throw CallStatus.CANCELLED.withDescription("upload cancelled by the client").toRuntimeException();
         }
@@ -252,6 +252,41 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
     }
     ack.getResult();
     ackStream.onCompleted();
+  }
+
+  /**
+   * The next upload batch, in {@code stream.getRoot()}. A client that sends a second schema message makes
+   * Flight load later batches into a new root of its own while {@code getRoot()} keeps the first one,
+   * which would then be appended again (or, cleared, append nothing): so a batch must replace the root's
+   * buffers and Flight's current root must still be it, else the schema changed. A batch that does not
+   * decode against the schema fails the same way, as INVALID_ARGUMENT.
+   */
+  private static boolean nextBatch(FlightStream stream, String name) {
+    VectorSchemaRoot root = stream.getRoot();
+    List<ArrowBuf> before = root.getFieldVectors().isEmpty() ? List.of() : root.getVector(0).getFieldBuffers();
+    boolean more;
+    try {
+      more = stream.next();
+    } catch (IllegalArgumentException | IllegalStateException | UnsupportedOperationException e) {
+      String detail = String.valueOf(e.getMessage());
+      throw schemaChanged(name, detail.length() > 200 ? detail.substring(0, 200) + "..." : detail);
+    }
+    if (more && !before.isEmpty()) {
+      List<ArrowBuf> after = root.getVector(0).getFieldBuffers();
+      boolean loaded = after.size() != before.size();
+      for (int i = 0; !loaded && i < after.size(); i++) {
+        loaded = after.get(i) != before.get(i);
+      }
+      if (!loaded || UploadStreams.rootReplaced(stream, root)) {
+        throw schemaChanged(name, "a second schema message arrived");
+      }
+    }
+    return more;
+  }
+
+  private static LabelFlightException schemaChanged(String name, String detail) {
+    return LabelFlightException.invalid("upload of '" + name + "': the schema changed in the middle of the upload,"
+        + " or a batch does not match it (" + detail + ")");
   }
 
   /** From now on uploads and applies fail with UNAVAILABLE (graceful shutdown); reads keep working. */

@@ -16,6 +16,7 @@ import dev.labelflight.engine.store.DatasetNames;
 import dev.labelflight.engine.store.DatasetStore;
 import dev.labelflight.engine.store.DatasetUpload;
 import dev.labelflight.engine.store.Manifest;
+import dev.labelflight.engine.store.UploadLimits;
 import dev.labelflight.flight.FlightEndpointVerticle;
 import dev.labelflight.flight.cluster.ChunkReplicas;
 import dev.labelflight.flight.cluster.NodeClients;
@@ -133,8 +134,8 @@ public final class LabelFlightServer implements AutoCloseable {
     String cert = config.getJsonObject("tls", new JsonObject()).getString("certFile", "");
     clients = new NodeClients(allocator, nodeSecret, cert.isEmpty() ? null : Path.of(cert));
     return vertx.executeBlocking(() -> {
-      DatasetStore datasets =
-          new DatasetStore(dataDir, config.getJsonObject("store", new JsonObject()).getInteger("chunkRows", 65536));
+      DatasetStore datasets = new DatasetStore(dataDir,
+          config.getJsonObject("store", new JsonObject()).getInteger("chunkRows", 65536), uploadLimits(limits));
       // Heap for recently used label columns, held in the budget for the node's life.
       long hotBytes = Math.min(config.getJsonObject("cache", new JsonObject()).getLong("hotMiB", 64L) << 20,
           budgetBytes / 4);
@@ -166,7 +167,8 @@ public final class LabelFlightServer implements AutoCloseable {
       seedDemo();
       return node;
     }).compose(n -> vertx.deployVerticle(new JobCoordinator(node,
-            config.getJsonObject("jobs", new JsonObject()).getInteger("retained", 1000), metrics::chunkEvaluated)))
+            config.getJsonObject("jobs", new JsonObject()).getInteger("retained", 1000), metrics::chunkEvaluated),
+            new DeploymentOptions().setConfig(config.getJsonObject("jobs", new JsonObject()))))
         .compose(id -> vertx.deployVerticle(() -> new ChunkWorker(node),
             new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(workerCount)))
         .compose(id -> vertx.deployVerticle(() -> new BrowseVerticle(node, lfSets, 30_000),
@@ -290,6 +292,11 @@ public final class LabelFlightServer implements AutoCloseable {
         limits.getInteger("comprehensionMaxIterations", d.comprehensionMaxIterations()),
         limits.getLong("expressionChunkDeadlineMs", d.expressionChunkDeadlineMs()),
         limits.getInteger("maxClasses", d.maxClasses()));
+  }
+
+  /** Upload bounds from the {@code limits} config object; a missing entry means unbounded. */
+  static UploadLimits uploadLimits(JsonObject limits) {
+    return new UploadLimits(limits.getLong("maxBatchBytes", Long.MAX_VALUE), limits.getLong("maxValueBytes", Long.MAX_VALUE));
   }
 
   /** Blocking: the data directory must take a write, and the budget must exist. */

@@ -7,7 +7,6 @@ import io.vertx.core.json.JsonObject;
 import java.io.File;
 import java.nio.file.Path;
 import org.apache.arrow.flight.FlightClient;
-import org.apache.arrow.flight.Location;
 import org.apache.arrow.memory.RootAllocator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,6 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 class CrashRecoveryTest {
   static final int ROWS = 100_000;
   static final int CHUNKS = 100;
+  /** How the store names the dev user's dataset "reviews" (ServerProcess runs with authentication on). */
+  static final String STORED_NAME = dev.labelflight.engine.store.DatasetNames.qualify(ServerProcess.DEV_USER, "reviews");
 
   @TempDir Path dir;
 
@@ -63,6 +64,101 @@ class CrashRecoveryTest {
 
       String again = FlightClients.action(client, "apply", body()).getString("job");
       assertEquals(0, FlightClients.awaitEnd(client, again, 60_000).getLong("lfChunkEvaluations"));
+    }
+  }
+
+  /**
+   * Verifies that kill -9 in the middle of uploading a new version, after some of its chunks were
+   * written, leaves after a restart: the previous version whole and readable (every row, in order), no
+   * trace of the half-written one (no version 2, no staging directory), and the label cache of the
+   * previous version intact (re-applying computes nothing and gives the right labels); the next upload
+   * then becomes version 2.
+   */
+  @Test
+  void killDuringUploadKeepsThePreviousVersion() throws Exception {
+    Path log = dir.resolve("server.log");
+    try {
+      killDuringUpload(dir.resolve("data"), log);
+    } catch (Exception | AssertionError e) {
+      throw new AssertionError("kill during upload failed; server log:\n" + java.nio.file.Files.readString(log), e);
+    }
+  }
+
+  private void killDuringUpload(Path data, Path log) throws Exception {
+    int rows = 20_000;
+    String lfs = "{\"dataset\":\"reviews\",\"labels\":[\"HAM\",\"SPAM\"],\"mode\":\"queue\",\"lfs\":"
+        + HybridExecutionTest.LFS + "}";
+    try (ServerProcess server = new ServerProcess(data, log, ROWS / CHUNKS);
+         RootAllocator allocator = new RootAllocator();
+         FlightClient client = server.client(allocator)) {
+      FlightClients.uploadReviews(client, allocator, "reviews", 9, rows);
+      String job = FlightClients.action(client, "apply", lfs).getString("job");
+      assertEquals("SUCCEEDED", FlightClients.awaitEnd(client, job, 120_000).getString("state"));
+
+      RootAllocator doomedAllocator = new RootAllocator();
+      FlightClient doomed = server.client(doomedAllocator);
+      dev.labelflight.engine.demo.ReviewsGenerator generator = new dev.labelflight.engine.demo.ReviewsGenerator(10);
+      try (org.apache.arrow.vector.VectorSchemaRoot root = org.apache.arrow.vector.VectorSchemaRoot.create(
+               dev.labelflight.engine.demo.ReviewsGenerator.SCHEMA, doomedAllocator)) {
+        var put = doomed.startPut(org.apache.arrow.flight.FlightDescriptor.path("datasets", "reviews"), root,
+            new org.apache.arrow.flight.SyncPutListener());
+        Path datasetDir = data.resolve("datasets").resolve(STORED_NAME);
+        for (int row = 0; stagedFiles(datasetDir) < 5; row += 1_000) {
+          assertTrue(row < 200_000, "the server never wrote a staged chunk");
+          try (var batch = generator.batch(row, 1_000, doomedAllocator);
+               var arrow = new org.apache.arrow.vector.VectorUnloader(batch).getRecordBatch()) {
+            new org.apache.arrow.vector.VectorLoader(root).load(arrow);
+            put.putNext();
+          }
+          Thread.sleep(20);
+        }
+        server.kill();
+      } finally {
+        try {
+          doomed.close();
+          doomedAllocator.close();
+        } catch (Exception | Error cutOff) {
+          // The client's call died with the server; what it still held is not the server's concern.
+        }
+      }
+    }
+    try (ServerProcess server = new ServerProcess(data, log, ROWS / CHUNKS);
+         RootAllocator allocator = new RootAllocator();
+         FlightClient client = server.client(allocator)) {
+      assertEquals(0, stagedFiles(data.resolve("datasets").resolve(STORED_NAME)), "staging left after restart");
+      JsonObject info = new JsonObject(new String(client.getInfo(
+          org.apache.arrow.flight.FlightDescriptor.path("datasets", "reviews")).getAppMetadata(),
+          java.nio.charset.StandardCharsets.UTF_8));
+      assertEquals(1, info.getInteger("version"), info.encode());
+      long seen = 0;
+      try (var stream = client.getStream(new org.apache.arrow.flight.Ticket(
+          "dataset/reviews@1".getBytes(java.nio.charset.StandardCharsets.UTF_8)))) {
+        while (stream.next()) {
+          var id = (org.apache.arrow.vector.BigIntVector) stream.getRoot().getVector("id");
+          for (int i = 0; i < stream.getRoot().getRowCount(); i++) {
+            assertEquals(seen + i, id.get(i), "row order of version 1");
+          }
+          seen += stream.getRoot().getRowCount();
+        }
+      }
+      assertEquals(rows, seen);
+      String job = FlightClients.action(client, "apply", lfs).getString("job");
+      byte[][] labels = FlightClients.labels(client, job, 3, rows);
+      JsonObject end = FlightClients.awaitEnd(client, job, 60_000);
+      assertEquals(0, end.getLong("lfChunkEvaluations"), "the cache of version 1 survived: " + end.encode());
+      FlightClients.assertReviewLabels(allocator, 9, rows, HybridExecutionTest.LFS, labels);
+      assertEquals(2, FlightClients.uploadReviews(client, allocator, "reviews", 10, 1_000).getInteger("version"));
+    }
+  }
+
+  /** Chunk files in the staging directories of a dataset (uploads in progress). */
+  private static long stagedFiles(Path datasetDir) throws java.io.IOException {
+    if (!java.nio.file.Files.isDirectory(datasetDir)) {
+      return 0;
+    }
+    try (var files = java.nio.file.Files.walk(datasetDir)) {
+      return files.filter(p -> p.getParent().getFileName().toString().startsWith(".upload-")
+          && p.getFileName().toString().endsWith(".arrow")).count();
     }
   }
 }

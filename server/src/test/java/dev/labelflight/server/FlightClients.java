@@ -60,6 +60,28 @@ final class FlightClients {
     }
   }
 
+  /** A Flight client of the test server on loopback, authenticated as its user. */
+  static FlightClient connect(BufferAllocator allocator, TestServer server) {
+    return server.client(allocator);
+  }
+
+  /** Uploads the given batches (all of one schema) as dataset {@code name}; throws the server's error. */
+  static void put(FlightClient client, BufferAllocator allocator, String name, VectorSchemaRoot... batches)
+      throws Exception {
+    try (VectorSchemaRoot root = VectorSchemaRoot.create(batches[0].getSchema(), allocator);
+         SyncPutListener ack = new SyncPutListener()) {
+      FlightClient.ClientStreamListener put = client.startPut(FlightDescriptor.path("datasets", name), root, ack);
+      for (VectorSchemaRoot batch : batches) {
+        try (ArrowRecordBatch arrow = new VectorUnloader(batch).getRecordBatch()) {
+          new VectorLoader(root).load(arrow);
+          put.putNext();
+        }
+      }
+      put.completed();
+      put.getResult();
+    }
+  }
+
   static JsonObject action(FlightClient client, String type, String body) {
     Iterator<Result> results = client.doAction(new Action(type, body.getBytes(StandardCharsets.UTF_8)));
     JsonObject reply = new JsonObject(new String(results.next().getBody(), StandardCharsets.UTF_8));

@@ -18,7 +18,6 @@ import org.apache.arrow.flight.FlightDescriptor;
 import org.apache.arrow.flight.FlightRuntimeException;
 import org.apache.arrow.flight.FlightStatusCode;
 import org.apache.arrow.flight.FlightStream;
-import org.apache.arrow.flight.Location;
 import org.apache.arrow.flight.Ticket;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.BaseIntVector;
@@ -108,8 +107,7 @@ class ScaleApplyFlightTest {
   void wideAndMultiLabelJobsStreamDenseAndSparseAlike() throws Exception {
     try (TestServer server = new TestServer(dir, 2000);
          RootAllocator allocator = new RootAllocator();
-         FlightClient client = FlightClient.builder(allocator,
-             Location.forGrpcInsecure("127.0.0.1", server.flightPort())).build()) {
+         FlightClient client = server.client(allocator)) {
       FlightClients.uploadReviews(client, allocator, "r", 21, ROWS);
       String wideLfs = lfs(i -> "c" + (i * 53 + 120) % 300, null);
       String wide = FlightClients.action(client, "apply",

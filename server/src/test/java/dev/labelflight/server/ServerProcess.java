@@ -9,6 +9,8 @@ import java.util.concurrent.TimeUnit;
 
 /** A server in its own JVM, started from the test class path with environment overrides. */
 final class ServerProcess implements AutoCloseable {
+  /** The user the server's dev token authenticates (conf/labelflight.json, auth.devUser.name). */
+  static final String DEV_USER = "dev";
   final Process process;
   final int port;
   final int httpPort;

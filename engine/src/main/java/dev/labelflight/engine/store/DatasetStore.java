@@ -28,18 +28,27 @@ import org.apache.arrow.vector.types.pojo.Schema;
 public final class DatasetStore {
   static final String STAGING_PREFIX = ".upload-";
   private static final String MANIFEST = "manifest.json";
+  /** The manifest's own CRC32C (decimal), so that every file of a version is checked on read. */
+  private static final String MANIFEST_CRC = "manifest.crc32c";
 
   private final Path root;
   private final int chunkRows;
+  private final UploadLimits uploadLimits;
   private final Map<String, Manifest> manifests = new ConcurrentHashMap<>();
   private final Map<String, Object> nameLocks = new ConcurrentHashMap<>();
 
   public DatasetStore(Path dataDir, int chunkRows) {
+    this(dataDir, chunkRows, UploadLimits.NONE);
+  }
+
+  /** A store whose uploads refuse batches over {@code uploadLimits}. */
+  public DatasetStore(Path dataDir, int chunkRows, UploadLimits uploadLimits) {
     if (chunkRows < 1) {
       throw new IllegalArgumentException("chunkRows must be positive: " + chunkRows);
     }
     this.root = dataDir.resolve("datasets");
     this.chunkRows = chunkRows;
+    this.uploadLimits = uploadLimits;
     try {
       Files.createDirectories(root);
       removeAbandonedUploads();
@@ -60,7 +69,7 @@ public final class DatasetStore {
       Path datasetDir = root.resolve(name);
       Files.createDirectories(datasetDir);
       Path staging = Files.createTempDirectory(datasetDir, STAGING_PREFIX);
-      return new DatasetUpload(this, name, schema, staging, chunkRows, allocator);
+      return new DatasetUpload(this, name, schema, staging, chunkRows, uploadLimits, allocator);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start upload of " + name, e);
     }
@@ -71,7 +80,10 @@ public final class DatasetStore {
     synchronized (nameLocks.computeIfAbsent(name, n -> new Object())) {
       int version = latestVersion(name).orElse(0) + 1;
       Manifest manifest = builder.apply(version);
-      AtomicFiles.write(staging.resolve(MANIFEST), manifest.toBytes());
+      byte[] bytes = manifest.toBytes();
+      AtomicFiles.write(staging.resolve(MANIFEST_CRC),
+          Long.toString(AtomicFiles.crc32c(bytes)).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      AtomicFiles.write(staging.resolve(MANIFEST), bytes);
       AtomicFiles.move(staging, versionDir(name, version));
       AtomicFiles.fsyncDirectory(root.resolve(name));
       manifests.put(key(name, version), manifest);
@@ -158,7 +170,17 @@ public final class DatasetStore {
     }
     Path file = versionDir(name, v).resolve(MANIFEST);
     try {
-      Manifest manifest = Manifest.fromBytes(Files.readAllBytes(file));
+      byte[] bytes = Files.readAllBytes(file);
+      Path crcFile = file.resolveSibling(MANIFEST_CRC);
+      // Versions written before the checksum existed have none; their chunks are still checked.
+      if (Files.exists(crcFile)) {
+        String expected = Files.readString(crcFile, java.nio.charset.StandardCharsets.US_ASCII).trim();
+        if (!expected.equals(Long.toString(AtomicFiles.crc32c(bytes)))) {
+          throw new CorruptDataException("manifest of dataset '" + name + "' v" + v
+              + " is corrupt (checksum differs from manifest.crc32c)");
+        }
+      }
+      Manifest manifest = Manifest.fromBytes(bytes);
       manifests.put(key(name, v), manifest);
       return manifest;
     } catch (NoSuchFileException e) {

@@ -27,6 +27,7 @@ public final class DatasetUpload implements AutoCloseable {
   private final Schema schema;
   private final Path staging;
   private final int chunkRows;
+  private final UploadLimits limits;
   private final BufferAllocator allocator;
   private final List<Manifest.Chunk> chunks = new ArrayList<>();
   private VectorSchemaRoot pending;
@@ -36,12 +37,13 @@ public final class DatasetUpload implements AutoCloseable {
   private boolean closed;
 
   DatasetUpload(DatasetStore store, String name, Schema schema, Path staging, int chunkRows,
-      BufferAllocator allocator) {
+      UploadLimits limits, BufferAllocator allocator) {
     this.store = store;
     this.name = name;
     this.schema = schema;
     this.staging = staging;
     this.chunkRows = chunkRows;
+    this.limits = limits;
     this.allocator = allocator;
   }
 
@@ -57,13 +59,14 @@ public final class DatasetUpload implements AutoCloseable {
     return rows;
   }
 
-  /** Appends a batch; its schema must equal the upload's. */
+  /** Appends a batch; its schema must equal the upload's and it must be within the upload limits. */
   public void append(VectorSchemaRoot batch) {
     checkOpen();
     if (!batch.getSchema().equals(schema)) {
       throw LabelFlightException.invalid("schema changed in the middle of the upload of '" + DatasetNames.display(name) + "': expected "
           + schema + ", got " + batch.getSchema());
     }
+    limits.check(name, batch);
     int n = batch.getRowCount();
     int offset = 0;
     while (offset < n) {

@@ -64,6 +64,10 @@ public final class NodeMetrics {
         .tags(nodeTag.and("kind", "total")).description("The node's memory budget").register(registry);
     Gauge.builder("labelflight.memory.permits", node.budget(), b -> b.freeBytes()).baseUnit("bytes")
         .tags(nodeTag.and("kind", "free")).description("The node's memory budget").register(registry);
+    Gauge.builder("labelflight.arrow.allocated", node.allocator(), a -> a.getAllocatedMemory()).baseUnit("bytes")
+        .tags(nodeTag).description("Off-heap memory held by Arrow buffers now").register(registry);
+    Gauge.builder("labelflight.arrow.peak", node.allocator(), a -> a.getPeakMemoryAllocation()).baseUnit("bytes")
+        .tags(nodeTag).description("Most off-heap memory Arrow buffers held at once since start").register(registry);
     Gauge.builder("labelflight.resident.datasets", residents, AtomicLong::get)
         .description("Resident dataset copies loaded").register(registry);
     Gauge.builder("labelflight.resident", residentBytes, AtomicLong::get).baseUnit("bytes")

@@ -46,6 +46,10 @@ import org.slf4j.LoggerFactory;
  * queue. {@code mode: queue} and {@code mode: resident} force a path (resident waits for the permits,
  * evicting idle residents first). Idle residents are undeployed after {@code residentIdleMs}, and
  * least-recently-used ones when queued work needs their budget ({@link Addresses#RESIDENT_RECLAIM}).
+ *
+ * <p>Config (the {@code jobs} object): {@code maxRunningPerUser} refuses a user's next apply with
+ * RESOURCE_EXHAUSTED while that many of their jobs run (0: no limit); {@code timeoutMs} fails a job still
+ * running after that long, its remaining chunk tasks skipped as for a cancel (0: no limit).
  */
 public final class JobCoordinator extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(JobCoordinator.class);
@@ -61,6 +65,9 @@ public final class JobCoordinator extends VerticleBase {
   private final FairQueue queue = new FairQueue();
   private final Map<String, List<Waiter>> waiters = new HashMap<>();
   private final Map<String, Resident> residents = new HashMap<>();
+  private final Map<String, Long> timeouts = new HashMap<>();
+  private int maxRunningPerUser;
+  private long jobTimeoutMs;
 
   private final java.util.function.LongConsumer chunkNanos;
   /** Tasks lent to other nodes, by {@code job/chunk}: re-queued when that node leaves or the lease ends. */
@@ -116,6 +123,8 @@ public final class JobCoordinator extends VerticleBase {
   @Override
   public Future<?> start() {
     var bus = vertx.eventBus();
+    maxRunningPerUser = config().getInteger("maxRunningPerUser", 0);
+    jobTimeoutMs = config().getLong("timeoutMs", 0L);
     long idleMs = node.execution().residentIdleMs();
     vertx.setPeriodic(Math.max(50, Math.min(idleMs / 2, 5_000)), t -> evictIdle(idleMs));
     return Future.all(List.of(
@@ -188,7 +197,20 @@ public final class JobCoordinator extends VerticleBase {
         return;
       }
       Job job = ar.result();
+      long running = jobs.values().stream().filter(j -> !j.isTerminal() && j.user.equals(job.user)).count();
+      if (maxRunningPerUser > 0 && running >= maxRunningPerUser) {
+        vertx.executeBlocking(() -> {
+          node.labels().delete(job.id);
+          return null;
+        }, false);
+        BusErrors.fail(message, LabelFlightException.exhausted("user '" + job.user + "' already runs " + running
+            + " jobs, the limit of jobs.maxRunningPerUser; wait for one to end or cancel one"));
+        return;
+      }
       jobs.put(job.id, job);
+      if (jobTimeoutMs > 0 && !job.isTerminal()) {
+        timeouts.put(job.id, vertx.setTimer(jobTimeoutMs, t -> timedOut(job)));
+      }
       LOG.info("job {} of {} on {} v{}: {} LFs, {} chunks, mode {}", job.id, job.user, job.manifest.name(),
           job.manifest.version(), job.lfNames.size(), job.chunks(), job.mode);
       message.reply(new JsonObject().put("job", job.id));
@@ -637,7 +659,23 @@ public final class JobCoordinator extends VerticleBase {
     }
   }
 
+  /** The job ran past jobs.timeoutMs: it fails, and workers and residents skip its remaining chunks. */
+  private void timedOut(Job job) {
+    timeouts.remove(job.id);
+    if (job.isTerminal()) {
+      return;
+    }
+    node.cancelledJobs().add(job.id);
+    job.finish(Job.State.FAILED, "timed out: the job ran longer than jobs.timeoutMs = " + jobTimeoutMs
+        + " ms; its remaining chunk tasks were stopped");
+    progressed(job);
+  }
+
   private void ended(Job job) {
+    Long timer = timeouts.remove(job.id);
+    if (timer != null) {
+      vertx.cancelTimer(timer);
+    }
     LOG.info("job {} {} on the {} ({} of {} chunks, {} LF columns computed){}", job.id, job.state, job.path, job.done,
         job.chunks(), job.lfChunkEvaluations, job.error == null ? "" : ": " + job.error);
     finishedOrder.add(job.id);

@@ -1,0 +1,40 @@
+package dev.labelflight.flight;
+
+import java.lang.reflect.Field;
+import org.apache.arrow.flight.FlightStream;
+import org.apache.arrow.vector.VectorSchemaRoot;
+
+/**
+ * Tells whether Flight swapped an upload's root: on a second schema message, {@link FlightStream} loads
+ * later batches into a new root of its own ({@code fulfilledRoot}, private) while {@code getRoot()} keeps
+ * returning the first, cleared. Flight 19 offers no public way to see this, so the field is read
+ * reflectively; if a later Arrow renames it, this answers false and the caller's buffer check remains.
+ */
+final class UploadStreams {
+  private static final Field CURRENT_ROOT = currentRootField();
+
+  private UploadStreams() {}
+
+  private static Field currentRootField() {
+    try {
+      Field f = FlightStream.class.getDeclaredField("fulfilledRoot");
+      f.setAccessible(true);
+      return f;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** True if the stream now loads batches into a root other than {@code first}. */
+  static boolean rootReplaced(FlightStream stream, VectorSchemaRoot first) {
+    if (CURRENT_ROOT == null) {
+      return false;
+    }
+    try {
+      Object current = CURRENT_ROOT.get(stream);
+      return current != null && current != first;
+    } catch (IllegalAccessException e) {
+      return false;
+    }
+  }
+}
