@@ -113,7 +113,8 @@ class DerivedColumnsFlightTest {
       }
 
       FlightClients.action(client, "drop_dataset", "{\"dataset\":\"reviews\"}");
-      assertTrue(!Files.exists(dir.resolve("data").resolve("datasets").resolve("reviews")));
+      assertTrue(Files.exists(dir.resolve("data").resolve("datasets")));
+      assertTrue(!Files.exists(dir.resolve("data").resolve("datasets").resolve(dev.labelflight.engine.store.DatasetNames.qualify(TestServer.USER, "reviews"))));
     }
   }
 }

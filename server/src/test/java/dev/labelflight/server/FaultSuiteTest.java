@@ -112,9 +112,10 @@ class FaultSuiteTest {
       FlightRuntimeException e = assertThrows(FlightRuntimeException.class, () -> uploadThenChangeSchema(name, pauseMs));
       assertEquals(FlightStatusCode.INVALID_ARGUMENT, e.status().code(), e.toString());
       assertTrue(e.getMessage().contains("schema changed"), e.getMessage());
-      assertTrue(server.server.node().datasets().versions(name).isEmpty());
+      String stored = dev.labelflight.engine.store.DatasetNames.qualify(TestServer.USER, name);
+      assertTrue(server.server.node().datasets().versions(stored).isEmpty());
       long deadline = System.currentTimeMillis() + 10_000;
-      Path d = dir.resolve("datasets").resolve(name);
+      Path d = dir.resolve("datasets").resolve(stored);
       while (filesUnder(d) > 0 && System.currentTimeMillis() < deadline) {
         Thread.sleep(50);
       }
@@ -196,7 +197,7 @@ class FaultSuiteTest {
   }
 
   private static Path datasetChunk(String name, int chunk) {
-    return dir.resolve("datasets").resolve(name).resolve("v000001").resolve(String.format("chunk-%06d.arrow", chunk));
+    return dir.resolve("datasets").resolve(dev.labelflight.engine.store.DatasetNames.qualify(TestServer.USER, name)).resolve("v000001").resolve(String.format("chunk-%06d.arrow", chunk));
   }
 
   /**

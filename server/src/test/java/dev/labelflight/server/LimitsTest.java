@@ -92,8 +92,9 @@ class LimitsTest {
   }
 
   private void assertNothingStored(String name) throws Exception {
-    assertTrue(server.server.node().datasets().versions(name).isEmpty(), name + " has a version");
-    Path d = dir.resolve("datasets").resolve(name);
+    String stored = dev.labelflight.engine.store.DatasetNames.qualify(TestServer.USER, name);
+    assertTrue(server.server.node().datasets().versions(stored).isEmpty(), name + " has a version");
+    Path d = dir.resolve("datasets").resolve(stored);
     long deadline = System.currentTimeMillis() + 10_000;
     while (true) {
       long files;
@@ -146,7 +147,7 @@ class LimitsTest {
     } finally {
       ok.close();
     }
-    assertEquals(List.of(1), server.server.node().datasets().versions("fits"));
+    assertEquals(List.of(1), server.server.node().datasets().versions(dev.labelflight.engine.store.DatasetNames.qualify(TestServer.USER, "fits")));
     assertEquals(200, server.health());
   }
 
