@@ -240,7 +240,7 @@ class BrowseVerticleTest {
     assertFailure(400, "'limit' must be between 1 and 100", Addresses.EXAMPLES,
         new JsonObject().put("job", job).put("lf", "kw").put("limit", 101));
     assertFailure(400, "different LF", Addresses.EXAMPLES, new JsonObject().put("job", job).put("lf", "kw").put("other", "kw"));
-    assertFailure(400, "'classes' must be between 1 and 64", Addresses.COVERAGE, new JsonObject().put("job", job));
+    assertFailure(400, "'classes' must be between 1 and 1000", Addresses.COVERAGE, new JsonObject().put("job", job));
     assertFailure(400, "request body must be a JSON object", Addresses.COVERAGE, 42);
   }
 
