@@ -168,7 +168,10 @@ class FaultSuiteTest {
         .usePlaintext().build();
     try (RootAllocator own = new RootAllocator();
          FlightClient doomed = FlightGrpcUtils.createFlightClient(own, channel)) {
-      FlightStream stream = doomed.getStream(new Ticket(ticket.getBytes(StandardCharsets.UTF_8)));
+      org.apache.arrow.flight.FlightCallHeaders auth = new org.apache.arrow.flight.FlightCallHeaders();
+      auth.insert("authorization", "Bearer " + TestServer.TOKEN);
+      FlightStream stream = doomed.getStream(new Ticket(ticket.getBytes(StandardCharsets.UTF_8)),
+          new org.apache.arrow.flight.HeaderCallOption(auth));
       assertTrue(stream.next(), "the first batch of " + ticket);
       channel.shutdownNow();
       assertTrue(channel.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS));
@@ -244,7 +247,8 @@ class FaultSuiteTest {
     byte[][] expected = FlightClients.labels(client, first, 1, 2_000);
     assertEquals("SUCCEEDED", FlightClients.awaitEnd(client, first, 60_000).getString("state"));
     Path segment;
-    try (Stream<Path> files = Files.walk(dir.resolve("cache").resolve("small"))) {
+    try (Stream<Path> files = Files.walk(dir.resolve("cache").resolve(
+        dev.labelflight.engine.store.DatasetNames.qualify(TestServer.USER, "small")))) {
       segment = files.filter(p -> p.toString().contains("chunk-000001") && p.toString().endsWith(".arrow"))
           .findFirst().orElseThrow();
     }

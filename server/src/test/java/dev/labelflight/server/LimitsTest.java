@@ -227,10 +227,13 @@ class LimitsTest {
    */
   @Test
   void runningJobsPerUserAreBounded() throws Exception {
-    long held = holdBudget();
     String first;
     String second;
     String other;
+    // Users are who authenticates (a body's "user" is ignored then): bob has a client and a dataset of his own.
+    try (FlightClient bob = server.client(allocator, TestServer.OTHER_TOKEN)) {
+    FlightClients.uploadReviews(bob, allocator, "small", 8, 2_000);
+    long held = holdBudget();
     try {
       first = HybridExecutionTest.apply(client, "reviews", KEYWORD, "queue", "alice");
       second = HybridExecutionTest.apply(client, "reviews", KEYWORD, "queue", "alice");
@@ -239,7 +242,7 @@ class LimitsTest {
       assertEquals(FlightStatusCode.RESOURCE_EXHAUSTED, third.status().code(), third.getMessage());
       assertTrue(third.getMessage().contains("jobs.maxRunningPerUser") && third.getMessage().contains("'alice'"),
           third.getMessage());
-      other = HybridExecutionTest.apply(client, "small", KEYWORD, "queue", "bob");
+      other = HybridExecutionTest.apply(bob, "small", KEYWORD, "queue", "bob");
       assertEquals("RUNNING", status(first).getString("state"));
       for (String job : List.of(first, second)) {
         FlightClients.action(client, "cancel", "{\"job\":\"" + job + "\"}");
@@ -247,8 +250,9 @@ class LimitsTest {
     } finally {
       release(held);
     }
-    JsonObject otherEnd = FlightClients.awaitEnd(client, other, 60_000);
+    JsonObject otherEnd = FlightClients.awaitEnd(bob, other, 60_000);
     assertEquals("SUCCEEDED", otherEnd.getString("state"), otherEnd.encode());
+    }
     String again = HybridExecutionTest.apply(client, "small", KEYWORD, "queue", "alice");
     assertEquals("SUCCEEDED", FlightClients.awaitEnd(client, again, 60_000).getString("state"));
     assertWorkersIdle();

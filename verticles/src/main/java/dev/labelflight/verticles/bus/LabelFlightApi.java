@@ -29,7 +29,7 @@ public final class LabelFlightApi {
    * in that user's namespace and only that user's jobs are found. {@code null} gives this API back.
    */
   public LabelFlightApi forUser(String user) {
-    return user == null ? this : new LabelFlightApi(vertx, Caller.stamp(new DeliveryOptions().setSendTimeout(options.getSendTimeout()), user));
+    return user == null ? this : new LabelFlightApi(vertx, Caller.stamp(new DeliveryOptions().setSendTimeout(options.getSendTimeout()).setLocalOnly(true), user));
   }
 
   /** Submits an apply body; completes with the job id. */

@@ -3,6 +3,7 @@ package dev.labelflight.verticles.derive;
 import dev.labelflight.engine.derive.DeriveRequest;
 import dev.labelflight.engine.derive.DerivedColumnStore;
 import dev.labelflight.verticles.bus.Addresses;
+import dev.labelflight.verticles.bus.Caller;
 import dev.labelflight.verticles.bus.BusErrors;
 import dev.labelflight.verticles.node.NodeResources;
 import io.vertx.core.Future;
@@ -34,7 +35,10 @@ public final class DeriveVerticle extends VerticleBase {
   private void onDerive(Message<Object> message) {
     try {
       Object body = message.body();
-      DeriveRequest request = DeriveRequest.parse(body instanceof JsonObject j ? j.encode() : String.valueOf(body));
+      DeriveRequest parsed = DeriveRequest.parse(body instanceof JsonObject j ? j.encode() : String.valueOf(body));
+      // The caller's own dataset (stored under its owner's name when authentication is on).
+      DeriveRequest request = new DeriveRequest(Caller.dataset(message, parsed.dataset()), parsed.version(),
+          parsed.name(), parsed.kind(), parsed.column(), parsed.pattern(), parsed.replace());
       DerivedColumnStore.Derived done = node.labeler().derived()
           .derive(request, node.budget(), node.allocator(), node.execution().estimateScale());
       if (done.created()) {
@@ -42,7 +46,7 @@ public final class DeriveVerticle extends VerticleBase {
             done.manifest().name(), done.manifest().version());
       }
       message.reply(new JsonObject()
-          .put("dataset", done.manifest().name())
+          .put("dataset", dev.labelflight.engine.store.DatasetNames.display(done.manifest().name()))
           .put("version", done.manifest().version())
           .put("column", done.column().name())
           .put("kind", done.column().kind())
