@@ -21,6 +21,7 @@ import labelflight  # noqa: E402
 
 ROOT, ROWS, RUNS = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 JAR = os.path.join(ROOT, "server", "target", "labelflight-server.jar")
+TOKEN = "cluster-bench-token"  # the dev user's, who owns the seeded demo dataset
 
 
 def free_port():
@@ -39,7 +40,8 @@ def start(name, work, cluster, hz_ports, index, demo):
                LABELFLIGHT_CLUSTER_ENABLED="true", LABELFLIGHT_CLUSTER_NAME=cluster,
                LABELFLIGHT_CLUSTER_PORT=str(hz_ports[index]),
                LABELFLIGHT_CLUSTER_MEMBERS=",".join(f"127.0.0.1:{p}" for p in hz_ports),
-               LABELFLIGHT_RESIDENT_ENABLED="false")
+               LABELFLIGHT_RESIDENT_ENABLED="false",
+               LABELFLIGHT_AUTH_DEVUSER_ENABLED="true", LABELFLIGHT_AUTH_DEVUSER_TOKEN=TOKEN)
     log = open(os.path.join(work, name + ".log"), "ab")
     proc = subprocess.Popen(["java", "-Xmx2g", "--add-opens=java.base/java.nio=ALL-UNNAMED",
                              "-Dhazelcast.local.localAddress=127.0.0.1", "-jar", JAR],
@@ -97,7 +99,7 @@ def main():
             nodes = [start(f"node{i + 1}", work, cluster, hz_ports, i, demo=(i == 0)) for i in range(n)]
             try:
                 await_members(nodes, n)
-                with labelflight.connect(f"grpc://127.0.0.1:{nodes[1 % n]['flight']}") as client:
+                with labelflight.connect(f"grpc://127.0.0.1:{nodes[1 % n]['flight']}", token=TOKEN) as client:
                     first, _ = run(client, f"zzfirst{n}")
                     times, by_node = [], None
                     for r in range(RUNS):
