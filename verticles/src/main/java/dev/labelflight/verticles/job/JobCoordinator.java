@@ -826,7 +826,7 @@ public final class JobCoordinator extends VerticleBase {
       }
       Job job = t.job();
       int chunk = t.chunk();
-      if (!job.lfs.derived().isEmpty()) {
+      if (!job.lfs.derived().isEmpty() || job.keepLocal.get(chunk)) {
         kept.add(t);
         continue;
       }
@@ -872,9 +872,12 @@ public final class JobCoordinator extends VerticleBase {
       return;
     }
     if (report.containsKey("error")) {
-      job.finish(Job.State.FAILED, "chunk " + chunk + " on node " + report.getString("node") + ": " + report.getString("error"));
-      LOG.warn("job {} failed: {}", job.id, job.error);
-      progressed(job);
+      // It may be the other node's trouble (fetching the chunk, its memory): run it here once more, where
+      // a real fault of the chunk or its LFs fails the job as on a single node.
+      LOG.warn("job {} chunk {} failed on node {} ({}): running it on this node", job.id, chunk,
+          report.getString("node"), report.getString("error"));
+      job.keepLocal.set(chunk);
+      requeue(job, chunk);
       return;
     }
     byte[] labels = report.getBinary("labels");
