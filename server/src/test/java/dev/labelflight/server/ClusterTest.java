@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,10 +34,21 @@ class ClusterTest {
        {"name":"busy","kind":"expression","expr":"[0,1,2,3,4,5,6,7,8,9,10,11].filter(i, (length + i) % 7 == 0).size() > 1 || stars == 5","label":"HAM"}]
       """;
 
-  /** One LF slow enough that a job outlasts a node's start (it is cancelled once the new node took a task). */
-  static final String LONG_LFS = """
-      [{"name":"long","kind":"expression","expr":"[%s].filter(i, (length + i) %% 7 == 0).size() > 3","label":"HAM"}]
-      """.formatted(String.join(",", java.util.stream.IntStream.range(0, 300).mapToObj(String::valueOf).toList()));
+  /**
+   * LFs slow enough that a job outlasts a node's start many times over (it is cancelled as soon as the new
+   * node took a task, so its length costs nothing).
+   */
+  static final String LONG_LFS = longLfs(8);
+
+  private static String longLfs(int count) {
+    String list = String.join(",", java.util.stream.IntStream.range(0, 300).mapToObj(String::valueOf).toList());
+    JsonArray lfs = new JsonArray();
+    for (int k = 0; k < count; k++) {
+      lfs.add(new JsonObject().put("name", "long" + k).put("kind", "expression").put("label", "HAM")
+          .put("expr", "[" + list + "].filter(i, (length + i) % " + (7 + k) + " == 0).size() > 3"));
+    }
+    return lfs.encode();
+  }
 
   /** Node A's budget: room for chunk tasks, none for a resident copy of the dataset (about 17 MiB). */
   static final Map<String, String> SMALL_BUDGET = Map.of("LABELFLIGHT_MEMORY_BUDGETMIB", "12");
