@@ -23,6 +23,9 @@ public interface ClusterDirectory {
   /** Publishes this node's Flight endpoint and facts to the others (again whenever they change). */
   void announce(String flight, Map<String, Object> facts);
 
+  /** This node's Flight endpoint as last announced (null before); a field read, safe on an event loop. */
+  String localFlight();
+
   /** The live nodes, this one included. */
   List<NodeInfo> nodes();
 

@@ -29,6 +29,7 @@ public final class HazelcastDirectory implements ClusterDirectory {
   private final boolean clustered;
   private final IMap<String, String> nodes;
   private final IMap<String, String> owners;
+  private volatile String localFlight;
   private final List<Consumer<String>> leftListeners = new CopyOnWriteArrayList<>();
   private final List<Consumer<String>> joinedListeners = new CopyOnWriteArrayList<>();
 
@@ -65,7 +66,13 @@ public final class HazelcastDirectory implements ClusterDirectory {
   }
 
   @Override
+  public String localFlight() {
+    return localFlight;
+  }
+
+  @Override
   public void announce(String flight, Map<String, Object> facts) {
+    localFlight = flight;
     Map<String, Object> entry = new java.util.LinkedHashMap<>(facts);
     entry.put("flight", flight);
     try {

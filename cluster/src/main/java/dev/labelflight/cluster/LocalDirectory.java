@@ -23,6 +23,11 @@ public final class LocalDirectory implements ClusterDirectory {
   }
 
   @Override
+  public String localFlight() {
+    return flight.isEmpty() ? null : flight;
+  }
+
+  @Override
   public void announce(String flight, Map<String, Object> facts) {
     this.flight = flight;
     this.facts = Map.copyOf(facts);

@@ -80,9 +80,21 @@ public final class ChunkLabeler {
 
   /**
    * What one chunk produced: its label payload identity, the job positions of the LFs computed (not
-   * cached) and the faults of each fault-tolerant LF on the chunk (null if none).
+   * cached), the faults of each fault-tolerant LF on the chunk (null if none), and the label columns
+   * themselves in job order (as stored; shared with the cache, not to be modified).
    */
-  public record Result(int chunk, int rows, AtomicFiles.Written payload, long evalNanos, int[] computed, int[] faults) {}
+  public record Result(int chunk, int rows, AtomicFiles.Written payload, long evalNanos, int[] computed, int[] faults,
+      byte[][] columns) {
+
+    /** The label columns one after the other, for a job that runs on another node. */
+    public byte[] concatenatedColumns() {
+      byte[] out = new byte[Math.multiplyExact(rows, columns.length)];
+      for (int i = 0; i < columns.length; i++) {
+        System.arraycopy(columns[i], 0, out, i * rows, rows);
+      }
+      return out;
+    }
+  }
 
   public ChunkLabeler(DatasetStore datasets, LabelCache cache, LfCompiler compiler) {
     this.datasets = datasets;
@@ -265,7 +277,7 @@ public final class ChunkLabeler {
     }
     int[] computed = missing.values().stream().mapToInt(Integer::intValue).toArray();
     return new Result(chunkIndex, chunk.rows(), LabelStore.payload(columns), evalNanos, computed,
-        faults(lfs.specs(), columns));
+        faults(lfs.specs(), columns), columns);
   }
 
   /** Faults per LF position, counted in the columns of fault-tolerant LFs; null when there are none. */

@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.zip.CRC32C;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.TinyIntVector;
@@ -230,18 +229,8 @@ public final class LabelCache {
 
   private Path chunkDir(Manifest manifest, int chunk) {
     return root.resolve(manifest.name())
-        .resolve(String.format("v%06d-%s", manifest.version(), uploadId(manifest)))
+        .resolve(String.format("v%06d-%s", manifest.version(), manifest.uploadId()))
         .resolve(String.format("chunk-%06d", chunk));
-  }
-
-  /** Identifies one upload: its creation time and chunk checksums. */
-  static String uploadId(Manifest manifest) {
-    CRC32C crc = new CRC32C();
-    crc.update(manifest.createdAt().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    for (Manifest.Chunk c : manifest.chunks()) {
-      crc.update(Long.toString(c.crc32c()).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-    }
-    return String.format("%08x", crc.getValue());
   }
 
   private ChunkIndex index(Manifest manifest, int chunk, BufferAllocator allocator) {

@@ -35,6 +35,21 @@ public record Manifest(
     }
   }
 
+  /**
+   * Identifies this upload among versions of the same name and number (a dataset dropped and uploaded again
+   * reuses version numbers): a CRC32C of its creation time and chunk checksums, 8 hex digits. Copies and
+   * caches keyed by it never mistake one upload for another.
+   */
+  @JsonIgnore
+  public String uploadId() {
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(createdAt.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    for (Chunk c : chunks) {
+      crc.update(Long.toString(c.crc32c()).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    }
+    return String.format("%08x", crc.getValue());
+  }
+
   public Chunk chunk(int index) {
     if (index < 0 || index >= chunks.size()) {
       throw LabelFlightException.notFound("dataset " + name + " v" + version + " has no chunk " + index);

@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.zip.CRC32C;
 import org.apache.arrow.flight.Action;
 import org.apache.arrow.flight.FlightRuntimeException;
 import org.apache.arrow.flight.FlightStream;
@@ -31,7 +30,7 @@ import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
 /**
  * Other nodes' datasets as this node reads them: manifests (action {@code manifest}) and chunks (ticket
  * {@code chunk/NAME@V/I}) fetched from the owner over Flight and kept under {@code replicas/}. A copy is
- * named after the version's identity (its creation time and chunk checksums, as the label cache does)
+ * named after the version's {@link Manifest#uploadId() upload id} (as the label cache is)
  * and each chunk file carries its own CRC32C in its name, so a dropped and re-uploaded dataset, or a
  * damaged copy, is never read as the current one. Blocking.
  */
@@ -83,7 +82,7 @@ public final class ChunkReplicas implements RemoteDatasets {
   }
 
   private VectorSchemaRoot read(String ownerFlight, Manifest manifest, int index, BufferAllocator allocator) {
-    Path dir = root.resolve(manifest.name()).resolve(String.format("v%06d-%08x", manifest.version(), identity(manifest)));
+    Path dir = root.resolve(manifest.name()).resolve(String.format("v%06d-%s", manifest.version(), manifest.uploadId()));
     String prefix = String.format("chunk-%06d-", index);
     // One fetch per chunk at a time; others wait and then read the copy.
     synchronized (fetching.computeIfAbsent(dir + prefix, k -> new Object())) {
@@ -154,15 +153,6 @@ public final class ChunkReplicas implements RemoteDatasets {
       out.close();
       throw LabelFlightException.internal("fetching chunk " + index + " from " + ownerFlight, e);
     }
-  }
-
-  private static long identity(Manifest manifest) {
-    CRC32C crc = new CRC32C();
-    crc.update(manifest.createdAt().getBytes(StandardCharsets.UTF_8));
-    for (Manifest.Chunk c : manifest.chunks()) {
-      crc.update(Long.toString(c.crc32c()).getBytes(StandardCharsets.US_ASCII));
-    }
-    return crc.getValue();
   }
 
   private static String quote(String s) {

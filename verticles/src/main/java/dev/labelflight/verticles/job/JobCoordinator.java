@@ -277,10 +277,7 @@ public final class JobCoordinator extends VerticleBase {
               + " this job runs on the task queue meanwhile");
         } else {
           if (ar.succeeded() && ar.result()) {
-            vertx.executeBlocking(() -> {
-              node.budget().free(owner, need);
-              return null;
-            }, false);
+            freeLater(owner, need);
           }
           tryRemote(job, need, false,
               () -> enqueue(job, "dataset needs " + mib(need) + " MiB in memory; the budget has less free: task queue"));
@@ -335,8 +332,8 @@ public final class JobCoordinator extends VerticleBase {
 
   /** Blocking (directory): a node holding {@code key}, else the one with the most free memory if it covers {@code need}. */
   private Placement pickRemote(String key, long need) {
-    var self = node.directory().node(node.nodeId()).orElse(null);
-    if (self == null) {
+    String ownerFlight = node.directory().localFlight();
+    if (ownerFlight == null) {
       return null;
     }
     Placement best = null;
@@ -347,12 +344,12 @@ public final class JobCoordinator extends VerticleBase {
       }
       Object keys = other.facts().get("residentKeys");
       if (keys instanceof List<?> list && list.contains(key)) {
-        return new Placement(other.nodeId(), true, self.flight());
+        return new Placement(other.nodeId(), true, ownerFlight);
       }
       Object free = other.facts().get("freeBytes");
       if (free instanceof Number n && n.longValue() > bestFree) {
         bestFree = n.longValue();
-        best = new Placement(other.nodeId(), false, self.flight());
+        best = new Placement(other.nodeId(), false, ownerFlight);
       }
     }
     return best;
@@ -435,10 +432,7 @@ public final class JobCoordinator extends VerticleBase {
     }, false).onComplete(ar -> {
       if (ar.failed() || ar.result() == null || residents.containsKey(key)) {
         if (ar.succeeded() && ar.result() != null) {
-          vertx.executeBlocking(() -> {
-            node.budget().free(owner, bytes);
-            return null;
-          }, false);
+          freeLater(owner, bytes);
         }
         Resident raced = residents.get(key);
         if (raced != null) {
@@ -476,6 +470,14 @@ public final class JobCoordinator extends VerticleBase {
         BusErrors.fail(message, ar.cause());
       }
     });
+  }
+
+  /** Gives a reservation back off the event loop (the budget may be a Hazelcast semaphore). */
+  private void freeLater(String owner, long bytes) {
+    vertx.executeBlocking(() -> {
+      node.budget().free(owner, bytes);
+      return null;
+    }, false);
   }
 
   /** Mode resident: evicts idle residents if needed, waits for the permits, loads, then runs the job there. */
@@ -816,7 +818,7 @@ public final class JobCoordinator extends VerticleBase {
     String borrower = message.body().getString("node");
     int max = Math.max(0, Math.min(message.body().getInteger("max", 1), 64));
     JsonArray tasks = new JsonArray();
-    String ownerFlight = node.directory().node(node.nodeId()).map(n -> n.flight()).orElse(null);
+    String ownerFlight = node.directory().localFlight();
     // Derived columns live beside the data on this node only: their jobs' tasks stay here.
     List<FairQueue.Task> kept = new ArrayList<>();
     while (!draining && ownerFlight != null && tasks.size() < max && kept.size() < 256) {

@@ -199,7 +199,7 @@ public final class ResidentDataset extends VerticleBase {
       if (home == null) {
         vertx.eventBus().send(Addresses.CHUNK_DONE, report, dev.labelflight.verticles.bus.LocalDelivery.options());
       } else {
-        report.put("labels", ChunkWorker.labelBytes(node, manifest, chunk, lfs, taskAllocator));
+        report.put("labels", result.concatenatedColumns());
         vertx.eventBus().request(Addresses.result(home), report);
       }
     } catch (org.apache.arrow.memory.OutOfMemoryException e) {

@@ -123,7 +123,7 @@ public final class ChunkWorker extends VerticleBase {
         ChunkLabeler.Result result = node.labeler().labelFrom(manifest, chunkIndex, lfs, allocator,
             node.remote().chunks(ownerFlight));
         return report(job, result, attempt).put("node", node.nodeId())
-            .put("labels", labelBytes(node, manifest, chunkIndex, lfs, allocator));
+            .put("labels", result.concatenatedColumns());
       } catch (OutOfMemoryException e) {
         if (attempt >= 1) {
           throw LabelFlightException.exhausted("chunk " + chunkIndex + " needs more memory than its estimate: "
@@ -133,21 +133,6 @@ public final class ChunkWorker extends VerticleBase {
         node.budget().free(owner, bytes);
       }
     }
-  }
-
-  /** The chunk's label columns in job order, one after the other (read back from the cache), for the job's node. */
-  public static byte[] labelBytes(NodeResources node, Manifest manifest, int chunk, ChunkLabeler.JobLfs lfs,
-      BufferAllocator allocator) {
-    byte[][] columns = node.labels().cache().read(manifest, chunk, lfs.fingerprints(), allocator);
-    int rows = manifest.chunk(chunk).rows();
-    byte[] out = new byte[Math.multiplyExact(rows, columns.length)];
-    for (int i = 0; i < columns.length; i++) {
-      if (columns[i] == null) {
-        throw LabelFlightException.internal("labels of chunk " + chunk + " vanished from the cache", null);
-      }
-      System.arraycopy(columns[i], 0, out, i * rows, rows);
-    }
-    return out;
   }
 
   /**
