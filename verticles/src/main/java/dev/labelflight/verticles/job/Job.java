@@ -31,6 +31,8 @@ final class Job {
   final BitSet computedLfs = new BitSet();
   /** Chunks that failed on a node that borrowed them: they run here next, where the data is. */
   final BitSet keepLocal = new BitSet();
+  /** Nodes found gone while placing this job's resident copy: not asked again for it. */
+  final java.util.Set<String> unreachable = new java.util.HashSet<>();
   /** Chunks finished per node that ran them (this node, or nodes that borrowed tasks). */
   final java.util.Map<String, Integer> chunksByNode = new java.util.TreeMap<>();
   /** Faults of fault-tolerant LFs summed over finished chunks, by LF position (each chunk counted once). */

@@ -299,7 +299,7 @@ public final class JobCoordinator extends VerticleBase {
       return;
     }
     String key = key(job.manifest);
-    vertx.executeBlocking(() -> pickRemote(key, need), false).onComplete(ar -> {
+    vertx.executeBlocking(() -> pickRemote(key, need, job.unreachable), false).onComplete(ar -> {
       if (ar.failed() || ar.result() == null || job.isTerminal()) {
         otherwise.run();
         return;
@@ -331,7 +331,7 @@ public final class JobCoordinator extends VerticleBase {
   }
 
   /** Blocking (directory): a node holding {@code key}, else the one with the most free memory if it covers {@code need}. */
-  private Placement pickRemote(String key, long need) {
+  private Placement pickRemote(String key, long need, java.util.Set<String> excluded) {
     String ownerFlight = node.directory().localFlight();
     if (ownerFlight == null) {
       return null;
@@ -339,7 +339,7 @@ public final class JobCoordinator extends VerticleBase {
     Placement best = null;
     long bestFree = need - 1;
     for (var other : node.directory().nodes()) {
-      if (node.directory().isLocal(other.nodeId())) {
+      if (node.directory().isLocal(other.nodeId()) || excluded.contains(other.nodeId())) {
         continue;
       }
       Object keys = other.facts().get("residentKeys");
@@ -370,7 +370,13 @@ public final class JobCoordinator extends VerticleBase {
       if (remoteRuns.remove(job.id) == null || job.isTerminal()) {
         return;
       }
-      if (ar.failed()) {
+      if (ar.failed() && job.mode.equals("resident") && job.done == 0
+          && ar.cause() instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
+        // The node went away before the directory said so: the copy is made on another node.
+        job.unreachable.add(host);
+        tryRemote(job, ChunkLabeler.residentEstimate(job.manifest), true,
+            () -> toQueue(job, "no other node could hold a resident copy: the job runs on the task queue"));
+      } else if (ar.failed()) {
         toQueue(job, "the resident copy on node " + host + " failed (" + BusErrors.toLabelFlight(ar.cause()).getMessage()
             + "): the rest runs on the task queue");
       } else {
