@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs the Arrow Flight server for the life of the verticle. Config: {@code host}, {@code port},
- * {@code threads} (a bounded executor for all calls), {@code queue}, {@code maxInboundMessageBytes},
+ * {@code threads} (a bounded executor for calls), {@code queue}, {@code streamThreads} and {@code streamQueue}
+ * (a bounded pool of its own for DoGet streams), {@code maxInboundMessageBytes},
  * {@code backpressureThreshold}, {@code callTimeoutMs}, {@code tls: {certFile, keyFile}} (PEM; TLS when
  * both are set). With a user directory that is enabled, every call needs a user's bearer token
  * ({@link FlightAuthenticator}).
@@ -37,6 +38,7 @@ public final class FlightEndpointVerticle extends VerticleBase {
   private final UserDirectory users;
   private BufferAllocator allocator;
   private ExecutorService executor;
+  private ExecutorService streamExecutor;
   private LabelFlightProducer producer;
   private FlightServer server;
   private final FlightTraffic traffic = new FlightTraffic();
@@ -60,16 +62,12 @@ public final class FlightEndpointVerticle extends VerticleBase {
       Tls tls = Tls.of(tlsConf.getString("certFile"), tlsConf.getString("keyFile"));
       Location location = tls != null ? Location.forGrpcTls(host, port) : Location.forGrpcInsecure(host, port);
       allocator = node.allocator().newChildAllocator("flight", 0, Long.MAX_VALUE);
-      AtomicInteger n = new AtomicInteger();
-      executor = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
-          new ArrayBlockingQueue<>(conf.getInteger("queue", 1024)), r -> {
-            Thread t = new Thread(r, "flight-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-          });
+      executor = boundedPool("flight-", threads, conf.getInteger("queue", 1024));
+      int streamThreads = conf.getInteger("streamThreads", 16);
+      streamExecutor = boundedPool("flight-stream-", streamThreads, conf.getInteger("streamQueue", 256));
       producer = new LabelFlightProducer(allocator, node.datasets(), node.labels(),
           new LabelFlightApi(vertx, callTimeoutMs), location, callTimeoutMs, traffic,
-          new CallRouter(node.directory()), clients);
+          new CallRouter(node.directory()), clients, streamExecutor);
       FlightServer.Builder builder = FlightServer.builder(allocator, location, producer);
       if (tls != null) {
         builder.useTls(tls.certFile().toFile(), tls.keyFile().toFile());
@@ -87,6 +85,16 @@ public final class FlightEndpointVerticle extends VerticleBase {
       LOG.info("Flight listening on {}://{}:{}{}", tls != null ? "grpc+tls" : "grpc", host, server.getPort(),
           users.enabled() ? " (bearer token required)" : " (no authentication)");
       return server.getPort();
+    });
+  }
+
+  /** A fixed number of daemon threads with a bounded queue: beyond it calls are refused, not queued forever. */
+  private static ExecutorService boundedPool(String prefix, int threads, int queue) {
+    AtomicInteger n = new AtomicInteger();
+    return new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(queue), r -> {
+      Thread t = new Thread(r, prefix + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
     });
   }
 
@@ -118,6 +126,9 @@ public final class FlightEndpointVerticle extends VerticleBase {
       }
       if (executor != null) {
         executor.shutdownNow();
+      }
+      if (streamExecutor != null) {
+        streamExecutor.shutdownNow();
       }
       AutoCloseables.close(server, producer, allocator);
       return null;

@@ -25,7 +25,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import io.grpc.Context;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import dev.labelflight.cluster.ClusterDirectory.NodeInfo;
@@ -108,6 +111,8 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
   private final JobLabelChunks chunks;
   private final FlightTraffic traffic;
   private final CallRouter router;
+  /** Runs DoGet streams, apart from Flight's executor. */
+  private final Executor streams;
   private final NodeClients clients;
   private volatile boolean shuttingDown;
 
@@ -116,7 +121,9 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
    * Calls for datasets or jobs of another node go there through {@code router} and {@code clients}.
    */
   public LabelFlightProducer(BufferAllocator allocator, DatasetStore datasets, LabelStore labels, LabelFlightApi api,
-      Location location, long callTimeoutMs, FlightTraffic traffic, CallRouter router, NodeClients clients) {
+      Location location, long callTimeoutMs, FlightTraffic traffic, CallRouter router, NodeClients clients,
+      Executor streams) {
+    this.streams = streams;
     this.router = router;
     this.clients = clients;
     this.traffic = traffic;
@@ -547,6 +554,17 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
 
   @Override
   public void getStream(CallContext context, Ticket ticket, ServerStreamListener listener) {
+    // A stream may wait for its job's chunks for minutes: it runs on a pool of its own so that it does not
+    // hold one of Flight's threads, which stay free for short calls (job_status, apply, listings).
+    try {
+      streams.execute(Context.current().wrap(() -> serveStream(context, ticket, listener)));
+    } catch (RejectedExecutionException e) {
+      listener.error(CallStatus.UNAVAILABLE
+          .withDescription("too many streams open on this node; retry later").toRuntimeException());
+    }
+  }
+
+  private void serveStream(CallContext context, Ticket ticket, ServerStreamListener listener) {
     String text = new String(ticket.getBytes(), StandardCharsets.UTF_8);
     try {
       String user = user(context);

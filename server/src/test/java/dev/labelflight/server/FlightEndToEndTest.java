@@ -344,6 +344,62 @@ class FlightEndToEndTest {
     }
   }
 
+  /**
+   * Verifies that short calls are answered while more DoGet streams than Flight has threads wait for
+   * clients that stopped reading: streams run on a pool of their own, so they cannot hold every thread.
+   */
+  @Test
+  @Timeout(120)
+  void shortCallsAnswerWhileStreamsWaitForTheirClients() throws Exception {
+    int rows = 6_000_000; // 48 MB of int64: each stream fills its send buffer and waits for the client
+    JsonObject overrides = new JsonObject().put("flight", new JsonObject()
+        .put("callTimeoutMs", 600_000).put("threads", 2));
+    org.apache.arrow.vector.types.pojo.Schema schema = new org.apache.arrow.vector.types.pojo.Schema(List.of(
+        field("v", new org.apache.arrow.vector.types.pojo.ArrowType.Int(64, true))));
+    try (TestServer server = new TestServer(dir, 131_072, overrides);
+         RootAllocator allocator = new RootAllocator();
+         FlightClient client = server.client(allocator)) {
+      try (VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator);
+           org.apache.arrow.flight.SyncPutListener ack = new org.apache.arrow.flight.SyncPutListener()) {
+        BigIntVector v = (BigIntVector) root.getVector("v");
+        v.allocateNew(rows);
+        for (int i = 0; i < rows; i++) {
+          v.set(i, i);
+        }
+        root.setRowCount(rows);
+        FlightClient.ClientStreamListener put = client.startPut(FlightDescriptor.path("datasets", "big"), root, ack);
+        put.putNext();
+        put.completed();
+        put.getResult();
+      }
+      List<FlightStream> paused = new java.util.ArrayList<>();
+      try {
+        for (int i = 0; i < 4; i++) {
+          FlightStream stream = client.getStream(new Ticket("dataset/big@1".getBytes(StandardCharsets.UTF_8)));
+          paused.add(stream);
+          assertTrue(stream.next());
+        }
+        // Four streams on a server with two Flight threads: a listing still answers, well before the
+        // streams' 10-minute call timeout would have freed a thread.
+        List<org.apache.arrow.flight.FlightInfo> listed = new java.util.ArrayList<>();
+        client.listFlights(org.apache.arrow.flight.Criteria.ALL,
+            org.apache.arrow.flight.CallOptions.timeout(30, java.util.concurrent.TimeUnit.SECONDS)).forEach(listed::add);
+        assertEquals(1, listed.size());
+        for (FlightStream stream : paused) {
+          long count = stream.getRoot().getRowCount();
+          while (stream.next()) {
+            count += stream.getRoot().getRowCount();
+          }
+          assertEquals(rows, count);
+        }
+      } finally {
+        for (FlightStream stream : paused) {
+          stream.close();
+        }
+      }
+    }
+  }
+
   private static org.apache.arrow.vector.types.pojo.Field field(String name,
       org.apache.arrow.vector.types.pojo.ArrowType type) {
     return new org.apache.arrow.vector.types.pojo.Field(name,
