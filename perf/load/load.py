@@ -83,6 +83,23 @@ class Recorder:
         return result
 
 
+TOKEN = "load-test-token"  # the dev user's; every client authenticates as it (bearer header on every call)
+
+
+class _BearerFactory(flight.ClientMiddlewareFactory):
+    def start_call(self, info):
+        return _Bearer()
+
+
+class _Bearer(flight.ClientMiddleware):
+    def sending_headers(self):
+        return {"authorization": f"Bearer {TOKEN}"}
+
+
+def connect(port: int) -> flight.FlightClient:
+    return flight.connect(f"grpc://127.0.0.1:{port}", middleware=[_BearerFactory()])
+
+
 def action(client: flight.FlightClient, kind: str, body: dict) -> dict:
     results = list(client.do_action(flight.Action(kind, json.dumps(body).encode())))
     return json.loads(results[0].body.to_pybytes())
@@ -91,7 +108,7 @@ def action(client: flight.FlightClient, kind: str, body: dict) -> dict:
 def run_client(index: int, port: int, ops: int, base_rows: int, rec: Recorder, deadline: float,
                failed_jobs: list) -> None:
     rng = random.Random(1_000 + index)
-    client = flight.connect(f"grpc://127.0.0.1:{port}")
+    client = connect(port)
     own = f"client{index}"
     uploaded = False
     try:
@@ -149,7 +166,8 @@ class Sampler(threading.Thread):
     def run(self) -> None:
         while not self.stop.wait(0.2):
             try:
-                text = urllib.request.urlopen(self.url, timeout=5).read().decode()
+                request = urllib.request.Request(self.url, headers={"Authorization": f"Bearer {TOKEN}"})
+                text = urllib.request.urlopen(request, timeout=5).read().decode()
             except Exception:  # noqa: BLE001 - a missed scrape is counted, not fatal
                 self.errors += 1
                 continue
@@ -190,7 +208,10 @@ def main() -> int:
     data_dir = Path(tempfile.mkdtemp(prefix="labelflight-load-"))
     flight_port, http_port = free_port(), free_port()
     env = dict(os.environ, LABELFLIGHT_DATADIR=str(data_dir / "data"), LABELFLIGHT_FLIGHT_PORT=str(flight_port),
-               LABELFLIGHT_HTTP_PORT=str(http_port), LABELFLIGHT_DEMO_ENABLED="false")
+               LABELFLIGHT_HTTP_PORT=str(http_port), LABELFLIGHT_DEMO_ENABLED="false",
+               # One user for all clients (so all see the shared dataset), allowed as many running jobs as clients.
+               LABELFLIGHT_AUTH_DEVUSER_ENABLED="true", LABELFLIGHT_AUTH_DEVUSER_TOKEN=TOKEN,
+               LABELFLIGHT_JOBS_MAXRUNNINGPERUSER=str(max(16, args.clients)))
     cmd = ["java", f"-Xmx{args.heap_mib}m", f"-XX:MaxDirectMemorySize={args.direct_mib}m",
            "--add-opens=java.base/java.nio=ALL-UNNAMED", "-jar", str(JAR)]
     log = open(data_dir / "server.log", "w")
@@ -208,7 +229,7 @@ def main() -> int:
                 time.sleep(0.2)
         budget = health["memory"]["budgetBytes"]
         base = make_table(args.base_rows, seed=7)
-        with flight.connect(f"grpc://127.0.0.1:{flight_port}") as c:
+        with connect(flight_port) as c:
             writer, reader = c.do_put(flight.FlightDescriptor.for_path("datasets", "base"), base.schema)
             writer.write_table(base, max_chunksize=16_384)
             writer.done_writing()
