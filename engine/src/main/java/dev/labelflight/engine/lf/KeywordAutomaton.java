@@ -22,6 +22,8 @@ final class KeywordAutomaton {
   private final int[] patternLength;
   private final boolean[] patternWholeWord;
   private final byte[][] patternExact;
+  /** The keywords' {@link TextSignatures} masks, or null when rows cannot be skipped. */
+  private final long[] masks;
 
   /**
    * One keyword: its bytes, the owner (local LF index), whether it must stand as a whole word, and whether
@@ -31,6 +33,7 @@ final class KeywordAutomaton {
 
   KeywordAutomaton(List<Keyword> keywords, boolean foldAsciiCase) {
     int patterns = keywords.size();
+    masks = TextSignatures.masks(keywords.stream().map(Keyword::bytes).toList());
     patternOwner = new int[patterns];
     patternLength = new int[patterns];
     patternWholeWord = new boolean[patterns];
@@ -150,18 +153,22 @@ final class KeywordAutomaton {
 
   /**
    * Scans rows and calls {@code hit(owner, row)} at most once per owner and row. {@code owners} is
-   * the number of distinct owners, so a row stops scanning once all have fired.
+   * the number of distinct owners, so a row stops scanning once all have fired. Rows whose signature
+   * (when the column has them) rules out every keyword are skipped. Returns the number of rows scanned.
    */
-  void scan(TextColumn column, int owners, Hits hits) {
+  int scan(TextColumn column, int owners, Hits hits) {
     int[] firedAt = new int[owners];
     Arrays.fill(firedAt, -1);
     byte[] data = column.data;
     int[] offsets = column.offsets;
     int rows = column.rows();
+    TextSignatures signatures = masks == null ? null : column.signatures();
+    int scanned = 0;
     for (int row = 0; row < rows; row++) {
-      if (column.isNull(row)) {
+      if (column.isNull(row) || signatures != null && !signatures.mayContainAny(row, masks)) {
         continue;
       }
+      scanned++;
       int start = offsets[row];
       int end = offsets[row + 1];
       int state = 0;
@@ -198,6 +205,7 @@ final class KeywordAutomaton {
         }
       }
     }
+    return scanned;
   }
 
   private static boolean isWholeWord(byte[] data, int rowStart, int rowEnd, int from, int to) {
