@@ -193,7 +193,8 @@ public final class ChunkLabeler {
   /**
    * Bytes a resident copy of a dataset holds: each chunk's decoded body, which the allocator rounds up
    * to a power of two; the heap copies of its text columns kept for every job ({@link ResidentText}:
-   * the text, at most the chunk's bytes, plus offsets and row signatures per text column and row);
+   * the text, at most the chunk's bytes; their word indexes, at most as much again; plus offsets and
+   * row signatures per text column and row);
    * plus the label arrays of one chunk per core.
    */
   public static long residentEstimate(Manifest manifest) {
@@ -203,7 +204,7 @@ public final class ChunkLabeler {
     for (Manifest.Chunk c : manifest.chunks()) {
       total += c.bytes() <= 1 ? 1 : Long.highestOneBit(c.bytes() - 1) << 1;
       if (textColumns > 0) {
-        total += c.bytes() + textColumns * (c.rows() + 1L) * ResidentText.bytesPerRow() + 64;
+        total += 2 * c.bytes() + textColumns * (c.rows() + 1L) * ResidentText.bytesPerRow() + 64;
       }
       maxRows = Math.max(maxRows, c.rows());
     }

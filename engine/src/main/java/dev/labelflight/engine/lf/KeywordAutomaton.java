@@ -24,6 +24,8 @@ final class KeywordAutomaton {
   private final byte[][] patternExact;
   /** The keywords' {@link TextSignatures} masks, or null when rows cannot be skipped. */
   private final long[] masks;
+  /** Each keyword's bytes when every keyword can be answered from a {@link WordIndex}; else null. */
+  private final byte[][] wordKeywords;
 
   /**
    * One keyword: its bytes, the owner (local LF index), whether it must stand as a whole word, and whether
@@ -34,6 +36,10 @@ final class KeywordAutomaton {
   KeywordAutomaton(List<Keyword> keywords, boolean foldAsciiCase) {
     int patterns = keywords.size();
     masks = TextSignatures.masks(keywords.stream().map(Keyword::bytes).toList());
+    // Exact from words: word bytes only, compared as the index folds them (folded here too, or caseless).
+    wordKeywords = patterns > 0 && keywords.stream().allMatch(k -> WordIndex.isWord(k.bytes())
+        && (foldAsciiCase ? !k.exactCase() : !hasAsciiLetter(k.bytes())))
+        ? keywords.stream().map(Keyword::bytes).toArray(byte[][]::new) : null;
     patternOwner = new int[patterns];
     patternLength = new int[patterns];
     patternWholeWord = new boolean[patterns];
@@ -137,6 +143,15 @@ final class KeywordAutomaton {
     }
   }
 
+  private static boolean hasAsciiLetter(byte[] bytes) {
+    for (byte b : bytes) {
+      if (b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z') {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private int[] newRow() {
     int[] row = new int[classes];
     Arrays.fill(row, -1);
@@ -157,6 +172,11 @@ final class KeywordAutomaton {
    * (when the column has them) rules out every keyword are skipped. Returns the number of rows scanned.
    */
   int scan(TextColumn column, int owners, Hits hits) {
+    WordIndex index = wordKeywords == null ? null : column.words();
+    if (index != null) {
+      answer(index, column.rows(), owners, hits);
+      return 0;
+    }
     int[] firedAt = new int[owners];
     Arrays.fill(firedAt, -1);
     byte[] data = column.data;
@@ -208,14 +228,27 @@ final class KeywordAutomaton {
     return scanned;
   }
 
-  private static boolean isWholeWord(byte[] data, int rowStart, int rowEnd, int from, int to) {
-    return (from == rowStart || !isWordByte(data[from - 1])) && (to == rowEnd || !isWordByte(data[to]));
+  /** Reports every owner's rows from the word index, without scanning text. */
+  private void answer(WordIndex index, int rows, int owners, Hits hits) {
+    long[][] found = new long[owners][(rows + 63) >>> 6];
+    for (int p = 0; p < wordKeywords.length; p++) {
+      index.rowsWith(wordKeywords[p], patternWholeWord[p], found[patternOwner[p]]);
+    }
+    for (int owner = 0; owner < owners; owner++) {
+      long[] bits = found[owner];
+      for (int w = 0; w < bits.length; w++) {
+        long b = bits[w];
+        while (b != 0) {
+          hits.hit(owner, (w << 6) + Long.numberOfTrailingZeros(b));
+          b &= b - 1;
+        }
+      }
+    }
   }
 
-  /** Letters, digits, '_' and any byte of a multi-byte UTF-8 character count as word characters. */
-  private static boolean isWordByte(byte b) {
-    int c = b & 0xff;
-    return c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  private static boolean isWholeWord(byte[] data, int rowStart, int rowEnd, int from, int to) {
+    return (from == rowStart || !WordIndex.isWordByte(data[from - 1]))
+        && (to == rowEnd || !WordIndex.isWordByte(data[to]));
   }
 
   /** Receives matches. */

@@ -12,12 +12,13 @@ import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
- * The text columns of one resident chunk, copied once and kept (with their {@link TextSignatures}) for
- * every job over the chunk instead of being copied per job. A column is copied and indexed on first use
- * by an LF, on the thread evaluating the chunk (a resident pool thread, never an event loop): the memory
- * is already reserved when the chunk loads ({@link #bytesPerRow} and the chunk's text bytes count in the
- * resident estimate), so building lazily risks nothing on the budget, keeps loads as fast as reading the
- * chunks, and spends no CPU on columns no LF reads. Thread-safe.
+ * The text columns of one resident chunk, copied once and kept (with their {@link TextSignatures} and
+ * {@link WordIndex}) for every job over the chunk instead of being copied per job. A column is copied and
+ * indexed on first use by an LF, on the thread evaluating the chunk (a resident pool thread, never an
+ * event loop): the memory is already reserved when the chunk loads ({@link #bytesPerRow}, and twice the
+ * chunk's bytes for text and word index, count in the resident estimate), so building lazily risks
+ * nothing on the budget, keeps loads as fast as reading the chunks, and spends no CPU on columns no LF
+ * reads. Thread-safe.
  */
 public final class ResidentText {
   private final Map<ValueVector, Boolean> own = new IdentityHashMap<>();
@@ -41,8 +42,9 @@ public final class ResidentText {
   }
 
   /**
-   * Heap bytes per row a kept text column may take besides its text (offsets and signatures); the text
-   * itself is at most the chunk's bytes.
+   * Heap bytes per row a kept text column may take besides its text and word index (offsets and
+   * signatures); the text is at most the chunk's bytes, and so is the word index (its build gives up
+   * beyond its column's text size).
    */
   public static long bytesPerRow() {
     return Integer.BYTES + TextSignatures.BYTES_PER_ROW;

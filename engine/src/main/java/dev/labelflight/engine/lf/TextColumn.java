@@ -17,6 +17,8 @@ public final class TextColumn {
   private final ValueVector vector;
   private final boolean kept;
   private volatile TextSignatures signatures;
+  private WordIndex words;
+  private volatile boolean wordsBuilt;
 
   private TextColumn(byte[] data, int[] offsets, ValueVector vector, boolean kept) {
     this.data = data;
@@ -89,6 +91,25 @@ public final class TextColumn {
       }
     }
     return s;
+  }
+
+  /**
+   * The word index of a kept column, built on first use; null for a per-evaluation copy, or when the
+   * index would outgrow its budget (then matchers scan the rows the signatures allow).
+   */
+  WordIndex words() {
+    if (!kept) {
+      return null;
+    }
+    if (!wordsBuilt) {
+      synchronized (this) {
+        if (!wordsBuilt) {
+          words = WordIndex.of(this);
+          wordsBuilt = true;
+        }
+      }
+    }
+    return words;
   }
 
   private static TextColumn copy(ValueVector vector) {

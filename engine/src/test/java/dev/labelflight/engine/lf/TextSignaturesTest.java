@@ -147,7 +147,8 @@ class TextSignaturesTest {
       TextColumn kept = TextColumn.keep(vector);
       TextColumn copy = TextColumn.of(vector);
       int nonNull = ROWS - vector.getNullCount();
-      KeywordAutomaton rare = automaton("congratulations", "zzqq");
+      // Phrases are not words: the signatures decide which rows to scan.
+      KeywordAutomaton rare = automaton("congratulations you", "zz qq");
       int[] hits = new int[1];
       int scanned = rare.scan(kept, 1, (owner, row) -> hits[0]++);
       int[] fullHits = new int[1];
@@ -156,9 +157,26 @@ class TextSignaturesTest {
       assertTrue(hits[0] > 0 && scanned >= hits[0], "hits " + hits[0] + ", scanned " + scanned);
       assertTrue(scanned < hits[0] + nonNull / 50, "few false candidates: scanned " + scanned + " of " + nonNull
           + " for " + hits[0] + " matching rows");
-      assertEquals(nonNull, automaton("x", "congratulations").scan(kept, 1, (owner, row) -> { }),
+      assertEquals(nonNull, automaton("!", "you won").scan(kept, 1, (owner, row) -> { }),
           "a 1-byte keyword cannot be filtered");
-      assertTrue(automaton("zzqq").scan(kept, 1, (owner, row) -> { }) < nonNull / 100, "an absent keyword skips nearly all");
+      assertTrue(automaton("zz qq").scan(kept, 1, (owner, row) -> { }) < nonNull / 100, "an absent keyword skips nearly all");
+    }
+  }
+
+  /** Verifies that keywords made of word bytes are answered from the word index without scanning a row. */
+  @Test
+  void wordKeywordsScanNothing() {
+    try (VectorSchemaRoot chunk = chunk()) {
+      VarCharVector vector = (VarCharVector) chunk.getVector(0);
+      TextColumn kept = TextColumn.keep(vector);
+      TextColumn copy = TextColumn.of(vector);
+      KeywordAutomaton words = automaton("great", "café", "x");
+      byte[] fromIndex = new byte[ROWS];
+      byte[] scanned = new byte[ROWS];
+      assertEquals(0, words.scan(kept, 1, (owner, row) -> fromIndex[row] = 1));
+      assertEquals(ROWS - vector.getNullCount(), words.scan(copy, 1, (owner, row) -> scanned[row] = 1));
+      assertArrayEquals(scanned, fromIndex);
+      assertNotNull(kept.words(), "the reviews' word index fits its budget");
     }
   }
 
