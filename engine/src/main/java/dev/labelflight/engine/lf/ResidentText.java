@@ -41,6 +41,15 @@ public final class ResidentText {
     return kept.computeIfAbsent(vector, TextColumn::keep);
   }
 
+  /** Heap bytes the columns kept so far hold (text, offsets, signatures and word indexes built). */
+  public synchronized long bytes() {
+    long total = 0;
+    for (TextColumn c : kept.values()) {
+      total += c.heapBytes();
+    }
+    return total;
+  }
+
   /**
    * Heap bytes per row a kept text column may take besides its text and word index (offsets and
    * signatures); the text is at most the chunk's bytes, and so is the word index (its build gives up

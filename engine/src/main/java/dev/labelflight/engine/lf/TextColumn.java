@@ -112,6 +112,13 @@ public final class TextColumn {
     return words;
   }
 
+  /** Heap bytes of this copy and the indexes built on it so far. */
+  long heapBytes() {
+    TextSignatures s = signatures;
+    WordIndex w = wordsBuilt ? words : null;
+    return data.length + 4L * offsets.length + (s == null ? 0 : s.bytes()) + (w == null ? 0 : w.bytes());
+  }
+
   private static TextColumn copy(ValueVector vector) {
     int rows = vector.getValueCount();
     int[] offsets = new int[rows + 1];

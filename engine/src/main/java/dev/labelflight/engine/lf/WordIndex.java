@@ -31,10 +31,19 @@ final class WordIndex {
     this.words = words;
   }
 
+  /** Per byte: its ASCII-folded value, or -1 for a byte that is not a word byte. */
+  private static final int[] WORD_FOLD = new int[256];
+
+  static {
+    for (int c = 0; c < 256; c++) {
+      boolean word = c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+      WORD_FOLD[c] = !word ? -1 : c >= 'A' && c <= 'Z' ? c + 32 : c;
+    }
+  }
+
   /** Letters, digits, '_' and any byte of a multi-byte UTF-8 character count as word characters. */
   static boolean isWordByte(byte b) {
-    int c = b & 0xff;
-    return c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    return WORD_FOLD[b & 0xff] >= 0;
   }
 
   private static int fold(byte b) {
@@ -62,15 +71,19 @@ final class WordIndex {
       if (!text.isNull(row)) {
         int j = offsets[row];
         while (j < end) {
-          if (!isWordByte(data[j])) {
+          int f = WORD_FOLD[data[j] & 0xff];
+          if (f < 0) {
             j++;
             continue;
           }
           int s = j;
           int h = 0;
-          while (j < end && isWordByte(data[j])) {
-            h = 31 * h + fold(data[j]);
-            j++;
+          while (f >= 0) {
+            h = 31 * h + f;
+            if (++j == end) {
+              break;
+            }
+            f = WORD_FOLD[data[j] & 0xff];
           }
           int id = find(data, wordStart, wordLength, table, s, j - s, h);
           if (id < 0) {
