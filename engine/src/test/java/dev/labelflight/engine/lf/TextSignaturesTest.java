@@ -177,6 +177,18 @@ class TextSignaturesTest {
       assertEquals(ROWS - vector.getNullCount(), words.scan(copy, 1, (owner, row) -> scanned[row] = 1));
       assertArrayEquals(scanned, fromIndex);
       assertNotNull(kept.words(), "the reviews' word index fits its budget");
+
+      // Mixed: the words from the index, the phrase on the rows its signature allows.
+      KeywordAutomaton mixed = automaton("great", "you won");
+      byte[] mixedKept = new byte[ROWS];
+      byte[] mixedFull = new byte[ROWS];
+      int rest = mixed.scan(kept, 1, (owner, row) -> mixedKept[row]++);
+      mixed.scan(copy, 1, (owner, row) -> mixedFull[row]++);
+      assertArrayEquals(mixedFull, mixedKept, "once per row, the same rows");
+      int[] phraseRows = new int[1];
+      automaton("you won").scan(copy, 1, (owner, row) -> phraseRows[0]++);
+      assertTrue(rest >= phraseRows[0] && rest < phraseRows[0] + ROWS / 50,
+          "only the phrase's candidate rows are scanned: " + rest + " for " + phraseRows[0] + " rows with it");
     }
   }
 
