@@ -83,6 +83,14 @@ class HybridExecutionTest {
       assertEquals(10, s3.getLong("lfChunkEvaluations"), "one LF over 10 chunks");
       assertEquals(10, server.server.node().labeler().lfChunkEvaluations() - before);
       FlightClients.assertReviewLabels(allocator, 5, rows, LFS_EDITED, FlightClients.labels(client, edited, 3, rows));
+
+      // A keyword edit on the resident copy scans only the rows its kept text's signatures allow.
+      String keywordEdited = LFS_EDITED.replace("\"click here\"]", "\"click here\",\"Excellent\",\"fits well\"]");
+      String fourth = apply(client, "reviews", keywordEdited, "auto", "ann");
+      JsonObject s4 = FlightClients.awaitEnd(client, fourth, 60_000);
+      assertEquals("resident", s4.getString("path"), s4.encode());
+      assertEquals(new JsonArray().add("spam_words"), s4.getJsonArray("computedLfs"));
+      FlightClients.assertReviewLabels(allocator, 5, rows, keywordEdited, FlightClients.labels(client, fourth, 3, rows));
       assertEquals(List.of(), server.blockedEventLoops);
     }
   }

@@ -9,6 +9,7 @@ import dev.labelflight.engine.lf.LabelSpace;
 import dev.labelflight.engine.lf.LfCompiler;
 import dev.labelflight.engine.lf.LfRowException;
 import dev.labelflight.engine.lf.LfSpec;
+import dev.labelflight.engine.lf.ResidentText;
 import dev.labelflight.engine.store.AtomicFiles;
 import dev.labelflight.engine.store.ChunkSource;
 import dev.labelflight.engine.store.DatasetStore;
@@ -191,13 +192,20 @@ public final class ChunkLabeler {
 
   /**
    * Bytes a resident copy of a dataset holds: each chunk's decoded body, which the allocator rounds up
-   * to a power of two, plus the label arrays of one chunk per core.
+   * to a power of two; the heap copies of its text columns kept for every job ({@link ResidentText}:
+   * the text, at most the chunk's bytes; their word indexes, at most as much again; plus offsets and
+   * row signatures per text column and row);
+   * plus the label arrays of one chunk per core.
    */
   public static long residentEstimate(Manifest manifest) {
     long total = 4 << 20;
     long maxRows = 0;
+    int textColumns = ResidentText.textColumns(manifest.arrowSchema());
     for (Manifest.Chunk c : manifest.chunks()) {
       total += c.bytes() <= 1 ? 1 : Long.highestOneBit(c.bytes() - 1) << 1;
+      if (textColumns > 0) {
+        total += 2 * c.bytes() + textColumns * (c.rows() + 1L) * ResidentText.bytesPerRow() + 64;
+      }
       maxRows = Math.max(maxRows, c.rows());
     }
     return total + maxRows * 64L;
@@ -214,7 +222,14 @@ public final class ChunkLabeler {
    */
   public Result label(Manifest manifest, int chunkIndex, JobLfs lfs, BufferAllocator allocator,
       VectorSchemaRoot resident) {
-    return label(manifest, chunkIndex, lfs, allocator, resident, (m, i, a) -> MappedChunks.read(datasets, m, i, a));
+    return label(manifest, chunkIndex, lfs, allocator, resident, null);
+  }
+
+  /** As above for a resident chunk whose text columns are kept in {@code text} for every job. */
+  public Result label(Manifest manifest, int chunkIndex, JobLfs lfs, BufferAllocator allocator,
+      VectorSchemaRoot resident, ResidentText text) {
+    return label(manifest, chunkIndex, lfs, allocator, resident, text,
+        (m, i, a) -> MappedChunks.read(datasets, m, i, a));
   }
 
   /**
@@ -223,11 +238,11 @@ public final class ChunkLabeler {
    */
   public Result labelFrom(Manifest manifest, int chunkIndex, JobLfs lfs, BufferAllocator allocator,
       ChunkSource source) {
-    return label(manifest, chunkIndex, lfs, allocator, null, source);
+    return label(manifest, chunkIndex, lfs, allocator, null, null, source);
   }
 
   private Result label(Manifest manifest, int chunkIndex, JobLfs lfs, BufferAllocator allocator,
-      VectorSchemaRoot resident, ChunkSource source) {
+      VectorSchemaRoot resident, ResidentText text, ChunkSource source) {
     Manifest.Chunk chunk = manifest.chunk(chunkIndex);
     byte[][] columns = cache.read(manifest, chunkIndex, lfs.fingerprints(), allocator);
     // One computed column per distinct missing fingerprint.
@@ -254,7 +269,7 @@ public final class ChunkLabeler {
       try {
         if (resident != null) {
           start = System.nanoTime();
-          computed = set.evaluate(extra.isEmpty() ? resident : DerivedColumnStore.view(resident, extra));
+          computed = set.evaluate(extra.isEmpty() ? resident : DerivedColumnStore.view(resident, extra), null, text);
         } else {
           try (VectorSchemaRoot data = source.read(manifest, chunkIndex, allocator)) {
             start = System.nanoTime();

@@ -31,13 +31,21 @@ public final class CompiledLfSet {
 
   /** As {@link #evaluate(VectorSchemaRoot)}, decoding dictionary-encoded columns through {@code dictionaries}. */
   public byte[][] evaluate(VectorSchemaRoot chunk, DictionaryProvider dictionaries) {
+    return evaluate(chunk, dictionaries, null);
+  }
+
+  /**
+   * As {@link #evaluate(VectorSchemaRoot, DictionaryProvider)} for a resident chunk whose text columns
+   * are kept in {@code text} (null: copy them for this call).
+   */
+  public byte[][] evaluate(VectorSchemaRoot chunk, DictionaryProvider dictionaries, ResidentText text) {
     int rows = chunk.getRowCount();
     byte[][] labels = new byte[names.size()][rows];
     for (byte[] column : labels) {
       Arrays.fill(column, LabelSpace.ABSTAIN);
     }
     // Evaluators on the same text column share one copy of its bytes for this chunk.
-    return TextColumn.sharing(() -> {
+    return TextColumn.sharing(text, () -> {
       for (LfEvaluator evaluator : evaluators) {
         evaluator.evaluate(chunk, dictionaries, labels);
       }

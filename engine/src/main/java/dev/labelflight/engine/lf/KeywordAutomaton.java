@@ -22,6 +22,17 @@ final class KeywordAutomaton {
   private final int[] patternLength;
   private final boolean[] patternWholeWord;
   private final byte[][] patternExact;
+  /** The keywords' {@link TextSignatures} masks, or null when rows cannot be skipped. */
+  private final long[] masks;
+  /**
+   * Per keyword, its bytes if a {@link WordIndex} answers it exactly (word bytes only, compared as the
+   * index folds them: ASCII case folded here too, or no ASCII letter), else null; null if none is.
+   */
+  private final byte[][] wordKeywords;
+  /** Whether some keyword is not answered from words, so rows must still be scanned for it. */
+  private final boolean scanRest;
+  /** The masks of the keywords not answered from words, or null when their rows cannot be skipped. */
+  private final long[] restMasks;
 
   /**
    * One keyword: its bytes, the owner (local LF index), whether it must stand as a whole word, and whether
@@ -31,6 +42,21 @@ final class KeywordAutomaton {
 
   KeywordAutomaton(List<Keyword> keywords, boolean foldAsciiCase) {
     int patterns = keywords.size();
+    masks = TextSignatures.masks(keywords.stream().map(Keyword::bytes).toList());
+    byte[][] fromWords = new byte[patterns][];
+    List<byte[]> rest = new ArrayList<>();
+    for (int p = 0; p < patterns; p++) {
+      Keyword k = keywords.get(p);
+      boolean exact = WordIndex.isWord(k.bytes()) && (foldAsciiCase ? !k.exactCase() : !hasAsciiLetter(k.bytes()));
+      if (exact) {
+        fromWords[p] = k.bytes();
+      } else {
+        rest.add(k.bytes());
+      }
+    }
+    wordKeywords = rest.size() < patterns ? fromWords : null;
+    scanRest = !rest.isEmpty();
+    restMasks = TextSignatures.masks(rest);
     patternOwner = new int[patterns];
     patternLength = new int[patterns];
     patternWholeWord = new boolean[patterns];
@@ -134,6 +160,15 @@ final class KeywordAutomaton {
     }
   }
 
+  private static boolean hasAsciiLetter(byte[] bytes) {
+    for (byte b : bytes) {
+      if (b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z') {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private int[] newRow() {
     int[] row = new int[classes];
     Arrays.fill(row, -1);
@@ -149,19 +184,59 @@ final class KeywordAutomaton {
   }
 
   /**
-   * Scans rows and calls {@code hit(owner, row)} at most once per owner and row. {@code owners} is
-   * the number of distinct owners, so a row stops scanning once all have fired.
+   * Calls {@code hit(owner, row)} at most once per owner and row where one of the owner's keywords
+   * occurs. On a kept column, keywords the column's word index answers are looked up there, and only the
+   * rows whose signatures allow one of the other keywords are scanned (all of them on a per-job copy).
+   * Returns the number of rows scanned.
    */
-  void scan(TextColumn column, int owners, Hits hits) {
+  int scan(TextColumn column, int owners, Hits hits) {
+    // When the other keywords cannot skip rows, the full scan finds the word keywords' rows as well.
+    WordIndex index = wordKeywords == null || scanRest && restMasks == null ? null : column.words();
+    if (index == null) {
+      return scanRows(column, owners, masks == null ? null : column.signatures(), masks, hits);
+    }
+    int rows = column.rows();
+    long[][] found = new long[owners][(rows + 63) >>> 6];
+    for (int p = 0; p < wordKeywords.length; p++) {
+      if (wordKeywords[p] != null) {
+        index.rowsWith(wordKeywords[p], patternWholeWord[p], found[patternOwner[p]]);
+      }
+    }
+    int scanned = 0;
+    if (scanRest) {
+      scanned = scanRows(column, owners, restMasks == null ? null : column.signatures(), restMasks,
+          (owner, row) -> found[owner][row >>> 6] |= 1L << row);
+    }
+    for (int owner = 0; owner < owners; owner++) {
+      long[] bits = found[owner];
+      for (int w = 0; w < bits.length; w++) {
+        long b = bits[w];
+        while (b != 0) {
+          hits.hit(owner, (w << 6) + Long.numberOfTrailingZeros(b));
+          b &= b - 1;
+        }
+      }
+    }
+    return scanned;
+  }
+
+  /**
+   * Runs the automaton over the rows whose signature allows one of the keywords {@code rowMasks} stand
+   * for (every row when {@code signatures} is null); {@code owners} is the number of distinct owners, so
+   * a row stops scanning once all have fired. Returns the number of rows scanned.
+   */
+  private int scanRows(TextColumn column, int owners, TextSignatures signatures, long[] rowMasks, Hits hits) {
     int[] firedAt = new int[owners];
     Arrays.fill(firedAt, -1);
     byte[] data = column.data;
     int[] offsets = column.offsets;
     int rows = column.rows();
+    int scanned = 0;
     for (int row = 0; row < rows; row++) {
-      if (column.isNull(row)) {
+      if (column.isNull(row) || signatures != null && !signatures.mayContainAny(row, rowMasks)) {
         continue;
       }
+      scanned++;
       int start = offsets[row];
       int end = offsets[row + 1];
       int state = 0;
@@ -198,16 +273,12 @@ final class KeywordAutomaton {
         }
       }
     }
+    return scanned;
   }
 
   private static boolean isWholeWord(byte[] data, int rowStart, int rowEnd, int from, int to) {
-    return (from == rowStart || !isWordByte(data[from - 1])) && (to == rowEnd || !isWordByte(data[to]));
-  }
-
-  /** Letters, digits, '_' and any byte of a multi-byte UTF-8 character count as word characters. */
-  private static boolean isWordByte(byte b) {
-    int c = b & 0xff;
-    return c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    return (from == rowStart || !WordIndex.isWordByte(data[from - 1]))
+        && (to == rowEnd || !WordIndex.isWordByte(data[to]));
   }
 
   /** Receives matches. */

@@ -7,31 +7,45 @@ import org.apache.arrow.vector.VarCharVector;
 
 /**
  * A utf8 or large_utf8 column as one byte array plus row offsets, copied once per chunk so that the
- * matchers' inner loops index plain arrays instead of bounds-checked Arrow buffers.
+ * matchers' inner loops index plain arrays instead of bounds-checked Arrow buffers. A copy of a resident
+ * chunk's column is kept for every job ({@link ResidentText}) and carries a skip index
+ * ({@link TextSignatures}); other copies are made per evaluation and dropped.
  */
 public final class TextColumn {
   public final byte[] data;
   public final int[] offsets;
   private final ValueVector vector;
+  private final boolean kept;
+  private volatile TextSignatures signatures;
+  private WordIndex words;
+  private volatile boolean wordsBuilt;
 
-  private TextColumn(byte[] data, int[] offsets, ValueVector vector) {
+  private TextColumn(byte[] data, int[] offsets, ValueVector vector, boolean kept) {
     this.data = data;
     this.offsets = offsets;
     this.vector = vector;
+    this.kept = kept;
   }
 
-  /** Copies made while a chunk is being evaluated, so its LFs on one column share one copy. */
-  private static final ThreadLocal<java.util.Map<ValueVector, TextColumn>> SHARED = new ThreadLocal<>();
+  /** What a chunk's evaluation shares: copies made for it, and the kept columns of a resident chunk (or null). */
+  private record Shared(java.util.Map<ValueVector, TextColumn> copies, ResidentText kept) {}
+
+  private static final ThreadLocal<Shared> SHARED = new ThreadLocal<>();
 
   /**
    * Runs {@code work} (one chunk's evaluation) with text copies shared between the evaluators it calls
    * on this thread; the copies are dropped when it returns.
    */
   static <T> T sharing(java.util.function.Supplier<T> work) {
+    return sharing(null, work);
+  }
+
+  /** As {@link #sharing(java.util.function.Supplier)}, reading {@code kept}'s columns instead of copying them. */
+  static <T> T sharing(ResidentText kept, java.util.function.Supplier<T> work) {
     if (SHARED.get() != null) {
       return work.get();
     }
-    SHARED.set(new java.util.IdentityHashMap<>());
+    SHARED.set(new Shared(new java.util.IdentityHashMap<>(), kept));
     try {
       return work.get();
     } finally {
@@ -39,10 +53,70 @@ public final class TextColumn {
     }
   }
 
-  /** The column's bytes and offsets (rebased to 0): copied, or the copy already made for this chunk. */
+  /**
+   * The column's bytes and offsets (rebased to 0): the kept copy of a resident chunk's column, the copy
+   * already made for this chunk, or a new copy.
+   */
   public static TextColumn of(ValueVector vector) {
-    java.util.Map<ValueVector, TextColumn> shared = SHARED.get();
-    return shared == null ? copy(vector) : shared.computeIfAbsent(vector, TextColumn::copy);
+    Shared shared = SHARED.get();
+    if (shared == null) {
+      return copy(vector);
+    }
+    TextColumn kept = shared.kept() == null ? null : shared.kept().column(vector);
+    return kept != null ? kept : shared.copies().computeIfAbsent(vector, TextColumn::copy);
+  }
+
+  /** A copy to keep with a resident chunk for every job. */
+  static TextColumn keep(ValueVector vector) {
+    TextColumn c = copy(vector);
+    return new TextColumn(c.data, c.offsets, vector, true);
+  }
+
+  /**
+   * The row signatures of a kept column, built on first use (see {@link ResidentText} for why lazily);
+   * null for a per-evaluation copy, which is scanned once and would not repay building them.
+   */
+  TextSignatures signatures() {
+    if (!kept) {
+      return null;
+    }
+    TextSignatures s = signatures;
+    if (s == null) {
+      synchronized (this) {
+        s = signatures;
+        if (s == null) {
+          s = TextSignatures.of(this);
+          signatures = s;
+        }
+      }
+    }
+    return s;
+  }
+
+  /**
+   * The word index of a kept column, built on first use; null for a per-evaluation copy, or when the
+   * index would outgrow its budget (then matchers scan the rows the signatures allow).
+   */
+  WordIndex words() {
+    if (!kept) {
+      return null;
+    }
+    if (!wordsBuilt) {
+      synchronized (this) {
+        if (!wordsBuilt) {
+          words = WordIndex.of(this);
+          wordsBuilt = true;
+        }
+      }
+    }
+    return words;
+  }
+
+  /** Heap bytes of this copy and the indexes built on it so far. */
+  long heapBytes() {
+    TextSignatures s = signatures;
+    WordIndex w = wordsBuilt ? words : null;
+    return data.length + 4L * offsets.length + (s == null ? 0 : s.bytes()) + (w == null ? 0 : w.bytes());
   }
 
   private static TextColumn copy(ValueVector vector) {
@@ -70,7 +144,7 @@ public final class TextColumn {
     if (data.length > 0) {
       vector.getDataBuffer().getBytes(base, data, 0, data.length);
     }
-    return new TextColumn(data, offsets, vector);
+    return new TextColumn(data, offsets, vector, false);
   }
 
   public boolean isNull(int row) {

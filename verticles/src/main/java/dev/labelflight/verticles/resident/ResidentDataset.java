@@ -42,6 +42,8 @@ public final class ResidentDataset extends VerticleBase {
   private final String id = UUID.randomUUID().toString();
   private BufferAllocator allocator;
   private final List<VectorSchemaRoot> chunks = new ArrayList<>();
+  /** Each chunk's text columns, kept for every job with their skip index (built on first use; budgeted). */
+  private final List<dev.labelflight.engine.lf.ResidentText> texts = new ArrayList<>();
   private ForkJoinPool pool;
   private boolean released;
   /** Set when the node stops while this copy is still loading: the loader stops and cleans up. */
@@ -83,6 +85,7 @@ public final class ResidentDataset extends VerticleBase {
           VectorSchemaRoot chunk = source.read(manifest, i, allocator);
           synchronized (this) {
             chunks.add(chunk);
+            texts.add(new dev.labelflight.engine.lf.ResidentText(chunk));
           }
         }
         pool = new ForkJoinPool(node.execution().residentThreads());
@@ -121,6 +124,7 @@ public final class ResidentDataset extends VerticleBase {
     if (pool != null) {
       pool.shutdownNow();
     }
+    texts.clear();
     try {
       AutoCloseables.close(chunks);
       if (allocator != null) {
@@ -194,7 +198,8 @@ public final class ResidentDataset extends VerticleBase {
     String taskOwner = "resident job " + job + " chunk " + chunk;
     // The chunk is held already; what grows here is label arrays and cached columns read back.
     try (BufferAllocator taskAllocator = node.allocator().newChildAllocator(taskOwner, 0, cap)) {
-      ChunkLabeler.Result result = node.labeler().label(manifest, chunk, lfs, taskAllocator, chunks.get(chunk));
+      ChunkLabeler.Result result = node.labeler().label(manifest, chunk, lfs, taskAllocator, chunks.get(chunk),
+          texts.get(chunk));
       JsonObject report = ChunkWorker.report(job, result, 0).put("node", node.nodeId());
       if (home == null) {
         vertx.eventBus().send(Addresses.CHUNK_DONE, report, dev.labelflight.verticles.bus.LocalDelivery.options());

@@ -1,0 +1,73 @@
+package dev.labelflight.engine.lf;
+
+import java.util.IdentityHashMap;
+import java.util.Map;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.LargeVarCharVector;
+import org.apache.arrow.vector.ValueVector;
+import org.apache.arrow.vector.VarCharVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.Schema;
+
+/**
+ * The text columns of one resident chunk, copied once and kept (with their {@link TextSignatures} and
+ * {@link WordIndex}) for every job over the chunk instead of being copied per job. A column is copied and
+ * indexed on first use by an LF, on the thread evaluating the chunk (a resident pool thread, never an
+ * event loop): the memory is already reserved when the chunk loads ({@link #bytesPerRow}, and twice the
+ * chunk's bytes for text and word index, count in the resident estimate), so building lazily risks
+ * nothing on the budget, keeps loads as fast as reading the chunks, and spends no CPU on columns no LF
+ * reads. Thread-safe.
+ */
+public final class ResidentText {
+  private final Map<ValueVector, Boolean> own = new IdentityHashMap<>();
+  private final Map<ValueVector, TextColumn> kept = new IdentityHashMap<>();
+
+  /** Columns of {@code chunk} (which must outlive this). */
+  public ResidentText(VectorSchemaRoot chunk) {
+    for (FieldVector v : chunk.getFieldVectors()) {
+      if (v instanceof VarCharVector || v instanceof LargeVarCharVector) {
+        own.put(v, Boolean.TRUE);
+      }
+    }
+  }
+
+  /** The kept copy of {@code vector}, made now if needed; null if it is not a text column of this chunk. */
+  synchronized TextColumn column(ValueVector vector) {
+    if (!own.containsKey(vector)) {
+      return null;
+    }
+    return kept.computeIfAbsent(vector, TextColumn::keep);
+  }
+
+  /** Heap bytes the columns kept so far hold (text, offsets, signatures and word indexes built). */
+  public synchronized long bytes() {
+    long total = 0;
+    for (TextColumn c : kept.values()) {
+      total += c.heapBytes();
+    }
+    return total;
+  }
+
+  /**
+   * Heap bytes per row a kept text column may take besides its text and word index (offsets and
+   * signatures); the text is at most the chunk's bytes, and so is the word index (its build gives up
+   * beyond its column's text size).
+   */
+  public static long bytesPerRow() {
+    return Integer.BYTES + TextSignatures.BYTES_PER_ROW;
+  }
+
+  /** The text (utf8, large_utf8) columns of {@code schema} at top level, which a resident copy may keep. */
+  public static int textColumns(Schema schema) {
+    int n = 0;
+    for (Field f : schema.getFields()) {
+      ArrowType.ArrowTypeID id = f.getType().getTypeID();
+      if (id == ArrowType.ArrowTypeID.Utf8 || id == ArrowType.ArrowTypeID.LargeUtf8) {
+        n++;
+      }
+    }
+    return n;
+  }
+}
