@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.BaseLargeVariableWidthVector;
 import org.apache.arrow.vector.BaseVariableWidthVector;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -115,10 +116,13 @@ public final class DatasetUpload implements AutoCloseable {
       int n = sample.getRowCount();
       for (int i = 0; i < chunk.getFieldVectors().size(); i++) {
         FieldVector vector = chunk.getVector(i);
-        if (n > 0 && vector instanceof BaseVariableWidthVector target
-            && sample.getVector(i) instanceof BaseVariableWidthVector source) {
-          double density = Math.min(1.05 * source.sizeOfValueBuffer() / n, (double) MAX_PREALLOCATED_BYTES / chunkRows);
-          target.setInitialCapacity(chunkRows, Math.max(1.0, density));
+        FieldVector source = sample.getVector(i);
+        // Large (64-bit offset) strings are what pandas sends; they need the same sizing as the 32-bit kind.
+        if (n > 0 && vector instanceof BaseVariableWidthVector target && source instanceof BaseVariableWidthVector s) {
+          target.setInitialCapacity(chunkRows, density(s.sizeOfValueBuffer(), n));
+        } else if (n > 0 && vector instanceof BaseLargeVariableWidthVector target
+            && source instanceof BaseLargeVariableWidthVector s) {
+          target.setInitialCapacity(chunkRows, density(s.sizeOfValueBuffer(), n));
         } else {
           vector.setInitialCapacity(chunkRows);
         }
@@ -130,6 +134,11 @@ public final class DatasetUpload implements AutoCloseable {
       chunk.close();
       throw e;
     }
+  }
+
+  /** Bytes per value to preallocate for a variable-width column whose sample holds {@code bytes} in {@code rows}. */
+  private double density(long bytes, int rows) {
+    return Math.max(1.0, Math.min(1.05 * bytes / rows, (double) MAX_PREALLOCATED_BYTES / chunkRows));
   }
 
   /** Writes the last partial chunk, waits until every chunk is durable, then writes the manifest and publishes. */

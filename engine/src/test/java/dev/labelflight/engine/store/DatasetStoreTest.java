@@ -217,6 +217,43 @@ class DatasetStoreTest {
   }
 
   /**
+   * Verifies that a chunk of large (64-bit offset) strings, what pandas sends, is preallocated at the
+   * incoming density like 32-bit strings, instead of growing by doubling (which holds old and new buffers at
+   * once): the same text costs both kinds about the same peak memory.
+   */
+  @Test
+  void largeStringChunksArePreallocatedLikeStrings() {
+    long utf8 = peakOfOneChunk(new ArrowType.Utf8());
+    long large = peakOfOneChunk(new ArrowType.LargeUtf8());
+    assertTrue(large < utf8 * 1.2, "peak bytes: large strings " + large + ", strings " + utf8);
+  }
+
+  private long peakOfOneChunk(ArrowType type) {
+    Schema schema = new Schema(List.of(new Field("t", FieldType.nullable(type), null)));
+    byte[] value = new byte[300];
+    java.util.Arrays.fill(value, (byte) 'y');
+    try (org.apache.arrow.memory.BufferAllocator chunks = allocator.newChildAllocator("chunks", 0, Long.MAX_VALUE)) {
+      try (DatasetUpload upload = store.beginUpload("peak" + type.getTypeID(), schema, chunks);
+           VectorSchemaRoot batch = VectorSchemaRoot.create(schema, allocator)) {
+        org.apache.arrow.vector.FieldVector v = batch.getVector("t");
+        v.setInitialCapacity(1000);
+        v.allocateNew();
+        for (int i = 0; i < 1000; i++) {
+          if (v instanceof VarCharVector s) {
+            s.setSafe(i, value);
+          } else {
+            ((org.apache.arrow.vector.LargeVarCharVector) v).setSafe(i, value);
+          }
+        }
+        batch.setRowCount(1000);
+        upload.append(batch);
+        upload.commit();
+      }
+      return chunks.getPeakMemoryAllocation();
+    }
+  }
+
+  /**
    * Verifies that an upload of a few very wide text values preallocates at most a bounded chunk (not
    * chunkRows values of that width) and stores them intact.
    */
