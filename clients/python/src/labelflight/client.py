@@ -182,7 +182,11 @@ class Client:
             ticket = f"dataset/{name}@{int(version)}"
         with translated():
             table = self._flight.do_get(flight.Ticket(ticket.encode()), options=self._options).read_all()
-        return table if as_arrow else table.to_pandas()
+        if as_arrow:
+            return table
+        # One block per column (no consolidation copy of same-typed columns), freeing each Arrow column as it
+        # is converted, so the download never holds two full copies.
+        return table.to_pandas(split_blocks=True, self_destruct=True)
 
     # ---- labeling ------------------------------------------------------------------------------
 
