@@ -99,7 +99,8 @@ class Client:
 
         ``data`` is a pandas DataFrame, a pyarrow Table / RecordBatch / RecordBatchReader, or the path of a
         Parquet (``.parquet``, ``.pq``) or CSV (``.csv``) file. It streams in record batches of about 8 MiB
-        (or ``batch_rows`` rows), never held whole in memory as Arrow when it comes from a file. The index
+        (or ``batch_rows`` rows), never held whole in memory as Arrow when it comes from a file; a DataFrame is
+        converted to Arrow once when that fits in half the available memory, else slice by slice. The index
         of a DataFrame is not uploaded; the server numbers rows itself (``row_id``). Dictionary columns are
         decoded, unsigned integers widened to the next signed type, float16 widened to float32.
         """
