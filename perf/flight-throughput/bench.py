@@ -3,7 +3,9 @@
 pyarrow.flight echo server as the ceiling. Prints a Markdown table for perf/RESULTS.md.
 
 MB = 10^6 bytes of Arrow buffers (the source table's ``nbytes``); each figure is the median of RUNS runs
-after one warm-up. Started by run.sh, which prepares the venv and the server jar.
+after one warm-up, and the LabelFlight server first takes a few untimed uploads (--server-warmup) because
+its JIT keeps compiling the upload path for several uploads (measured: ~1 s of C2 time per 0.5 GiB upload
+over the first five). Started by run.sh, which prepares the venv and the server jar.
 """
 
 from __future__ import annotations
@@ -212,6 +214,9 @@ def main() -> None:
     ap.add_argument("--xmx", default="1g", help="LabelFlight server heap (Arrow buffers are off-heap)")
     ap.add_argument("--java-opt", action="append", default=[], help="extra JVM option for the server (repeatable)")
     ap.add_argument("--jar", type=Path, default=ROOT / "server" / "target" / "labelflight-server.jar")
+    ap.add_argument("--server-warmup", type=int, default=2,
+                    help="untimed uploads (each: one through the client, one raw) before any row, so that the "
+                         "server's JIT has compiled the upload path as in a long-running server (default 2)")
     ap.add_argument("--big-batch-mib", type=int, default=32,
                     help="also upload raw in batches of this many MiB (0: skip)")
     ap.add_argument("--data-parent", type=Path, default=ROOT / "perf" / "flight-throughput",
@@ -253,6 +258,10 @@ def main() -> None:
             print(f"{server:11s} {what:58s} median {statistics.median(times):6.2f} s  "
                   f"{mb / statistics.median(times):7.1f} MB/s  runs {[round(t, 2) for t in times]}", flush=True)
             return result
+
+        for _ in range(args.server_warmup):
+            lfc.upload(frame, "warmup", progress=False)
+            raw_put(raw_lf, ["datasets", "warmup_raw"], table, client_batch_rows)
 
         # Uploads. Each LabelFlight upload stores a new version of the dataset; the echo server replaces its table.
         version = bench("LabelFlight", f"upload: client c.upload(DataFrame) ({client_batch_rows:,}-row batches)",
@@ -307,7 +316,7 @@ def report(args, table, mb, rows, lf_rss, echo_rss, got_batches, chunk_rows, dis
           f"Python {platform.python_version()}")
     print(f"DataFrame: {table.num_rows:,} rows x {table.num_columns} columns, {table.nbytes:,} Arrow bytes "
           f"({mb:,.0f} MB); LabelFlight chunkRows {chunk_rows}, -Xmx{args.xmx}, DoGet sent {got_batches} batches; "
-          f"median of {args.runs} runs after a warm-up")
+          f"median of {args.runs} runs after a warm-up; {args.server_warmup} x 2 server warm-up uploads first")
     print()
     print("| server | operation | median s | MB/s | ratio to echo | runs (s) |")
     print("|---|---|---:|---:|---:|---|")

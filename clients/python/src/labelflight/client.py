@@ -99,7 +99,8 @@ class Client:
 
         ``data`` is a pandas DataFrame, a pyarrow Table / RecordBatch / RecordBatchReader, or the path of a
         Parquet (``.parquet``, ``.pq``) or CSV (``.csv``) file. It streams in record batches of about 8 MiB
-        (or ``batch_rows`` rows), never held whole in memory as Arrow when it comes from a file. The index
+        (or ``batch_rows`` rows), never held whole in memory as Arrow when it comes from a file; a DataFrame is
+        converted to Arrow once when that fits in half the available memory, else slice by slice. The index
         of a DataFrame is not uploaded; the server numbers rows itself (``row_id``). Dictionary columns are
         decoded, unsigned integers widened to the next signed type, float16 widened to float32.
         """
@@ -182,7 +183,11 @@ class Client:
             ticket = f"dataset/{name}@{int(version)}"
         with translated():
             table = self._flight.do_get(flight.Ticket(ticket.encode()), options=self._options).read_all()
-        return table if as_arrow else table.to_pandas()
+        if as_arrow:
+            return table
+        # One block per column (no consolidation copy of same-typed columns), freeing each Arrow column as it
+        # is converted, so the download never holds two full copies.
+        return table.to_pandas(split_blocks=True, self_destruct=True)
 
     # ---- labeling ------------------------------------------------------------------------------
 

@@ -153,6 +153,58 @@ class FaultSuiteTest {
     }
   }
 
+  /**
+   * Verifies that a chunk write that fails on the server's writer thread after the client sent its last
+   * batch (the upload's staging directory vanished) fails the DoPut with INTERNAL naming the chunk, and
+   * leaves no version, no file and no Arrow memory behind.
+   */
+  @Test
+  void chunkWriteFailingAfterTheLastBatch() throws Exception {
+    String name = "unwritable";
+    String stored = dev.labelflight.engine.store.DatasetNames.qualify(TestServer.USER, name);
+    Path d = dir.resolve("datasets").resolve(stored);
+    ReviewsGenerator generator = new ReviewsGenerator(5);
+    FlightRuntimeException e;
+    try (VectorSchemaRoot root = VectorSchemaRoot.create(ReviewsGenerator.SCHEMA, allocator);
+         SyncPutListener ack = new SyncPutListener()) {
+      FlightClient.ClientStreamListener put = client.startPut(FlightDescriptor.path("datasets", name), root, ack);
+      // Fewer rows than a chunk: nothing reaches the disk until the server commits.
+      try (VectorSchemaRoot batch = generator.batch(0, 500, allocator);
+           ArrowRecordBatch arrow = new VectorUnloader(batch).getRecordBatch()) {
+        new VectorLoader(root).load(arrow);
+        put.putNext();
+      }
+      Path staging = awaitStaging(d);
+      dev.labelflight.engine.store.AtomicFiles.deleteRecursively(staging);
+      put.completed();
+      e = assertThrows(FlightRuntimeException.class, put::getResult);
+    }
+    assertEquals(FlightStatusCode.INTERNAL, e.status().code(), e.toString());
+    assertTrue(e.getMessage().contains("cannot write chunk 0 of '" + name + "'"), e.getMessage());
+    assertTrue(server.server.node().datasets().versions(stored).isEmpty());
+    assertEquals(0, filesUnder(d), "stray files of the failed upload");
+    assertArrowMemoryReleased();
+    assertStillServing();
+  }
+
+  /** The staging directory of the one upload in progress under {@code datasetDir}, once the server made it. */
+  private static Path awaitStaging(Path datasetDir) throws Exception {
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (System.currentTimeMillis() < deadline) {
+      if (Files.isDirectory(datasetDir)) {
+        try (Stream<Path> entries = Files.list(datasetDir)) {
+          java.util.Optional<Path> staging = entries.filter(p -> p.getFileName().toString().startsWith(".upload-"))
+              .findFirst();
+          if (staging.isPresent()) {
+            return staging.get();
+          }
+        }
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError("the server never started the upload in " + datasetDir);
+  }
+
   private static long filesUnder(Path d) throws Exception {
     if (!Files.exists(d)) {
       return 0;

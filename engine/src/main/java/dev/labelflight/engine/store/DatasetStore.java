@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.stream.Stream;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -36,6 +38,12 @@ public final class DatasetStore {
   private final UploadLimits uploadLimits;
   private final Map<String, Manifest> manifests = new ConcurrentHashMap<>();
   private final Map<String, Object> nameLocks = new ConcurrentHashMap<>();
+  /** Write and fsync uploaded chunks while their uploads receive the next (one thread per busy upload; idle ones end). */
+  private final ExecutorService chunkWriters = Executors.newCachedThreadPool(runnable -> {
+    Thread thread = new Thread(runnable, "labelflight-chunk-writer");
+    thread.setDaemon(true);
+    return thread;
+  });
 
   public DatasetStore(Path dataDir, int chunkRows) {
     this(dataDir, chunkRows, UploadLimits.NONE);
@@ -69,7 +77,7 @@ public final class DatasetStore {
       Path datasetDir = root.resolve(name);
       Files.createDirectories(datasetDir);
       Path staging = Files.createTempDirectory(datasetDir, STAGING_PREFIX);
-      return new DatasetUpload(this, name, schema, staging, chunkRows, uploadLimits, allocator);
+      return new DatasetUpload(this, name, schema, staging, chunkRows, uploadLimits, allocator, chunkWriters);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start upload of " + name, e);
     }

@@ -5,9 +5,15 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.BaseLargeVariableWidthVector;
 import org.apache.arrow.vector.BaseVariableWidthVector;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -18,10 +24,18 @@ import org.apache.arrow.vector.util.VectorSchemaRootAppender;
  * One upload in progress: incoming batches of any size are re-cut into chunks of at most
  * {@code chunkRows} rows, each written to the staging directory as it fills. {@link #commit()} makes
  * the version visible; {@link #close()} without commit deletes everything written.
+ *
+ * <p>A full chunk is written and fsynced on one of the store's writer threads while the caller fills the
+ * next one. At most {@link #MAX_CHUNKS_IN_FLIGHT} chunks wait for the disk: the next full chunk waits for
+ * the oldest write (back-pressure on the caller, so memory stays bounded at that many chunks plus the one
+ * being filled, all from the upload's allocator). A failed write surfaces on the caller's next append or
+ * on commit; nothing is published before every chunk is durable.
  */
 public final class DatasetUpload implements AutoCloseable {
   /** Values of a variable-width column preallocated per chunk at most; wider chunks grow on demand. */
   static final long MAX_PREALLOCATED_BYTES = 64L << 20;
+  /** Full chunks being written in the background at most; one already overlaps the disk with the network. */
+  static final int MAX_CHUNKS_IN_FLIGHT = 1;
   private final DatasetStore store;
   private final String name;
   private final Schema schema;
@@ -29,7 +43,10 @@ public final class DatasetUpload implements AutoCloseable {
   private final int chunkRows;
   private final UploadLimits limits;
   private final BufferAllocator allocator;
+  private final ExecutorService writers;
   private final List<Manifest.Chunk> chunks = new ArrayList<>();
+  /** Chunks handed to the writers and not yet collected, oldest first. */
+  private final Deque<ChunkWrite> inFlight = new ArrayDeque<>();
   private VectorSchemaRoot pending;
   private long rows;
   private long bytes;
@@ -37,8 +54,9 @@ public final class DatasetUpload implements AutoCloseable {
   private boolean closed;
 
   DatasetUpload(DatasetStore store, String name, Schema schema, Path staging, int chunkRows,
-      UploadLimits limits, BufferAllocator allocator) {
+      UploadLimits limits, BufferAllocator allocator, ExecutorService writers) {
     this.store = store;
+    this.writers = writers;
     this.name = name;
     this.schema = schema;
     this.staging = staging;
@@ -98,10 +116,13 @@ public final class DatasetUpload implements AutoCloseable {
       int n = sample.getRowCount();
       for (int i = 0; i < chunk.getFieldVectors().size(); i++) {
         FieldVector vector = chunk.getVector(i);
-        if (n > 0 && vector instanceof BaseVariableWidthVector target
-            && sample.getVector(i) instanceof BaseVariableWidthVector source) {
-          double density = Math.min(1.05 * source.sizeOfValueBuffer() / n, (double) MAX_PREALLOCATED_BYTES / chunkRows);
-          target.setInitialCapacity(chunkRows, Math.max(1.0, density));
+        FieldVector source = sample.getVector(i);
+        // Large (64-bit offset) strings are what pandas sends; they need the same sizing as the 32-bit kind.
+        if (n > 0 && vector instanceof BaseVariableWidthVector target && source instanceof BaseVariableWidthVector s) {
+          target.setInitialCapacity(chunkRows, density(s.sizeOfValueBuffer(), n));
+        } else if (n > 0 && vector instanceof BaseLargeVariableWidthVector target
+            && source instanceof BaseLargeVariableWidthVector s) {
+          target.setInitialCapacity(chunkRows, density(s.sizeOfValueBuffer(), n));
         } else {
           vector.setInitialCapacity(chunkRows);
         }
@@ -115,12 +136,20 @@ public final class DatasetUpload implements AutoCloseable {
     }
   }
 
-  /** Writes the last partial chunk and the manifest, then publishes the version. */
+  /** Bytes per value to preallocate for a variable-width column whose sample holds {@code bytes} in {@code rows}. */
+  private double density(long bytes, int rows) {
+    return Math.max(1.0, Math.min(1.05 * bytes / rows, (double) MAX_PREALLOCATED_BYTES / chunkRows));
+  }
+
+  /** Writes the last partial chunk, waits until every chunk is durable, then writes the manifest and publishes. */
   public Manifest commit() {
     checkOpen();
     try {
       if (pending != null && pending.getRowCount() > 0) {
         flushChunk();
+      }
+      while (!inFlight.isEmpty()) {
+        collectOldest();
       }
       Manifest manifest = store.publish(name, staging, version -> new Manifest(name, version, rows, bytes,
           Instant.now().toString(), Manifest.schemaJson(schema), List.copyOf(chunks)));
@@ -133,19 +162,79 @@ public final class DatasetUpload implements AutoCloseable {
     }
   }
 
+  /** Hands the full pending chunk to a writer thread, after the oldest write if as many as allowed are out. */
   private void flushChunk() {
-    int index = chunks.size();
-    String file = String.format("chunk-%06d.arrow", index);
+    VectorSchemaRoot chunk = pending;
+    pending = null;
+    ChunkWrite write;
     try {
-      AtomicFiles.Written written = ArrowFiles.writeSingleBatch(staging.resolve(file), pending);
-      chunks.add(new Manifest.Chunk(index, file, rows, pending.getRowCount(), written.bytes(), written.crc32c()));
-      rows += pending.getRowCount();
+      while (inFlight.size() >= MAX_CHUNKS_IN_FLIGHT) {
+        collectOldest();
+      }
+      int index = chunks.size() + inFlight.size();
+      String file = String.format("chunk-%06d.arrow", index);
+      Path target = staging.resolve(file);
+      write = new ChunkWrite(index, file, rows, chunk, writers.submit(() -> ArrowFiles.writeSingleBatch(target, chunk)));
+    } catch (RuntimeException | Error e) {
+      chunk.close();
+      throw e;
+    }
+    inFlight.add(write);
+    rows += chunk.getRowCount();
+  }
+
+  /**
+   * Waits for the oldest background write, records its chunk and frees its memory; its failure is thrown
+   * here. The wait ignores interrupts: the chunk's buffers may be freed only once the writer is done with them.
+   */
+  private void collectOldest() {
+    ChunkWrite write = inFlight.poll();
+    try {
+      AtomicFiles.Written written = write.awaitWritten();
+      chunks.add(new Manifest.Chunk(write.index, write.file, write.firstRow, write.chunk.getRowCount(), written.bytes(),
+          written.crc32c()));
       bytes += written.bytes();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write chunk " + index + " of '" + DatasetNames.display(name) + "'", e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      String what = "cannot write chunk " + write.index + " of '" + DatasetNames.display(name) + "'";
+      if (cause instanceof IOException io) {
+        throw new UncheckedIOException(what + ": " + reason(io), io);
+      }
+      if (cause instanceof Error error) {
+        throw error;
+      }
+      throw new IllegalStateException(what + ": " + cause, cause);
     } finally {
-      pending.close();
-      pending = null;
+      write.chunk.close();
+    }
+  }
+
+  /** Why a write failed, without the server's file paths (the client sees this; the log gets the cause). */
+  private static String reason(IOException e) {
+    if (e instanceof java.nio.file.FileSystemException f) {
+      return f.getReason() != null ? f.getReason() : f.getClass().getSimpleName();
+    }
+    return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+  }
+
+  /** One chunk handed to a writer thread: where it goes, and its buffers (freed once the write is done). */
+  private record ChunkWrite(int index, String file, long firstRow, VectorSchemaRoot chunk,
+      Future<AtomicFiles.Written> result) {
+    AtomicFiles.Written awaitWritten() throws ExecutionException {
+      boolean interrupted = false;
+      try {
+        while (true) {
+          try {
+            return result.get();
+          } catch (InterruptedException e) {
+            interrupted = true;
+          }
+        }
+      } finally {
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
+      }
     }
   }
 
@@ -165,6 +254,14 @@ public final class DatasetUpload implements AutoCloseable {
     if (pending != null) {
       pending.close();
       pending = null;
+    }
+    // Abandoned writes still finish (they hold the chunks' memory and may be creating files in staging).
+    while (!inFlight.isEmpty()) {
+      try {
+        collectOldest();
+      } catch (RuntimeException e) {
+        // The upload is abandoned anyway; the failure that ended it is the caller's to report.
+      }
     }
     if (!committed) {
       try {

@@ -106,6 +106,59 @@ class DatasetStoreTest {
     assertEquals(LabelFlightException.Kind.NOT_FOUND, e.kind());
   }
 
+  /**
+   * Verifies that a chunk write failing on the writer thread after the last batch (the staging directory
+   * vanished) fails the commit with a message naming the chunk, publishes no version and frees every chunk.
+   */
+  @Test
+  void backgroundWriteFailureAtCommitPublishesNothing() throws Exception {
+    DatasetUpload upload = store.beginUpload("lost", ReviewsGenerator.SCHEMA, allocator);
+    try (upload; VectorSchemaRoot batch = generator.batch(0, 500, allocator)) {
+      upload.append(batch);
+      AtomicFiles.deleteRecursively(stagingOf("lost"));
+      java.io.UncheckedIOException e = assertThrows(java.io.UncheckedIOException.class, upload::commit);
+      assertTrue(e.getMessage().startsWith("cannot write chunk 0 of 'lost'"), e.getMessage());
+      assertFalse(e.getMessage().contains(dir.toString()), "no server paths in the message: " + e.getMessage());
+    }
+    assertTrue(store.versions("lost").isEmpty());
+    assertNoFiles();
+  }
+
+  /**
+   * Verifies that a chunk write failing in the background while the caller fills the next chunk surfaces
+   * on a later append, and the abandoned upload leaves nothing.
+   */
+  @Test
+  void backgroundWriteFailureSurfacesOnALaterAppend() throws Exception {
+    DatasetUpload upload = store.beginUpload("lost", ReviewsGenerator.SCHEMA, allocator);
+    try (upload) {
+      AtomicFiles.deleteRecursively(stagingOf("lost"));
+      try (VectorSchemaRoot first = generator.batch(0, 1000, allocator)) {
+        upload.append(first); // chunk 0 goes to the writer, which fails
+      }
+      try (VectorSchemaRoot second = generator.batch(1000, 1000, allocator)) {
+        java.io.UncheckedIOException e = assertThrows(java.io.UncheckedIOException.class, () -> upload.append(second));
+        assertTrue(e.getMessage().startsWith("cannot write chunk 0 of 'lost'"), e.getMessage());
+      }
+    }
+    assertTrue(store.versions("lost").isEmpty());
+    assertNoFiles();
+  }
+
+  private Path stagingOf(String name) throws java.io.IOException {
+    try (Stream<Path> entries = Files.list(dir.resolve("datasets").resolve(name))) {
+      return entries.filter(p -> p.getFileName().toString().startsWith(DatasetStore.STAGING_PREFIX)).findFirst()
+          .orElseThrow();
+    }
+  }
+
+  private void assertNoFiles() throws java.io.IOException {
+    try (Stream<Path> files = Files.walk(dir.resolve("datasets"))) {
+      assertEquals(List.of(), files.filter(p -> !p.equals(dir.resolve("datasets"))
+          && !Files.isDirectory(p) || p.getFileName().toString().startsWith(".")).toList());
+    }
+  }
+
   /** Verifies that staging directories left by a crash are removed when a store opens. */
   @Test
   void removesStagingLeftByCrash() throws Exception {
@@ -161,6 +214,43 @@ class DatasetStoreTest {
       assertTrue(e.getMessage().contains("schema changed"));
     }
     assertTrue(store.versions("d").isEmpty());
+  }
+
+  /**
+   * Verifies that a chunk of large (64-bit offset) strings, what pandas sends, is preallocated at the
+   * incoming density like 32-bit strings, instead of growing by doubling (which holds old and new buffers at
+   * once): the same text costs both kinds about the same peak memory.
+   */
+  @Test
+  void largeStringChunksArePreallocatedLikeStrings() {
+    long utf8 = peakOfOneChunk(new ArrowType.Utf8());
+    long large = peakOfOneChunk(new ArrowType.LargeUtf8());
+    assertTrue(large < utf8 * 1.2, "peak bytes: large strings " + large + ", strings " + utf8);
+  }
+
+  private long peakOfOneChunk(ArrowType type) {
+    Schema schema = new Schema(List.of(new Field("t", FieldType.nullable(type), null)));
+    byte[] value = new byte[300];
+    java.util.Arrays.fill(value, (byte) 'y');
+    try (org.apache.arrow.memory.BufferAllocator chunks = allocator.newChildAllocator("chunks", 0, Long.MAX_VALUE)) {
+      try (DatasetUpload upload = store.beginUpload("peak" + type.getTypeID(), schema, chunks);
+           VectorSchemaRoot batch = VectorSchemaRoot.create(schema, allocator)) {
+        org.apache.arrow.vector.FieldVector v = batch.getVector("t");
+        v.setInitialCapacity(1000);
+        v.allocateNew();
+        for (int i = 0; i < 1000; i++) {
+          if (v instanceof VarCharVector s) {
+            s.setSafe(i, value);
+          } else {
+            ((org.apache.arrow.vector.LargeVarCharVector) v).setSafe(i, value);
+          }
+        }
+        batch.setRowCount(1000);
+        upload.append(batch);
+        upload.commit();
+      }
+      return chunks.getPeakMemoryAllocation();
+    }
   }
 
   /**
