@@ -53,7 +53,7 @@ public class HybridBench {
     String what = args[0];
     Path work = Files.createTempDirectory("labelflight-bench");
     if (what.equals("interactive")) {
-      interactive(work);
+      interactive(work, args.length > 1 ? args[1] : "all");
     } else if (what.equals("read")) {
       reads(work);
     } else {
@@ -63,8 +63,15 @@ public class HybridBench {
   }
 
   static Process server(Path data, int port, String xmx, int budgetMiB, Path log) throws Exception {
-    ProcessBuilder b = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx" + xmx, "--add-opens=java.base/java.nio=ALL-UNNAMED", "-jar", "server/target/labelflight-server.jar"));
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx" + xmx, "--add-opens=java.base/java.nio=ALL-UNNAMED"));
+    // Extra server JVM options, e.g. SERVER_JAVA_OPTS=-XX:StartFlightRecording=filename=/tmp/s.jfr for a profile.
+    String extra = System.getenv("SERVER_JAVA_OPTS");
+    if (extra != null && !extra.isBlank()) {
+      command.addAll(List.of(extra.trim().split("\\s+")));
+    }
+    command.addAll(List.of("-jar", "server/target/labelflight-server.jar"));
+    ProcessBuilder b = new ProcessBuilder(command);
     Map<String, String> env = b.environment();
     env.put("LABELFLIGHT_DATADIR", data.toString());
     env.put("LABELFLIGHT_FLIGHT_PORT", String.valueOf(port));
@@ -85,6 +92,21 @@ public class HybridBench {
       }
     }
     throw new IllegalStateException("server did not start, see " + log);
+  }
+
+  /** A free port whose successor (the HTTP port) is free too: other benchmarks may run on this machine. */
+  static int freePort() throws Exception {
+    for (int i = 0; i < 50; i++) {
+      try (java.net.ServerSocket a = new java.net.ServerSocket(0)) {
+        int port = a.getLocalPort();
+        try (java.net.ServerSocket b = new java.net.ServerSocket(port + 1)) {
+          return port;
+        } catch (java.io.IOException taken) {
+          // try another
+        }
+      }
+    }
+    throw new IllegalStateException("no free port pair");
   }
 
   static JsonObject action(FlightClient client, String type, String body) {
@@ -128,16 +150,21 @@ public class HybridBench {
     return "{\"dataset\":\"" + dataset + "\",\"labels\":[\"HAM\",\"SPAM\"],\"mode\":\"" + mode + "\",\"lfs\":[" + lfs + "]}";
   }
 
-  static void interactive(Path work) throws Exception {
-    int port = 19815;
+  /** {@code only}: "numeric" runs the numeric-edit loop alone, anything else both loops. */
+  static void interactive(Path work, String only) throws Exception {
+    int port = freePort();
     Process p = server(work.resolve("data"), port, "2g", 1536, work.resolve("server.log"));
     try (RootAllocator allocator = new RootAllocator();
          FlightClient client = FlightClient.builder(allocator, Location.forGrpcInsecure("127.0.0.1", port)).build()) {
       ReviewsGenerator gen = new ReviewsGenerator(42);
       upload(client, allocator, "reviews", ReviewsGenerator.SCHEMA, i -> gen.batch(i * 100_000L, 100_000, allocator), 10);
       long rows = applyAndFetch(client, body("reviews", "resident", LFS)); // loads the resident copy, fills the cache
+      serverPid = p.pid();
       loop(client, rows, "numeric LF edited (threshold)",
           run -> LFS.replace("\"op\":\"<\",\"value\":5,", "\"op\":\"<\",\"value\":" + (5 + (run + 1) * 0.01) + ","));
+      if (only.equals("numeric")) {
+        return;
+      }
       loop(client, rows, "keyword LF edited (one keyword added)",
           run -> LFS.replace("[\"great\",\"excellent\",\"love\"]", "[\"great\",\"excellent\",\"love\",\"run" + run + "\"]"));
     } finally {
@@ -146,19 +173,63 @@ public class HybridBench {
     }
   }
 
+  static long serverPid;
+  /**
+   * Runs that warm the JIT and are not counted: with 5, the server's C2 compiler still took ~80 ms of
+   * CPU per measured run on this 2-core machine (see the per-thread CPU line).
+   */
+  static final int WARMUP = 100;
+
+  /** CPU time (user + system) of a process so far, in ms, from /proc (clock ticks of 10 ms). */
+  static double cpuMillis(long pid) throws Exception {
+    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10.0;
+  }
+
+  /** CPU ms so far of a process's threads, summed by thread name (digits dropped: pools count as one). */
+  static Map<String, Double> threadCpuMillis(long pid) throws Exception {
+    Map<String, Double> out = new java.util.TreeMap<>();
+    try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+      for (Path t : tasks.toList()) {
+        try {
+          String stat = Files.readString(t.resolve("stat"));
+          String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[-#]?[0-9]+$", "");
+          String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          out.merge(name, (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10.0, Double::sum);
+        } catch (java.io.IOException ended) {
+          // the thread ended meanwhile
+        }
+      }
+    }
+    return out;
+  }
+
   static void loop(FlightClient client, long rows, String what, java.util.function.IntFunction<String> edit)
       throws Exception {
+    Map<String, Double> threadsBefore = null;
+    double serverCpu = 0;
+    double clientCpu = 0;
     List<Double> ms = new ArrayList<>();
     List<Double> jobMs = new ArrayList<>();
     List<Double> evalMs = new ArrayList<>();
-    for (int run = 0; run < 55; run++) {
+    for (int run = 0; run < WARMUP + 50; run++) {
       String edited = edit.apply(run);
       if (edited.equals(LFS)) {
         throw new IllegalStateException("edit did not change the LFs");
       }
+      double s0 = cpuMillis(serverPid);
+      double c0 = cpuMillis(ProcessHandle.current().pid());
       long t0 = System.nanoTime();
       long got = applyAndFetch(client, body("reviews", "auto", edited));
       double elapsed = (System.nanoTime() - t0) / 1e6;
+      if (run == WARMUP - 1) {
+        threadsBefore = threadCpuMillis(serverPid);
+      }
+      if (run >= WARMUP) {
+        serverCpu += cpuMillis(serverPid) - s0;
+        clientCpu += cpuMillis(ProcessHandle.current().pid()) - c0;
+      }
       if (got != rows) {
         throw new IllegalStateException("got " + got + " rows");
       }
@@ -166,7 +237,7 @@ public class HybridBench {
       if (!st.getString("path").equals("resident") || st.getLong("lfChunkEvaluations") != 16) {
         throw new IllegalStateException("expected one LF computed on the resident path: " + st.encode());
       }
-      if (run >= 5) { // the first 5 warm the JIT
+      if (run >= WARMUP) {
         ms.add(elapsed);
         jobMs.add((double) st.getLong("elapsedMillis"));
         evalMs.add((double) st.getLong("evalMillis"));
@@ -179,6 +250,16 @@ public class HybridBench {
         ms.size(), ms.get(ms.size() / 2), ms.get((int) Math.ceil(ms.size() * 0.99) - 1), ms.get(0), ms.get(ms.size() - 1));
     System.out.printf("  server side: job elapsed p50=%.0f ms; LF evaluation thread time summed over chunks p50=%.0f ms%n",
         jobMs.get(jobMs.size() / 2), evalMs.get(evalMs.size() / 2));
+    // CPU per run depends far less on the other load of a shared machine than the latency does.
+    System.out.printf("  CPU per run (mean over the %d runs): server %.0f ms, client %.0f ms%n", ms.size(),
+        serverCpu / ms.size(), clientCpu / ms.size());
+    Map<String, Double> before = threadsBefore;
+    List<Map.Entry<String, Double>> threads = new ArrayList<>(threadCpuMillis(serverPid).entrySet());
+    threads.forEach(e -> e.setValue((e.getValue() - before.getOrDefault(e.getKey(), 0.0)) / ms.size()));
+    threads.sort(Map.Entry.<String, Double>comparingByValue().reversed());
+    StringBuilder top = new StringBuilder("  server CPU per run by thread:");
+    threads.stream().limit(8).forEach(e -> top.append(String.format(" %s %.0f ms;", e.getKey(), e.getValue())));
+    System.out.println(top);
   }
 
   static final Schema LONG_TEXT = new Schema(List.of(

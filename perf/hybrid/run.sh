@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Hybrid execution benchmarks (see perf/RESULTS.md): ./perf/hybrid/run.sh interactive | outofcore [BUDGET_MIB]
+# Hybrid execution benchmarks (see perf/RESULTS.md): ./perf/hybrid/run.sh interactive [numeric] | outofcore [BUDGET_MIB]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 if [ ! -f server/target/labelflight-server.jar ]; then

@@ -57,6 +57,7 @@ def test_apply_matches_pandas(client, dataset):
     assert list(L.columns) == [s.name if isinstance(s, lf.LF) else s["name"] for s in lf_set()]
     assert L.index.name == "row_id" and L.index.tolist() == list(range(ROWS))
     assert all(str(t) == "int8" for t in L.dtypes)
+    assert L.attrs["faults"] == {}  # no LF is fault-tolerant: known without asking the server
     expected = expected_matrix(dataset)
     for j, column in enumerate(L.columns):
         np.testing.assert_array_equal(L[column].to_numpy(), expected[:, j], err_msg=column)

@@ -216,7 +216,8 @@ class Client:
             body["mode"] = mode
         if multi_label:
             body["multiLabel"] = True
-        job = Job(self, self._action("apply", body)["job"], labels, [s["name"] for s in specs])
+        job = Job(self, self._action("apply", body)["job"], labels, [s["name"] for s in specs],
+                  may_fault=any(bool(s.get("faultTolerant")) for s in specs))
         return job if not wait else job.to_pandas(progress=progress)
 
     def job(self, job_id: str, labels: Sequence[str] | None = None) -> "Job":
@@ -323,11 +324,13 @@ class Client:
 class Job:
     """A running or finished apply job. Iterating it yields the label matrix chunk by chunk as DataFrames."""
 
-    def __init__(self, client: Client, job_id: str, labels: list[str], lfs: list[str]):
+    def __init__(self, client: Client, job_id: str, labels: list[str], lfs: list[str], may_fault: bool = True):
         self.client = client
         self.id = job_id
         self.labels = labels
         self.lfs = lfs
+        # False when no LF is fault-tolerant: faults are then always none, and to_pandas saves a round trip.
+        self._may_fault = may_fault
 
     def __repr__(self) -> str:
         return f"labelflight.Job({self.id!r}, lfs={self.lfs!r})"
@@ -386,7 +389,7 @@ class Job:
             schema = pa.schema([("row_id", pa.int64())] + [(n, pa.int8()) for n in self.lfs])
             table = schema.empty_table()
         frame = self._frame(table.to_pandas())
-        frame.attrs["faults"] = self.faults()
+        frame.attrs["faults"] = self.faults() if self._may_fault else {}
         return frame
 
     def _frame(self, frame: pd.DataFrame) -> pd.DataFrame:

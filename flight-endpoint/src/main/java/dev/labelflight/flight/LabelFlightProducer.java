@@ -63,6 +63,7 @@ import org.apache.arrow.vector.TinyIntVector;
 import org.apache.arrow.vector.VectorLoader;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.VectorUnloader;
+import org.apache.arrow.vector.compression.NoCompressionCodec;
 import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
 import org.apache.arrow.vector.types.FloatingPointPrecision;
 import org.apache.arrow.vector.types.pojo.ArrowType;
@@ -833,9 +834,13 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
     }
   }
 
-  /** Moves a chunk's buffers into the stream's root and sends them. */
+  /**
+   * Moves a chunk's buffers into the stream's root and sends them. Without null counts: the loader then
+   * takes each validity buffer as it is instead of counting it and allocating a new one; Flight counts
+   * them once when it sends the root.
+   */
   private void send(VectorSchemaRoot chunk, VectorSchemaRoot root, ServerStreamListener listener) {
-    try (ArrowRecordBatch batch = new VectorUnloader(chunk).getRecordBatch()) {
+    try (ArrowRecordBatch batch = new VectorUnloader(chunk, false, NoCompressionCodec.INSTANCE, true).getRecordBatch()) {
       new VectorLoader(root).load(batch);
       traffic.sent(root);
       listener.putNext();

@@ -71,6 +71,7 @@ public final class LabelFlightServer implements AutoCloseable {
   private NodeSizing sizing;
   private final NodeMetrics metrics = new NodeMetrics();
   private long hotCacheBytes;
+  private LabelCache labelCache;
   private AuthSettings auth;
   private boolean closed;
 
@@ -143,7 +144,9 @@ public final class LabelFlightServer implements AutoCloseable {
         hotBytes = 0;
       }
       hotCacheBytes = hotBytes;
-      LabelCache cache = new LabelCache(dataDir, hotBytes);
+      // A quarter of it lets a resident job's new columns go to disk behind it (LabelCache.writeBehind).
+      LabelCache cache = new LabelCache(dataDir, hotBytes, allocator);
+      labelCache = cache;
       LfLimits lfLimits = lfLimits(limits);
       int residentThreads = resident.getInteger("threads", 0) > 0
           ? resident.getInteger("threads") : Runtime.getRuntime().availableProcessors();
@@ -417,6 +420,9 @@ public final class LabelFlightServer implements AutoCloseable {
       }
       if (clients != null) {
         clients.close();
+      }
+      if (labelCache != null) {
+        labelCache.close(); // the last columns written behind reach the disk
       }
       if (hotCacheBytes > 0) {
         cluster.budget().free(HOT_CACHE_OWNER, hotCacheBytes);

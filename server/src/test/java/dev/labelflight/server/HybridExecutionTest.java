@@ -45,6 +45,37 @@ class HybridExecutionTest {
   }
 
   /**
+   * Verifies that the columns a resident job leaves to the label cache's background writer are served
+   * right away (the job's labels are right) and reach the disk by a graceful stop: after a restart on the
+   * same data directory the same LFs compute nothing, on the task queue, whose cache has no heap layer.
+   */
+  @Test
+  void residentColumnsWrittenBehindSurviveARestart() throws Exception {
+    int rows = 6_000;
+    JsonObject hot = new JsonObject().put("cache", new JsonObject().put("hotMiB", 16));
+    try (TestServer server = new TestServer(dir, 2_000, hot);
+         RootAllocator allocator = new RootAllocator();
+         FlightClient client = client(allocator, server)) {
+      FlightClients.uploadReviews(client, allocator, "reviews", 7, rows);
+      String job = apply(client, "reviews", LFS, "resident", "ann");
+      byte[][] labels = FlightClients.labels(client, job, 3, rows);
+      JsonObject end = FlightClients.awaitEnd(client, job, 60_000);
+      assertEquals("resident", end.getString("path"), end.encode());
+      assertEquals(9, end.getLong("lfChunkEvaluations"));
+      FlightClients.assertReviewLabels(allocator, 7, rows, LFS, labels);
+    }
+    try (TestServer server = new TestServer(dir, 2_000);
+         RootAllocator allocator = new RootAllocator();
+         FlightClient client = client(allocator, server)) {
+      String job = apply(client, "reviews", LFS, "queue", "ann");
+      byte[][] labels = FlightClients.labels(client, job, 3, rows);
+      JsonObject end = FlightClients.awaitEnd(client, job, 60_000);
+      assertEquals(0, end.getLong("lfChunkEvaluations"), end.encode());
+      FlightClients.assertReviewLabels(allocator, 7, rows, LFS, labels);
+    }
+  }
+
+  /**
    * Verifies that auto mode first runs on the queue while a resident copy loads, then on the resident
    * copy; that a second apply with one LF changed and one renamed computes only the changed LF (by the
    * evaluation count); and that both label matrices match the reference on every row.

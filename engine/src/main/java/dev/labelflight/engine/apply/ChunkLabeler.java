@@ -282,7 +282,12 @@ public final class ChunkLabeler {
       } finally {
         extra.forEach(FieldVector::close);
       }
-      cache.write(manifest, chunkIndex, todoPrints, computed, allocator);
+      if (resident != null) {
+        // The chunk stays in memory: its columns are served from the cache's heap layer until on disk.
+        cache.writeBehind(manifest, chunkIndex, todoPrints, computed, allocator);
+      } else {
+        cache.write(manifest, chunkIndex, todoPrints, computed, allocator);
+      }
       lfChunkEvaluations.add(computed.length);
       for (int i = 0; i < columns.length; i++) {
         if (columns[i] == null) {

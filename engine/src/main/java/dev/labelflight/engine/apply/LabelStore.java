@@ -22,6 +22,7 @@ import java.util.zip.CRC32C;
 import dev.labelflight.engine.lf.LabelSpace;
 import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.util.MemoryUtil;
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.SmallIntVector;
@@ -53,18 +54,29 @@ public final class LabelStore {
   /**
    * What a job's labels are made of: the LFs' names and fingerprints, the number of classes (over
    * {@value LabelSpace#INT8_CLASSES} the columns are int16), whether the job is multi-label and each LF's
-   * class (-1 for an expression returning class indexes).
+   * class (-1 for an expression returning class indexes), and which LFs are fault-tolerant (only their
+   * columns may hold {@link LabelSpace#FAULT}; null: unknown, every column is checked).
    */
   public record JobLabels(String dataset, int version, List<String> names, List<String> fingerprints, int classes,
-      boolean multiLabel, int[] lfClasses) {
+      boolean multiLabel, int[] lfClasses, boolean[] faultTolerant) {
     /** A job of at most {@value LabelSpace#INT8_CLASSES} classes whose stored codes are its labels. */
     public JobLabels(String dataset, int version, List<String> names, List<String> fingerprints) {
-      this(dataset, version, names, fingerprints, 0, false, null);
+      this(dataset, version, names, fingerprints, 0, false, null, null);
     }
 
     public static JobLabels of(String dataset, int version, ChunkLabeler.JobLfs lfs) {
+      boolean[] faultTolerant = new boolean[lfs.specs().size()];
+      for (int i = 0; i < faultTolerant.length; i++) {
+        var flag = lfs.specs().get(i).json().get("faultTolerant");
+        faultTolerant[i] = flag != null && flag.asBoolean(false);
+      }
       return new JobLabels(dataset, version, lfs.names(), lfs.fingerprints(), lfs.labels().size(),
-          lfs.labels().multiLabel(), lfs.lfClasses());
+          lfs.labels().multiLabel(), lfs.lfClasses(), faultTolerant);
+    }
+
+    /** Whether LF {@code i}'s column may hold faults. */
+    boolean mayFault(int i) {
+      return faultTolerant == null || faultTolerant[i];
     }
 
     public boolean int16() {
@@ -175,11 +187,12 @@ public final class LabelStore {
       int rows = c.rows();
       BigIntVector rowId = (BigIntVector) root.getVector(0);
       rowId.allocateNew(rows);
-      // Straight into the data buffer: row_id has no nulls, so validity is set in one go.
-      ArrowBuf ids = rowId.getDataBuffer();
+      // Straight into the data buffer (its capacity was just allocated for the rows): row_id has no
+      // nulls, so validity is set in one go.
+      long ids = rowId.getDataBuffer().memoryAddress();
       long first = c.firstRow();
       for (int i = 0; i < rows; i++) {
-        ids.setLong((long) i * Long.BYTES, first + i);
+        MemoryUtil.putLong(ids + (long) i * Long.BYTES, first + i);
       }
       rowId.getValidityBuffer().setOne(0, (rows + 7) / 8);
       rowId.setValueCount(rows);
@@ -197,7 +210,7 @@ public final class LabelStore {
           }
         } else {
           ((TinyIntVector) column).allocateNew(rows);
-          column.getDataBuffer().setBytes(0, LabelSpace.withoutFaults(columns[lf]), 0, rows);
+          column.getDataBuffer().setBytes(0, labels.mayFault(lf) ? LabelSpace.withoutFaults(columns[lf]) : columns[lf], 0, rows);
         }
         column.getValidityBuffer().setOne(0, (rows + 7) / 8);
         column.setValueCount(rows);

@@ -4,10 +4,10 @@ import dev.labelflight.engine.error.CorruptDataException;
 import dev.labelflight.engine.store.ArrowFiles;
 import dev.labelflight.engine.store.AtomicFiles;
 import dev.labelflight.engine.store.Manifest;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -20,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.FieldVector;
@@ -40,17 +39,28 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * upload (a version number reused after a drop never sees old labels). A segment is one Arrow IPC file
  * holding up to {@value #SEGMENT_COLUMNS} columns computed together (its fields are named by fingerprint),
  * so a job of a thousand LFs writes 16 files per chunk, not a thousand, and never one huge one; once a chunk has more than {@value #COMPACT_AT} narrow
- * segments they are merged into segments of up to {@value #SEGMENT_COLUMNS} columns. The index
+ * segments (of fewer than {@value #WIDE_AT} columns) they are merged into segments of up to
+ * {@value #SEGMENT_COLUMNS} columns. The index
  * (fingerprint to segment) is rebuilt from segment footers on first use, so the cache survives a
  * restart. Files appear by atomic rename and carry their CRC32C in their name, checked on every read:
  * no fsync, since a torn or lost segment is detected and recomputed, never trusted. The most recently
  * written or read columns are also kept on the heap, up to {@code hotBytes} (the owner accounts for
  * them in its memory budget), so that the edit-one-LF-and-rerun loop does not go back to disk for the
  * columns it just saw. Blocking.
+ *
+ * <p>With a write-behind allocator, {@link #writeBehind} keeps the new columns in that heap layer (pinned,
+ * never evicted before they are on disk) and writes their segment on one background thread: a resident
+ * job's chunk is done once its columns are in memory. The disk copy still appears only by atomic rename,
+ * so a crash in between loses those columns (they are recomputed), never shows half a segment. The heap
+ * layer's bytes are split: three quarters for columns (pinned ones included), a quarter caps the
+ * writer's Arrow allocator; columns waiting for the writer take at most a quarter of the column share,
+ * beyond which writes are made by the caller as without write-behind.
  */
 public final class LabelCache {
   public static final int SEGMENT_COLUMNS = 64;
   static final int COMPACT_AT = 16;
+  /** Segments this wide are not compacted again (rewriting wide segments for every few new columns costs more than it saves). */
+  static final int WIDE_AT = SEGMENT_COLUMNS / 4;
 
   private final Path root;
   private final Map<Path, ChunkIndex> indexes = new ConcurrentHashMap<>();
@@ -59,6 +69,14 @@ public final class LabelCache {
   private long hotBytes;
   private final java.util.concurrent.atomic.LongAdder hits = new java.util.concurrent.atomic.LongAdder();
   private final java.util.concurrent.atomic.LongAdder misses = new java.util.concurrent.atomic.LongAdder();
+  /** Version directories by manifest instance, so that no upload id is hashed and no path formatted per call. */
+  private final Map<ManifestRef, Path> versionDirs = new ConcurrentHashMap<>();
+  /** Heap-layer keys whose segment the writer has not renamed into place yet: not evicted. Guarded by {@link #hot}. */
+  private final java.util.Set<HotKey> pinned = new java.util.HashSet<>();
+  private long pinnedBytes;
+  private final long pinnedCapacity;
+  private final BufferAllocator writerAllocator;
+  private final java.util.concurrent.ExecutorService writer;
 
   private record HotKey(Path chunkDir, String fingerprint) {}
 
@@ -69,7 +87,23 @@ public final class LabelCache {
 
   /** @param hotBytes heap kept for recently used columns */
   public LabelCache(Path dataDir, long hotBytes) {
-    this.hotCapacity = hotBytes;
+    this(dataDir, hotBytes, null);
+  }
+
+  /**
+   * @param hotBytes heap layer and background writer together (see the class comment)
+   * @param writeBehindParent parent of the writer's allocator; null: every write is made by its caller
+   */
+  public LabelCache(Path dataDir, long hotBytes, BufferAllocator writeBehindParent) {
+    boolean behind = writeBehindParent != null && hotBytes >= 4 << 20;
+    this.hotCapacity = behind ? hotBytes - hotBytes / 4 : hotBytes;
+    this.pinnedCapacity = behind ? hotCapacity / 4 : 0;
+    this.writerAllocator = behind ? writeBehindParent.newChildAllocator("label cache writer", 0, hotBytes / 4) : null;
+    this.writer = !behind ? null : java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "label-cache-writer");
+      t.setDaemon(true);
+      return t;
+    });
     this.root = dataDir.resolve("cache");
     try {
       Files.createDirectories(root);
@@ -154,13 +188,113 @@ public final class LabelCache {
    */
   public void write(Manifest manifest, int chunk, List<String> fingerprints, byte[][] columns,
       BufferAllocator allocator) {
+    Map<String, byte[]> distinct = distinct(fingerprints, columns);
+    if (!distinct.isEmpty()) {
+      store(manifest, chunk, distinct, allocator);
+      distinct.forEach((print, column) -> remember(chunkDir(manifest, chunk), print, column));
+    }
+  }
+
+  /**
+   * As {@link #write}, but returns once the columns are in the heap layer (where {@link #read} finds them)
+   * and leaves the disk write to the background writer; without one, or when too many columns already
+   * wait for it, writes here like {@link #write}. The columns must not be modified afterwards.
+   */
+  public void writeBehind(Manifest manifest, int chunk, List<String> fingerprints, byte[][] columns,
+      BufferAllocator allocator) {
+    Map<String, byte[]> distinct = distinct(fingerprints, columns);
+    long bytes = 0;
+    for (byte[] column : distinct.values()) {
+      bytes += column.length;
+    }
+    Path dir = chunkDir(manifest, chunk);
+    synchronized (hot) {
+      if (writer == null || distinct.isEmpty() || pinnedBytes + bytes > pinnedCapacity) {
+        bytes = -1;
+      } else {
+        pinnedBytes += bytes;
+        distinct.forEach((print, column) -> {
+          pinned.add(new HotKey(dir, print));
+          rememberLocked(dir, print, column);
+        });
+      }
+    }
+    if (bytes < 0) {
+      write(manifest, chunk, fingerprints, columns, allocator);
+      return;
+    }
+    long held = bytes;
+    try {
+      writer.execute(() -> {
+        try {
+          store(manifest, chunk, distinct, writerAllocator);
+        } catch (RuntimeException | Error e) {
+          // The columns stay on the heap until evicted, then are recomputed: a failed write costs time only.
+          org.slf4j.LoggerFactory.getLogger(LabelCache.class).warn("label cache write in {} failed: {}", dir, e.toString());
+        } finally {
+          unpin(dir, distinct.keySet(), held);
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException closing) {
+      unpin(dir, distinct.keySet(), held);
+      write(manifest, chunk, fingerprints, columns, allocator);
+    }
+  }
+
+  /** Blocks until every write handed to the background writer so far is on disk (or failed). */
+  public void flush() {
+    if (writer == null) {
+      return;
+    }
+    try {
+      writer.submit(() -> { }).get();
+    } catch (java.util.concurrent.RejectedExecutionException closed) {
+      // Closed: close() waited for the writes already.
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException(e.getCause());
+    }
+  }
+
+  /** Finishes the background writes and frees the writer's allocator; the cache still works (writing in place). */
+  public void close() {
+    if (writer == null) {
+      return;
+    }
+    writer.shutdown();
+    try {
+      if (!writer.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS)) {
+        org.slf4j.LoggerFactory.getLogger(LabelCache.class).warn("label cache writes still running at close");
+        return;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
+    writerAllocator.close();
+  }
+
+  private static Map<String, byte[]> distinct(List<String> fingerprints, byte[][] columns) {
     Map<String, byte[]> distinct = new LinkedHashMap<>();
     for (int i = 0; i < columns.length; i++) {
       distinct.putIfAbsent(fingerprints.get(i), columns[i]);
     }
-    if (distinct.isEmpty()) {
-      return;
+    return distinct;
+  }
+
+  private void unpin(Path dir, Iterable<String> prints, long bytes) {
+    synchronized (hot) {
+      for (String print : prints) {
+        pinned.remove(new HotKey(dir, print));
+      }
+      pinnedBytes -= bytes;
+      evictLocked();
     }
+  }
+
+  /** Writes the columns as segments and indexes them; compacts the chunk's narrow segments if there are many. */
+  private void store(Manifest manifest, int chunk, Map<String, byte[]> distinct, BufferAllocator allocator) {
     ChunkIndex index = index(manifest, chunk, allocator);
     // Segments of at most SEGMENT_COLUMNS columns: writing thousands of LFs never builds one huge file.
     Map<String, byte[]> segment = new LinkedHashMap<>();
@@ -175,7 +309,6 @@ public final class LabelCache {
         segment.clear();
       }
     }
-    distinct.forEach((print, column) -> remember(index.dir, print, column));
     List<String> narrow;
     synchronized (index) {
       narrow = index.narrowSegments();
@@ -196,7 +329,9 @@ public final class LabelCache {
   /** Removes every cached label of a dataset (all versions); call when the dataset is dropped. */
   public void drop(String dataset) {
     Path dir = root.resolve(dataset);
+    flush(); // no background write recreates the directory afterwards
     indexes.keySet().removeIf(p -> p.startsWith(dir));
+    versionDirs.keySet().removeIf(m -> m.manifest().name().equals(dataset));
     synchronized (hot) {
       hot.entrySet().removeIf(e -> {
         boolean gone = e.getKey().chunkDir().startsWith(dir);
@@ -213,24 +348,59 @@ public final class LabelCache {
 
   /** Keeps a column on the heap, evicting the least recently used ones beyond the capacity. */
   private void remember(Path dir, String fingerprint, byte[] column) {
-    if (column.length > hotCapacity) {
+    synchronized (hot) {
+      rememberLocked(dir, fingerprint, column);
+    }
+  }
+
+  private void rememberLocked(Path dir, String fingerprint, byte[] column) {
+    HotKey key = new HotKey(dir, fingerprint);
+    if (column.length > hotCapacity && !pinned.contains(key)) {
       return;
     }
-    synchronized (hot) {
-      byte[] old = hot.put(new HotKey(dir, fingerprint), column);
-      hotBytes += column.length - (old == null ? 0 : old.length);
-      var it = hot.entrySet().iterator();
-      while (hotBytes > hotCapacity && it.hasNext()) {
-        hotBytes -= it.next().getValue().length;
+    byte[] old = hot.put(key, column);
+    hotBytes += column.length - (old == null ? 0 : old.length);
+    evictLocked();
+  }
+
+  /** Least recently used first, skipping columns the writer still needs. */
+  private void evictLocked() {
+    var it = hot.entrySet().iterator();
+    while (hotBytes > hotCapacity && it.hasNext()) {
+      var e = it.next();
+      if (!pinned.contains(e.getKey())) {
+        hotBytes -= e.getValue().length;
         it.remove();
       }
     }
   }
 
   private Path chunkDir(Manifest manifest, int chunk) {
-    return root.resolve(manifest.name())
-        .resolve(String.format("v%06d-%s", manifest.version(), manifest.uploadId()))
-        .resolve(String.format("chunk-%06d", chunk));
+    ManifestRef ref = new ManifestRef(manifest);
+    Path version = versionDirs.get(ref);
+    if (version == null) {
+      if (versionDirs.size() > 1024) {
+        versionDirs.clear();
+      }
+      version = root.resolve(manifest.name())
+          .resolve(String.format("v%06d-%s", manifest.version(), manifest.uploadId()));
+      versionDirs.put(ref, version);
+    }
+    String n = Integer.toString(chunk);
+    return version.resolve("chunk-" + "000000".substring(Math.min(6, n.length())) + n);
+  }
+
+  /** A manifest by identity (the dataset store hands out one instance per version), hashed without walking its chunks. */
+  private record ManifestRef(Manifest manifest) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof ManifestRef r && r.manifest == manifest;
+    }
+
+    @Override
+    public int hashCode() {
+      return System.identityHashCode(manifest);
+    }
   }
 
   private ChunkIndex index(Manifest manifest, int chunk, BufferAllocator allocator) {
@@ -280,7 +450,7 @@ public final class LabelCache {
     for (String fingerprint : columns.keySet()) {
       fields.add(new Field(fingerprint, FieldType.notNullable(new ArrowType.Int(8, true)), null));
     }
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    Path tmp = dir.resolve(".seg-" + randomTag() + ".tmp");
     try (VectorSchemaRoot root = VectorSchemaRoot.create(new Schema(fields), allocator)) {
       int rows = 0;
       int i = 0;
@@ -293,25 +463,54 @@ public final class LabelCache {
         v.setValueCount(rows);
       }
       root.setRowCount(rows);
-      try (ArrowFileWriter writer = new ArrowFileWriter(root, null, Channels.newChannel(bytes))) {
+      Files.createDirectories(dir);
+      // Straight from the Arrow buffers to the file, checksummed on the way (no heap copy of the segment).
+      java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+      try (FileChannel file = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+           ArrowFileWriter writer = new ArrowFileWriter(root, null, new ChecksummedChannel(file, crc))) {
         writer.start();
         writer.writeBatch();
         writer.end();
       }
-      byte[] content = bytes.toByteArray();
-      String name = String.format("seg-%08x-%s.arrow", AtomicFiles.crc32c(content),
-          UUID.randomUUID().toString().substring(0, 8));
-      Files.createDirectories(dir);
-      Path tmp = dir.resolve("." + name + ".tmp");
-      try {
-        Files.write(tmp, content, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        AtomicFiles.move(tmp, dir.resolve(name));
-      } finally {
-        Files.deleteIfExists(tmp);
-      }
+      String hex = Long.toHexString(crc.getValue());
+      String name = "seg-" + "00000000".substring(hex.length()) + hex + "-" + randomTag() + ".arrow";
+      AtomicFiles.move(tmp, dir.resolve(name));
       return name;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write label cache segment in " + dir, e);
+    } finally {
+      try {
+        Files.deleteIfExists(tmp);
+      } catch (IOException ignored) {
+        // A leftover temporary file is never read (only seg-*.arrow files are).
+      }
+    }
+  }
+
+  /** Eight hex digits that keep concurrent writers' names apart (not a secret: no SecureRandom). */
+  private static String randomTag() {
+    String hex = Integer.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextInt());
+    return "00000000".substring(hex.length()) + hex;
+  }
+
+  /** Passes writes through to a file while checksumming them; closing is left to the file's owner. */
+  private record ChecksummedChannel(FileChannel file, java.util.zip.CRC32C crc) implements WritableByteChannel {
+    @Override
+    public int write(java.nio.ByteBuffer src) throws IOException {
+      java.nio.ByteBuffer view = src.duplicate();
+      int n = file.write(src);
+      view.limit(view.position() + n);
+      crc.update(view);
+      return n;
+    }
+
+    @Override
+    public boolean isOpen() {
+      return file.isOpen();
+    }
+
+    @Override
+    public void close() {
     }
   }
 
@@ -410,10 +609,11 @@ public final class LabelCache {
       }
     }
 
+    /** Segments of fewer than {@value #WIDE_AT} columns: compaction merges these only, so it rewrites a column at most once. */
     List<String> narrowSegments() {
       List<String> out = new ArrayList<>();
       columnsOf.forEach((segment, cols) -> {
-        if (cols.size() < SEGMENT_COLUMNS) {
+        if (cols.size() < WIDE_AT) {
           out.add(segment);
         }
       });

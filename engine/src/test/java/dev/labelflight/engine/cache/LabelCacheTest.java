@@ -130,4 +130,63 @@ class LabelCacheTest {
       }
     }
   }
+
+  /**
+   * Verifies that columns written behind are read at once from the heap layer, are on disk (a new cache
+   * instance reads them) after a flush, that no temporary or partial segment is left, that the writer's
+   * allocator is freed at close, and that with the heap layer full of columns waiting for the writer
+   * further writes are made in place (and still read back).
+   */
+  @Test
+  void writeBehindServesFromMemoryThenFromDisk() throws Exception {
+    int rows = 4096;
+    try (RootAllocator allocator = new RootAllocator()) {
+      DatasetStore store = new DatasetStore(dir, rows);
+      Manifest m = upload(store, allocator, rows);
+      // 8 MiB: 6 MiB of columns, of which 1.5 MiB may wait for the writer.
+      LabelCache cache = new LabelCache(dir, 8 << 20, allocator);
+      List<String> prints = new ArrayList<>();
+      List<byte[]> columns = new ArrayList<>();
+      for (int lf = 0; lf < 500; lf++) {
+        byte[] column = new byte[rows];
+        java.util.Arrays.fill(column, (byte) (lf % 3 - 1));
+        column[lf] = LabelSpace.FAULT;
+        prints.add(String.format("%064x", lf + 5000));
+        columns.add(column);
+        cache.writeBehind(m, 0, List.of(prints.get(lf)), new byte[][] {column}, allocator);
+        assertArrayEquals(column, cache.read(m, 0, List.of(prints.get(lf)), allocator)[0], "column " + lf);
+      }
+      cache.flush();
+      byte[][] read = new LabelCache(dir).read(m, 0, prints, allocator);
+      for (int lf = 0; lf < prints.size(); lf++) {
+        assertArrayEquals(columns.get(lf), read[lf], "column " + lf + " on disk");
+      }
+      try (Stream<Path> files = Files.walk(dir.resolve("cache"))) {
+        assertEquals(0, files.filter(p -> p.getFileName().toString().endsWith(".tmp")).count());
+      }
+      cache.close();
+      // Closed: writes are made in place.
+      cache.writeBehind(m, 0, List.of(String.format("%064x", 1)), new byte[][] {columns.get(0)}, allocator);
+      assertArrayEquals(columns.get(0), new LabelCache(dir).read(m, 0, List.of(String.format("%064x", 1)), allocator)[0]);
+    }
+  }
+
+  /** Verifies that the word-at-a-time fault check finds a fault at every position and none where there is none. */
+  @Test
+  void faultsAreFoundAtEveryPosition() {
+    for (int length : new int[] {0, 1, 7, 8, 9, 64, 67}) {
+      byte[] column = new byte[length];
+      for (int i = 0; i < length; i++) {
+        column[i] = (byte) (i % 4 - 1); // -1..2, never FAULT (-2)
+      }
+      assertTrue(!LabelSpace.hasFaults(column), "length " + length);
+      assertTrue(LabelSpace.withoutFaults(column) == column);
+      for (int at = 0; at < length; at++) {
+        byte[] faulty = column.clone();
+        faulty[at] = LabelSpace.FAULT;
+        assertTrue(LabelSpace.hasFaults(faulty), "fault at " + at + " of " + length);
+        assertEquals(LabelSpace.ABSTAIN, LabelSpace.withoutFaults(faulty)[at]);
+      }
+    }
+  }
 }
