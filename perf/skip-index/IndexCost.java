@@ -41,7 +41,7 @@ public class IndexCost {
       for (long first = 0; first < total; first += chunkRows) {
         VectorSchemaRoot chunk = gen.batch(first, (int) Math.min(chunkRows, total - first), allocator);
         chunks.add(chunk);
-        kept.add(new ResidentText(chunk));
+        kept.add(new ResidentText(chunk, new dev.labelflight.engine.lf.HeapAllowance(Long.MAX_VALUE)));
       }
       LfCompiler compiler = new LfCompiler(LfLimits.DEFAULT);
       var mapper = new com.fasterxml.jackson.databind.ObjectMapper();

@@ -4,6 +4,7 @@ import dev.labelflight.cluster.ClusterNode;
 import dev.labelflight.engine.apply.ChunkLabeler;
 import dev.labelflight.engine.apply.LabelStore;
 import dev.labelflight.engine.cache.LabelCache;
+import dev.labelflight.engine.lf.HeapAllowance;
 import dev.labelflight.engine.lf.LfCompiler;
 import dev.labelflight.engine.demo.ReviewsGenerator;
 import dev.labelflight.engine.lf.LfLimits;
@@ -160,7 +161,8 @@ public final class LabelFlightServer implements AutoCloseable {
           lfLimits,
           new NodeResources.ExecutionSettings(workers.getLong("taskTimeoutMs", 600_000L),
               config.getJsonObject("memory", new JsonObject()).getDouble("estimateScale", 1.0),
-              resident.getLong("idleMs", 600_000L), resident.getBoolean("enabled", true), residentThreads),
+              resident.getLong("idleMs", 600_000L), resident.getBoolean("enabled", true), residentThreads,
+              HeapAllowance.ofMaxHeap(resident.getDouble("heapFraction", 0.4))),
           new ChunkLabeler(datasets, cache, new LfCompiler(lfLimits, models)),
           ConcurrentHashMap.newKeySet(),
           models,

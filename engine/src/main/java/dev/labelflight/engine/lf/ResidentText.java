@@ -18,14 +18,19 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * event loop): the memory is already reserved when the chunk loads ({@link #bytesPerRow}, and twice the
  * chunk's bytes for text and word index, count in the resident estimate), so building lazily risks
  * nothing on the budget, keeps loads as fast as reading the chunks, and spends no CPU on columns no LF
- * reads. Thread-safe.
+ * reads. The copies live on the heap, so each also takes its bytes from a {@link HeapAllowance}; a column
+ * that does not fit there is not kept (its jobs copy it per chunk). Thread-safe.
  */
 public final class ResidentText {
   private final Map<ValueVector, Boolean> own = new IdentityHashMap<>();
   private final Map<ValueVector, TextColumn> kept = new IdentityHashMap<>();
+  private final HeapAllowance heap;
+  private long reserved;
+  private boolean closed;
 
-  /** Columns of {@code chunk} (which must outlive this). */
-  public ResidentText(VectorSchemaRoot chunk) {
+  /** Columns of {@code chunk} (which must outlive this), kept within {@code heap}. */
+  public ResidentText(VectorSchemaRoot chunk, HeapAllowance heap) {
+    this.heap = heap;
     for (FieldVector v : chunk.getFieldVectors()) {
       if (v instanceof VarCharVector || v instanceof LargeVarCharVector) {
         own.put(v, Boolean.TRUE);
@@ -33,12 +38,33 @@ public final class ResidentText {
     }
   }
 
-  /** The kept copy of {@code vector}, made now if needed; null if it is not a text column of this chunk. */
+  /**
+   * The kept copy of {@code vector}, made now if needed; null if it is not a text column of this chunk, or
+   * if the heap allowance has no room for it, or after {@link #close}.
+   */
   synchronized TextColumn column(ValueVector vector) {
     if (!own.containsKey(vector)) {
       return null;
     }
-    return kept.computeIfAbsent(vector, TextColumn::keep);
+    TextColumn column = kept.get(vector);
+    if (column == null && !closed) {
+      long bytes = 2 * TextColumn.textBytes(vector) + (vector.getValueCount() + 1L) * bytesPerRow();
+      if (!heap.tryReserve(bytes)) {
+        return null;
+      }
+      reserved += bytes;
+      column = TextColumn.keep(vector);
+      kept.put(vector, column);
+    }
+    return column;
+  }
+
+  /** Drops the kept columns and gives their heap allowance back; later jobs copy per chunk. */
+  public synchronized void close() {
+    closed = true;
+    kept.clear();
+    heap.free(reserved);
+    reserved = 0;
   }
 
   /** Heap bytes the columns kept so far hold (text, offsets, signatures and word indexes built). */

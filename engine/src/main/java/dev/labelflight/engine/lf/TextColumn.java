@@ -119,6 +119,19 @@ public final class TextColumn {
     return data.length + 4L * offsets.length + (s == null ? 0 : s.bytes()) + (w == null ? 0 : w.bytes());
   }
 
+  /** Bytes of text in a utf8 or large_utf8 vector (what a copy's {@link #data} holds). */
+  static long textBytes(ValueVector vector) {
+    int rows = vector.getValueCount();
+    if (rows == 0) {
+      return 0;
+    }
+    ArrowBuf offsets = vector.getOffsetBuffer();
+    if (vector instanceof LargeVarCharVector) {
+      return offsets.getLong((long) rows * 8) - offsets.getLong(0);
+    }
+    return offsets.getInt((long) rows * 4) - offsets.getInt(0);
+  }
+
   private static TextColumn copy(ValueVector vector) {
     int rows = vector.getValueCount();
     int[] offsets = new int[rows + 1];

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.labelflight.engine.demo.ReviewsGenerator;
@@ -116,7 +117,7 @@ class TextSignaturesTest {
   void filteredEvaluationEqualsFullScan() throws Exception {
     LfCompiler compiler = new LfCompiler(LfLimits.DEFAULT);
     try (VectorSchemaRoot chunk = chunk()) {
-      ResidentText kept = new ResidentText(chunk);
+      ResidentText kept = new ResidentText(chunk, new HeapAllowance(Long.MAX_VALUE));
       List<String> all = new ArrayList<>(SETS);
       all.add(String.join(",", SETS));
       for (String set : all) {
@@ -136,6 +137,36 @@ class TextSignaturesTest {
       try (VarCharVector other = new VarCharVector("text", allocator)) {
         assertNull(kept.column(other), "a vector of another root is not kept");
       }
+    }
+  }
+
+  /**
+   * Verifies that a column that does not fit the heap allowance is not kept (jobs copy it per chunk, with
+   * the same labels), that a kept one takes its bytes from the allowance, and that closing gives them back.
+   */
+  @Test
+  void keptColumnsStayWithinTheHeapAllowance() throws Exception {
+    LfCompiler compiler = new LfCompiler(LfLimits.DEFAULT);
+    List<LfSpec> specs = LfCompilerTest.specs("[" + String.join(",", SETS) + "]");
+    CompiledLfSet compiled = compiler.compile(specs, LABELS, SCHEMA);
+    try (VectorSchemaRoot chunk = chunk()) {
+      var text = (VarCharVector) chunk.getVector(0);
+      byte[][] full = compiled.evaluate(chunk);
+      HeapAllowance tight = new HeapAllowance(text.getDataBuffer().writerIndex());
+      ResidentText refused = new ResidentText(chunk, tight);
+      assertArrayEquals(full, compiled.evaluate(chunk, null, refused));
+      assertNull(refused.column(text), "no room: not kept");
+      assertEquals(0, tight.used());
+
+      HeapAllowance roomy = new HeapAllowance(1L << 30);
+      ResidentText kept = new ResidentText(chunk, roomy);
+      assertArrayEquals(full, compiled.evaluate(chunk, null, kept));
+      assertNotNull(kept.column(text));
+      assertTrue(roomy.used() >= kept.bytes(), roomy.used() + " reserved for " + kept.bytes() + " kept");
+      kept.close();
+      assertEquals(0, roomy.used());
+      assertNull(kept.column(text), "closed: nothing kept any more");
+      assertThrows(IllegalStateException.class, () -> roomy.free(1));
     }
   }
 

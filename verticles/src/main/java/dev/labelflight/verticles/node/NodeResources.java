@@ -12,6 +12,7 @@ import dev.labelflight.engine.memory.MemoryBudget;
 import dev.labelflight.engine.store.DatasetStore;
 import java.nio.file.Path;
 import java.util.Set;
+import dev.labelflight.engine.lf.HeapAllowance;
 import org.apache.arrow.memory.BufferAllocator;
 
 /**
@@ -38,10 +39,10 @@ public record NodeResources(
   /**
    * Job execution settings: task timeout; a factor applied to chunk memory estimates (calibration);
    * how long an idle resident dataset stays; whether the router may make datasets resident; threads
-   * a resident dataset evaluates with.
+   * a resident dataset evaluates with; the heap its copies may keep text columns and skip indexes in.
    */
   public record ExecutionSettings(long taskTimeoutMs, double estimateScale, long residentIdleMs,
-      boolean residentEnabled, int residentThreads) {}
+      boolean residentEnabled, int residentThreads, HeapAllowance residentHeap) {}
 
   /**
    * A standalone node's resources with the label cache under {@code dataDir}, no heap cache layer and
@@ -53,7 +54,8 @@ public record NodeResources(
     ModelRegistry models = new ModelRegistry(dataDir.resolve("models"));
     int cores = Runtime.getRuntime().availableProcessors();
     return new NodeResources(nodeId, dataDir, datasets, new LabelStore(dataDir, datasets, cache), budget, allocator,
-        limits, new ExecutionSettings(taskTimeoutMs, 1.0, 600_000L, true, cores),
+        limits, new ExecutionSettings(taskTimeoutMs, 1.0, 600_000L, true, cores,
+            HeapAllowance.ofMaxHeap(0.4)),
         new ChunkLabeler(datasets, cache, new LfCompiler(limits, models)),
         java.util.concurrent.ConcurrentHashMap.newKeySet(), models, new LocalDirectory(nodeId), RemoteDatasets.NONE);
   }

@@ -3,6 +3,7 @@ package dev.labelflight.verticles.resident;
 import dev.labelflight.engine.apply.ApplyRequest;
 import dev.labelflight.engine.apply.ChunkLabeler;
 import dev.labelflight.engine.error.LabelFlightException;
+import dev.labelflight.engine.lf.ResidentText;
 import dev.labelflight.engine.store.Manifest;
 import dev.labelflight.verticles.bus.Addresses;
 import dev.labelflight.verticles.bus.BusErrors;
@@ -43,7 +44,7 @@ public final class ResidentDataset extends VerticleBase {
   private BufferAllocator allocator;
   private final List<VectorSchemaRoot> chunks = new ArrayList<>();
   /** Each chunk's text columns, kept for every job with their skip index (built on first use; budgeted). */
-  private final List<dev.labelflight.engine.lf.ResidentText> texts = new ArrayList<>();
+  private final List<ResidentText> texts = new ArrayList<>();
   private ForkJoinPool pool;
   private boolean released;
   /** Set when the node stops while this copy is still loading: the loader stops and cleans up. */
@@ -85,7 +86,7 @@ public final class ResidentDataset extends VerticleBase {
           VectorSchemaRoot chunk = source.read(manifest, i, allocator);
           synchronized (this) {
             chunks.add(chunk);
-            texts.add(new dev.labelflight.engine.lf.ResidentText(chunk));
+            texts.add(new ResidentText(chunk, node.execution().residentHeap()));
           }
         }
         pool = new ForkJoinPool(node.execution().residentThreads());
@@ -124,7 +125,7 @@ public final class ResidentDataset extends VerticleBase {
     if (pool != null) {
       pool.shutdownNow();
     }
-    texts.clear();
+    texts.forEach(ResidentText::close);
     try {
       AutoCloseables.close(chunks);
       if (allocator != null) {
