@@ -22,6 +22,9 @@ public final class LazyDfa {
   public static final int GAVE_UP = -1;
   private static final int UNKNOWN = -1;
   private static final int MAX_RESETS_PER_ROW = 4;
+  /** Bound on the instruction sets' total size, so that large NFAs do not blow the cache's memory either. */
+  private static final int MAX_KEY_INTS = 1 << 20;
+  private static final Kind[] KINDS = Kind.values();
   private static final int BEFORE_START = 1;
   private static final int BEFORE_WORD = 2;
   private static final int BEFORE_NEWLINE = 4;
@@ -41,6 +44,7 @@ public final class LazyDfa {
   private int[] table;
   private final List<int[]> keys = new ArrayList<>();
   private final Map<Key, Integer> ids = new HashMap<>();
+  private int keyInts;
   private int resetsThisRow;
   private long resets;
 
@@ -135,6 +139,7 @@ public final class LazyDfa {
   private void clear() {
     keys.clear();
     ids.clear();
+    keyInts = 0;
     Arrays.fill(table, UNKNOWN);
     keys.add(null); // dead
     keys.add(null); // match
@@ -203,7 +208,7 @@ public final class LazyDfa {
       if (known != null) {
         result = known;
       } else {
-        if (keys.size() >= maxStates) {
+        if (keys.size() >= maxStates || keyInts + next.length > MAX_KEY_INTS) {
           if (++resetsThisRow > MAX_RESETS_PER_ROW) {
             return GAVE_UP;
           }
@@ -232,6 +237,7 @@ public final class LazyDfa {
       Arrays.fill(table, old, table.length, UNKNOWN);
     }
     keys.add(key);
+    keyInts += key.length;
     ids.put(k, offset);
     return offset;
   }
@@ -239,7 +245,7 @@ public final class LazyDfa {
   private boolean holds(int kind, int before, int b) {
     boolean atEnd = b < 0;
     boolean atStart = (before & BEFORE_START) != 0;
-    return switch (Kind.values()[kind]) {
+    return switch (KINDS[kind]) {
       case BEGIN_TEXT -> atStart;
       case END_TEXT -> atEnd;
       case BEGIN_LINE -> atStart || (before & BEFORE_NEWLINE) != 0;

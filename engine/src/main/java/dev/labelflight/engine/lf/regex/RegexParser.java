@@ -252,27 +252,23 @@ final class RegexParser {
       throw new UnsupportedRegexException("trailing '\\'");
     }
     char c = peek();
-    switch (c) {
-      case 'A':
-        pos++;
-        return new Assertion(Kind.BEGIN_TEXT);
-      case 'z':
-        pos++;
-        return new Assertion(Kind.END_TEXT);
-      case 'b':
-        pos++;
-        return new Assertion(Kind.WORD_BOUNDARY);
-      case 'B':
-        pos++;
-        return new Assertion(Kind.NOT_WORD_BOUNDARY);
-      default:
-        int[] perl = perlClass(c);
-        if (perl != null) {
-          pos++;
-          return new Chars(perl);
-        }
-        return literal(escapedChar());
+    Kind assertion = switch (c) {
+      case 'A' -> Kind.BEGIN_TEXT;
+      case 'z' -> Kind.END_TEXT;
+      case 'b' -> Kind.WORD_BOUNDARY;
+      case 'B' -> Kind.NOT_WORD_BOUNDARY;
+      default -> null;
+    };
+    if (assertion != null) {
+      pos++;
+      return new Assertion(assertion);
     }
+    int[] perl = perlClass(c);
+    if (perl != null) {
+      pos++;
+      return new Chars(perl);
+    }
+    return literal(escapedChar());
   }
 
   /** {@code \d \s \w} and their negations (ASCII, as RE2), folded first when case-insensitive; else null. */
