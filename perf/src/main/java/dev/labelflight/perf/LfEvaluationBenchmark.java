@@ -43,7 +43,8 @@ public class LfEvaluationBenchmark {
 
   /** Which LF set to run; see {@link #lfs(String)}. */
   @Param({"keyword_fused10", "keyword1", "regex", "numeric", "numeric10", "categorical", "expression_columnar",
-      "expression_interpreted", "similarity", "model_vector", "mixed10", "regex200", "keyword2000"})
+      "expression_interpreted", "similarity", "model_vector", "mixed10", "regex200", "keyword2000",
+      "regex_url", "regex_caps", "regex_not", "regex3"})
   public String set;
 
   /** Rows in the dataset. */
@@ -107,6 +108,15 @@ public class LfEvaluationBenchmark {
            {"name":"e0","kind":"expression","expr":"size(text) > 150 && stars < 2","label":"SPAM"},
            {"name":"e1","kind":"expression","expr":"stars >= 4 ? 0 : -1"},
            {"name":"s0","kind":"similarity","column":"emb","query":%s,"threshold":0.7,"label":"SPAM"}]""".formatted(spamCenter);
+      // The three regexes of perf/compare/bench.py (issue 8), alone and together.
+      case "regex_url" -> """
+          [{"name":"re_url","kind":"regex","column":"text","pattern":"https?://|www\\\\.","label":"SPAM"}]""";
+      case "regex_caps" -> """
+          [{"name":"re_caps","kind":"regex","column":"text","pattern":"\\\\b[A-Z]{4,}\\\\b","label":"SPAM"}]""";
+      case "regex_not" -> """
+          [{"name":"re_not","kind":"regex","column":"text","pattern":"\\\\bnot (good|recommend|working|worth)\\\\b","label":"HAM"}]""";
+      case "regex3" -> "[" + String.join(",", List.of("regex_url", "regex_caps", "regex_not").stream()
+          .map(s -> lfs(s).strip().replaceAll("^\\[|\\]$", "")).toList()) + "]";
       case "regex200" -> manyLfs(200, true);
       case "keyword2000" -> manyLfs(2000, false);
       default -> throw new IllegalArgumentException(set);

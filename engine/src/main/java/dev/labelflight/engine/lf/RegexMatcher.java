@@ -2,6 +2,8 @@ package dev.labelflight.engine.lf;
 
 import com.google.re2j.Matcher;
 import com.google.re2j.Pattern;
+import dev.labelflight.engine.lf.regex.ByteRegex;
+import dev.labelflight.engine.lf.regex.LazyDfa;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -10,11 +12,14 @@ import java.util.Locale;
 import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
- * The regex LFs of one text column, run with RE2J (linear time, no catastrophic backtracking). Every
- * pattern's required literals ({@link RegexPrefilter}) go into one shared Aho-Corasick automaton that
- * scans the column once per chunk, whatever the number of LFs; each LF then runs RE2J only on the rows
- * where one of its literals occurs (patterns without usable literals run on every row). ASCII rows are
- * matched through a reused view over the column's bytes; only rows with other characters are decoded.
+ * The regex LFs of one text column, run by a byte-level lazy DFA ({@link ByteRegex}) over the column's
+ * UTF-8 bytes, or with RE2J (linear time too) for patterns outside the DFA's syntax and for the rest of a
+ * chunk on which the DFA's bounded cache thrashed. Every pattern's required literals
+ * ({@link RegexPrefilter}) go into one shared Aho-Corasick automaton that scans the column once per
+ * chunk, whatever the number of LFs; each LF then runs only on the rows where one of its literals
+ * occurs (patterns without usable literals run on every row; measured: this still beats the DFA alone).
+ * For RE2J, ASCII rows are matched through a reused view over the column's bytes; only rows with other
+ * characters are decoded.
  */
 final class RegexMatcher implements LfEvaluator {
   private final String column;
@@ -26,8 +31,12 @@ final class RegexMatcher implements LfEvaluator {
   /** All prefiltered members' literals; null when none has any. */
   private final KeywordAutomaton prefilter;
 
-  /** One regex LF of the group. */
-  record Member(int slot, byte label, Pattern pattern, boolean fullMatch, boolean caseInsensitive) {}
+  /** One regex LF of the group; {@code dfa} is null when the pattern is outside the DFA's syntax. */
+  record Member(int slot, byte label, Pattern pattern, boolean fullMatch, boolean caseInsensitive, ByteRegex dfa) {
+    Member(int slot, byte label, Pattern pattern, boolean fullMatch, boolean caseInsensitive) {
+      this(slot, label, pattern, fullMatch, caseInsensitive, ByteRegex.compile(pattern, fullMatch).orElse(null));
+    }
+  }
 
   /** A group of one. */
   RegexMatcher(String column, int slot, byte label, Pattern pattern, boolean fullMatch, boolean caseInsensitive) {
@@ -95,42 +104,83 @@ final class RegexMatcher implements LfEvaluator {
     long[] nonAscii = null;
     for (int m = 0; m < members.length; m++) {
       Member member = members[m];
-      Matcher matcher = member.pattern().matcher("");
-      byte[] labels = out[member.slot()];
-      if (ownerOf[m] < 0) {
-        for (int row = 0; row < rows; row++) {
-          match(member, matcher, text, view, row, labels);
+      MemberScan matching = new MemberScan(member, text, view, out[member.slot()]);
+      try {
+        if (ownerOf[m] < 0) {
+          for (int row = 0; row < rows; row++) {
+            matching.match(row);
+          }
+          continue;
         }
-        continue;
-      }
-      long[] hits = candidates[ownerOf[m]];
-      // Unicode case folding may match non-ASCII rows without the ASCII literal: those rows run too.
-      if (member.caseInsensitive() && nonAscii == null) {
-        nonAscii = nonAsciiRows(text, view, words);
-      }
-      for (int w = 0; w < words; w++) {
-        long bits = member.caseInsensitive() ? hits[w] | nonAscii[w] : hits[w];
-        while (bits != 0) {
-          int row = (w << 6) + Long.numberOfTrailingZeros(bits);
-          bits &= bits - 1;
-          match(member, matcher, text, view, row, labels);
+        long[] hits = candidates[ownerOf[m]];
+        // Unicode case folding may match non-ASCII rows without the ASCII literal: those rows run too.
+        if (member.caseInsensitive() && nonAscii == null) {
+          nonAscii = nonAsciiRows(text, view, words);
         }
+        for (int w = 0; w < words; w++) {
+          long bits = member.caseInsensitive() ? hits[w] | nonAscii[w] : hits[w];
+          while (bits != 0) {
+            int row = (w << 6) + Long.numberOfTrailingZeros(bits);
+            bits &= bits - 1;
+            matching.match(row);
+          }
+        }
+      } finally {
+        matching.close();
       }
     }
   }
 
-  private static void match(Member member, Matcher matcher, TextColumn text, AsciiView view, int row, byte[] labels) {
-    if (text.isNull(row)) {
-      return;
+  /** One member's matching over one chunk: its DFA cache (borrowed for the chunk) or RE2J. */
+  private static final class MemberScan {
+    private final Member member;
+    private final TextColumn text;
+    private final AsciiView view;
+    private final byte[] labels;
+    private LazyDfa dfa;
+    private Matcher matcher;
+
+    MemberScan(Member member, TextColumn text, AsciiView view, byte[] labels) {
+      this.member = member;
+      this.text = text;
+      this.view = view;
+      this.labels = labels;
+      this.dfa = member.dfa() == null ? null : member.dfa().acquire();
     }
-    int start = text.offsets[row];
-    int end = text.offsets[row + 1];
-    CharSequence value = view.isAscii(start, end)
-        ? view.at(start, end)
-        : new String(text.data, start, end - start, StandardCharsets.UTF_8);
-    matcher.reset(value);
-    if (member.fullMatch() ? matcher.matches() : matcher.find()) {
-      labels[row] = member.label();
+
+    void match(int row) {
+      if (text.isNull(row)) {
+        return;
+      }
+      int start = text.offsets[row];
+      int end = text.offsets[row + 1];
+      if (dfa != null) {
+        int answer = dfa.matches(text.data, start, end);
+        if (answer != LazyDfa.GAVE_UP) {
+          if (answer == 1) {
+            labels[row] = member.label();
+          }
+          return;
+        }
+        close(); // the cache thrashes on this data: RE2J for the rest of the chunk
+      }
+      if (matcher == null) {
+        matcher = member.pattern().matcher("");
+      }
+      CharSequence value = view.isAscii(start, end)
+          ? view.at(start, end)
+          : new String(text.data, start, end - start, StandardCharsets.UTF_8);
+      matcher.reset(value);
+      if (member.fullMatch() ? matcher.matches() : matcher.find()) {
+        labels[row] = member.label();
+      }
+    }
+
+    void close() {
+      if (dfa != null) {
+        member.dfa().release(dfa);
+        dfa = null;
+      }
     }
   }
 

@@ -1,0 +1,275 @@
+package dev.labelflight.engine.lf.regex;
+
+import dev.labelflight.engine.lf.regex.RegexNode.Kind;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A DFA built lazily from a {@link ByteProgram}, one transition at a time as rows need it (RE2's
+ * approach). A state is a set of NFA instructions not yet followed through empty-width assertions plus
+ * what is known of the previous byte (start of text, word byte, newline), so that {@code \b ^ $} are
+ * decided once the next byte, or the end of text, is known. The table is {@code int[states x stride]}
+ * over byte classes plus an end-of-text column, holding the next state's row offset. Its size is bounded:
+ * when full the cache is cleared and rebuilt from the current state; a row that needs too many clears
+ * gets {@link #GAVE_UP} and the caller answers it (and the rest of its chunk) with RE2J. Not thread-safe:
+ * one instance per evaluating thread ({@link ByteRegex} pools them).
+ */
+public final class LazyDfa {
+  /** {@link #matches} result when the cache thrashed on the row. */
+  public static final int GAVE_UP = -1;
+  private static final int UNKNOWN = -1;
+  private static final int MAX_RESETS_PER_ROW = 4;
+  /** Bound on the instruction sets' total size, so that large NFAs do not blow the cache's memory either. */
+  private static final int MAX_KEY_INTS = 1 << 20;
+  private static final Kind[] KINDS = Kind.values();
+  private static final int BEFORE_START = 1;
+  private static final int BEFORE_WORD = 2;
+  private static final int BEFORE_NEWLINE = 4;
+
+  private final ByteProgram program;
+  private final int[] classOf;
+  private final int[] representative;
+  private final int endClass;
+  private final int stride;
+  private final int maxStates;
+  /** The before-flags worth keeping in a state: the others are never asked. */
+  private final int trackedFlags;
+  private final int dead;
+  private final int match;
+  private final int start;
+
+  private int[] table;
+  private final List<int[]> keys = new ArrayList<>();
+  private final Map<Key, Integer> ids = new HashMap<>();
+  private int keyInts;
+  private int resetsThisRow;
+  private long resets;
+
+  // Scratch for closures and steps (slow path only).
+  private final int[] visited;
+  private int generation;
+  private final int[] stack;
+  private final int[] nextSet;
+
+  LazyDfa(ByteProgram program, int[] classOf, int classes, int maxStates) {
+    this.program = program;
+    this.classOf = classOf;
+    this.representative = new int[classes];
+    for (int b = 255; b >= 0; b--) {
+      representative[classOf[b]] = b;
+    }
+    this.endClass = classes;
+    this.stride = classes + 1;
+    this.maxStates = Math.max(maxStates, 4);
+    int flags = 0;
+    if (program.uses(Kind.BEGIN_TEXT) || program.uses(Kind.BEGIN_LINE)) {
+      flags |= BEFORE_START;
+    }
+    if (program.uses(Kind.WORD_BOUNDARY) || program.uses(Kind.NOT_WORD_BOUNDARY)) {
+      flags |= BEFORE_WORD;
+    }
+    if (program.uses(Kind.BEGIN_LINE)) {
+      flags |= BEFORE_NEWLINE;
+    }
+    this.trackedFlags = flags;
+    this.dead = 0;
+    this.match = stride;
+    this.start = 2 * stride;
+    this.visited = new int[program.size];
+    this.stack = new int[3 * program.size + 2]; // each visited instruction pushes at most two
+    this.nextSet = new int[program.size];
+    this.table = new int[Math.min(this.maxStates, 64) * stride];
+    clear();
+  }
+
+  /** Cache clears so far (for tests and diagnostics). */
+  public long resets() {
+    return resets;
+  }
+
+  /** States in the cache now, the dead and match states included. */
+  public int states() {
+    return keys.size();
+  }
+
+  /** 1 if {@code data[from, to)} matches, 0 if not, {@link #GAVE_UP} if the cache thrashed on it. */
+  public int matches(byte[] data, int from, int to) {
+    resetsThisRow = 0;
+    int[] t = table;
+    int[] classes = classOf;
+    int limit = 2 * stride;
+    int s = start;
+    for (int i = from; i < to; i++) {
+      int c = classes[data[i] & 0xFF];
+      int next = t[s + c];
+      if (next < limit) {
+        if (next == dead) {
+          return 0;
+        }
+        if (next == match) {
+          return 1;
+        }
+        next = transition(s, c);
+        if (next == GAVE_UP) {
+          return GAVE_UP;
+        }
+        t = table;
+        if (next == dead) {
+          return 0;
+        }
+        if (next == match) {
+          return 1;
+        }
+      }
+      s = next;
+    }
+    int end = t[s + endClass];
+    if (end == UNKNOWN) {
+      end = transition(s, endClass);
+      if (end == GAVE_UP) {
+        return GAVE_UP;
+      }
+    }
+    return end == match ? 1 : 0;
+  }
+
+  private void clear() {
+    keys.clear();
+    ids.clear();
+    keyInts = 0;
+    Arrays.fill(table, UNKNOWN);
+    keys.add(null); // dead
+    keys.add(null); // match
+    Arrays.fill(table, 0, stride, dead);
+    Arrays.fill(table, stride, 2 * stride, match);
+    int[] startKey = {program.start, BEFORE_START & trackedFlags};
+    intern(startKey);
+  }
+
+  /** Computes, stores and returns the transition of state offset {@code s} on class {@code c}. */
+  private int transition(int s, int c) {
+    int[] key = keys.get(s / stride);
+    int n = key.length - 1;
+    int before = key[n];
+    boolean atEnd = c == endClass;
+    int b = atEnd ? -1 : representative[c];
+    // Follow empty-width instructions now that the next byte is known; collect the byte instructions.
+    generation++;
+    int top = 0;
+    int found = 0;
+    boolean matched = false;
+    for (int i = 0; i < n; i++) {
+      stack[top++] = key[i];
+    }
+    while (top > 0) {
+      int pc = stack[--top];
+      if (visited[pc] == generation) {
+        continue;
+      }
+      visited[pc] = generation;
+      switch (program.op[pc]) {
+        case ByteProgram.BYTE -> {
+          if (!atEnd && b >= program.lo[pc] && b <= program.hi[pc]) {
+            nextSet[found++] = program.out[pc];
+          }
+        }
+        case ByteProgram.SPLIT -> {
+          stack[top++] = program.out1[pc];
+          stack[top++] = program.out[pc];
+        }
+        case ByteProgram.ASSERT -> {
+          if (holds(program.lo[pc], before, b)) {
+            stack[top++] = program.out[pc];
+          }
+        }
+        default -> matched = true;
+      }
+    }
+    int result;
+    if (matched) {
+      result = match;
+    } else if (atEnd || found == 0) {
+      result = dead;
+    } else {
+      int[] next = Arrays.copyOf(nextSet, found + 1);
+      Arrays.sort(next, 0, found);
+      int unique = 0;
+      for (int i = 0; i < found; i++) {
+        if (unique == 0 || next[unique - 1] != next[i]) {
+          next[unique++] = next[i];
+        }
+      }
+      next = Arrays.copyOf(next, unique + 1);
+      next[unique] = trackedFlags & ((isWord(b) ? BEFORE_WORD : 0) | (b == '\n' ? BEFORE_NEWLINE : 0));
+      Integer known = ids.get(new Key(next));
+      if (known != null) {
+        result = known;
+      } else {
+        if (keys.size() >= maxStates || keyInts + next.length > MAX_KEY_INTS) {
+          if (++resetsThisRow > MAX_RESETS_PER_ROW) {
+            return GAVE_UP;
+          }
+          resets++;
+          clear();
+          s = intern(key);
+        }
+        result = intern(next);
+      }
+    }
+    table[s + c] = result;
+    return result;
+  }
+
+  private int intern(int[] key) {
+    Key k = new Key(key);
+    Integer known = ids.get(k);
+    if (known != null) {
+      return known;
+    }
+    int offset = keys.size() * stride;
+    if (offset + stride > table.length) {
+      int grown = Math.min(table.length * 2, maxStates * stride);
+      int old = table.length;
+      table = Arrays.copyOf(table, Math.max(grown, offset + stride));
+      Arrays.fill(table, old, table.length, UNKNOWN);
+    }
+    keys.add(key);
+    keyInts += key.length;
+    ids.put(k, offset);
+    return offset;
+  }
+
+  private boolean holds(int kind, int before, int b) {
+    boolean atEnd = b < 0;
+    boolean atStart = (before & BEFORE_START) != 0;
+    return switch (KINDS[kind]) {
+      case BEGIN_TEXT -> atStart;
+      case END_TEXT -> atEnd;
+      case BEGIN_LINE -> atStart || (before & BEFORE_NEWLINE) != 0;
+      case END_LINE -> atEnd || b == '\n';
+      case WORD_BOUNDARY -> ((before & BEFORE_WORD) != 0) != (!atEnd && isWord(b));
+      case NOT_WORD_BOUNDARY -> ((before & BEFORE_WORD) != 0) == (!atEnd && isWord(b));
+      case CHAR_START -> atEnd || (b & 0xC0) != 0x80;
+    };
+  }
+
+  static boolean isWord(int b) {
+    return b >= '0' && b <= '9' || b >= 'A' && b <= 'Z' || b >= 'a' && b <= 'z' || b == '_';
+  }
+
+  /** A state's identity: its instruction set and before-flags. */
+  private record Key(int[] key) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Key other && Arrays.equals(key, other.key);
+    }
+
+    @Override
+    public int hashCode() {
+      return Arrays.hashCode(key);
+    }
+  }
+}
