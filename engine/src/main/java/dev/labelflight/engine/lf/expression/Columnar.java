@@ -3,6 +3,8 @@ package dev.labelflight.engine.lf.expression;
 import com.google.re2j.Pattern;
 import dev.labelflight.engine.lf.ByteStringSet;
 import dev.labelflight.engine.lf.TextColumn;
+import dev.labelflight.engine.lf.regex.ByteRegex;
+import dev.labelflight.engine.lf.regex.LazyDfa;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -522,15 +524,20 @@ final class Columnar {
     }
   }
 
-  /** {@code s.matches(lit)}: an RE2 search anywhere in the string, as CEL's partial match. */
+  /**
+   * {@code s.matches(lit)}: an RE2 search anywhere in the string, as CEL's partial match; on the lazy DFA
+   * over the column's bytes when the pattern is within its syntax, else (or where its cache thrashes) RE2J.
+   */
   static final class Matches extends Node {
     private final Node receiver;
     private final Pattern pattern;
+    private final ByteRegex dfa;
 
     Matches(Node receiver, Pattern pattern) {
       super(Type.BOOL);
       this.receiver = receiver;
       this.pattern = pattern;
+      this.dfa = ByteRegex.compile(pattern, false).orElse(null);
     }
 
     @Override
@@ -540,12 +547,27 @@ final class Columnar {
       Values v = new Values();
       v.bools = new byte[rows];
       v.errors = s.errors;
+      int row = 0;
+      if (dfa != null) {
+        LazyDfa scan = dfa.acquire();
+        try {
+          for (; row < rows; row++) {
+            int answer = scan.matches(s.text, s.start(row), s.end(row));
+            if (answer == LazyDfa.GAVE_UP) {
+              break;
+            }
+            v.bools[row] = (byte) answer;
+          }
+        } finally {
+          dfa.release(scan);
+        }
+      }
       var matcher = pattern.matcher("");
-      for (int i = 0; i < rows; i++) {
-        int from = s.start(i);
+      for (; row < rows; row++) {
+        int from = s.start(row);
         // RE2J matches UTF-8 directly: no String per row.
-        matcher.reset(Arrays.copyOfRange(s.text, from, s.end(i)));
-        v.bools[i] = (byte) (matcher.find() ? 1 : 0);
+        matcher.reset(Arrays.copyOfRange(s.text, from, s.end(row)));
+        v.bools[row] = (byte) (matcher.find() ? 1 : 0);
       }
       return v;
     }
