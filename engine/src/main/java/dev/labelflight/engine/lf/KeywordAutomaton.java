@@ -33,6 +33,12 @@ final class KeywordAutomaton {
   private final boolean scanRest;
   /** The masks of the keywords not answered from words, or null when their rows cannot be skipped. */
   private final long[] restMasks;
+  /**
+   * The word runs of each keyword not answered from the word index (a phrase such as {@code would buy again}
+   * has three), or null when one of them has none: such a keyword occurs only in rows where each of its
+   * runs occurs inside some word, which the index tells without reading the text.
+   */
+  private final byte[][][] restRuns;
 
   /**
    * One keyword: its bytes, the owner (local LF index), whether it must stand as a whole word, and whether
@@ -45,6 +51,7 @@ final class KeywordAutomaton {
     masks = TextSignatures.masks(keywords.stream().map(Keyword::bytes).toList());
     byte[][] fromWords = new byte[patterns][];
     List<byte[]> rest = new ArrayList<>();
+    List<byte[][]> runs = new ArrayList<>();
     for (int p = 0; p < patterns; p++) {
       Keyword k = keywords.get(p);
       boolean exact = WordIndex.isWord(k.bytes()) && (foldAsciiCase ? !k.exactCase() : !hasAsciiLetter(k.bytes()));
@@ -52,8 +59,10 @@ final class KeywordAutomaton {
         fromWords[p] = k.bytes();
       } else {
         rest.add(k.bytes());
+        runs.add(wordRuns(k.bytes()));
       }
     }
+    restRuns = runs.stream().anyMatch(r -> r.length == 0) ? null : runs.toArray(byte[][][]::new);
     wordKeywords = rest.size() < patterns ? fromWords : null;
     scanRest = !rest.isEmpty();
     restMasks = TextSignatures.masks(rest);
@@ -191,13 +200,14 @@ final class KeywordAutomaton {
    */
   int scan(TextColumn column, int owners, Hits hits) {
     // When the other keywords cannot skip rows, the full scan finds the word keywords' rows as well.
-    WordIndex index = wordKeywords == null || scanRest && restMasks == null ? null : column.words();
+    boolean restSkips = !scanRest || restMasks != null || restRuns != null;
+    WordIndex index = (wordKeywords != null || restRuns != null) && restSkips ? column.words() : null;
     if (index == null) {
-      return scanRows(column, owners, masks == null ? null : column.signatures(), masks, hits);
+      return scanRows(column, owners, masks == null ? null : column.signatures(), masks, null, hits);
     }
     int rows = column.rows();
     long[][] found = new long[owners][(rows + 63) >>> 6];
-    for (int p = 0; p < wordKeywords.length; p++) {
+    for (int p = 0; wordKeywords != null && p < wordKeywords.length; p++) {
       if (wordKeywords[p] != null) {
         index.rowsWith(wordKeywords[p], patternWholeWord[p], found[patternOwner[p]]);
       }
@@ -205,6 +215,7 @@ final class KeywordAutomaton {
     int scanned = 0;
     if (scanRest) {
       scanned = scanRows(column, owners, restMasks == null ? null : column.signatures(), restMasks,
+          restRuns == null ? null : rowsWithRuns(index, rows),
           (owner, row) -> found[owner][row >>> 6] |= 1L << row);
     }
     for (int owner = 0; owner < owners; owner++) {
@@ -220,12 +231,52 @@ final class KeywordAutomaton {
     return scanned;
   }
 
+  /** The rows where, for one of the other keywords, each of its word runs occurs inside a word. */
+  private long[] rowsWithRuns(WordIndex index, int rows) {
+    int words = (rows + 63) >>> 6;
+    long[] any = new long[words];
+    long[] run = new long[words];
+    long[] all = new long[words];
+    for (byte[][] keywordRuns : restRuns) {
+      Arrays.fill(all, -1L);
+      for (byte[] r : keywordRuns) {
+        Arrays.fill(run, 0L);
+        index.rowsWith(r, false, run);
+        for (int w = 0; w < words; w++) {
+          all[w] &= run[w];
+        }
+      }
+      for (int w = 0; w < words; w++) {
+        any[w] |= all[w];
+      }
+    }
+    return any;
+  }
+
+  /** The maximal runs of word bytes in {@code keyword}. */
+  private static byte[][] wordRuns(byte[] keyword) {
+    List<byte[]> runs = new ArrayList<>();
+    int start = -1;
+    for (int i = 0; i <= keyword.length; i++) {
+      boolean word = i < keyword.length && WordIndex.isWordByte(keyword[i]);
+      if (word && start < 0) {
+        start = i;
+      } else if (!word && start >= 0) {
+        runs.add(Arrays.copyOfRange(keyword, start, i));
+        start = -1;
+      }
+    }
+    return runs.toArray(byte[][]::new);
+  }
+
   /**
    * Runs the automaton over the rows whose signature allows one of the keywords {@code rowMasks} stand
-   * for (every row when {@code signatures} is null); {@code owners} is the number of distinct owners, so
-   * a row stops scanning once all have fired. Returns the number of rows scanned.
+   * for (every row when {@code signatures} is null) and, when {@code allowed} is not null, that it marks;
+   * {@code owners} is the number of distinct owners, so a row stops scanning once all have fired. Returns
+   * the number of rows scanned.
    */
-  private int scanRows(TextColumn column, int owners, TextSignatures signatures, long[] rowMasks, Hits hits) {
+  private int scanRows(TextColumn column, int owners, TextSignatures signatures, long[] rowMasks, long[] allowed,
+      Hits hits) {
     int[] firedAt = new int[owners];
     Arrays.fill(firedAt, -1);
     byte[] data = column.data;
@@ -233,7 +284,8 @@ final class KeywordAutomaton {
     int rows = column.rows();
     int scanned = 0;
     for (int row = 0; row < rows; row++) {
-      if (column.isNull(row) || signatures != null && !signatures.mayContainAny(row, rowMasks)) {
+      if (column.isNull(row) || allowed != null && (allowed[row >>> 6] & 1L << row) == 0
+          || signatures != null && !signatures.mayContainAny(row, rowMasks)) {
         continue;
       }
       scanned++;

@@ -223,6 +223,37 @@ class TextSignaturesTest {
     }
   }
 
+  /**
+   * Verifies that a phrase is scanned only on rows where each of its words occurs inside some word (told by
+   * the word index) and its signature allows it: fewer rows than the signatures alone, the same matches.
+   */
+  @Test
+  void phrasesScanOnlyRowsHoldingTheirWords() {
+    try (VectorSchemaRoot chunk = chunk()) {
+      VarCharVector vector = (VarCharVector) chunk.getVector(0);
+      TextColumn kept = TextColumn.keep(vector);
+      TextColumn copy = TextColumn.of(vector);
+      // Two words of the generated text, in an order the generator rarely writes: each word is common.
+      String[] first = new String(vector.get(0), StandardCharsets.UTF_8).split("[^A-Za-z]+");
+      String[] second = new String(vector.get(1), StandardCharsets.UTF_8).split("[^A-Za-z]+");
+      String phrase = (first[0] + " " + second[second.length - 1]).toLowerCase(Locale.ROOT);
+      KeywordAutomaton automaton = automaton(phrase);
+      byte[] filtered = new byte[ROWS];
+      byte[] full = new byte[ROWS];
+      int scanned = automaton.scan(kept, 1, (owner, row) -> filtered[row] = 1);
+      automaton.scan(copy, 1, (owner, row) -> full[row] = 1);
+      assertArrayEquals(full, filtered, phrase);
+      long[] mask = TextSignatures.masks(List.of(phrase.getBytes(StandardCharsets.UTF_8)));
+      int bySignature = 0;
+      for (int row = 0; row < ROWS; row++) {
+        if (!vector.isNull(row) && kept.signatures().mayContainAny(row, mask)) {
+          bySignature++;
+        }
+      }
+      assertTrue(scanned < bySignature, "'" + phrase + "': scanned " + scanned + " rows, signatures alone allow " + bySignature);
+    }
+  }
+
   private static KeywordAutomaton automaton(String... keywords) {
     List<KeywordAutomaton.Keyword> list = new ArrayList<>();
     for (String k : keywords) {
