@@ -305,24 +305,10 @@ class FlightEndToEndTest {
   void largeDownloadResumesWhenTheClientCatchesUp() throws Exception {
     int rows = 6_000_000; // 48 MB of int64, three times the 16 MiB backpressure threshold
     JsonObject overrides = new JsonObject().put("flight", new JsonObject().put("callTimeoutMs", 600_000));
-    org.apache.arrow.vector.types.pojo.Schema schema = new org.apache.arrow.vector.types.pojo.Schema(List.of(
-        field("v", new org.apache.arrow.vector.types.pojo.ArrowType.Int(64, true))));
     try (TestServer server = new TestServer(dir, 131_072, overrides);
          RootAllocator allocator = new RootAllocator();
          FlightClient client = server.client(allocator)) {
-      try (VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator);
-           org.apache.arrow.flight.SyncPutListener ack = new org.apache.arrow.flight.SyncPutListener()) {
-        BigIntVector v = (BigIntVector) root.getVector("v");
-        v.allocateNew(rows);
-        for (int i = 0; i < rows; i++) {
-          v.set(i, i);
-        }
-        root.setRowCount(rows);
-        FlightClient.ClientStreamListener put = client.startPut(FlightDescriptor.path("datasets", "big"), root, ack);
-        put.putNext();
-        put.completed();
-        put.getResult();
-      }
+      uploadBig(client, allocator, rows);
       long count = 0;
       long sum = 0;
       try (FlightStream stream = client.getStream(new Ticket("dataset/big@1".getBytes(StandardCharsets.UTF_8)))) {
@@ -354,24 +340,10 @@ class FlightEndToEndTest {
     int rows = 6_000_000; // 48 MB of int64: each stream fills its send buffer and waits for the client
     JsonObject overrides = new JsonObject().put("flight", new JsonObject()
         .put("callTimeoutMs", 600_000).put("threads", 2));
-    org.apache.arrow.vector.types.pojo.Schema schema = new org.apache.arrow.vector.types.pojo.Schema(List.of(
-        field("v", new org.apache.arrow.vector.types.pojo.ArrowType.Int(64, true))));
     try (TestServer server = new TestServer(dir, 131_072, overrides);
          RootAllocator allocator = new RootAllocator();
          FlightClient client = server.client(allocator)) {
-      try (VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator);
-           org.apache.arrow.flight.SyncPutListener ack = new org.apache.arrow.flight.SyncPutListener()) {
-        BigIntVector v = (BigIntVector) root.getVector("v");
-        v.allocateNew(rows);
-        for (int i = 0; i < rows; i++) {
-          v.set(i, i);
-        }
-        root.setRowCount(rows);
-        FlightClient.ClientStreamListener put = client.startPut(FlightDescriptor.path("datasets", "big"), root, ack);
-        put.putNext();
-        put.completed();
-        put.getResult();
-      }
+      uploadBig(client, allocator, rows);
       List<FlightStream> paused = new java.util.ArrayList<>();
       try {
         for (int i = 0; i < 4; i++) {
@@ -397,6 +369,25 @@ class FlightEndToEndTest {
           stream.close();
         }
       }
+    }
+  }
+
+  /** Uploads {@code rows} int64 values 0..rows-1 as the dataset "big", in one batch. */
+  private static void uploadBig(FlightClient client, RootAllocator allocator, int rows) throws Exception {
+    org.apache.arrow.vector.types.pojo.Schema schema = new org.apache.arrow.vector.types.pojo.Schema(List.of(
+        field("v", new org.apache.arrow.vector.types.pojo.ArrowType.Int(64, true))));
+    try (VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator);
+         org.apache.arrow.flight.SyncPutListener ack = new org.apache.arrow.flight.SyncPutListener()) {
+      BigIntVector v = (BigIntVector) root.getVector("v");
+      v.allocateNew(rows);
+      for (int i = 0; i < rows; i++) {
+        v.set(i, i);
+      }
+      root.setRowCount(rows);
+      FlightClient.ClientStreamListener put = client.startPut(FlightDescriptor.path("datasets", "big"), root, ack);
+      put.putNext();
+      put.completed();
+      put.getResult();
     }
   }
 
