@@ -54,8 +54,8 @@ public final class LocalMemoryPool implements MemoryPool {
   }
 
   @Override
-  public Reservation newReservation(String owner) {
-    LocalReservation r = new LocalReservation(owner);
+  public Reservation newReservation(String holder) {
+    LocalReservation r = new LocalReservation(holder);
     synchronized (this) {
       open.put(r, Boolean.TRUE);
     }
@@ -63,11 +63,11 @@ public final class LocalMemoryPool implements MemoryPool {
   }
 
   @Override
-  public synchronized Map<String, Long> reservationsByOwner() {
+  public synchronized Map<String, Long> reservationsByHolder() {
     Map<String, Long> out = new LinkedHashMap<>();
     for (LocalReservation r : open.keySet()) {
       if (r.held > 0) {
-        out.merge(r.owner, r.held, Long::sum);
+        out.merge(r.holder, r.held, Long::sum);
       }
     }
     return out;
@@ -131,19 +131,19 @@ public final class LocalMemoryPool implements MemoryPool {
   }
 
   private final class LocalReservation implements Reservation {
-    private final String owner;
+    private final String holder;
     /** Guarded by the pool's lock. */
     long held;
     Waiter waiting;
     boolean closed;
 
-    LocalReservation(String owner) {
-      this.owner = owner;
+    LocalReservation(String holder) {
+      this.holder = holder;
     }
 
     @Override
-    public String owner() {
-      return owner;
+    public String holder() {
+      return holder;
     }
 
     @Override
@@ -167,7 +167,7 @@ public final class LocalMemoryPool implements MemoryPool {
       synchronized (LocalMemoryPool.this) {
         checkOpen();
         if (waiting != null) {
-          throw new IllegalStateException(owner + ": a resize is already waiting");
+          throw new IllegalStateException(holder + ": a resize is already waiting");
         }
         long growth = bytes - held;
         if (growth > 0 && (!waiters.isEmpty() || reserved + growth > maxBytes)) {
@@ -194,7 +194,7 @@ public final class LocalMemoryPool implements MemoryPool {
           return CompletableFuture.failedFuture(closedError());
         }
         if (waiting != null) {
-          return CompletableFuture.failedFuture(new IllegalStateException(owner + ": a resize is already waiting"));
+          return CompletableFuture.failedFuture(new IllegalStateException(holder + ": a resize is already waiting"));
         }
         long growth = bytes - held;
         if (growth <= 0 || (waiters.isEmpty() && reserved + growth <= maxBytes)) {
@@ -270,12 +270,12 @@ public final class LocalMemoryPool implements MemoryPool {
 
     private LabelFlightException closedError() {
       return new LabelFlightException(LabelFlightException.Kind.CANCELLED,
-          "memory reservation of " + owner + " was closed");
+          "memory reservation of " + holder + " was closed");
     }
 
     @Override
     public String toString() {
-      return "Reservation[" + owner + ", " + held + " bytes]";
+      return "Reservation[" + holder + ", " + held + " bytes]";
     }
   }
 }

@@ -29,9 +29,9 @@ public interface MemoryPool {
     return maxBytes() - reservedBytes();
   }
 
-  /** A new reservation of 0 bytes held by {@code owner} (a description such as {@code "job J chunk 3"}). */
-  Reservation newReservation(String owner);
+  /** A new reservation of 0 bytes held by {@code holder} (a description such as {@code "job J chunk 3"}). */
+  Reservation newReservation(String holder);
 
-  /** Bytes held per owner description, for diagnostics (health details, tests); a copy. */
-  Map<String, Long> reservationsByOwner();
+  /** Bytes held per holder description, for diagnostics (health details, tests); a copy. */
+  Map<String, Long> reservationsByHolder();
 }

@@ -4,13 +4,13 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Bytes of a {@link MemoryPool} held by one owner, shaped after Trino's {@code LocalMemoryContext}: owned,
+ * Bytes of a {@link MemoryPool} held by one holder, shaped after Trino's {@code LocalMemoryContext}: owned,
  * sized, resized and closed by its holder. Closing gives every byte back and is idempotent; a closed
- * reservation cannot be resized, so it cannot leak permits. Not meant to be shared between owners.
+ * reservation cannot be resized, so it cannot leak permits. Not meant to be shared between holders.
  */
 public interface Reservation extends AutoCloseable {
-  /** Who holds it (the description given to {@link MemoryPool#newReservation}). */
-  String owner();
+  /** Who holds it (the description given to {@link MemoryPool#newReservation}); "holder", never "owner", which names users. */
+  String holder();
 
   /** Bytes held now. */
   long bytes();

@@ -28,7 +28,7 @@ class LocalMemoryPoolTest {
       assertEquals(90, pool.reservedBytes());
     }
     assertEquals(0, pool.reservedBytes());
-    assertTrue(pool.reservationsByOwner().isEmpty());
+    assertTrue(pool.reservationsByHolder().isEmpty());
   }
 
   /** Verifies that waiters are served in arrival order when bytes come back. */
