@@ -590,7 +590,8 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
         streamModelOutput(api, text.substring("preds/".length()), true, listener);
       } else {
         throw LabelFlightException.invalid("unknown ticket '" + text
-            + "' (known: labels/JOB, labels/JOB?layout=sparse, dataset/NAME@VERSION, probs/JOB/MODEL, preds/JOB/MODEL)");
+            + "' (known: labels/JOB, labels/JOB?layout=sparse, dataset/NAME@VERSION, dataset/NAME@VERSION?columns=A,B,"
+            + " probs/JOB/MODEL, preds/JOB/MODEL)");
       }
     } catch (Throwable t) {
       listener.error(FlightErrors.toFlight(t));
@@ -808,7 +809,13 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
         new Field("label", FieldType.notNullable(new ArrowType.Int(wide ? 16 : 8, true)), null)));
   }
 
+  /**
+   * {@code dataset/NAME@VERSION}, or only some columns with {@code ?columns=A,B} (each name percent-encoded):
+   * the Python client reads a dataset's stored index columns this way without the data.
+   */
   private void streamDataset(String user, String spec, ServerStreamListener listener) throws Exception {
+    String[] query = spec.split("\\?", 2);
+    spec = query[0];
     int at = spec.lastIndexOf('@');
     if (at < 0) {
       throw LabelFlightException.invalid("dataset ticket must be dataset/NAME@VERSION");
@@ -816,9 +823,11 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
     Manifest manifest = datasets.manifest(DatasetNames.qualify(user, spec.substring(0, at)),
         parseVersion(spec.substring(at + 1)));
     List<DerivedColumn> derivedColumns = derived.columns(manifest);
+    Schema full = DerivedColumnStore.schema(manifest, derivedColumns);
+    List<Integer> projection = query.length == 2 ? DatasetProjection.columns(full, query[1]) : null;
+    Schema schema = projection == null ? full : DatasetProjection.schema(full, projection);
     try (BufferAllocator streamAllocator = allocator.newChildAllocator("dataset " + spec, 0, Long.MAX_VALUE);
-         VectorSchemaRoot root = VectorSchemaRoot.create(DerivedColumnStore.schema(manifest, derivedColumns),
-             streamAllocator)) {
+         VectorSchemaRoot root = VectorSchemaRoot.create(schema, streamAllocator)) {
       BackpressureStrategy backpressure = new BackpressureStrategy.CallbackBackpressureStrategy();
       backpressure.register(listener);
       listener.start(root);
@@ -827,7 +836,7 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
           return;
         }
         try (VectorSchemaRoot chunk = derived.readChunk(manifest, derivedColumns, i, streamAllocator)) {
-          send(chunk, root, listener);
+          send(projection == null ? chunk : DatasetProjection.view(chunk, schema, projection), root, listener);
         }
       }
       listener.completed();
