@@ -183,6 +183,11 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
               upload = datasets.beginUpload(name, DictionaryColumns.decodedSchema(schema, stream.getDictionaryProvider()),
                   uploadAllocator);
             }
+            // A client that cancels the call (or drops the connection) ends the stream like a finished one:
+            // what it sent is not a version.
+            if (context.isCancelled()) {
+              throw CallStatus.CANCELLED.withDescription("upload cancelled by the client").toRuntimeException();
+            }
             manifest = upload.commit();
           } finally {
             if (upload != null) {
@@ -278,6 +283,9 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
     } catch (IllegalArgumentException | IllegalStateException | UnsupportedOperationException e) {
       String detail = String.valueOf(e.getMessage());
       throw schemaChanged(name, detail.length() > 200 ? detail.substring(0, 200) + "..." : detail);
+    }
+    if (more && stream.getLatestMetadata() != null) {
+      UploadStreams.refuseIfAborted(stream.getLatestMetadata(), name);
     }
     if (more && !before.isEmpty()) {
       List<ArrowBuf> after = root.getVector(0).getFieldBuffers();
