@@ -181,7 +181,10 @@ def _local_test(lf: LF) -> Callable[[Any], bool]:
 
     def value(row, column):
         v = getattr(row, column, None) if not isinstance(row, Mapping) else row.get(column)
-        return None if v is None or (isinstance(v, float) and v != v) else v
+        try:
+            return None if v is None or bool(v != v) else v   # None, NaN and pandas' NA abstain
+        except (TypeError, ValueError):
+            return None
 
     if lf.kind == "keyword":
         body = "|".join(re.escape(k) for k in f["keywords"])
