@@ -89,3 +89,19 @@ def test_row_ranges_of_a_row_id_matrix(client, name):
     assert client.row_ranges(L) is None
     assert client.row_ranges(L.iloc[[3, 4, 5, 9, 0]]) == [[0, 1], [3, 6], [9, 10]]
     assert client.analysis(L.iloc[10:20]).attrs["rows"] == 10
+
+
+def test_subset_of_many_runs_travels_as_arrow(client, shuffled, monkeypatch):
+    """Verifies that a subset of more runs than a request's JSON carries is uploaded as an Arrow column of row
+    ids (DoPut ["selections", JOB]) and still analysed and fitted on exactly its rows."""
+    from labelflight import client as client_module
+    monkeypatch.setattr(client_module, "MAX_ROW_RANGES", 10)
+    df, L = shuffled
+    mask = np.arange(len(L)) % 3 == 0
+    subset = L[mask]
+    assert len(client.row_ranges(subset)) > 10
+    assert "selection" in client._selection(subset)
+    check_summary(client.analysis(subset, gold="gold"), subset, df.loc[subset.index, "gold"].to_numpy())
+    assert client.fit_label_model(subset, "majority").rows == int(mask.sum())
+    with pytest.raises(lf.NotFound, match="row selection"):
+        client._action("analysis", {"job": L.attrs["labelflight_job"], "selection": "0123abcd"})

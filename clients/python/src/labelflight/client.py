@@ -31,8 +31,9 @@ _JOB = "labelflight_job"
 _LABELS = "labelflight_labels"
 _INDEX = "labelflight_index"
 DEFAULT_LOCATION = "grpc://127.0.0.1:8815"
-# Row ranges an analysis or fit request carries at most (the server's RowRanges.MAX_RANGES).
-MAX_ROW_RANGES = 65_536
+# Row ranges an analysis or fit request carries in its JSON at most (the server takes up to 65,536); a subset
+# of more runs travels as an Arrow column of row ids (DoPut ["selections", JOB]) instead.
+MAX_ROW_RANGES = 4096
 
 
 class _Shared:
@@ -402,10 +403,7 @@ class Client:
         A subset of a label matrix (``L.iloc[:1000]``, ``L[mask]``, in any order) is analysed on exactly
         its rows: the server reads only them (see :meth:`row_ranges`).
         """
-        body: dict[str, Any] = {"job": _job_id(job)}
-        ranges = self.row_ranges(job)
-        if ranges is not None:
-            body["rowRanges"] = ranges
+        body: dict[str, Any] = {"job": _job_id(job), **self._selection(job)}
         if gold is not None:
             if not isinstance(gold, str):
                 raise TypeError("gold names the dataset column that holds the gold class indexes")
@@ -423,10 +421,7 @@ class Client:
         fitted earlier; ``partial_fit="lfs"`` refits it on this job whose LFs start with the base model's.
         A subset of a label matrix (``L[mask]``) is fitted on exactly its rows (see :meth:`row_ranges`); the
         model then predicts every row of the job."""
-        body: dict[str, Any] = {"job": _job_id(job), "model": model}
-        ranges = self.row_ranges(job)
-        if ranges is not None:
-            body["rowRanges"] = ranges
+        body: dict[str, Any] = {"job": _job_id(job), "model": model, **self._selection(job)}
         if (base_model is None) != (partial_fit is None):
             raise InvalidRequest("a partial fit needs both base_model and partial_fit")
         if base_model is not None:
@@ -456,8 +451,35 @@ class Client:
     def row_ranges(self, matrix: Any) -> list[list[int]] | None:
         """The rows of a job that a label matrix DataFrame holds, as sorted ``[start, end)`` row-id ranges, or
         None when it holds every row (in any order). Its index says which rows (the dataset's stored index,
-        or row ids); it must hold the job's LFs, each row at most once, and at most
-        ``MAX_ROW_RANGES`` ranges (a clear InvalidRequest otherwise: never the whole job silently)."""
+        or row ids); it must hold the job's LFs and each row at most once (a clear InvalidRequest otherwise:
+        never the whole job silently)."""
+        ids = self._row_ids(matrix)
+        if ids is None:
+            return None
+        starts, ends = _runs(ids)
+        return [[int(a), int(b)] for a, b in zip(starts, ends)]
+
+    def _selection(self, matrix: Any) -> dict:
+        """The request fields that restrict an analysis or fit to a label matrix's rows: none for the whole
+        job, ``rowRanges`` for up to MAX_ROW_RANGES runs, else the id of the row ids uploaded as Arrow."""
+        ids = self._row_ids(matrix)
+        if ids is None:
+            return {}
+        starts, ends = _runs(ids)
+        if len(starts) <= MAX_ROW_RANGES:
+            return {"rowRanges": [[int(a), int(b)] for a, b in zip(starts, ends)]}
+        table = pa.table({"row_id": pa.array(ids, pa.int64())})
+        descriptor = flight.FlightDescriptor.for_path("selections", _job_id(matrix))
+        with translated():
+            writer, reader = self._flight.do_put(descriptor, table.schema, options=self._options)
+            writer.write_table(table, max_chunksize=1 << 20)
+            writer.done_writing()
+            ack = reader.read()
+            writer.close()
+        return {"selection": json.loads(ack.to_pybytes())["selection"]}
+
+    def _row_ids(self, matrix: Any) -> "np.ndarray | None":
+        """The sorted row ids of a job that a label matrix DataFrame holds, or None for all of them."""
         if not isinstance(matrix, pd.DataFrame):
             return None
         job_id = _job_id(matrix)
@@ -498,15 +520,7 @@ class Client:
             raise InvalidRequest("this label matrix holds no rows")
         if len(ids) == total:
             return None
-        breaks = np.flatnonzero(np.diff(ids) != 1) + 1
-        starts = np.concatenate([[ids[0]], ids[breaks]])
-        ends = np.concatenate([ids[breaks - 1] + 1, [ids[-1] + 1]])
-        if len(starts) > MAX_ROW_RANGES:
-            raise InvalidRequest(f"this subset of {len(ids)} rows falls into {len(starts)} runs of consecutive row "
-                                 f"ids; a request carries at most {MAX_ROW_RANGES}: sort the DataFrame by a column "
-                                 "that groups the rows before uploading, or upload the subset as a dataset of its own",
-                                 details={"limit": MAX_ROW_RANGES, "requested": int(len(starts))})
-        return [[int(a), int(b)] for a, b in zip(starts, ends)]
+        return ids
 
 
 class Job:
@@ -599,6 +613,12 @@ class Job:
         if full is not None:
             frame.attrs[_INDEX] = _Shared(full)
         return frame
+
+
+def _runs(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and ends (exclusive) of the runs of consecutive values in sorted unique ``ids``."""
+    breaks = np.flatnonzero(np.diff(ids) != 1) + 1
+    return np.concatenate([[ids[0]], ids[breaks]]), np.concatenate([ids[breaks - 1] + 1, [ids[-1] + 1]])
 
 
 def _indexed(job: "Job", frame: pd.DataFrame) -> pd.DataFrame:

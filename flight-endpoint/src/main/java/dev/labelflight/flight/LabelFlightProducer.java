@@ -143,6 +143,10 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
   @Override
   public Runnable acceptPut(CallContext context, FlightStream stream, StreamListener<PutResult> ackStream) {
     return () -> {
+      if (RowSelectionUpload.isFor(stream.getDescriptor())) {
+        acceptSelection(context, stream, ackStream);
+        return;
+      }
       String name = null;
       try {
         name = DatasetNames.qualify(user(context), datasetName(stream.getDescriptor()));
@@ -218,6 +222,42 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
         }
       }
     };
+  }
+
+  /**
+   * DoPut {@code ["selections", JOB]}: row ids of the caller's job, kept beside its labels as a bitmap; acks
+   * {@code {"selection": ID, "rows": N}} for {@code analysis} / {@code fit_label_model} to name.
+   */
+  private void acceptSelection(CallContext context, FlightStream stream, StreamListener<PutResult> ackStream) {
+    try {
+      String user = user(context);
+      String job = LabelStore.validateJobId(stream.getDescriptor().getPath().get(1));
+      Optional<NodeInfo> home = router.forJob(job);
+      if (home.isPresent()) {
+        relayPut(home.get(), user, context, stream, ackStream);
+        return;
+      }
+      JsonObject status = await(api.forUser(user).status(job));
+      var bitmap = RowSelectionUpload.read(stream, status.getLong("rowsTotal"), context::isCancelled);
+      String id = java.util.UUID.randomUUID().toString();
+      bitmap.write(labels.selectionFile(job, id));
+      byte[] meta = new JsonObject().put("selection", id).put("job", job).put("rows", bitmap.count()).encode()
+          .getBytes(StandardCharsets.UTF_8);
+      try (BufferAllocator ackAllocator = allocator.newChildAllocator("ack", 0, meta.length + 64L)) {
+        ArrowBuf buf = ackAllocator.buffer(meta.length);
+        buf.writeBytes(meta);
+        try (PutResult result = PutResult.metadata(buf)) {
+          ackStream.onNext(result);
+        }
+      }
+      ackStream.onCompleted();
+    } catch (Throwable t) {
+      try {
+        ackStream.onError(FlightErrors.toFlight(t));
+      } catch (RuntimeException ignored) {
+        // The client is already gone.
+      }
+    }
   }
 
   /** A name claimed for an upload that stored nothing goes back, so that another node may own it. */

@@ -9,7 +9,7 @@ import java.util.Arrays;
  * rows (a client's {@code L.iloc[:1000]} is one range, a mask over a shuffled frame many). At most
  * {@link #MAX_RANGES} ranges travel in a request's JSON; the whole selection costs 16 bytes per range.
  */
-public final class RowRanges {
+public final class RowRanges implements RowSelection {
   /** Ranges a request may carry (each two numbers in its JSON body: at most about 2 MiB of text). */
   public static final int MAX_RANGES = 65_536;
 
@@ -70,7 +70,7 @@ public final class RowRanges {
     return new RowRanges(Arrays.copyOf(starts, kept), Arrays.copyOf(ends, kept));
   }
 
-  /** Rows selected. */
+  @Override
   public long count() {
     return count;
   }
@@ -80,15 +80,7 @@ public final class RowRanges {
     return starts.length;
   }
 
-  /** Receives a selected run of rows within one chunk: offset in the chunk and length. */
-  public interface RunConsumer {
-    void accept(int offset, int length) throws Exception;
-  }
-
-  /**
-   * Calls {@code consumer} for each selected run inside rows {@code [firstRow, firstRow + rows)}, in order,
-   * with offsets relative to {@code firstRow}.
-   */
+  @Override
   public void forEachRun(long firstRow, int rows, RunConsumer consumer) throws Exception {
     long last = firstRow + rows;
     // The first range that ends after firstRow.

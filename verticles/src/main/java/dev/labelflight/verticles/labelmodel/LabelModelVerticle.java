@@ -10,7 +10,9 @@ import dev.labelflight.engine.apply.LabelStore;
 import dev.labelflight.engine.error.LabelFlightException;
 import dev.labelflight.engine.labelmatrix.LabelChunk;
 import dev.labelflight.engine.labelmatrix.LfClasses;
+import dev.labelflight.engine.labelmatrix.RowBitmap;
 import dev.labelflight.engine.labelmatrix.RowRanges;
+import dev.labelflight.engine.labelmatrix.RowSelection;
 import dev.labelflight.engine.labelmodel.GenerativeModel;
 import dev.labelflight.engine.labelmodel.LabelModel;
 import dev.labelflight.engine.labelmodel.MajorityVote;
@@ -46,14 +48,15 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  * the label chunks once per EM epoch instead). Multi-label jobs (status {@code multiLabel}) get per-class
  * analysis and per-class models. A fit with {@code baseModel} and {@code partialFit} builds on an earlier
  * generative model (see {@link #fit}). Both take {@code rowRanges} ({@code [[start, end), ...]}, at most
- * {@link RowRanges#MAX_RANGES}): only those rows of the job are read, so a client's subset of a label
- * matrix is analysed and fitted as it is.
+ * {@link RowRanges#MAX_RANGES}) or {@code selection} (the id of row ids uploaded as Arrow to
+ * {@code ["selections", JOB]}, {@link RowBitmap}): only those rows of the job are read, so a client's subset of a
+ * label matrix is analysed and fitted as it is.
  */
 public final class LabelModelVerticle extends VerticleBase {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Set<String> ANALYSIS_FIELDS = Set.of("job", "gold", "rowRanges");
+  private static final Set<String> ANALYSIS_FIELDS = Set.of("job", "gold", "rowRanges", "selection");
   private static final Set<String> FIT_FIELDS = Set.of("job", "model", "tiePolicy", "seed", "classBalance", "epochs",
-      "baseModel", "partialFit", "rowRanges");
+      "baseModel", "partialFit", "rowRanges", "selection");
   private static final int MAX_EPOCHS = 10_000;
   /** Labels per slice of a label chunk read without gold (4 MiB as shorts). */
   private static final int SLICE_VALUES = 2 << 20;
@@ -111,7 +114,7 @@ public final class LabelModelVerticle extends VerticleBase {
       // Checked before waiting, so a bad gold column fails at once (reads a manifest: this is a worker).
       Manifest manifest = node.datasets().manifest(status.getString("datasetKey"), status.getInteger("version"));
       List<String> classes = classes(status);
-      RowRanges rows = rowRanges(body, status);
+      RowSelection rows = rowSelection(body, status, job);
       if (multiLabel(status)) {
         MultiLabelGold gold = goldName == null ? null : new MultiLabelGold(goldName, classes, manifest.arrowSchema());
         return JobLabelChunks.awaitFinished(api, job).compose(progress -> vertx.executeBlocking(() -> {
@@ -128,7 +131,7 @@ public final class LabelModelVerticle extends VerticleBase {
   }
 
   private JsonObject analyse(String job, JsonObject status, Manifest manifest, GoldColumn gold, JsonObject progress,
-      RowRanges rows) throws Exception {
+      RowSelection rows) throws Exception {
     List<String> lfs = strings(status.getJsonArray("lfs"));
     LfAnalysis analysis = new LfAnalysis(lfs, classes(status).size(), gold != null);
     ChunkConsumer<short[]> add = analysis::add;
@@ -150,14 +153,14 @@ public final class LabelModelVerticle extends VerticleBase {
    * Reads every label chunk in row order (with its gold labels), each under a budget reservation; with
    * {@code selection}, only its rows (one consumer call per selected run of a chunk).
    */
-  private <G> void readAll(String job, Manifest manifest, JsonObject progress, RowRanges selection, GoldReader<G> gold,
+  private <G> void readAll(String job, Manifest manifest, JsonObject progress, RowSelection selection, GoldReader<G> gold,
       ChunkConsumer<G> consumer) throws Exception {
     try (BufferAllocator labelAllocator = node.allocator().newChildAllocator("labels of job " + job, 0, Long.MAX_VALUE)) {
       readAll(job, manifest, progress, selection, gold, consumer, labelAllocator);
     }
   }
 
-  private <G> void readAll(String job, Manifest manifest, JsonObject progress, RowRanges selection, GoldReader<G> gold,
+  private <G> void readAll(String job, Manifest manifest, JsonObject progress, RowSelection selection, GoldReader<G> gold,
       ChunkConsumer<G> consumer, BufferAllocator labelAllocator) throws Exception {
     chunks.forEachFinished(job, progress, labelAllocator, (index, labels) -> {
       int rows = labels.getRowCount();
@@ -165,7 +168,7 @@ public final class LabelModelVerticle extends VerticleBase {
       if (gold == null) {
         // Slices, so that a chunk of many LFs is not copied onto the heap whole.
         int step = Math.max(1, SLICE_VALUES / Math.max(1, labels.getFieldVectors().size() - 1));
-        RowRanges.RunConsumer slices = (offset, length) -> {
+        RowSelection.RunConsumer slices = (offset, length) -> {
           for (int from = offset; from < offset + length; from += step) {
             consumer.accept(LabelChunk.of(labels, from, Math.min(step, offset + length - from)), null);
           }
@@ -203,7 +206,7 @@ public final class LabelModelVerticle extends VerticleBase {
   }
 
   /** Whether {@code selection} holds any row of {@code [firstRow, firstRow + rows)}. */
-  private static boolean selected(RowRanges selection, long firstRow, int rows) throws Exception {
+  private static boolean selected(RowSelection selection, long firstRow, int rows) throws Exception {
     boolean[] any = {false};
     selection.forEachRun(firstRow, rows, (offset, length) -> any[0] = true);
     return any[0];
@@ -223,9 +226,23 @@ public final class LabelModelVerticle extends VerticleBase {
     return (G) out;
   }
 
-  /** The request's {@code rowRanges} checked against the job's rows, or null for every row. */
-  private static RowRanges rowRanges(JsonObject body, JsonObject status) {
+  /** The request's {@code rowRanges} or uploaded {@code selection}, checked against the job's rows; null for every row. */
+  private RowSelection rowSelection(JsonObject body, JsonObject status, String job) {
     Object value = body.getValue("rowRanges");
+    Object id = body.getValue("selection");
+    if (id != null) {
+      if (value != null) {
+        throw LabelFlightException.invalid("give 'rowRanges' or 'selection', not both");
+      }
+      if (!(id instanceof String s) || !s.matches("[0-9a-f-]{1,64}")) {
+        throw LabelFlightException.invalid("'selection' must be the id an upload to [\"selections\", JOB] returned");
+      }
+      try {
+        return RowBitmap.read(node.labels().selectionFile(job, s), s, status.getLong("rowsTotal"));
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException("cannot read row selection " + s, e);
+      }
+    }
     if (value == null) {
       return null;
     }
@@ -289,7 +306,7 @@ public final class LabelModelVerticle extends VerticleBase {
         checkBase(base, partial, classes, lfs, multiLabel);
       }
       LfClasses lfClasses = multiLabel ? lfClasses(status) : null;
-      RowRanges selection = rowRanges(body, status);
+      RowSelection selection = rowSelection(body, status, job);
       return JobLabelChunks.awaitFinished(api, job).compose(progress -> vertx.executeBlocking(() -> {
         long rows = selection == null ? status.getLong("rowsTotal") : selection.count();
         LabelModel model;
@@ -352,7 +369,7 @@ public final class LabelModelVerticle extends VerticleBase {
     }
   }
 
-  private GenerativeModel fitPartial(String job, JsonObject progress, RowRanges selection, GenerativeModel base,
+  private GenerativeModel fitPartial(String job, JsonObject progress, RowSelection selection, GenerativeModel base,
       GenerativeModel.PartialFit partial, int lfs, GenerativeModel.Options options) throws Exception {
     GenerativeModel.Fitter fitter = GenerativeModel.Fitter.partial(base, partial, lfs, options);
     while (!fitter.done()) {
@@ -363,7 +380,7 @@ public final class LabelModelVerticle extends VerticleBase {
   }
 
   /** One binary generative model per class, all fitted in the same passes over the label chunks. */
-  private MultiLabelModel fitMultiLabel(String job, JsonObject progress, RowRanges selection, LfClasses lfClasses,
+  private MultiLabelModel fitMultiLabel(String job, JsonObject progress, RowSelection selection, LfClasses lfClasses,
       double[] positive, int epochs) throws Exception {
     MultiLabelModel.Fitter fitter = new MultiLabelModel.Fitter(lfClasses, positive, epochs, 1e-6);
     while (!fitter.done()) {
@@ -373,7 +390,7 @@ public final class LabelModelVerticle extends VerticleBase {
     return fitter.model();
   }
 
-  private GenerativeModel fitGenerative(String job, JsonObject progress, RowRanges selection, int classes, int lfs,
+  private GenerativeModel fitGenerative(String job, JsonObject progress, RowSelection selection, int classes, int lfs,
       GenerativeModel.Options options) throws Exception {
     VotePatterns patterns = votePatterns(job, progress, selection, lfs);
     if (patterns != null) {
@@ -389,7 +406,7 @@ public final class LabelModelVerticle extends VerticleBase {
   }
 
   /** The job's vote patterns, or null when there are more than {@code maxPatternBytes} can hold. */
-  private VotePatterns votePatterns(String job, JsonObject progress, RowRanges selection, int lfs) throws Exception {
+  private VotePatterns votePatterns(String job, JsonObject progress, RowSelection selection, int lfs) throws Exception {
     // A pattern costs two bytes per LF (int16 votes) plus its count and hash slots.
     int maxPatterns = (int) Math.max(1, Math.min(Integer.MAX_VALUE / 2, maxPatternBytes / (2L * lfs + 16L)));
     VotePatterns patterns = new VotePatterns(lfs, maxPatterns);
