@@ -190,7 +190,7 @@ class Client:
         rows = []
         with translated():
             for info in self._flight.list_flights(options=self._options):
-                meta = json.loads(info.app_metadata.decode() or "{}") if info.app_metadata else {}
+                meta = _app_metadata(info)
                 path = [p.decode() for p in info.descriptor.path]
                 rows.append({
                     "name": meta.get("name", path[1] if len(path) > 1 else None),
@@ -277,9 +277,9 @@ class Client:
         """The index a dataset version was uploaded with (see :meth:`upload`), or None when its rows are
         numbered by row id. Read once per version (only the index columns travel) and kept."""
         info = self._dataset_info(name, version)
-        created = json.loads(info.app_metadata.decode() or "{}").get("created") if info.app_metadata else None
+        created = _app_metadata(info).get("created")
         key = (name, int(version), created)
-        if key in self._indexes:
+        if created is not None and key in self._indexes:
             self._indexes.move_to_end(key)
             return self._indexes[key]
         meta = stored_index.stored_index(info.schema)
@@ -290,7 +290,8 @@ class Client:
             with translated():
                 table = self._flight.do_get(flight.Ticket(ticket.encode()), options=self._options).read_all()
             restored = stored_index.restore(table, meta)
-        self._indexes[key] = restored
+        if created is not None:  # pyarrow < 17 shows no FlightInfo metadata: then no cache (a dropped and re-made
+            self._indexes[key] = restored  # version would look the same)
         while len(self._indexes) > 8:
             self._indexes.popitem(last=False)
         return restored
@@ -613,6 +614,15 @@ class Job:
         if full is not None:
             frame.attrs[_INDEX] = _Shared(full)
         return frame
+
+
+def _app_metadata(info: flight.FlightInfo) -> dict:
+    """The JSON app metadata of a FlightInfo ({} before pyarrow 17, which does not expose it)."""
+    raw = getattr(info, "app_metadata", None)
+    try:
+        return json.loads(bytes(raw).decode() or "{}") if raw else {}
+    except ValueError:
+        return {}
 
 
 def _runs(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -52,7 +52,8 @@ def storable_index_array(array: pa.Array, what: str) -> pa.Array:
     if pa.types.is_float16(t):
         return array.cast(pa.float32())
     if hasattr(pa.types, "is_string_view") and pa.types.is_string_view(t):
-        return array.cast(pa.large_string())
+        from .upload import view_to_string
+        return view_to_string(array)
     if (pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t) or pa.types.is_string(t)
             or pa.types.is_large_string(t)):
         return array

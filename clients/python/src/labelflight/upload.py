@@ -28,6 +28,24 @@ def _is_view_string(t: pa.DataType) -> bool:
     return hasattr(pa.types, "is_string_view") and pa.types.is_string_view(t)
 
 
+def view_to_string(column):
+    """A string_view array or chunked array as large_string (pyarrow 16 cannot cast views: via Python there)."""
+    if isinstance(column, pa.ChunkedArray):
+        return pa.chunked_array([view_to_string(c) for c in column.chunks], pa.large_string())
+    try:
+        return column.cast(pa.large_string())
+    except pa.ArrowNotImplementedError:
+        return pa.array(column.to_pylist(), pa.large_string())
+
+
+def _without_views(table: pa.Table) -> pa.Table:
+    for i, field in enumerate(table.schema):
+        if _is_view_string(field.type):
+            table = table.set_column(i, pa.field(field.name, pa.large_string(), field.nullable),
+                                     view_to_string(table.column(i)))
+    return table
+
+
 def _is_number_list(t: pa.DataType) -> bool:
     return ((pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t))
             and (pa.types.is_floating(t.value_type) or pa.types.is_integer(t.value_type)))
@@ -76,6 +94,8 @@ def cast_batch(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
     arrays = []
     for i, field in enumerate(schema):
         column = batch.column(i)
+        if _is_view_string(column.type):
+            column = view_to_string(column)
         if column.type != field.type:
             try:
                 column = column.cast(field.type)
@@ -232,6 +252,7 @@ class UploadSource:
 
     @classmethod
     def _from_table(cls, table: pa.Table, batch_rows: int | None, index: bool | None = None) -> "UploadSource":
+        table = _without_views(table)
         moved = _ArrowIndex(table.schema if index is not False else pa.schema([]))
         rows = _rows_per_batch(table.slice(0, _SAMPLE_ROWS), batch_rows)
         dims = vector_dimensions(table)
