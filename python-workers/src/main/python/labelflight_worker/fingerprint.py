@@ -11,6 +11,7 @@ and ``python-workers/src/main/python/labelflight_worker/fingerprint.py`` (worker
 Standard library only.
 """
 
+import dis
 import hashlib
 import importlib.metadata
 import struct
@@ -102,6 +103,10 @@ class Fingerprint:
 
     def _function(self, f):
         self._module(f.__module__)
+        if _importable(f):
+            # A library function travels by reference: its package version stands for its code.
+            self._put(23, f"{f.__module__}.{f.__qualname__}".encode())
+            return
         self._put(14, f"{f.__module__}.{f.__qualname__}".encode())
         self._code(f.__code__)
         self.add(f.__defaults__)
@@ -211,8 +216,13 @@ def _materialize(x):
     return x
 
 
+_GLOBAL_OPS = {"LOAD_GLOBAL", "STORE_GLOBAL", "DELETE_GLOBAL", "LOAD_NAME"}
+
+
 def _global_names(code):
-    names = set(code.co_names)
+    # The globals a function reads are the names of its global opcodes (co_names also holds attribute names),
+    # as cloudpickle picks them.
+    names = {i.argval for i in dis.get_instructions(code) if i.opname in _GLOBAL_OPS}
     for k in code.co_consts:
         if isinstance(k, types.CodeType):
             names |= _global_names(k)
@@ -220,8 +230,9 @@ def _global_names(code):
 
 
 def _importable(cls):
+    """Whether a class or function is found again by module and name (pickle stores it by reference then)."""
     module = sys.modules.get(getattr(cls, "__module__", None) or "")
-    if module is None or cls.__module__ in ("__main__", "__mp_main__"):
+    if module is None or cls.__module__ in ("__main__", "__mp_main__") or "<locals>" in cls.__qualname__:
         return False
     obj = module
     for part in cls.__qualname__.split("."):

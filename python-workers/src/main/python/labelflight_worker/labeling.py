@@ -16,9 +16,10 @@ FAULT = -2
 
 
 def allowed(path, roots):
-    """Whether ``path`` (resolved) lies under one of ``roots`` (resolved directories)."""
+    """Whether ``path`` (resolved) starts with one of ``roots``: the supervisor's resolved prefixes of this user's
+    files (``.../datasets/USER~`` and the user's shared-memory directory)."""
     real = os.path.realpath(path)
-    return real.endswith(".arrow") and any(real.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
+    return real.endswith(".arrow") and any(real.startswith(r) for r in roots)
 
 
 def read_chunk(path, roots):

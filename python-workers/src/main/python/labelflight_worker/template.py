@@ -11,6 +11,7 @@ chunk. End of stdin ends the template and its workers (they also get SIGKILL whe
 import gc
 import mmap
 import os
+import resource
 import signal
 import socket
 import sys
@@ -82,17 +83,42 @@ def _load(header, body, init, lfs):
     except MemoryError:
         return {"ok": False, "error": {"kind": "memory", "lf": None,
                                        "message": "loading the LF set went over the template's memory limit"}}
-    warm = header.get("warm")
-    if warm:
-        # Models that load on first use load here, once, and are shared by every worker.
-        try:
-            batch = read_chunk(warm, init["roots"]).slice(0, 16)
-            label(lfs, batch, 0, header.get("classes", 127), [0, 0])
-        except BaseException:  # noqa: BLE001 - warming is best effort; the real run reports errors
-            pass
+    if header.get("warm"):
+        _warm(lfs, header, init)
     gc.collect()
     gc.freeze()
     return {"ok": True, "rssKiB": limits.vm_kib("VmRSS")}
+
+
+class _WarmUpOver(BaseException):
+    """Warm-up ran out of time (a BaseException, so that the LFs' fault handling does not swallow it)."""
+
+
+def _warm(lfs, header, init):
+    """Runs the LFs on a few rows so that what they load lazily (models, lexicons) loads here, once, shared by
+    every worker. Best effort and bounded: 2 s (SIGALRM), and the worker memory limit (a soft RLIMIT_AS,
+    restored after). A crash here kills the template; the supervisor then loads again without warming."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit_mib = header.get("limitMiB", 0)
+
+    def over(signum, frame):
+        raise _WarmUpOver()
+
+    previous = signal.signal(signal.SIGALRM, over)
+    try:
+        if limit_mib:
+            resource.setrlimit(resource.RLIMIT_AS, (limits.vm_kib("VmSize") * 1024 + limit_mib * MIB, hard))
+        signal.setitimer(signal.ITIMER_REAL, 2.0)
+        batch = read_chunk(header["warm"], init["roots"]).slice(0, 16)
+        label(lfs, batch, 0, header.get("classes", 127), [0, 0])
+    except BaseException:  # noqa: BLE001 - warming is best effort; the real run reports errors
+        pass
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+        for lf in lfs:
+            lf.reset_caches()
 
 
 def _worker(init, header, lfs):
