@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.flight as flight
 
 from .errors import InvalidRequest, translated
+from . import pyfunc
 from .lfs import LF
 from .upload import UploadSource
 
@@ -466,6 +467,8 @@ def _job_id(job: Any) -> str:
 
 
 def _spec(lf: LF | dict, labels: list[str]) -> dict:
+    if pyfunc.is_python_lf(lf):  # a Snorkel LabelingFunction, f(row) or a batch LF: see pyfunc
+        return pyfunc.to_spec(lf)
     spec = lf.to_dict() if isinstance(lf, LF) else dict(lf)
     label = spec.get("label")
     if isinstance(label, int) and not isinstance(label, bool):

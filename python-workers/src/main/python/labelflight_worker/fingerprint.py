@@ -12,6 +12,7 @@ Standard library only.
 """
 
 import dis
+import functools
 import hashlib
 import importlib.metadata
 import struct
@@ -145,7 +146,8 @@ class Fingerprint:
         self.add(cls)
         snorkel = (cls.__module__ or "").startswith("snorkel.")
         state = getattr(obj, "__dict__", None)
-        if state is not None and (snorkel or cls.__reduce_ex__ is object.__reduce_ex__):
+        plain = cls.__reduce_ex__ is object.__reduce_ex__ and cls.__reduce__ is object.__reduce__
+        if state is not None and (snorkel or plain):
             self._put(19)
             self.add({k: v for k, v in state.items() if not (snorkel and k in _SKIPPED_ATTRS)})
             return
@@ -169,7 +171,7 @@ class Fingerprint:
 
     def versions(self):
         """Installed versions of the third-party top-level packages met, as {package: version}."""
-        dists = importlib.metadata.packages_distributions()
+        dists = _distributions()
         out = {}
         for top in sorted(self.modules):
             for dist in dists.get(top, [top]):
@@ -229,10 +231,24 @@ def _global_names(code):
     return names
 
 
+@functools.lru_cache(maxsize=1)
+def _distributions():
+    return importlib.metadata.packages_distributions()
+
+
+def _installed(module_name):
+    top = module_name.split(".", 1)[0]
+    return top in _STDLIB or top in _distributions() or top in sys.builtin_module_names
+
+
 def _importable(cls):
-    """Whether a class or function is found again by module and name (pickle stores it by reference then)."""
-    module = sys.modules.get(getattr(cls, "__module__", None) or "")
-    if module is None or cls.__module__ in ("__main__", "__mp_main__") or "<locals>" in cls.__qualname__:
+    """Whether a class or function comes from an installed package (stdlib or a distribution) and is found again
+    by module and name: it is then described by reference. Code of the user's own modules is described by value
+    (the client pickles those modules by value too)."""
+    module_name = getattr(cls, "__module__", None) or ""
+    module = sys.modules.get(module_name)
+    if module is None or module_name in ("__main__", "__mp_main__") or "<locals>" in cls.__qualname__ \
+            or not _installed(module_name):
         return False
     obj = module
     for part in cls.__qualname__.split("."):
