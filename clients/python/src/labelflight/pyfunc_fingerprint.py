@@ -103,9 +103,9 @@ class Fingerprint:
             self._object(obj)
 
     def _function(self, f):
-        self._module(f.__module__)
         if _importable(f):
             # A library function travels by reference: its package version stands for its code.
+            self._module(f.__module__)
             self._put(23, f"{f.__module__}.{f.__qualname__}".encode())
             return
         self._put(14, f"{f.__module__}.{f.__qualname__}".encode())

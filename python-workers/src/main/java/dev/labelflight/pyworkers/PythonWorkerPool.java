@@ -232,7 +232,7 @@ public final class PythonWorkerPool implements PythonLfs, AutoCloseable {
           } else {
             reservation.close();
             reservation = null;
-            retireOneIdle(set);
+            evictIdleSets(set);
           }
         }
         if (reservation == null) {
@@ -362,7 +362,7 @@ public final class PythonWorkerPool implements PythonLfs, AutoCloseable {
         throw WorkerFailure.fromReply(reply.header().path("error"), set, "python", limitBytes(set)).exception();
       }
       long rss = reply.header().path("rssKiB").asLong() * 1024;
-      if (!reservation.trySetBytes(rss)) {
+      if (!reservation.trySetBytes(rss) && !(evictIdleSets(set) && reservation.trySetBytes(rss))) {
         throw LabelFlightException.exhausted("the Python LF set of LF '" + first + "' holds " + (rss >> 20)
             + " MiB once loaded; the node's memory budget has " + (memory.freeBytes() >> 20) + " MiB free");
       }
@@ -441,6 +441,30 @@ public final class PythonWorkerPool implements PythonLfs, AutoCloseable {
       oldest.set().idle.remove(oldest);
       retire(oldest);
     }
+  }
+
+  /**
+   * Makes room in the budget: ends every idle worker of the other sets, and the templates of those left without
+   * workers (least recently used sets first in the map). Returns whether anything was freed.
+   */
+  private synchronized boolean evictIdleSets(LfSetWorkers except) {
+    boolean freed = false;
+    for (Iterator<LfSetWorkers> it = sets.values().iterator(); it.hasNext(); ) {
+      LfSetWorkers s = it.next();
+      if (s == except) {
+        continue;
+      }
+      while (!s.idle.isEmpty()) {
+        retire(s.idle.pollFirst());
+        freed = true;
+      }
+      if (s.workers == 0 && s.runningTemplate() != null) {
+        it.remove();
+        s.closeTemplate();
+        freed = true;
+      }
+    }
+    return freed;
   }
 
   /** Ends workers idle longer than {@code idleMs}, and templates of sets with no worker left. */
