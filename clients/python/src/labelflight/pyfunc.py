@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import sys
+import types
 from typing import Any, Callable
 
 from . import pyfunc_fingerprint
@@ -137,4 +138,15 @@ def _own_modules(function: Callable) -> list:
                 stack.extend(value)
             elif value is not None:
                 stack.append(value)
+        code, globals_ = getattr(f, "__code__", None), getattr(f, "__globals__", None)
+        if code is not None and globals_ is not None:
+            # What the function reads from its globals: a user module (``import my_helpers``), or a function or
+            # class defined in one.
+            for name in pyfunc_fingerprint._global_names(code):
+                value = globals_.get(name)
+                if isinstance(value, types.ModuleType):
+                    if not pyfunc_fingerprint._installed(value.__name__) and value not in out:
+                        out.append(value)
+                elif callable(value):
+                    stack.append(value)
     return out

@@ -81,7 +81,8 @@ class Fingerprint:
         elif t is types.CodeType:
             self._code(obj)
         elif t is types.ModuleType:
-            self._module(obj.__name__)
+            if _installed(obj.__name__):
+                self._module(obj.__name__)  # the user's own modules travel by value: no version to check
             self._put(10, obj.__name__.encode())
         elif t is types.MethodType:
             self._put(11)

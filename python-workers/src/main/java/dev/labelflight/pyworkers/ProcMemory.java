@@ -20,11 +20,6 @@ final class ProcMemory {
     }
   }
 
-  /** Proportional set size: shared pages divided among the processes that map them ({@code smaps_rollup}). */
-  static long pssBytes(long pid) {
-    return rollup(pid, "Pss:");
-  }
-
   /** Bytes only this process maps (private clean + dirty): what it costs beyond what it shares. */
   static long privateBytes(long pid) {
     return rollup(pid, "Private_Clean:") + rollup(pid, "Private_Dirty:");

@@ -1,6 +1,5 @@
 package dev.labelflight.pyworkers;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.labelflight.engine.cancel.CancelToken;
 import dev.labelflight.engine.error.LabelFlightException;
@@ -544,10 +543,5 @@ public final class PythonWorkerPool implements PythonLfs, AutoCloseable {
     } catch (IOException ignored) {
       // best effort
     }
-  }
-
-  /** Reads a worker's error object (tests and the task runner). */
-  static String text(JsonNode node, String field) {
-    return node.path(field).asText("");
   }
 }
