@@ -131,7 +131,8 @@ public final class PythonWorkerPool implements PythonLfs, AutoCloseable {
     SharedChunks.Copy copy = null;
     try {
       Path file;
-      if (origin != null && origin.file() != null) {
+      // A resident copy on a node that is not the dataset's home has no store file: it goes by shared memory.
+      if (origin != null && origin.file() != null && Files.exists(origin.file())) {
         file = checkedChunkFile(origin.file(), owner);
       } else {
         copy = shared.write(user, chunk);
