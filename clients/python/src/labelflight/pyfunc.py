@@ -85,15 +85,21 @@ def to_spec(obj: Any) -> dict:
     except ImportError:
         raise ImportError("Python LFs need cloudpickle on the client: pip install cloudpickle") from None
     modules = _own_modules(lf.function)
+    # Memoizing Snorkel preprocessors travel without what they cached here (data points of a local run).
+    caches = [(m, m._cache) for m in _mappers(lf.function) if isinstance(getattr(m, "_cache", None), dict)]
     for m in modules:
         cloudpickle.register_pickle_by_value(m)
     try:
+        for m, _ in caches:
+            m._cache = {}
         pickled = cloudpickle.dumps(lf.function)
         cloudpickle.loads(pickled)
     except Exception as e:  # noqa: BLE001 - whatever the function holds that does not pickle
         raise TypeError(f"LF {lf.name!r} cannot be sent to the server: cloudpickle fails on it "
                         f"({type(e).__name__}: {e})") from None
     finally:
+        for m, cache in caches:
+            m._cache = cache
         for m in modules:
             cloudpickle.unregister_pickle_by_value(m)
     fingerprint, versions = pyfunc_fingerprint.of(lf.function)
@@ -115,6 +121,17 @@ def _name(function: Callable) -> str:
     if not name or name == "<lambda>":
         raise ValueError("give a lambda a name: labelflight.python_lf(f, name='...')")
     return name
+
+
+def _mappers(function: Any) -> list:
+    """Snorkel preprocessors of an LF (its ``pre``, recursively)."""
+    out, stack = [], list(getattr(function, "_pre", None) or ())
+    while stack:
+        m = stack.pop()
+        if all(m is not o for o in out):
+            out.append(m)
+            stack.extend(getattr(m, "_pre", None) or ())
+    return out
 
 
 def _own_modules(function: Callable) -> list:

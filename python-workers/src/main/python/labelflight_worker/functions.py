@@ -29,6 +29,9 @@ class Lf:
     def __init__(self, name, fn, batch, fault_tolerant):
         self.name, self.fn, self.batch, self.fault_tolerant = name, fn, batch, fault_tolerant
         self.mappers = list(_mappers(fn))
+        # A memoizing preprocessor may arrive with the cache of a run on the client (Snorkel fills it in
+        # PandasLFApplier): its entries are the client's data points, not ours.
+        self.reset_caches()
 
     def reset_caches(self):
         # Snorkel's memoizing preprocessors keep every row they saw; a chunk's rows are not seen again.

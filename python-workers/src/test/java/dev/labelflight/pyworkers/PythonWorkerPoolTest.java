@@ -277,6 +277,17 @@ class PythonWorkerPoolTest {
     assertArrayEquals(new byte[] {1, -1, 1, -1, -1, 1, -1, -1, -1, 1}, labels[0]);
   }
 
+  /**
+   * Verifies that a memoizing Snorkel preprocessor pickled with what it cached on the client (pandas rows that
+   * lost the field it set) is not served from that cache, also when the template loads without warm-up (here
+   * because warming crashed it), and that a template crashing in warm-up is loaded again without it.
+   */
+  @Test
+  void preprocessorCacheFromTheClientIsDropped() {
+    byte[][] labels = apply(List.of("snorkel_lf", "crash_in_template"));
+    assertArrayEquals(new byte[] {-1, -1, 1, -1, -1, -1, -1, -1, -1, -1}, labels[0]);
+  }
+
   /** Verifies that chunks of one LF set run in parallel on up to maxWorkers workers, all forked from one template. */
   @Test
   void parallelChunksShareOneTemplate() throws Exception {
