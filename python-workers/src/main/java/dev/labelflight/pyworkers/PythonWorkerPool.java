@@ -45,6 +45,7 @@ public final class PythonWorkerPool implements PythonLfs, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PythonWorkerPool.class);
   private static final long MIB = 1 << 20;
   private static final long CONNECT_TIMEOUT_MS = 30_000;
+  private static final String RUN_DIR_PREFIX = "labelflight-py-";
 
   private final PythonWorkersConfig config;
   private final MemoryPool memory;
@@ -94,7 +95,8 @@ public final class PythonWorkerPool implements PythonLfs, AutoCloseable {
     }
     Path base = Files.isDirectory(Path.of("/dev/shm")) && Files.isWritable(Path.of("/dev/shm"))
         ? Path.of("/dev/shm") : Path.of(System.getProperty("java.io.tmpdir"));
-    Path runDir = Files.createTempDirectory(base, "labelflight-py-",
+    removeAbandonedRunDirs(base);
+    Path runDir = Files.createTempDirectory(base, RUN_DIR_PREFIX + ProcessHandle.current().pid() + "-",
         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     BufferAllocator allocator = parent.newChildAllocator("python-workers", 0, Long.MAX_VALUE);
     try {
@@ -535,6 +537,24 @@ public final class PythonWorkerPool implements PythonLfs, AutoCloseable {
       return HexFormat.of().formatHex(d.digest());
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  /** Run directories of pools whose JVM is gone (killed with -9: it could not delete them). */
+  private static void removeAbandonedRunDirs(Path base) {
+    try (var dirs = Files.newDirectoryStream(base, RUN_DIR_PREFIX + "*")) {
+      for (Path dir : dirs) {
+        String[] parts = dir.getFileName().toString().substring(RUN_DIR_PREFIX.length()).split("-");
+        try {
+          if (ProcessHandle.of(Long.parseLong(parts[0])).isEmpty()) {
+            deleteTree(dir);
+          }
+        } catch (NumberFormatException ignored) {
+          // not one of ours
+        }
+      }
+    } catch (IOException ignored) {
+      // best effort
     }
   }
 
