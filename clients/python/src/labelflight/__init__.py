@@ -11,12 +11,14 @@ from .errors import (AlreadyExists, Cancelled, InvalidLF, InvalidRequest, LabelF
                      PermissionDenied, ResourceExhausted, ServerError, TimedOut, Unauthenticated, Unavailable,
                      Unimplemented, UnknownAction)
 from .lfs import LF, NUMERIC_OPS, categorical, expr, keyword, model, numeric, regex, similarity
+from .pyfunc import PythonLF, batch_lf, python_lf
 
 __version__ = "0.1.0"
 
 __all__ = [
     "connect", "Client", "Job", "LabelModel", "TERMINAL_STATES",
     "LF", "NUMERIC_OPS", "keyword", "regex", "numeric", "categorical", "expr", "similarity", "model",
+    "PythonLF", "python_lf", "batch_lf",
     "LabelFlightError", "InvalidRequest", "InvalidLF", "UnknownAction", "NotFound", "AlreadyExists",
     "ResourceExhausted", "Unavailable", "Cancelled", "TimedOut", "Unauthenticated", "PermissionDenied",
     "Unimplemented", "ServerError",

@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.flight as flight
 
 from . import index as stored_index
+from . import pyfunc
 from .errors import InvalidLF, InvalidRequest, translated
 from .lfs import LF, spec_of
 from .upload import UploadSource
@@ -336,12 +337,9 @@ class Client:
         return job if not wait else job.to_pandas(progress=progress)
 
     def _python_lf(self, function: Any) -> dict:
-        """The spec of an LF given as a Python callable. The one place where Python-function LFs enter
-        ``apply``: today it refuses them, naming the LF and what to do instead."""
-        name = getattr(function, "name", None) or getattr(function, "__name__", None) or repr(function)
-        raise InvalidLF(f"LF {name!r} is a Python function, which this server cannot run: build it from lf.keyword,"
-                        " lf.regex, lf.numeric, lf.categorical, lf.expr (CEL), lf.similarity or lf.model, or use "
-                        "LF.to_snorkel() to get a Snorkel LF that also runs here", details={"lf": name})
+        """The spec of an LF given as a Python callable (a Snorkel ``LabelingFunction``, ``f(row)`` or a batch LF):
+        the one place where Python-function LFs enter ``apply``; shipped by value with cloudpickle (see pyfunc)."""
+        return pyfunc.to_spec(function)
 
     def job(self, job_id: str, labels: Sequence[str] | None = None) -> "Job":
         """A handle on an existing job (its LF names come from the server)."""
@@ -712,6 +710,8 @@ def _job_id(job: Any) -> str:
 
 
 def _spec(lf: LF | dict, labels: list[str]) -> dict:
+    if pyfunc.is_python_lf(lf):  # a Snorkel LabelingFunction, f(row) or a batch LF: see pyfunc
+        return pyfunc.to_spec(lf)
     spec = lf.to_dict() if isinstance(lf, LF) else dict(lf)
     label = spec.get("label")
     if isinstance(label, int) and not isinstance(label, bool):

@@ -61,6 +61,7 @@ public final class LabelFlightServer implements AutoCloseable {
   private ClusterNode cluster;
   private RootAllocator allocator;
   private ModelRegistry models;
+  private dev.labelflight.pyworkers.PythonWorkerPool python;
   private NodeResources node;
   private LfSetStore lfSets;
   private FlightEndpointVerticle flight;
@@ -164,7 +165,7 @@ public final class LabelFlightServer implements AutoCloseable {
               config.getJsonObject("memory", new JsonObject()).getDouble("estimateScale", 1.0),
               resident.getLong("idleMs", 600_000L), resident.getBoolean("enabled", true), residentThreads,
               HeapAllowance.ofMaxHeap(resident.getDouble("heapFraction", 0.4))),
-          new ChunkLabeler(datasets, cache, new LfCompiler(lfLimits, models)),
+          new ChunkLabeler(datasets, cache, new LfCompiler(lfLimits, models, python = pythonWorkers(dataDir))),
           ConcurrentHashMap.newKeySet(),
           models,
           cluster.directory(),
@@ -404,6 +405,15 @@ public final class LabelFlightServer implements AutoCloseable {
         .toCompletionStage().toCompletableFuture().get(timeoutMs + 1_000, java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
+  /** The node's Python worker pool when {@code python.enabled} (python LFs), else null: they then fail clearly. */
+  private dev.labelflight.pyworkers.PythonWorkerPool pythonWorkers(Path dataDir) throws java.io.IOException {
+    var conf = dev.labelflight.pyworkers.PythonWorkersConfig.fromJson(
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(config.getJsonObject("python", new JsonObject()).encode()),
+        dataDir);
+    return conf.enabled() ? dev.labelflight.pyworkers.PythonWorkerPool.start(conf,
+        new dev.labelflight.pyworkers.BudgetMemoryPool(cluster.budget()), allocator) : null;
+  }
+
   /**
    * Stops Vert.x (which stops Flight and HTTP, and residents give their permits back), frees the label
    * cache's reservation, then checks that no Arrow memory is left. Idempotent.
@@ -420,6 +430,9 @@ public final class LabelFlightServer implements AutoCloseable {
       }
       if (models != null) {
         models.close();
+      }
+      if (python != null) {
+        python.close(); // kills every Python worker and gives their memory back
       }
       if (clients != null) {
         clients.close();

@@ -10,6 +10,7 @@ import dev.labelflight.engine.lf.LfCompiler;
 import dev.labelflight.engine.lf.LfRowException;
 import dev.labelflight.engine.lf.LfSpec;
 import dev.labelflight.engine.lf.ResidentText;
+import dev.labelflight.engine.lf.python.ChunkOrigin;
 import dev.labelflight.engine.store.AtomicFiles;
 import dev.labelflight.engine.store.ChunkSource;
 import dev.labelflight.engine.store.DatasetStore;
@@ -229,7 +230,7 @@ public final class ChunkLabeler {
   public Result label(Manifest manifest, int chunkIndex, JobLfs lfs, BufferAllocator allocator,
       VectorSchemaRoot resident, ResidentText text) {
     return label(manifest, chunkIndex, lfs, allocator, resident, text,
-        (m, i, a) -> MappedChunks.read(datasets, m, i, a));
+        (m, i, a) -> MappedChunks.read(datasets, m, i, a), true);
   }
 
   /**
@@ -238,12 +239,15 @@ public final class ChunkLabeler {
    */
   public Result labelFrom(Manifest manifest, int chunkIndex, JobLfs lfs, BufferAllocator allocator,
       ChunkSource source) {
-    return label(manifest, chunkIndex, lfs, allocator, null, null, source);
+    return label(manifest, chunkIndex, lfs, allocator, null, null, source, false);
   }
 
+  /** {@code local}: the chunk is this store's own file (evaluators in other processes may map it). */
   private Result label(Manifest manifest, int chunkIndex, JobLfs lfs, BufferAllocator allocator,
-      VectorSchemaRoot resident, ResidentText text, ChunkSource source) {
+      VectorSchemaRoot resident, ResidentText text, ChunkSource source, boolean local) {
     Manifest.Chunk chunk = manifest.chunk(chunkIndex);
+    ChunkOrigin origin = new ChunkOrigin(manifest.name(), manifest.version(), chunkIndex, chunk.firstRow(),
+        local ? datasets.versionDir(manifest.name(), manifest.version()).resolve(chunk.file()) : null);
     byte[][] columns = cache.read(manifest, chunkIndex, lfs.fingerprints(), allocator);
     // One computed column per distinct missing fingerprint.
     Map<String, Integer> missing = new LinkedHashMap<>();
@@ -269,11 +273,13 @@ public final class ChunkLabeler {
       try {
         if (resident != null) {
           start = System.nanoTime();
-          computed = set.evaluate(extra.isEmpty() ? resident : DerivedColumnStore.view(resident, extra), null, text);
+          VectorSchemaRoot view = extra.isEmpty() ? resident : DerivedColumnStore.view(resident, extra);
+          computed = origin.within(() -> set.evaluate(view, null, text));
         } else {
           try (VectorSchemaRoot data = source.read(manifest, chunkIndex, allocator)) {
             start = System.nanoTime();
-            computed = set.evaluate(extra.isEmpty() ? data : DerivedColumnStore.view(data, extra));
+            VectorSchemaRoot view = extra.isEmpty() ? data : DerivedColumnStore.view(data, extra);
+            computed = origin.within(() -> set.evaluate(view));
           }
         }
         evalNanos = System.nanoTime() - start;

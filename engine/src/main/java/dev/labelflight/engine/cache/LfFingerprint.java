@@ -71,7 +71,9 @@ public final class LfFingerprint {
       for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
         String key = it.next();
         // The vote sign enters through the stored code (below), so "positive" and no vote are one column.
-        if (!(top && (key.equals("name") || key.equals("vote")))) {
+        // A python LF is keyed by its "fingerprint" (code, closure, packages), not by its pickle, which
+        // differs between client processes for the same function.
+        if (!(top && (key.equals("name") || key.equals("vote") || key.equals("pickle")))) {
           keys.add(key);
         }
       }

@@ -169,9 +169,9 @@ public final class LabelSpace {
     return returnsClass(spec) ? -1 : classOf(spec);
   }
 
-  /** True for an expression LF without {@code label}: it computes a class index per row. */
+  /** True for an expression LF without {@code label} and a python LF: they compute a class index per row. */
   public static boolean returnsClass(LfSpec spec) {
-    return spec.kind().equals("expression") && !spec.json().has("label");
+    return (spec.kind().equals("expression") || spec.kind().equals("python")) && !spec.json().has("label");
   }
 
   /**

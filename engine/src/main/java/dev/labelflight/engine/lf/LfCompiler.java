@@ -17,6 +17,8 @@ import dev.labelflight.engine.store.ColumnTypes;
 import dev.labelflight.engine.lf.expression.ExpressionCompiler;
 import dev.labelflight.engine.lf.model.ModelRegistry;
 import dev.labelflight.engine.lf.model.ModelScorer;
+import dev.labelflight.engine.lf.python.PythonFunction;
+import dev.labelflight.engine.lf.python.PythonLfs;
 
 /**
  * Turns LF specs into evaluators for one dataset schema, checking every field first: an unknown kind or
@@ -28,6 +30,7 @@ import dev.labelflight.engine.lf.model.ModelScorer;
 public final class LfCompiler {
   private final LfLimits limits;
   private final ModelRegistry models;
+  private final PythonLfs python;
 
   /** A compiler without a models directory: model LFs are refused. */
   public LfCompiler(LfLimits limits) {
@@ -36,13 +39,19 @@ public final class LfCompiler {
 
   /** {@code models} serves model LFs (null: model LFs are refused). */
   public LfCompiler(LfLimits limits, ModelRegistry models) {
+    this(limits, models, null);
+  }
+
+  /** {@code python} runs python LFs (null: they compile, and fail when evaluated, naming the reason). */
+  public LfCompiler(LfLimits limits, ModelRegistry models, PythonLfs python) {
     this.limits = limits;
     this.models = models;
+    this.python = python;
   }
 
   /** The LF kinds this compiler knows. */
   public static final List<String> KINDS =
-      List.of("keyword", "regex", "numeric", "categorical", "expression", "similarity", "model");
+      List.of("keyword", "regex", "numeric", "categorical", "expression", "similarity", "model", "python");
 
   public CompiledLfSet compile(List<LfSpec> specs, LabelSpace labels, Schema schema) {
     if (specs.isEmpty()) {
@@ -59,6 +68,7 @@ public final class LfCompiler {
     List<LfEvaluator> evaluators = new ArrayList<>();
     Map<String, List<KeywordMatcher.Member>> keywordsByColumn = new LinkedHashMap<>();
     Map<String, List<RegexMatcher.Member>> regexesByColumn = new LinkedHashMap<>();
+    List<PythonFunction> pythonFunctions = new ArrayList<>();
     for (int slot = 0; slot < specs.size(); slot++) {
       LfSpec spec = specs.get(slot);
       if (!names.add(spec.name())) {
@@ -88,11 +98,16 @@ public final class LfCompiler {
         case "similarity" -> evaluators.add(similarity(spec, slot, label, schema));
         case "model" -> evaluators.add(
             ModelScorer.compile(spec, slot, label, field(spec, schema, spec.requiredString("column")), models));
+        case "python" -> pythonFunctions.add(PythonFunction.parse(spec, slot));
         default -> throw spec.invalid("unknown kind '" + spec.kind() + "' (known: " + String.join(", ", KINDS) + ")");
       }
     }
     keywordsByColumn.forEach((column, members) -> evaluators.add(0, new KeywordMatcher(column, members)));
     regexesByColumn.forEach((column, members) -> evaluators.add(new RegexMatcher(column, members)));
+    if (!pythonFunctions.isEmpty()) {
+      // All of a job's Python LFs in one evaluator: one round trip per chunk to one worker process.
+      evaluators.add(python != null ? python.compile(pythonFunctions, labels) : PythonLfs.unavailable(pythonFunctions));
+    }
     return new CompiledLfSet(order, evaluators);
   }
 
