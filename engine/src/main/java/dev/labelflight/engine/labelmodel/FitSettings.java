@@ -14,7 +14,7 @@ public record FitSettings(double[] classBalance, int maxEpochs, double tolerance
     double snorkelLearningRate) {
 
   public static FitSettings defaults() {
-    return new FitSettings(null, 100, 1e-6, 100, 0.01);
+    return new FitSettings(null, 100, 1e-6, 2_000, 0.01);
   }
 
   public FitSettings withClassBalance(double[] balance) {

@@ -12,13 +12,15 @@ import java.util.List;
  * rows where vote a and vote b both occur), {@code P = diag(class balance)} and {@code mu[j*k + v][c] =
  * P(LF j votes v | class c)}, it minimizes {@code ||(O - mu P mu^T)[mask]||^2 + ||rowsum(mu P) - diag(O)||^2}
  * (the mask leaves out each LF's own block), as Snorkel 0.10 does with its defaults: mu started at
- * {@code P(LF votes c) * 0.7 / p_c} on the diagonal, plain gradient descent (Snorkel's SGD) with learning
- * rate 0.01 for 100 steps, then mu clamped to {@code [mu_eps, 1 - mu_eps]} and the columns of classes with
+ * {@code P(LF votes c) * 0.7 / p_c} on the diagonal, gradient steps (Adam, learning rate 0.01, until the
+ * objective settles or 2,000 steps), then mu clamped to {@code [mu_eps, 1 - mu_eps]} and the columns of classes with
  * equal prior permuted to trust the LFs most (Snorkel's {@code _break_col_permutation_symmetry}). Prediction
  * is Snorkel's: {@code P(c | row) ~ p_c prod over voting LFs of mu[j*k + v][c]} (abstains ignored).
  *
  * <p>Differences from Snorkel, on purpose: mu starts exactly at its initial value (Snorkel scales it by one
- * random number), and the loss is computed in double precision. One pass builds {@code O}; memory is
+ * random number), the optimizer runs until the objective settles rather than a fixed 100 SGD steps (which
+ * leave it far from its minimum from this start: recovered LF accuracies 0.07 off instead of 0.006 on a
+ * 10-LF test matrix), and the loss is computed in double precision. One pass builds {@code O}; memory is
  * {@code d^2} doubles, so the model is offered up to {@value #MAX_DIMENSION} one-hot columns.
  */
 public final class SnorkelModel {
@@ -28,10 +30,10 @@ public final class SnorkelModel {
 
   private SnorkelModel() {}
 
-  /** Fit settings, Snorkel's defaults. */
+  /** Fit settings: the step cap and Adam's learning rate. */
   public record Options(double[] classBalance, int epochs, double learningRate) {
     public static Options defaults(double[] classBalance) {
-      return new Options(classBalance, 100, 0.01);
+      return new Options(classBalance, 2_000, 0.01);
     }
   }
 
@@ -119,18 +121,34 @@ public final class SnorkelModel {
       double[] residual = new double[d];
       double previous = Double.NaN;
       int epochs = options.epochs();
+      // Adam (Snorkel offers it too): plain SGD at Snorkel's default rate is far from converged after its
+      // 100 steps from this start; Adam settles in a few hundred steps and stops when the objective does.
+      double[] m1 = new double[mu.length];
+      double[] m2 = new double[mu.length];
+      double beta1 = 0.9;
+      double beta2 = 0.999;
+      double b1t = 1;
+      double b2t = 1;
+      int quiet = 0;
       for (int epoch = 0; epoch < epochs; epoch++) {
         double value = lossAndGradient(mu, p, muP, residual, grad);
-        loss.add(value);
-        for (int i = 0; i < mu.length; i++) {
-          mu[i] -= options.learningRate() * grad[i];
-        }
-        if (!Double.isNaN(previous) && Math.abs(previous - value) <= 1e-9 * Math.max(1, Math.abs(value))) {
-          converged = true;
-        }
-        previous = value;
         if (Double.isNaN(value)) {
           throw LabelFlightException.invalid("Snorkel's label model: the loss became NaN; try a smaller learning rate");
+        }
+        loss.add(value);
+        b1t *= beta1;
+        b2t *= beta2;
+        for (int i = 0; i < mu.length; i++) {
+          m1[i] = beta1 * m1[i] + (1 - beta1) * grad[i];
+          m2[i] = beta2 * m2[i] + (1 - beta2) * grad[i] * grad[i];
+          mu[i] -= options.learningRate() * (m1[i] / (1 - b1t)) / (Math.sqrt(m2[i] / (1 - b2t)) + 1e-8);
+        }
+        quiet = !Double.isNaN(previous) && Math.abs(previous - value) <= 1e-6 * Math.max(1e-12, Math.abs(previous))
+            ? quiet + 1 : 0;
+        previous = value;
+        if (quiet >= 10) {
+          converged = true;
+          break;
         }
       }
       double muEps = Math.min(0.01, 1 / Math.pow(10, Math.ceil(Math.log10(rows))));
@@ -275,9 +293,9 @@ public final class SnorkelModel {
 
     @Override
     public FitReport report() {
-      return new FitReport(ModelKind.SNORKEL, options.epochs(), converged, "matrix-completion objective",
+      return new FitReport(ModelKind.SNORKEL, loss.size(), converged, "matrix-completion objective",
           List.copyOf(loss), 1, converged ? null
-              : "ran its " + options.epochs() + " gradient steps (Snorkel's default) without the objective settling");
+              : "ran its " + options.epochs() + " gradient steps without the objective settling");
     }
   }
 }
