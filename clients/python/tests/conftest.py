@@ -59,10 +59,11 @@ def _build_jar() -> None:
 class Server:
     """A running server: its Flight location and log file."""
 
-    def __init__(self, location: str, http: str, log: Path):
+    def __init__(self, location: str, http: str, log: Path, data_dir: Path | None = None):
         self.location = location
         self.http = http
         self.log = log
+        self.data_dir = data_dir
 
     def log_tail(self, lines: int = 40) -> str:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
@@ -96,7 +97,8 @@ def run_server(tmp_path_factory, scheme: str = "grpc", **extra_env: str) -> Iter
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     cert = extra_env.get("LABELFLIGHT_TLS_CERTFILE")
-    srv = Server(f"{scheme}://127.0.0.1:{flight_port}", f"{'https' if cert else 'http'}://127.0.0.1:{http_port}", log)
+    srv = Server(f"{scheme}://127.0.0.1:{flight_port}", f"{'https' if cert else 'http'}://127.0.0.1:{http_port}", log,
+                 data_dir)
     tls = ssl.create_default_context(cafile=cert) if cert else None
     try:
         deadline = time.monotonic() + 120

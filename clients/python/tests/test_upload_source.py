@@ -22,6 +22,7 @@ def _frame(rows: int = 5_000) -> pd.DataFrame:
 
 @pytest.mark.parametrize("share", [0.5, 0.0], ids=["whole", "slices"])
 def test_dataframe_streams_every_row_in_batches_of_the_asked_size(monkeypatch, share):
+    """Verifies that whole and sliced conversion stream the same rows, index included, in batches of batch_rows."""
     monkeypatch.setattr(upload, "WHOLE_FRAME_MEMORY_SHARE", share)
     frame = _frame()
     source = UploadSource.of(frame, batch_rows=700)
@@ -30,8 +31,12 @@ def test_dataframe_streams_every_row_in_batches_of_the_asked_size(monkeypatch, s
     assert all(b.schema.equals(source.schema) for b in batches)
     sent = pa.Table.from_batches(batches, schema=source.schema)
     assert source.total_rows == sent.num_rows == len(frame)
-    assert sent.schema.field("small").type == pa.int16()  # unsigned widened; the index is not sent
-    assert sent.column_names == ["text", "id", "score", "small"]
-    expected = pa.Table.from_pandas(frame, preserve_index=False).cast(source.schema)
-    assert sent.equals(expected)
+    assert sent.schema.field("small").type == pa.int16()  # unsigned widened
+    # The (non-default) index travels as a reserved column at the end, its description in the metadata.
+    assert sent.column_names == ["text", "id", "score", "small", "__index_level_0__"]
+    assert sent.column("__index_level_0__").to_pylist() == list(frame.index)
+    assert b"labelflight.index" in sent.schema.metadata
+    expected = pa.Table.from_pandas(frame, preserve_index=False)
+    assert sent.drop_columns(["__index_level_0__"]).cast(expected.schema.remove_metadata()).equals(
+        expected.cast(expected.schema.remove_metadata()).select(expected.column_names))
 

@@ -5,15 +5,19 @@ from __future__ import annotations
 import json
 import os
 import time
+import urllib.parse
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Sequence
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.flight as flight
 
-from .errors import InvalidRequest, translated
-from .lfs import LF
+from . import index as stored_index
+from .errors import InvalidLF, InvalidRequest, translated
+from .lfs import LF, spec_of
 from .upload import UploadSource
 
 __all__ = ["Client", "Job", "LabelModel", "connect", "TERMINAL_STATES"]
@@ -25,17 +29,45 @@ DERIVED_KINDS = ("lowercase", "length", "token_count", "regex_extract")
 # Keys under which a label matrix DataFrame remembers where it came from (DataFrame.attrs).
 _JOB = "labelflight_job"
 _LABELS = "labelflight_labels"
+_INDEX = "labelflight_index"
+DEFAULT_LOCATION = "grpc://127.0.0.1:8815"
+# Row ranges an analysis or fit request carries in its JSON at most (the server takes up to 65,536); a subset
+# of more runs travels as an Arrow column of row ids (DoPut ["selections", JOB]) instead.
+MAX_ROW_RANGES = 4096
 
 
-def connect(location: str = "grpc://127.0.0.1:8815", token: str | None = None, *,
+class _Shared:
+    """Holds an object in ``DataFrame.attrs`` without pandas deep-copying it into every derived frame."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __eq__(self, other):
+        return isinstance(other, _Shared) and other.value is self.value
+
+    def __repr__(self) -> str:
+        return "<labelflight row index>"
+
+
+def connect(location: str | None = None, token: str | None = None, *,
             timeout: float | None = None, check: bool = True,
             tls_root_certs: bytes | str | None = None) -> "Client":
     """Connects to a LabelFlight server. ``token`` is the user's API token (sent as
-    ``authorization: Bearer TOKEN`` on every call; ``bin/serve`` prints the dev user's). For a server
-    with TLS use ``grpc+tls://HOST:PORT``; ``tls_root_certs`` (PEM bytes, or a path to a PEM file)
-    names the certificates to trust when the server's is not signed by a system CA. With ``check``
-    (default) a first call verifies that the server answers and accepts the token, so a wrong address
-    fails here with ``Unavailable`` and a wrong token with ``Unauthenticated``."""
+    ``authorization: Bearer TOKEN`` on every call; ``bin/serve`` prints the dev user's). Left out, ``location``
+    comes from the environment variable ``LABELFLIGHT_URL`` (else ``grpc://127.0.0.1:8815``) and ``token``
+    from ``LABELFLIGHT_TOKEN``. For a server with TLS use ``grpc+tls://HOST:PORT``; ``tls_root_certs`` (PEM
+    bytes, or a path to a PEM file) names the certificates to trust when the server's is not signed by a
+    system CA. With ``check`` (default) a first call verifies that the server answers and accepts the token,
+    so a wrong address fails here with ``Unavailable`` and a wrong token with ``Unauthenticated``."""
+    if location is None:
+        location = os.environ.get("LABELFLIGHT_URL") or DEFAULT_LOCATION
+    if token is None:
+        token = os.environ.get("LABELFLIGHT_TOKEN") or None
     client = Client(location, token=token, timeout=timeout, tls_root_certs=tls_root_certs)
     if check:
         client.actions()
@@ -53,14 +85,21 @@ class Client:
         if isinstance(tls_root_certs, (str, os.PathLike)):
             with open(tls_root_certs, "rb") as f:
                 tls_root_certs = f.read()
-        try:
-            self._flight = (flight.FlightClient(location, tls_root_certs=tls_root_certs) if tls_root_certs
-                            else flight.FlightClient(location))
-        except (pa.ArrowInvalid, pa.ArrowKeyError) as e:
-            raise ValueError(f"{location!r} is not a Flight location such as grpc://127.0.0.1:8815 ({e})") from e
+        self._tls_root_certs = tls_root_certs
+        self._flight = self._connect()
+        # Stored indexes by (dataset, version, created): a few, as their row count of values each.
+        self._indexes: OrderedDict[tuple, pd.Index | None] = OrderedDict()
 
     def close(self) -> None:
         self._flight.close()
+
+
+    def _connect(self) -> flight.FlightClient:
+        try:
+            return (flight.FlightClient(self.location, tls_root_certs=self._tls_root_certs) if self._tls_root_certs
+                    else flight.FlightClient(self.location))
+        except (pa.ArrowInvalid, pa.ArrowKeyError) as e:
+            raise ValueError(f"{self.location!r} is not a Flight location such as grpc://127.0.0.1:8815 ({e})") from e
 
     def __enter__(self) -> "Client":
         return self
@@ -94,17 +133,26 @@ class Client:
 
     # ---- datasets ------------------------------------------------------------------------------
 
-    def upload(self, data: Any, name: str, *, batch_rows: int | None = None, progress: bool = True) -> int:
+    def upload(self, data: Any, name: str, *, batch_rows: int | None = None, progress: bool = True,
+               index: bool | None = None) -> int:
         """Stores ``data`` as the next version of dataset ``name`` and returns that version.
 
         ``data`` is a pandas DataFrame, a pyarrow Table / RecordBatch / RecordBatchReader, or the path of a
         Parquet (``.parquet``, ``.pq``) or CSV (``.csv``) file. It streams in record batches of about 8 MiB
         (or ``batch_rows`` rows), never held whole in memory as Arrow when it comes from a file; a DataFrame is
-        converted to Arrow once when that fits in half the available memory, else slice by slice. The index
-        of a DataFrame is not uploaded; the server numbers rows itself (``row_id``). Dictionary columns are
-        decoded, unsigned integers widened to the next signed type, float16 widened to float32.
+        converted to Arrow once when that fits in half the available memory, else slice by slice.
+
+        The DataFrame's index is stored with the data (reserved columns ``__index_level_N__`` and the schema
+        metadata ``labelflight.index``), and every result for the dataset (label matrices, streamed parts,
+        probabilities, predictions, downloads) comes back indexed by it, so ``df["pred"] = model.predict()``
+        aligns row for row whatever the frame's order or index type. The default ``RangeIndex`` is not
+        stored (results are indexed by ``row_id``, the same numbers); ``index=True`` stores it anyway,
+        ``index=False`` stores no index. Arrow and Parquet sources written from pandas keep theirs the same
+        way. Dictionary columns are decoded, string views sent as strings, unsigned integers widened to the
+        next signed type, float16 widened to float32, and columns of equal-length lists or numpy arrays of
+        numbers (embeddings) sent as ``fixed_size_list<float32>`` vectors.
         """
-        source = UploadSource.of(data, batch_rows)
+        source = UploadSource.of(data, batch_rows, index)
         bar = _progress_bar(progress, source.total_rows, f"upload {name}")
         descriptor = flight.FlightDescriptor.for_path("datasets", name)
         with translated():
@@ -119,6 +167,16 @@ class Client:
                 # The server's reason travels with the call's final status, which close() raises.
                 writer.close()
                 raise
+            except BaseException as failure:
+                # Our own failure mid-stream (a batch that does not convert, Ctrl-C): ending the call normally
+                # would make the server store the rows sent so far as a version. An abort note first makes it
+                # drop them (pyarrow's DoPut has no cancel).
+                try:
+                    writer.write_metadata(pa.py_buffer(json.dumps({"abort": str(failure)[:200]}).encode()))
+                    writer.close()
+                except (pa.ArrowException, OSError):
+                    pass
+                raise
             finally:
                 bar.close()
             writer.close()
@@ -132,7 +190,7 @@ class Client:
         rows = []
         with translated():
             for info in self._flight.list_flights(options=self._options):
-                meta = json.loads(info.app_metadata.decode() or "{}") if info.app_metadata else {}
+                meta = _app_metadata(info)
                 path = [p.decode() for p in info.descriptor.path]
                 rows.append({
                     "name": meta.get("name", path[1] if len(path) > 1 else None),
@@ -172,26 +230,76 @@ class Client:
             body["replace"] = True
         return self._action("derive", body)
 
-    def download(self, name: str, version: int | None = None, *, as_arrow: bool = False):
-        """A stored dataset version (default: the newest) as a DataFrame, or a pyarrow Table with as_arrow."""
+    def download(self, name: str, version: int | None = None, *, as_arrow: bool = False,
+                 columns: Sequence[str] | None = None):
+        """A stored dataset version (default: the newest) as a DataFrame indexed as uploaded (see
+        :meth:`upload`), or with ``as_arrow`` the pyarrow Table as stored (index columns included).
+        ``columns`` reads only those columns."""
         if version is None:
             with translated():
                 info = self._flight.get_flight_info(flight.FlightDescriptor.for_path("datasets", name),
                                                     options=self._options)
             ticket = info.endpoints[0].ticket.ticket.decode()
+            schema = info.schema
         else:
             ticket = f"dataset/{name}@{int(version)}"
+            schema = None
+        meta = stored_index.stored_index(schema) if schema is not None else None
+        if columns is not None:
+            wanted = list(columns)
+            if not as_arrow:
+                if schema is None:
+                    schema = self._dataset_info(name, int(version)).schema
+                    meta = stored_index.stored_index(schema)
+                if meta is not None:
+                    wanted += [lv["field"] for lv in meta["levels"] if lv["field"] not in wanted]
+            ticket += "?columns=" + ",".join(urllib.parse.quote(c, safe="") for c in wanted)
         with translated():
             table = self._flight.do_get(flight.Ticket(ticket.encode()), options=self._options).read_all()
         if as_arrow:
             return table
+        meta = stored_index.stored_index(table.schema)
+        restored = stored_index.restore(table, meta) if meta is not None else None
+        if restored is not None:
+            table = table.drop_columns([lv["field"] for lv in meta["levels"]])
         # One block per column (no consolidation copy of same-typed columns), freeing each Arrow column as it
         # is converted, so the download never holds two full copies.
-        return table.to_pandas(split_blocks=True, self_destruct=True)
+        frame = table.to_pandas(split_blocks=True, self_destruct=True)
+        frame.index = restored if restored is not None else pd.RangeIndex(len(frame))
+        return frame
+
+    def _dataset_info(self, name: str, version: int) -> flight.FlightInfo:
+        with translated():
+            return self._flight.get_flight_info(flight.FlightDescriptor.for_path("datasets", name, str(version)),
+                                                options=self._options)
+
+    def dataset_index(self, name: str, version: int) -> pd.Index | None:
+        """The index a dataset version was uploaded with (see :meth:`upload`), or None when its rows are
+        numbered by row id. Read once per version (only the index columns travel) and kept."""
+        info = self._dataset_info(name, version)
+        created = _app_metadata(info).get("created")
+        key = (name, int(version), created)
+        if created is not None and key in self._indexes:
+            self._indexes.move_to_end(key)
+            return self._indexes[key]
+        meta = stored_index.stored_index(info.schema)
+        restored = None
+        if meta is not None:
+            fields = [lv["field"] for lv in meta["levels"]]
+            ticket = f"dataset/{name}@{int(version)}?columns=" + ",".join(urllib.parse.quote(f, safe="") for f in fields)
+            with translated():
+                table = self._flight.do_get(flight.Ticket(ticket.encode()), options=self._options).read_all()
+            restored = stored_index.restore(table, meta)
+        if created is not None:  # pyarrow < 17 shows no FlightInfo metadata: then no cache (a dropped and re-made
+            self._indexes[key] = restored  # version would look the same)
+        while len(self._indexes) > 8:
+            self._indexes.popitem(last=False)
+        return restored
 
     # ---- labeling ------------------------------------------------------------------------------
 
-    def apply(self, dataset: str, lfs: Sequence[LF | dict], *, labels: Sequence[str], version: int | None = None,
+    def apply(self, dataset: str, lfs: "Sequence[LF | dict | Any] | LF | Any", *, labels: Sequence[str],
+              version: int | None = None,
               mode: str | None = None, wait: bool = True, progress: bool = False, fault_tolerant: bool = False,
               multi_label: bool = False):
         """Applies ``lfs`` to ``dataset`` with class names ``labels`` (class i = labels[i], -1 = abstain).
@@ -204,9 +312,16 @@ class Client:
         on rows it fails on, counting them (:meth:`Job.faults`); without it such a row fails the job.
         With ``multi_label`` each LF votes on its own ``label`` only: 1 where ``vote`` is "positive" (the
         default), 0 where "negative", -1 where it abstains.
+
+        ``lfs`` holds :class:`LF` objects (``lf.keyword(...)`` ...), their JSON dicts, or Snorkel
+        ``LabelingFunction`` objects made from them (``lf.keyword(...).to_snorkel(labels)``, which carry
+        the spec as ``labelflight_spec``); a lone LF needs no list. Other Python functions are refused with
+        a clear error until the server runs Python LFs.
         """
         labels = [str(x) for x in labels] if not isinstance(labels, str) else [labels]
-        specs = [_spec(lf, labels) for lf in lfs]
+        if isinstance(lfs, (LF, dict)) or callable(lfs) or hasattr(lfs, "labelflight_spec"):
+            lfs = [lfs]
+        specs = [_spec(spec_of(lf, python_lf=self._python_lf), labels) for lf in lfs]
         if fault_tolerant:
             specs = [{**s, "faultTolerant": True} for s in specs]
         body: dict[str, Any] = {"dataset": dataset, "labels": labels, "lfs": specs}
@@ -217,13 +332,22 @@ class Client:
         if multi_label:
             body["multiLabel"] = True
         job = Job(self, self._action("apply", body)["job"], labels, [s["name"] for s in specs],
-                  may_fault=any(bool(s.get("faultTolerant")) for s in specs))
+                  may_fault=any(bool(s.get("faultTolerant")) for s in specs), dataset=dataset)
         return job if not wait else job.to_pandas(progress=progress)
+
+    def _python_lf(self, function: Any) -> dict:
+        """The spec of an LF given as a Python callable. The one place where Python-function LFs enter
+        ``apply``: today it refuses them, naming the LF and what to do instead."""
+        name = getattr(function, "name", None) or getattr(function, "__name__", None) or repr(function)
+        raise InvalidLF(f"LF {name!r} is a Python function, which this server cannot run: build it from lf.keyword,"
+                        " lf.regex, lf.numeric, lf.categorical, lf.expr (CEL), lf.similarity or lf.model, or use "
+                        "LF.to_snorkel() to get a Snorkel LF that also runs here", details={"lf": name})
 
     def job(self, job_id: str, labels: Sequence[str] | None = None) -> "Job":
         """A handle on an existing job (its LF names come from the server)."""
         status = self._action("job_status", {"job": job_id})
-        return Job(self, job_id, list(labels or []), list(status.get("lfs", [])))
+        return Job(self, job_id, list(labels or status.get("classes", [])), list(status.get("lfs", [])),
+                   dataset=status.get("dataset"))
 
     def labels(self, job: "Job | str | pd.DataFrame", layout: str = "dense", *, format: str = "csr"):
         """A job's label matrix (waits for it to finish). ``layout="dense"``: the DataFrame ``apply`` returns.
@@ -276,8 +400,11 @@ class Client:
         Columns j, Polarity, Coverage, Overlaps, Conflicts and, with ``gold`` (a dataset column holding
         gold class indexes), Correct, Incorrect, Emp. Acc.; indexed by LF name. ``attrs`` holds the
         totals (coverage, overlap, conflict of the whole matrix) and the row count.
+
+        A subset of a label matrix (``L.iloc[:1000]``, ``L[mask]``, in any order) is analysed on exactly
+        its rows: the server reads only them (see :meth:`row_ranges`).
         """
-        body: dict[str, Any] = {"job": _job_id(job)}
+        body: dict[str, Any] = {"job": _job_id(job), **self._selection(job)}
         if gold is not None:
             if not isinstance(gold, str):
                 raise TypeError("gold names the dataset column that holds the gold class indexes")
@@ -292,8 +419,10 @@ class Client:
         ``tie_policy`` abstain / random / true-random) or ``"generative"`` (Snorkel-style).
 
         ``base_model`` with ``partial_fit="rows"`` adds this job's rows (same LFs) to a generative model
-        fitted earlier; ``partial_fit="lfs"`` refits it on this job whose LFs start with the base model's."""
-        body: dict[str, Any] = {"job": _job_id(job), "model": model}
+        fitted earlier; ``partial_fit="lfs"`` refits it on this job whose LFs start with the base model's.
+        A subset of a label matrix (``L[mask]``) is fitted on exactly its rows (see :meth:`row_ranges`); the
+        model then predicts every row of the job."""
+        body: dict[str, Any] = {"job": _job_id(job), "model": model, **self._selection(job)}
         if (base_model is None) != (partial_fit is None):
             raise InvalidRequest("a partial fit needs both base_model and partial_fit")
         if base_model is not None:
@@ -318,19 +447,104 @@ class Client:
                 raise InvalidRequest("predict_proba with a model id needs the job too")
             model_id, job_id = str(model), _job_id(job)
         table = pa.Table.from_batches(list(self._stream(f"probs/{job_id}/{model_id}")))
-        return table.to_pandas().set_index("row_id")
+        return _indexed(self.job(job_id) if not isinstance(job, Job) else job, table.to_pandas())
+
+    def row_ranges(self, matrix: Any) -> list[list[int]] | None:
+        """The rows of a job that a label matrix DataFrame holds, as sorted ``[start, end)`` row-id ranges, or
+        None when it holds every row (in any order). Its index says which rows (the dataset's stored index,
+        or row ids); it must hold the job's LFs and each row at most once (a clear InvalidRequest otherwise:
+        never the whole job silently)."""
+        ids = self._row_ids(matrix)
+        if ids is None:
+            return None
+        starts, ends = _runs(ids)
+        return [[int(a), int(b)] for a, b in zip(starts, ends)]
+
+    def _selection(self, matrix: Any) -> dict:
+        """The request fields that restrict an analysis or fit to a label matrix's rows: none for the whole
+        job, ``rowRanges`` for up to MAX_ROW_RANGES runs, else the id of the row ids uploaded as Arrow."""
+        ids = self._row_ids(matrix)
+        if ids is None:
+            return {}
+        starts, ends = _runs(ids)
+        if len(starts) <= MAX_ROW_RANGES:
+            return {"rowRanges": [[int(a), int(b)] for a, b in zip(starts, ends)]}
+        table = pa.table({"row_id": pa.array(ids, pa.int64())})
+        descriptor = flight.FlightDescriptor.for_path("selections", _job_id(matrix))
+        with translated():
+            writer, reader = self._flight.do_put(descriptor, table.schema, options=self._options)
+            writer.write_table(table, max_chunksize=1 << 20)
+            writer.done_writing()
+            ack = reader.read()
+            writer.close()
+        return {"selection": json.loads(ack.to_pybytes())["selection"]}
+
+    def _row_ids(self, matrix: Any) -> "np.ndarray | None":
+        """The sorted row ids of a job that a label matrix DataFrame holds, or None for all of them."""
+        if not isinstance(matrix, pd.DataFrame):
+            return None
+        job_id = _job_id(matrix)
+        status = self.status(job_id)
+        total = int(status["rowsTotal"])
+        lfs = list(status.get("lfs", []))
+        if list(matrix.columns) != lfs:
+            raise InvalidRequest(f"this label matrix has the LFs {list(matrix.columns)}, its job {job_id} {lfs}: "
+                                 "a subset of LFs cannot be analysed or fitted on the server; apply those LFs as a "
+                                 "job of their own (cached LFs are not computed again)")
+        shared = matrix.attrs.get(_INDEX)
+        full = shared.value if isinstance(shared, _Shared) else self.dataset_index(status["dataset"],
+                                                                                    int(status["version"]))
+        if full is None:
+            if len(matrix) == total and isinstance(matrix.index, pd.RangeIndex) and matrix.index.start == 0 \
+                    and matrix.index.step == 1:
+                return None
+            if not pd.api.types.is_integer_dtype(matrix.index.dtype):
+                raise InvalidRequest("this label matrix's index is not its job's row ids: keep the index c.apply "
+                                     "gave it")
+            ids = matrix.index.to_numpy(dtype=np.int64)
+        else:
+            if len(matrix) == total and matrix.index.equals(full):
+                return None
+            if not full.is_unique:
+                raise InvalidRequest("the dataset's index has repeated values, so the rows of a subset of its "
+                                     "label matrix are ambiguous: upload with a unique index to use subsets")
+            ids = full.get_indexer(matrix.index)
+            if (ids < 0).any():
+                raise InvalidRequest("this label matrix holds rows that are not in its job")
+            ids = ids.astype(np.int64)
+        if len(ids) and (ids.min() < 0 or ids.max() >= total):
+            raise InvalidRequest(f"this label matrix holds row ids outside its job's {total} rows")
+        ids = np.sort(ids)
+        if len(ids) and (np.diff(ids) == 0).any():
+            raise InvalidRequest("this label matrix holds a row more than once: a subset can hold each row once")
+        if len(ids) == 0:
+            raise InvalidRequest("this label matrix holds no rows")
+        if len(ids) == total:
+            return None
+        return ids
 
 
 class Job:
     """A running or finished apply job. Iterating it yields the label matrix chunk by chunk as DataFrames."""
 
-    def __init__(self, client: Client, job_id: str, labels: list[str], lfs: list[str], may_fault: bool = True):
+    def __init__(self, client: Client, job_id: str, labels: list[str], lfs: list[str], may_fault: bool = True,
+                 dataset: str | None = None):
         self.client = client
         self.id = job_id
         self.labels = labels
         self.lfs = lfs
+        self.dataset = dataset
         # False when no LF is fault-tolerant: faults are then always none, and to_pandas saves a round trip.
         self._may_fault = may_fault
+        self._index: tuple[pd.Index | None] | None = None
+
+    def index(self) -> pd.Index | None:
+        """The index of the job's dataset version as uploaded, or None when rows are numbered by row id."""
+        if self._index is None:
+            status = self.status()
+            self.dataset = status.get("dataset", self.dataset)
+            self._index = (self.client.dataset_index(status["dataset"], int(status["version"])),)
+        return self._index[0]
 
     def __repr__(self) -> str:
         return f"labelflight.Job({self.id!r}, lfs={self.lfs!r})"
@@ -393,15 +607,46 @@ class Job:
         return frame
 
     def _frame(self, frame: pd.DataFrame) -> pd.DataFrame:
-        frame = frame.set_index("row_id")
+        frame = _indexed(self, frame)
         frame.attrs[_JOB] = self.id
         frame.attrs[_LABELS] = list(self.labels)
+        full = self.index()
+        if full is not None:
+            frame.attrs[_INDEX] = _Shared(full)
         return frame
+
+
+def _app_metadata(info: flight.FlightInfo) -> dict:
+    """The JSON app metadata of a FlightInfo ({} before pyarrow 17, which does not expose it)."""
+    raw = getattr(info, "app_metadata", None)
+    try:
+        return json.loads(bytes(raw).decode() or "{}") if raw else {}
+    except ValueError:
+        return {}
+
+
+def _runs(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and ends (exclusive) of the runs of consecutive values in sorted unique ``ids``."""
+    breaks = np.flatnonzero(np.diff(ids) != 1) + 1
+    return np.concatenate([[ids[0]], ids[breaks]]), np.concatenate([ids[breaks - 1] + 1, [ids[-1] + 1]])
+
+
+def _indexed(job: "Job", frame: pd.DataFrame) -> pd.DataFrame:
+    """A result frame with a ``row_id`` column indexed by the dataset's stored index at those rows (or by
+    ``row_id`` when the dataset has none)."""
+    full = job.index()
+    if full is None:
+        return frame.set_index("row_id")
+    ids = frame["row_id"].to_numpy()
+    frame = frame.drop(columns=["row_id"])
+    frame.index = stored_index.take(full, ids)
+    return frame
 
 
 @dataclass
 class LabelModel:
-    """A label model fitted on the server: its id, the job it was fitted on, classes, balance and LF weights."""
+    """A label model fitted on the server: its id, the job it was fitted on, classes, balance, LF weights and
+    the number of rows it was fitted on."""
 
     id: str
     job: str
@@ -410,12 +655,13 @@ class LabelModel:
     class_balance: list[float]
     weights: list[float]
     client: Client = field(repr=False, compare=False)
+    rows: int | None = None
 
     @classmethod
     def from_json(cls, client: Client, reply: dict) -> "LabelModel":
         return cls(id=reply["model"], job=reply["job"], kind=reply.get("kind", ""),
                    classes=list(reply.get("classes", [])), class_balance=list(reply.get("classBalance", [])),
-                   weights=list(reply.get("weights", [])), client=client)
+                   weights=list(reply.get("weights", [])), client=client, rows=reply.get("rows"))
 
     def predict_proba(self, job: "Job | str | pd.DataFrame | None" = None) -> pd.DataFrame:
         return self.client.predict_proba(self, job)

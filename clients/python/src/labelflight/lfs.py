@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import numbers
-from typing import Any, Iterable, Mapping
+import re
+from typing import Any, Callable, Iterable, Mapping
 
-__all__ = ["LF", "keyword", "regex", "numeric", "categorical", "expr", "similarity", "model", "NUMERIC_OPS"]
+__all__ = ["LF", "keyword", "regex", "numeric", "categorical", "expr", "similarity", "model", "NUMERIC_OPS",
+           "spec_of"]
 
 NUMERIC_OPS = ("<", "<=", ">", ">=", "==", "!=", "between")
 
@@ -50,6 +52,24 @@ class LF:
     def with_label(self, label: str) -> "LF":
         """A copy whose label is ``label``."""
         return LF(self.name, self.kind, **{**self.fields, "label": label})
+
+    def to_snorkel(self, labels: Iterable[str]):
+        """This LF as a Snorkel ``LabelingFunction`` that runs the same test locally on a row (for Snorkel's
+        ``PandasLFApplier``), and that ``Client.apply`` runs on the server: it carries this LF as
+        ``labelflight_spec``. For keyword, regex, numeric and categorical LFs; ``labels`` maps the LF's class
+        name to the index Snorkel's LF returns."""
+        from snorkel.labeling import LabelingFunction
+
+        labels = list(labels)
+        label = self.label
+        if isinstance(label, str):
+            if label not in labels:
+                raise ValueError(f"LF {self.name!r}: label {label!r} is not one of {labels}")
+            label = labels.index(label)
+        test = _local_test(self)
+        function = LabelingFunction(self.name, lambda x: label if test(x) else -1)
+        function.labelflight_spec = self
+        return function
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, LF) and self.to_dict() == other.to_dict()
@@ -149,3 +169,56 @@ def model(name: str, column: str, model: str, threshold: float, *, label: Any, c
         raise ValueError("model must name a model file known to the server")
     return LF(name, "model", column=column, model=model, **{"class": int(class_index)},
               threshold=float(_number(threshold, "threshold")), label=_label(label))
+
+
+# Word characters of the server's whole-word keyword matching: ASCII letters, digits, '_' and non-ASCII.
+_WORD = r"[A-Za-z0-9_\u0080-\U0010ffff]"
+
+
+def _local_test(lf: LF) -> Callable[[Any], bool]:
+    """A Python predicate on a row (anything with attribute or item access by column) with the LF's meaning."""
+    f = lf.fields
+
+    def value(row, column):
+        v = getattr(row, column, None) if not isinstance(row, Mapping) else row.get(column)
+        try:
+            return None if v is None or bool(v != v) else v   # None, NaN and pandas' NA abstain
+        except (TypeError, ValueError):
+            return None
+
+    if lf.kind == "keyword":
+        body = "|".join(re.escape(k) for k in f["keywords"])
+        pattern = rf"(?<!{_WORD})(?:{body})(?!{_WORD})" if f.get("wholeWord") else body
+        compiled = re.compile(pattern, 0 if f.get("caseSensitive") else re.IGNORECASE | re.ASCII)
+        return lambda row: isinstance(value(row, f["column"]), str) and bool(compiled.search(value(row, f["column"])))
+    if lf.kind == "regex":
+        compiled = re.compile(f["pattern"], 0 if f.get("caseSensitive", True) else re.IGNORECASE)
+        match = compiled.fullmatch if f.get("match") == "full" else compiled.search
+        return lambda row: isinstance(value(row, f["column"]), str) and bool(match(value(row, f["column"])))
+    if lf.kind == "numeric":
+        op = f["op"]
+        compare = {"<": lambda v: v < f["value"], "<=": lambda v: v <= f["value"], ">": lambda v: v > f["value"],
+                   ">=": lambda v: v >= f["value"], "==": lambda v: v == f["value"], "!=": lambda v: v != f["value"],
+                   "between": lambda v: f["min"] <= v <= f["max"]}[op]
+        return lambda row: value(row, f["column"]) is not None and bool(compare(value(row, f["column"])))
+    if lf.kind == "categorical":
+        allowed = set(f["values"])
+        return lambda row: value(row, f["column"]) in allowed
+    raise NotImplementedError(f"LF {lf.name!r}: a {lf.kind} LF runs on the server only (no local Snorkel version)")
+
+
+def spec_of(item: Any, python_lf: Callable[[Any], dict] | None = None) -> "LF | dict":
+    """What ``Client.apply`` sends for one item of its ``lfs``: an LF or its JSON dict as they are; a Snorkel
+    ``LabelingFunction`` that carries ``labelflight_spec`` (from :meth:`LF.to_snorkel`) as that LF, under
+    the Snorkel LF's name; any other callable (a Snorkel LF over Python code, a plain function) goes to
+    ``python_lf``, the single entry point for Python-function LFs."""
+    if isinstance(item, (LF, dict)):
+        return item
+    spec = getattr(item, "labelflight_spec", None)
+    if spec is not None:
+        spec = spec if isinstance(spec, LF) else LF.from_dict(spec)
+        name = getattr(item, "name", None)
+        return LF(name, spec.kind, **spec.fields) if isinstance(name, str) and name else spec
+    if callable(item) and python_lf is not None:
+        return python_lf(item)
+    raise TypeError(f"an LF must be an lf.LF, its JSON dict or a Snorkel LabelingFunction; not {type(item).__name__}")

@@ -143,6 +143,10 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
   @Override
   public Runnable acceptPut(CallContext context, FlightStream stream, StreamListener<PutResult> ackStream) {
     return () -> {
+      if (RowSelectionUpload.isFor(stream.getDescriptor())) {
+        acceptSelection(context, stream, ackStream);
+        return;
+      }
       String name = null;
       try {
         name = DatasetNames.qualify(user(context), datasetName(stream.getDescriptor()));
@@ -183,6 +187,11 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
               upload = datasets.beginUpload(name, DictionaryColumns.decodedSchema(schema, stream.getDictionaryProvider()),
                   uploadAllocator);
             }
+            // A client that cancels the call (or drops the connection) ends the stream like a finished one:
+            // what it sent is not a version.
+            if (context.isCancelled()) {
+              throw CallStatus.CANCELLED.withDescription("upload cancelled by the client").toRuntimeException();
+            }
             manifest = upload.commit();
           } finally {
             if (upload != null) {
@@ -213,6 +222,42 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
         }
       }
     };
+  }
+
+  /**
+   * DoPut {@code ["selections", JOB]}: row ids of the caller's job, kept beside its labels as a bitmap; acks
+   * {@code {"selection": ID, "rows": N}} for {@code analysis} / {@code fit_label_model} to name.
+   */
+  private void acceptSelection(CallContext context, FlightStream stream, StreamListener<PutResult> ackStream) {
+    try {
+      String user = user(context);
+      String job = LabelStore.validateJobId(stream.getDescriptor().getPath().get(1));
+      Optional<NodeInfo> home = router.forJob(job);
+      if (home.isPresent()) {
+        relayPut(home.get(), user, context, stream, ackStream);
+        return;
+      }
+      JsonObject status = await(api.forUser(user).status(job));
+      var bitmap = RowSelectionUpload.read(stream, status.getLong("rowsTotal"), context::isCancelled);
+      String id = java.util.UUID.randomUUID().toString();
+      bitmap.write(labels.selectionFile(job, id));
+      byte[] meta = new JsonObject().put("selection", id).put("job", job).put("rows", bitmap.count()).encode()
+          .getBytes(StandardCharsets.UTF_8);
+      try (BufferAllocator ackAllocator = allocator.newChildAllocator("ack", 0, meta.length + 64L)) {
+        ArrowBuf buf = ackAllocator.buffer(meta.length);
+        buf.writeBytes(meta);
+        try (PutResult result = PutResult.metadata(buf)) {
+          ackStream.onNext(result);
+        }
+      }
+      ackStream.onCompleted();
+    } catch (Throwable t) {
+      try {
+        ackStream.onError(FlightErrors.toFlight(t));
+      } catch (RuntimeException ignored) {
+        // The client is already gone.
+      }
+    }
   }
 
   /** A name claimed for an upload that stored nothing goes back, so that another node may own it. */
@@ -278,6 +323,9 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
     } catch (IllegalArgumentException | IllegalStateException | UnsupportedOperationException e) {
       String detail = String.valueOf(e.getMessage());
       throw schemaChanged(name, detail.length() > 200 ? detail.substring(0, 200) + "..." : detail);
+    }
+    if (more && stream.getLatestMetadata() != null) {
+      UploadStreams.refuseIfAborted(stream.getLatestMetadata(), name);
     }
     if (more && !before.isEmpty()) {
       List<ArrowBuf> after = root.getVector(0).getFieldBuffers();
@@ -590,7 +638,8 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
         streamModelOutput(api, text.substring("preds/".length()), true, listener);
       } else {
         throw LabelFlightException.invalid("unknown ticket '" + text
-            + "' (known: labels/JOB, labels/JOB?layout=sparse, dataset/NAME@VERSION, probs/JOB/MODEL, preds/JOB/MODEL)");
+            + "' (known: labels/JOB, labels/JOB?layout=sparse, dataset/NAME@VERSION, dataset/NAME@VERSION?columns=A,B,"
+            + " probs/JOB/MODEL, preds/JOB/MODEL)");
       }
     } catch (Throwable t) {
       listener.error(FlightErrors.toFlight(t));
@@ -808,7 +857,13 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
         new Field("label", FieldType.notNullable(new ArrowType.Int(wide ? 16 : 8, true)), null)));
   }
 
+  /**
+   * {@code dataset/NAME@VERSION}, or only some columns with {@code ?columns=A,B} (each name percent-encoded):
+   * the Python client reads a dataset's stored index columns this way without the data.
+   */
   private void streamDataset(String user, String spec, ServerStreamListener listener) throws Exception {
+    String[] query = spec.split("\\?", 2);
+    spec = query[0];
     int at = spec.lastIndexOf('@');
     if (at < 0) {
       throw LabelFlightException.invalid("dataset ticket must be dataset/NAME@VERSION");
@@ -816,9 +871,11 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
     Manifest manifest = datasets.manifest(DatasetNames.qualify(user, spec.substring(0, at)),
         parseVersion(spec.substring(at + 1)));
     List<DerivedColumn> derivedColumns = derived.columns(manifest);
+    Schema full = DerivedColumnStore.schema(manifest, derivedColumns);
+    List<Integer> projection = query.length == 2 ? DatasetProjection.columns(full, query[1]) : null;
+    Schema schema = projection == null ? full : DatasetProjection.schema(full, projection);
     try (BufferAllocator streamAllocator = allocator.newChildAllocator("dataset " + spec, 0, Long.MAX_VALUE);
-         VectorSchemaRoot root = VectorSchemaRoot.create(DerivedColumnStore.schema(manifest, derivedColumns),
-             streamAllocator)) {
+         VectorSchemaRoot root = VectorSchemaRoot.create(schema, streamAllocator)) {
       BackpressureStrategy backpressure = new BackpressureStrategy.CallbackBackpressureStrategy();
       backpressure.register(listener);
       listener.start(root);
@@ -827,7 +884,7 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
           return;
         }
         try (VectorSchemaRoot chunk = derived.readChunk(manifest, derivedColumns, i, streamAllocator)) {
-          send(chunk, root, listener);
+          send(projection == null ? chunk : DatasetProjection.view(chunk, schema, projection), root, listener);
         }
       }
       listener.completed();

@@ -88,7 +88,8 @@ public final class LabelFlightServer implements AutoCloseable {
   /** Starts everything; completes when Flight and HTTP listen and the demo dataset (if enabled) is stored. */
   public Future<LabelFlightServer> start() {
     try {
-      auth = AuthSettings.from(config.getJsonObject("auth", new JsonObject()));
+      auth = AuthSettings.from(config.getJsonObject("auth", new JsonObject()),
+          Path.of(config.getString("dataDir", "data")).toAbsolutePath());
     } catch (RuntimeException e) {
       return Future.failedFuture(new IllegalArgumentException("invalid auth configuration: " + e.getMessage(), e));
     }

@@ -1,18 +1,22 @@
 package dev.labelflight.engine.analysis;
 
 import dev.labelflight.engine.error.LabelFlightException;
+import dev.labelflight.engine.store.ColumnTypes;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.arrow.vector.BaseIntVector;
 import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.LargeVarCharVector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
- * A dataset column used as gold labels: integer class indexes ({@code -1} = unknown) or class names;
- * nulls count as unknown ({@code -1}), as Snorkel's convention for unlabeled gold.
+ * A dataset column used as gold labels: integer class indexes ({@code -1} = unknown) or class names in any
+ * text type the store keeps ({@code utf8}, or {@code large_utf8} as pandas 3's default string dtype sends;
+ * dictionary and view strings are stored as one of these); nulls count as unknown ({@code -1}), as Snorkel's
+ * convention for unlabeled gold.
  */
 public final class GoldColumn {
   private final String column;
@@ -29,7 +33,7 @@ public final class GoldColumn {
     var field = schema.getFields().stream().filter(f -> f.getName().equals(column)).findFirst()
         .orElseThrow(() -> LabelFlightException.invalid("gold column '" + column + "' is not in the dataset"));
     ArrowType type = field.getType();
-    if (!(type instanceof ArrowType.Int) && !(type instanceof ArrowType.Utf8)) {
+    if (!(type instanceof ArrowType.Int) && !ColumnTypes.isText(type)) {
       throw LabelFlightException.invalid("gold column '" + column + "' must hold integer class indexes or class names, not "
           + type);
     }
@@ -57,13 +61,14 @@ public final class GoldColumn {
         }
         gold[r] = (short) v;
       }
-    } else if (vector instanceof VarCharVector text) {
+    } else if (vector instanceof VarCharVector || vector instanceof LargeVarCharVector) {
       for (int r = 0; r < rows; r++) {
-        if (text.isNull(r)) {
+        if (vector.isNull(r)) {
           gold[r] = -1;
           continue;
         }
-        String name = new String(text.get(r), StandardCharsets.UTF_8);
+        byte[] bytes = vector instanceof VarCharVector v ? v.get(r) : ((LargeVarCharVector) vector).get(r);
+        String name = new String(bytes, StandardCharsets.UTF_8);
         Integer found = index.get(name);
         if (found == null) {
           throw LabelFlightException.invalid("gold column '" + column + "' holds '" + name + "' at row " + (firstRow + r)

@@ -1,11 +1,13 @@
 package dev.labelflight.engine.analysis;
 
 import dev.labelflight.engine.error.LabelFlightException;
+import dev.labelflight.engine.store.ColumnTypes;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.LargeVarCharVector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.complex.ListVector;
@@ -32,16 +34,17 @@ public final class MultiLabelGold {
     Field field = schema.getFields().stream().filter(f -> f.getName().equals(column)).findFirst()
         .orElseThrow(() -> LabelFlightException.invalid("gold column '" + column + "' is not in the dataset"));
     if (!(field.getType() instanceof ArrowType.List) || field.getChildren().size() != 1
-        || !(field.getChildren().get(0).getType() instanceof ArrowType.Utf8)) {
+        || !ColumnTypes.isText(field.getChildren().get(0).getType())) {
       throw LabelFlightException.invalid("gold column '" + column + "' of a multi-label job must be a list of class"
-          + " names (list<utf8>), not " + field.getType());
+          + " names (list<utf8> or list<large_utf8>), not " + field.getType());
     }
   }
 
   /** {@code gold[class][row]}: 1, 0 or -1 (unknown) for one dataset chunk. */
   public short[][] read(VectorSchemaRoot chunk, long firstRow) {
     FieldVector vector = chunk.getVector(column);
-    if (!(vector instanceof ListVector list) || !(list.getDataVector() instanceof VarCharVector names)) {
+    if (!(vector instanceof ListVector list)
+        || !(list.getDataVector() instanceof VarCharVector || list.getDataVector() instanceof LargeVarCharVector)) {
       throw LabelFlightException.invalid("gold column '" + column + "' is not a list of strings");
     }
     int rows = chunk.getRowCount();
@@ -55,10 +58,12 @@ public final class MultiLabelGold {
       }
       int end = list.getOffsetBuffer().getInt((long) (r + 1) * ListVector.OFFSET_WIDTH);
       for (int i = list.getOffsetBuffer().getInt((long) r * ListVector.OFFSET_WIDTH); i < end; i++) {
+        FieldVector names = list.getDataVector();
         if (names.isNull(i)) {
           continue;
         }
-        String name = new String(names.get(i), StandardCharsets.UTF_8);
+        byte[] bytes = names instanceof VarCharVector v ? v.get(i) : ((LargeVarCharVector) names).get(i);
+        String name = new String(bytes, StandardCharsets.UTF_8);
         Integer c = index.get(name);
         if (c == null) {
           throw LabelFlightException.invalid("gold column '" + column + "' holds '" + name + "' at row "

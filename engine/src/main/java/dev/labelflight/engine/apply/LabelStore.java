@@ -223,6 +223,17 @@ public final class LabelStore {
     }
   }
 
+  /**
+   * Where a row selection uploaded for {@code job} is kept (beside its labels, deleted with the job):
+   * {@code jobs/JOB/selection-ID.bits}.
+   */
+  public Path selectionFile(String job, String id) {
+    if (!id.matches("[0-9a-f-]{1,64}")) {
+      throw LabelFlightException.invalid("'" + id + "' is not a row selection id");
+    }
+    return root.resolve(validateJobId(job)).resolve("selection-" + id + ".bits");
+  }
+
   public void delete(String job) {
     jobs.remove(job);
     try {

@@ -53,10 +53,16 @@ public final class DatasetCatalog {
     return json;
   }
 
-  /** The columns of a dataset version (derived ones included): name, Arrow type as text, nullability. */
+  /**
+   * The columns of a dataset version (derived ones included): name, Arrow type as text, nullability. The
+   * stored index of an uploaded DataFrame is no data column: it is left out (rows carry it as {@code _index}).
+   */
   public static ArrayNode fields(Schema schema) {
     ArrayNode fields = NODES.arrayNode();
     for (Field field : schema.getFields()) {
+      if (dev.labelflight.engine.store.ColumnTypes.isIndexColumn(field.getName())) {
+        continue;
+      }
       fields.add(NODES.objectNode()
           .put("name", field.getName())
           .put("type", typeName(field))

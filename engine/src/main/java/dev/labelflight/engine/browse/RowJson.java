@@ -20,11 +20,24 @@ public final class RowJson {
 
   private RowJson() {}
 
-  /** The row at {@code index} of {@code root}, as a JSON object. */
+  /**
+   * The row at {@code index} of {@code root}, as a JSON object. The stored index of an uploaded DataFrame
+   * (reserved {@code __index_level_N__} columns) is not data: it comes as {@code _index}, the value of its
+   * one level or a list of its levels.
+   */
   public static ObjectNode row(VectorSchemaRoot root, int index) {
     ObjectNode row = NODES.objectNode();
+    ArrayNode levels = null;
     for (FieldVector vector : root.getFieldVectors()) {
+      if (dev.labelflight.engine.store.ColumnTypes.isIndexColumn(vector.getName())) {
+        levels = levels == null ? NODES.arrayNode() : levels;
+        levels.add(value(vector.getObject(index)));
+        continue;
+      }
       row.set(vector.getName(), value(vector.getObject(index)));
+    }
+    if (levels != null) {
+      row.set("_index", levels.size() == 1 ? levels.get(0) : levels);
     }
     return row;
   }

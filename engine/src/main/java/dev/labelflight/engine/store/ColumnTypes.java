@@ -61,6 +61,15 @@ public final class ColumnTypes {
         && fp.getPrecision() == FloatingPointPrecision.SINGLE;
   }
 
+  /**
+   * True for the reserved names under which the Python client stores a DataFrame's index
+   * ({@code __index_level_N__}, described by the schema metadata {@code labelflight.index}): stored and
+   * streamed like any column, read by an LF only if it names one, and not shown to the browser as data.
+   */
+  public static boolean isIndexColumn(String name) {
+    return name.startsWith("__index_level_") && name.endsWith("__") && name.length() > "__index_level___".length();
+  }
+
   /** True for the string types keyword and regex LFs read. */
   public static boolean isText(ArrowType type) {
     return type instanceof ArrowType.Utf8 || type instanceof ArrowType.LargeUtf8;

@@ -11,6 +11,7 @@ import dev.labelflight.engine.testing.TestAllocators;
 import java.util.List;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.IntVector;
+import org.apache.arrow.vector.LargeVarCharVector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.types.pojo.ArrowType;
@@ -149,6 +150,31 @@ class LfAnalysisTest {
       name.setSafe(2, "EGGS".getBytes());
       e = assertThrows(LabelFlightException.class, () -> new GoldColumn("name", classes, schema).read(root, 0));
       assertTrue(e.getMessage().contains("'EGGS'"), e.getMessage());
+    }
+  }
+
+  /**
+   * Verifies that a gold column of large_utf8 class names (pandas 3's default string dtype) is accepted and
+   * read like a utf8 one, nulls as unknown, and that an unknown name still fails naming its row.
+   */
+  @Test
+  void largeUtf8GoldColumn() {
+    Schema schema = new Schema(List.of(new Field("name", FieldType.nullable(new ArrowType.LargeUtf8()), null)));
+    List<String> classes = List.of("HAM", "SPAM");
+    try (RootAllocator allocator = TestAllocators.root();
+         VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator)) {
+      LargeVarCharVector name = (LargeVarCharVector) root.getVector("name");
+      name.allocateNew(3);
+      name.setSafe(0, "SPAM".getBytes());
+      name.setNull(1);
+      name.setSafe(2, "HAM".getBytes());
+      name.setValueCount(3);
+      root.setRowCount(3);
+      assertArrayEquals(new short[] {1, -1, 0}, new GoldColumn("name", classes, schema).read(root, 0));
+      name.setSafe(2, "EGGS".getBytes());
+      LabelFlightException e = assertThrows(LabelFlightException.class,
+          () -> new GoldColumn("name", classes, schema).read(root, 10));
+      assertTrue(e.getMessage().contains("row 12"), e.getMessage());
     }
   }
 }

@@ -12,7 +12,13 @@ import dev.labelflight.engine.testing.TestAllocators;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.BigIntVector;
+import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.FieldType;
+import org.apache.arrow.vector.types.pojo.Schema;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -54,5 +60,26 @@ class RowSamplerTest {
     assertEquals(RowJson.MAX_TEXT + 1, RowJson.value("x".repeat(RowJson.MAX_TEXT + 50)).asText().length());
     assertEquals(7, RowJson.value((short) 7).asLong());
     assertEquals("[0.5,null]", RowJson.value(java.util.Arrays.asList(0.5f, null)).toString());
+  }
+
+  /**
+   * Verifies that a DataFrame's stored index (reserved __index_level_N__ columns) is not shown as data:
+   * left out of the fields, and carried by each row as _index.
+   */
+  @Test
+  void storedIndexIsNotAColumn() {
+    Schema schema = new Schema(List.of(
+        new Field("text", FieldType.nullable(new ArrowType.Utf8()), null),
+        new Field("__index_level_0__", FieldType.nullable(new ArrowType.Utf8()), null),
+        new Field("__index_level_1__", FieldType.nullable(new ArrowType.Int(64, true)), null)));
+    try (BufferAllocator allocator = TestAllocators.root();
+         VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator)) {
+      ((VarCharVector) root.getVector(0)).setSafe(0, "hello".getBytes());
+      ((VarCharVector) root.getVector(1)).setSafe(0, "doc-7".getBytes());
+      ((BigIntVector) root.getVector(2)).setSafe(0, 3);
+      root.setRowCount(1);
+      assertEquals("[{\"name\":\"text\",\"type\":\"utf8\",\"nullable\":true}]", DatasetCatalog.fields(schema).toString());
+      assertEquals("{\"text\":\"hello\",\"_index\":[\"doc-7\",3]}", RowJson.row(root, 0).toString());
+    }
   }
 }

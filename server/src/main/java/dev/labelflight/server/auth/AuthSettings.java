@@ -13,14 +13,21 @@ import java.util.Map;
 /**
  * The {@code auth} section of the configuration: {@code enabled}; {@code users} (name to secret hash,
  * {@link SecretHash} format, made with {@code bin/hash-token}); {@code usersFile} (a JSON file of the same
- * shape, merged in: for secrets mounted at deploy time); {@code devUser: {enabled, name, token}} (a demo
- * user whose token, given or random, is printed at start; {@code bin/serve} turns it on, nothing else).
+ * shape, merged in: for secrets mounted at deploy time); {@code devUser: {enabled, name, token, keepToken}} (a
+ * demo user whose token, given or random, is printed at start; {@code bin/serve} turns it on, nothing else).
+ * With {@code keepToken} and no {@code token}, the random token is kept in {@link DevToken#FILE} in the data
+ * directory, so that it stays the same across restarts.
  */
 public record AuthSettings(UserDirectory users, String devUser, String devToken) {
   /** Iterations for the dev user's hash: its token lives only in this process, so hashing it slowly buys nothing. */
   private static final int DEV_ITERATIONS = 1_000;
 
   public static AuthSettings from(JsonObject auth) {
+    return from(auth, null);
+  }
+
+  /** As {@link #from(JsonObject)}; {@code dataDir} holds the dev user's kept token ({@code devUser.keepToken}). */
+  public static AuthSettings from(JsonObject auth, Path dataDir) {
     if (!auth.getBoolean("enabled", true)) {
       return new AuthSettings(UserDirectory.disabled(), null, null);
     }
@@ -40,7 +47,9 @@ public record AuthSettings(UserDirectory users, String devUser, String devToken)
     if (dev.getBoolean("enabled", false)) {
       devUser = dev.getString("name", "dev");
       devToken = dev.getString("token", "");
-      if (devToken.isEmpty()) {
+      if (devToken.isEmpty() && dev.getBoolean("keepToken", false) && dataDir != null) {
+        devToken = DevToken.keptIn(dataDir);
+      } else if (devToken.isEmpty()) {
         devToken = SecretHash.randomToken();
       }
       if (hashes.containsKey(devUser)) {

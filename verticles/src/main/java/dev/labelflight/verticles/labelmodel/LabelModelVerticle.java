@@ -10,6 +10,9 @@ import dev.labelflight.engine.apply.LabelStore;
 import dev.labelflight.engine.error.LabelFlightException;
 import dev.labelflight.engine.labelmatrix.LabelChunk;
 import dev.labelflight.engine.labelmatrix.LfClasses;
+import dev.labelflight.engine.labelmatrix.RowBitmap;
+import dev.labelflight.engine.labelmatrix.RowRanges;
+import dev.labelflight.engine.labelmatrix.RowSelection;
 import dev.labelflight.engine.labelmodel.GenerativeModel;
 import dev.labelflight.engine.labelmodel.LabelModel;
 import dev.labelflight.engine.labelmodel.MajorityVote;
@@ -44,13 +47,16 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  * Config: {@code maxPatternBytes} (cap of the generative fit's vote-pattern table; past it the fit reads
  * the label chunks once per EM epoch instead). Multi-label jobs (status {@code multiLabel}) get per-class
  * analysis and per-class models. A fit with {@code baseModel} and {@code partialFit} builds on an earlier
- * generative model (see {@link #fit}).
+ * generative model (see {@link #fit}). Both take {@code rowRanges} ({@code [[start, end), ...]}, at most
+ * {@link RowRanges#MAX_RANGES}) or {@code selection} (the id of row ids uploaded as Arrow to
+ * {@code ["selections", JOB]}, {@link RowBitmap}): only those rows of the job are read, so a client's subset of a
+ * label matrix is analysed and fitted as it is.
  */
 public final class LabelModelVerticle extends VerticleBase {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Set<String> ANALYSIS_FIELDS = Set.of("job", "gold");
+  private static final Set<String> ANALYSIS_FIELDS = Set.of("job", "gold", "rowRanges", "selection");
   private static final Set<String> FIT_FIELDS = Set.of("job", "model", "tiePolicy", "seed", "classBalance", "epochs",
-      "baseModel", "partialFit");
+      "baseModel", "partialFit", "rowRanges", "selection");
   private static final int MAX_EPOCHS = 10_000;
   /** Labels per slice of a label chunk read without gold (4 MiB as shorts). */
   private static final int SLICE_VALUES = 2 << 20;
@@ -108,27 +114,28 @@ public final class LabelModelVerticle extends VerticleBase {
       // Checked before waiting, so a bad gold column fails at once (reads a manifest: this is a worker).
       Manifest manifest = node.datasets().manifest(status.getString("datasetKey"), status.getInteger("version"));
       List<String> classes = classes(status);
+      RowSelection rows = rowSelection(body, status, job);
       if (multiLabel(status)) {
         MultiLabelGold gold = goldName == null ? null : new MultiLabelGold(goldName, classes, manifest.arrowSchema());
         return JobLabelChunks.awaitFinished(api, job).compose(progress -> vertx.executeBlocking(() -> {
           List<String> lfs = strings(status.getJsonArray("lfs"));
           MultiLabelAnalysis analysis = new MultiLabelAnalysis(lfs, classes, lfClasses(status), gold != null);
-          readAll(job, manifest, progress, gold == null ? null : gold::read, analysis::add);
+          readAll(job, manifest, progress, rows, gold == null ? null : gold::read, analysis::add);
           return new JsonObject(JSON.writeValueAsString(analysis.toJson())).put("job", job);
         }, false));
       }
       GoldColumn gold = goldName == null ? null : new GoldColumn(goldName, classes, manifest.arrowSchema());
       return JobLabelChunks.awaitFinished(api, job)
-          .compose(progress -> vertx.executeBlocking(() -> analyse(job, status, manifest, gold, progress), false));
+          .compose(progress -> vertx.executeBlocking(() -> analyse(job, status, manifest, gold, progress, rows), false));
     });
   }
 
-  private JsonObject analyse(String job, JsonObject status, Manifest manifest, GoldColumn gold, JsonObject progress)
-      throws Exception {
+  private JsonObject analyse(String job, JsonObject status, Manifest manifest, GoldColumn gold, JsonObject progress,
+      RowSelection rows) throws Exception {
     List<String> lfs = strings(status.getJsonArray("lfs"));
     LfAnalysis analysis = new LfAnalysis(lfs, classes(status).size(), gold != null);
     ChunkConsumer<short[]> add = analysis::add;
-    readAll(job, manifest, progress, gold == null ? null : gold::read, add);
+    readAll(job, manifest, progress, rows, gold == null ? null : gold::read, add);
     return new JsonObject(JSON.writeValueAsString(analysis.summary().toJson())).put("job", job);
   }
 
@@ -142,24 +149,38 @@ public final class LabelModelVerticle extends VerticleBase {
     void accept(LabelChunk chunk, G gold);
   }
 
-  /** Reads every label chunk in row order (with its gold labels), each under a budget reservation. */
-  private <G> void readAll(String job, Manifest manifest, JsonObject progress, GoldReader<G> gold,
+  /**
+   * Reads every label chunk in row order (with its gold labels), each under a budget reservation; with
+   * {@code selection}, only its rows (one consumer call per selected run of a chunk).
+   */
+  private <G> void readAll(String job, Manifest manifest, JsonObject progress, RowSelection selection, GoldReader<G> gold,
       ChunkConsumer<G> consumer) throws Exception {
     try (BufferAllocator labelAllocator = node.allocator().newChildAllocator("labels of job " + job, 0, Long.MAX_VALUE)) {
-      readAll(job, manifest, progress, gold, consumer, labelAllocator);
+      readAll(job, manifest, progress, selection, gold, consumer, labelAllocator);
     }
   }
 
-  private <G> void readAll(String job, Manifest manifest, JsonObject progress, GoldReader<G> gold,
+  private <G> void readAll(String job, Manifest manifest, JsonObject progress, RowSelection selection, GoldReader<G> gold,
       ChunkConsumer<G> consumer, BufferAllocator labelAllocator) throws Exception {
     chunks.forEachFinished(job, progress, labelAllocator, (index, labels) -> {
+      int rows = labels.getRowCount();
+      long firstRow = rows == 0 ? 0 : ((org.apache.arrow.vector.BigIntVector) labels.getVector(0)).get(0);
       if (gold == null) {
         // Slices, so that a chunk of many LFs is not copied onto the heap whole.
-        int rows = labels.getRowCount();
         int step = Math.max(1, SLICE_VALUES / Math.max(1, labels.getFieldVectors().size() - 1));
-        for (int from = 0; from < rows; from += step) {
-          consumer.accept(LabelChunk.of(labels, from, Math.min(step, rows - from)), null);
+        RowSelection.RunConsumer slices = (offset, length) -> {
+          for (int from = offset; from < offset + length; from += step) {
+            consumer.accept(LabelChunk.of(labels, from, Math.min(step, offset + length - from)), null);
+          }
+        };
+        if (selection == null) {
+          slices.accept(0, rows);
+        } else {
+          selection.forEachRun(firstRow, rows, slices);
         }
+        return true;
+      }
+      if (selection != null && !selected(selection, firstRow, rows)) {
         return true;
       }
       LabelChunk chunk = LabelChunk.of(labels);
@@ -173,9 +194,77 @@ public final class LabelModelVerticle extends VerticleBase {
       } finally {
         node.budget().free(owner, estimate);
       }
-      consumer.accept(chunk, goldLabels);
+      if (selection == null) {
+        consumer.accept(chunk, goldLabels);
+      } else {
+        G all = goldLabels;
+        selection.forEachRun(firstRow, rows, (offset, length) -> consumer.accept(
+            LabelChunk.of(labels, offset, length), slice(all, offset, length)));
+      }
       return true;
     });
+  }
+
+  /** Whether {@code selection} holds any row of {@code [firstRow, firstRow + rows)}. */
+  private static boolean selected(RowSelection selection, long firstRow, int rows) throws Exception {
+    boolean[] any = {false};
+    selection.forEachRun(firstRow, rows, (offset, length) -> any[0] = true);
+    return any[0];
+  }
+
+  /** Gold labels of rows {@code [from, from + length)} of a chunk: one column, or one per class (multi-label). */
+  @SuppressWarnings("unchecked")
+  private static <G> G slice(G gold, int from, int length) {
+    if (gold instanceof short[] column) {
+      return (G) java.util.Arrays.copyOfRange(column, from, from + length);
+    }
+    short[][] perClass = (short[][]) gold;
+    short[][] out = new short[perClass.length][];
+    for (int c = 0; c < perClass.length; c++) {
+      out[c] = java.util.Arrays.copyOfRange(perClass[c], from, from + length);
+    }
+    return (G) out;
+  }
+
+  /** The request's {@code rowRanges} or uploaded {@code selection}, checked against the job's rows; null for every row. */
+  private RowSelection rowSelection(JsonObject body, JsonObject status, String job) {
+    Object value = body.getValue("rowRanges");
+    Object id = body.getValue("selection");
+    if (id != null) {
+      if (value != null) {
+        throw LabelFlightException.invalid("give 'rowRanges' or 'selection', not both");
+      }
+      if (!(id instanceof String s) || !s.matches("[0-9a-f-]{1,64}")) {
+        throw LabelFlightException.invalid("'selection' must be the id an upload to [\"selections\", JOB] returned");
+      }
+      try {
+        return RowBitmap.read(node.labels().selectionFile(job, s), s, status.getLong("rowsTotal"));
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException("cannot read row selection " + s, e);
+      }
+    }
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof JsonArray array)) {
+      throw LabelFlightException.invalid("'rowRanges' must be a list of [start, end) pairs of row ids");
+    }
+    if (array.size() > RowRanges.MAX_RANGES) {
+      throw LabelFlightException.invalid("'rowRanges' has " + array.size() + " ranges; at most " + RowRanges.MAX_RANGES
+          + " are allowed").withDetail(LabelFlightException.Detail.LIMIT, RowRanges.MAX_RANGES)
+          .withDetail(LabelFlightException.Detail.FIELD, "rowRanges");
+    }
+    long[] pairs = new long[array.size() * 2];
+    for (int i = 0; i < array.size(); i++) {
+      if (!(array.getValue(i) instanceof JsonArray pair) || pair.size() != 2
+          || !(pair.getValue(0) instanceof Integer || pair.getValue(0) instanceof Long)
+          || !(pair.getValue(1) instanceof Integer || pair.getValue(1) instanceof Long)) {
+        throw LabelFlightException.invalid("'rowRanges' entry " + i + " must be a pair [start, end) of row ids");
+      }
+      pairs[2 * i] = ((Number) pair.getValue(0)).longValue();
+      pairs[2 * i + 1] = ((Number) pair.getValue(1)).longValue();
+    }
+    return RowRanges.of(pairs, status.getLong("rowsTotal"));
   }
 
   // ---- fit --------------------------------------------------------------------------------------
@@ -217,18 +306,19 @@ public final class LabelModelVerticle extends VerticleBase {
         checkBase(base, partial, classes, lfs, multiLabel);
       }
       LfClasses lfClasses = multiLabel ? lfClasses(status) : null;
+      RowSelection selection = rowSelection(body, status, job);
       return JobLabelChunks.awaitFinished(api, job).compose(progress -> vertx.executeBlocking(() -> {
-        long rows = status.getLong("rowsTotal");
+        long rows = selection == null ? status.getLong("rowsTotal") : selection.count();
         LabelModel model;
         if (multiLabel) {
           model = kind.equals("majority") ? MultiLabelModel.majority(lfClasses)
-              : fitMultiLabel(job, progress, lfClasses, balance, epochs);
+              : fitMultiLabel(job, progress, selection, lfClasses, balance, epochs);
         } else if (kind.equals("majority")) {
           model = new MajorityVote(classes.size(), lfs.size());
         } else {
           GenerativeModel.Options options = new GenerativeModel.Options(balance, epochs, 1e-6);
-          model = base == null ? fitGenerative(job, progress, classes.size(), lfs.size(), options)
-              : fitPartial(job, progress, (GenerativeModel) base.model(), partial, lfs.size(), options);
+          model = base == null ? fitGenerative(job, progress, selection, classes.size(), lfs.size(), options)
+              : fitPartial(job, progress, selection, (GenerativeModel) base.model(), partial, lfs.size(), options);
           if (partial == GenerativeModel.PartialFit.ROWS) {
             rows += base.rows();
           }
@@ -279,49 +369,49 @@ public final class LabelModelVerticle extends VerticleBase {
     }
   }
 
-  private GenerativeModel fitPartial(String job, JsonObject progress, GenerativeModel base,
+  private GenerativeModel fitPartial(String job, JsonObject progress, RowSelection selection, GenerativeModel base,
       GenerativeModel.PartialFit partial, int lfs, GenerativeModel.Options options) throws Exception {
     GenerativeModel.Fitter fitter = GenerativeModel.Fitter.partial(base, partial, lfs, options);
     while (!fitter.done()) {
-      readAll(job, null, progress, null, (chunk, gold) -> fitter.add(chunk, null));
+      readAll(job, null, progress, selection, null, (chunk, gold) -> fitter.add(chunk, null));
       fitter.endEpoch();
     }
     return fitter.model();
   }
 
   /** One binary generative model per class, all fitted in the same passes over the label chunks. */
-  private MultiLabelModel fitMultiLabel(String job, JsonObject progress, LfClasses lfClasses, double[] positive,
-      int epochs) throws Exception {
+  private MultiLabelModel fitMultiLabel(String job, JsonObject progress, RowSelection selection, LfClasses lfClasses,
+      double[] positive, int epochs) throws Exception {
     MultiLabelModel.Fitter fitter = new MultiLabelModel.Fitter(lfClasses, positive, epochs, 1e-6);
     while (!fitter.done()) {
-      readAll(job, null, progress, null, (chunk, gold) -> fitter.add(chunk));
+      readAll(job, null, progress, selection, null, (chunk, gold) -> fitter.add(chunk));
       fitter.endEpoch();
     }
     return fitter.model();
   }
 
-  private GenerativeModel fitGenerative(String job, JsonObject progress, int classes, int lfs,
+  private GenerativeModel fitGenerative(String job, JsonObject progress, RowSelection selection, int classes, int lfs,
       GenerativeModel.Options options) throws Exception {
-    VotePatterns patterns = votePatterns(job, progress, lfs);
+    VotePatterns patterns = votePatterns(job, progress, selection, lfs);
     if (patterns != null) {
       return GenerativeModel.fit(patterns, classes, options);
     }
     // Too many distinct vote patterns to keep: EM over the label chunks themselves, one read per epoch.
     GenerativeModel.Fitter fitter = new GenerativeModel.Fitter(lfs, classes, options);
     while (!fitter.done()) {
-      readAll(job, null, progress, null, (chunk, gold) -> fitter.add(chunk, null));
+      readAll(job, null, progress, selection, null, (chunk, gold) -> fitter.add(chunk, null));
       fitter.endEpoch();
     }
     return fitter.model();
   }
 
   /** The job's vote patterns, or null when there are more than {@code maxPatternBytes} can hold. */
-  private VotePatterns votePatterns(String job, JsonObject progress, int lfs) throws Exception {
+  private VotePatterns votePatterns(String job, JsonObject progress, RowSelection selection, int lfs) throws Exception {
     // A pattern costs two bytes per LF (int16 votes) plus its count and hash slots.
     int maxPatterns = (int) Math.max(1, Math.min(Integer.MAX_VALUE / 2, maxPatternBytes / (2L * lfs + 16L)));
     VotePatterns patterns = new VotePatterns(lfs, maxPatterns);
     try {
-      readAll(job, null, progress, null, (chunk, gold) -> patterns.add(chunk));
+      readAll(job, null, progress, selection, null, (chunk, gold) -> patterns.add(chunk));
       return patterns;
     } catch (LabelFlightException e) {
       if (e.kind() != LabelFlightException.Kind.RESOURCE_EXHAUSTED) {
