@@ -503,7 +503,7 @@ public final class GenerativeModel implements LabelModel {
     return epochs;
   }
 
-  /** The expected counts over every row this model was fitted on (null when rebuilt from JSON). */
+  /** The expected counts over every row this model was fitted on (null when rebuilt from JSON without them). */
   public Statistics statistics() {
     return statistics;
   }
@@ -553,6 +553,14 @@ public final class GenerativeModel implements LabelModel {
     put(root.putArray("right"), right);
     put(root.putArray("abstain"), abstain);
     put(root.putArray("rho"), rho);
+    if (statistics != null) {
+      // What partial fits build on: the expected counts of the rows fitted on.
+      ObjectNode stats = root.putObject("statistics").put("rows", statistics.rows());
+      put(stats.putArray("mass"), statistics.mass());
+      put(stats.putArray("voted"), statistics.voted());
+      put(stats.putArray("agreed"), statistics.agreed());
+      put(stats.putArray("votes"), statistics.votes());
+    }
     return root;
   }
 
@@ -565,9 +573,13 @@ public final class GenerativeModel implements LabelModel {
   static GenerativeModel fromJson(JsonNode node) {
     int classes = node.path("classes").asInt();
     int lfs = node.path("lfs").asInt();
+    JsonNode s = node.path("statistics");
+    Statistics statistics = s.isObject() ? new Statistics(s.path("rows").asDouble(), doubles(s.path("mass"), classes),
+        doubles(s.path("voted"), lfs * classes), doubles(s.path("agreed"), lfs * classes),
+        doubles(s.path("votes"), lfs * classes)) : null;
     return new GenerativeModel(classes, lfs, doubles(node.path("classBalance"), classes),
         doubles(node.path("right"), lfs * classes), doubles(node.path("abstain"), lfs * classes),
-        doubles(node.path("rho"), lfs * classes), node.path("epochs").asInt(), null);
+        doubles(node.path("rho"), lfs * classes), node.path("epochs").asInt(), statistics);
   }
 
   private static double[] doubles(JsonNode array, int size) {
