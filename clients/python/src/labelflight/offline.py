@@ -30,7 +30,8 @@ class OfflineLabelModel:
         if document.get("format", FORMAT) != FORMAT:
             raise ValueError(f"not a {FORMAT} document: format {document.get('format')!r}")
         self.document = document
-        self.params = document["params"]
+        # Generative models are exported in their log-linear form beside their native parameters.
+        self.params = document.get("loglinear") or document["params"]
         self.classes: list[str] = list(document.get("classes") or range(self.params["classes"]))
         self.lf_names: list[str] = [lf["name"] for lf in document.get("lfs", [])]
         settings = document.get("settings", {})

@@ -219,11 +219,26 @@ final class ModelFits {
     }
     doc.set("metrics", metrics);
     doc.set("params", model.toJson());
-    if (model instanceof GenerativeModel g) {
+    if (model instanceof GenerativeModel || model instanceof MultiLabelModel) {
       // The export form: what the Python client predicts with offline.
-      doc.set("loglinear", g.asLogLinear().toJson());
+      doc.set("loglinear", exportForm(model));
     }
     return doc;
+  }
+
+  /** The model's JSON with every generative model in its log-linear form (same predictions). */
+  private static ObjectNode exportForm(LabelModel model) {
+    if (model instanceof GenerativeModel g) {
+      return g.asLogLinear().toJson();
+    }
+    ObjectNode json = model.toJson();
+    if (model instanceof MultiLabelModel m) {
+      ArrayNode models = json.putArray("models");
+      for (int c = 0; c < m.classes(); c++) {
+        models.add(exportForm(m.model(c)));
+      }
+    }
+    return json;
   }
 
   static ObjectNode report(FitReport r) {
