@@ -6,17 +6,18 @@
     L = c.apply("reviews", [lf.keyword("spammy", ["free money"], label="SPAM")], labels=["HAM", "SPAM"])
 """
 
-from .client import TERMINAL_STATES, Client, Job, LabelModel, connect
+from .client import TERMINAL_STATES, Client, Job, LabelModel, LabelModelWarning, connect
 from .errors import (AlreadyExists, Cancelled, InvalidLF, InvalidRequest, LabelFlightError, NotFound,
                      PermissionDenied, ResourceExhausted, ServerError, TimedOut, Unauthenticated, Unavailable,
                      Unimplemented, UnknownAction)
+from .offline import OfflineLabelModel
 from .lfs import LF, NUMERIC_OPS, categorical, expr, keyword, model, numeric, regex, similarity
 from .pyfunc import PythonLF, batch_lf, python_lf
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "connect", "Client", "Job", "LabelModel", "TERMINAL_STATES",
+    "connect", "Client", "Job", "LabelModel", "LabelModelWarning", "OfflineLabelModel", "TERMINAL_STATES",
     "LF", "NUMERIC_OPS", "keyword", "regex", "numeric", "categorical", "expr", "similarity", "model",
     "PythonLF", "python_lf", "batch_lf",
     "LabelFlightError", "InvalidRequest", "InvalidLF", "UnknownAction", "NotFound", "AlreadyExists",

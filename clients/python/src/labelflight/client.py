@@ -6,6 +6,7 @@ import json
 import os
 import time
 import urllib.parse
+import warnings
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Sequence
@@ -21,7 +22,7 @@ from .errors import InvalidLF, InvalidRequest, translated
 from .lfs import LF, spec_of
 from .upload import UploadSource
 
-__all__ = ["Client", "Job", "LabelModel", "connect", "TERMINAL_STATES"]
+__all__ = ["Client", "Job", "LabelModel", "LabelModelWarning", "connect", "TERMINAL_STATES"]
 
 TERMINAL_STATES = frozenset({"SUCCEEDED", "FAILED", "CANCELLED"})
 # Kinds of Client.derive.
@@ -410,42 +411,90 @@ class Client:
         return summary_frame(self._action("analysis", body))
 
     def fit_label_model(self, job: "Job | str | pd.DataFrame", model: str = "majority", *,
+                        name: str | None = None, gold: str | None = None,
                         tie_policy: str | None = None, seed: int | None = None,
                         class_balance: Sequence[float] | None = None, epochs: int | None = None,
                         base_model: "LabelModel | str | None" = None, partial_fit: str | None = None) -> "LabelModel":
-        """Fits a label model on a job's label matrix on the server: ``"majority"`` (majority vote;
-        ``tie_policy`` abstain / random / true-random) or ``"generative"`` (Snorkel-style).
+        """Fits a label model on a job's label matrix on the server and stores it as ``NAME@vK``.
 
-        ``base_model`` with ``partial_fit="rows"`` adds this job's rows (same LFs) to a generative model
-        fitted earlier; ``partial_fit="lfs"`` refits it on this job whose LFs start with the base model's.
-        A subset of a label matrix (``L[mask]``) is fitted on exactly its rows (see :meth:`row_ranges`); the
-        model then predicts every row of the job."""
+        ``model``: ``"majority"``, ``"weighted-majority"``, ``"dawid-skene"``, ``"generative"``, ``"snorkel"``
+        (Snorkel's matrix-completion LabelModel), ``"triplet"`` (FlyingSquid-style), or ``"auto"``, which fits
+        them all and picks by the dev rows of ``gold`` (a gold column, or ``"@dev"``: hand labels), reporting
+        every candidate (``model.selection``); without gold the choice is unsupervised and says its rule.
+        ``name`` names the stored model (default: the dataset's name; each fit is a new version). ``tie_policy``:
+        abstain / random / prior (random keys on the row id and ``seed``, so chunking never changes a
+        prediction). The fit's report (``model.fit``: loss per iteration, converged) and diagnostics
+        (``model.diagnostics``) come back; their warnings are also raised as Python warnings.
+
+        ``base_model`` with ``partial_fit="rows"`` adds this job's rows (same LFs) to a stored generative
+        model; ``partial_fit="lfs"`` refits it on this job whose LFs start with the base model's. A subset of
+        a label matrix (``L[mask]``) is fitted on exactly its rows (see :meth:`row_ranges`); the model then
+        predicts every row of the job."""
         body: dict[str, Any] = {"job": _job_id(job), "model": model, **self._selection(job)}
         if (base_model is None) != (partial_fit is None):
             raise InvalidRequest("a partial fit needs both base_model and partial_fit")
         if base_model is not None:
             body["baseModel"] = base_model.id if isinstance(base_model, LabelModel) else str(base_model)
             body["partialFit"] = partial_fit
-        if tie_policy is not None:
-            body["tiePolicy"] = tie_policy
+        for key, value in (("name", name), ("gold", gold), ("tiePolicy", tie_policy)):
+            if value is not None:
+                body[key] = value
         if seed is not None:
             body["seed"] = int(seed)
         if class_balance is not None:
             body["classBalance"] = [float(x) for x in class_balance]
         if epochs is not None:
             body["epochs"] = int(epochs)
-        return LabelModel.from_json(self, self._action("fit_label_model", body))
+        fitted = LabelModel.from_json(self, self._action("fit_label_model", body))
+        for message in fitted.warnings:
+            warnings.warn(message, LabelModelWarning, stacklevel=2)
+        return fitted
+
+    def models(self) -> pd.DataFrame:
+        """Your stored label models: name, versions, kind, classes, created."""
+        rows = self._action("models", {}).get("models", [])
+        frame = pd.DataFrame(rows, columns=["name", "versions", "kind", "classes", "createdAt"])
+        return frame.set_index("name")
+
+    def model(self, name: str) -> "LabelModel":
+        """A stored label model: ``NAME`` (its newest version) or ``NAME@vK``."""
+        reply = self._action("model", {"model": name})
+        reply.pop("document", None)
+        return LabelModel.from_json(self, reply)
+
+    def delete_model(self, name: str) -> list[int]:
+        """Deletes a stored label model (every version, or one as ``NAME@vK``); returns the versions deleted."""
+        return list(self._action("delete_model", {"model": name})["versions"])
+
+    def import_model(self, source: "str | os.PathLike | dict", name: str | None = None) -> "LabelModel":
+        """Stores an exported model (a JSON file written by ``model.save`` or the dict of ``model.to_dict()``)
+        as the next version of ``name`` (default: its own name)."""
+        document = source if isinstance(source, dict) else json.loads(open(source, encoding="utf-8").read())
+        body: dict[str, Any] = {"document": document}
+        if name is not None:
+            body["name"] = name
+        return LabelModel.from_json(self, self._action("import_model", body))
 
     def predict_proba(self, model: "LabelModel | str", job: "Job | str | pd.DataFrame | None" = None) -> pd.DataFrame:
-        """Class probabilities per row: a DataFrame indexed by ``row_id``, one float32 column per class."""
-        if isinstance(model, LabelModel):
-            model_id, job_id = model.id, _job_id(job) if job is not None else model.job
-        else:
-            if job is None:
-                raise InvalidRequest("predict_proba with a model id needs the job too")
-            model_id, job_id = str(model), _job_id(job)
+        """Class probabilities per row of ``job`` (any job whose LFs include the model's, matched by name and
+        spec hash; default: the job it was fitted on), indexed like the uploaded frame."""
+        model_id, job_id = self._model_job(model, job)
         table = pa.Table.from_batches(list(self._stream(f"probs/{job_id}/{model_id}")))
         return _indexed(self.job(job_id) if not isinstance(job, Job) else job, table.to_pandas())
+
+    def predict(self, model: "LabelModel | str", job: "Job | str | pd.DataFrame | None" = None) -> pd.Series:
+        """The predicted class index per row of ``job`` under the model's tie policy (-1 where it abstains)."""
+        model_id, job_id = self._model_job(model, job)
+        table = pa.Table.from_batches(list(self._stream(f"preds/{job_id}/{model_id}")))
+        frame = _indexed(self.job(job_id) if not isinstance(job, Job) else job, table.to_pandas())
+        return frame["label"].astype(np.int16)
+
+    def _model_job(self, model: "LabelModel | str", job: Any) -> tuple[str, str]:
+        if isinstance(model, LabelModel):
+            return model.id, _job_id(job) if job is not None else model.job
+        if job is None:
+            raise InvalidRequest("a model name needs the job to predict on")
+        return str(model), _job_id(job)
 
     def row_ranges(self, matrix: Any) -> list[list[int]] | None:
         """The rows of a job that a label matrix DataFrame holds, as sorted ``[start, end)`` row-id ranges, or
@@ -641,10 +690,15 @@ def _indexed(job: "Job", frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+class LabelModelWarning(UserWarning):
+    """A fitted label model's diagnostics advise caution (low agreement with majority vote, degenerate balance)."""
+
+
 @dataclass
 class LabelModel:
-    """A label model fitted on the server: its id, the job it was fitted on, classes, balance, LF weights and
-    the number of rows it was fitted on."""
+    """A label model stored on the server as ``name@v{version}`` (``id``): the job it was fitted on, its kind,
+    classes, class balance, LF weights (learned accuracies), rows fitted on, the fit report, diagnostics and,
+    for ``auto``, the selection with every candidate's dev scores."""
 
     id: str
     job: str
@@ -654,24 +708,58 @@ class LabelModel:
     weights: list[float]
     client: Client = field(repr=False, compare=False)
     rows: int | None = None
+    name: str | None = None
+    version: int | None = None
+    fit: dict = field(default_factory=dict, repr=False)
+    diagnostics: dict = field(default_factory=dict, repr=False)
+    selection: dict | None = field(default=None, repr=False)
+    warnings: list[str] = field(default_factory=list, repr=False)
 
     @classmethod
     def from_json(cls, client: Client, reply: dict) -> "LabelModel":
         return cls(id=reply["model"], job=reply["job"], kind=reply.get("kind", ""),
                    classes=list(reply.get("classes", [])), class_balance=list(reply.get("classBalance", [])),
-                   weights=list(reply.get("weights", [])), client=client, rows=reply.get("rows"))
+                   weights=list(reply.get("weights", [])), client=client, rows=reply.get("rows"),
+                   name=reply.get("name"), version=reply.get("version"), fit=dict(reply.get("fit") or {}),
+                   diagnostics=dict(reply.get("diagnostics") or {}), selection=reply.get("selection"),
+                   warnings=list(reply.get("warnings") or []))
+
+    @property
+    def converged(self) -> bool | None:
+        return self.fit.get("converged")
+
+    def candidates(self) -> pd.DataFrame:
+        """For ``auto``: every candidate kind with its dev accuracy and log-loss (or why it was skipped)."""
+        if not self.selection:
+            raise InvalidRequest(f"{self.id} was fitted as {self.kind!r}, not 'auto'")
+        return pd.DataFrame(self.selection["candidates"]).set_index("kind")
 
     def predict_proba(self, job: "Job | str | pd.DataFrame | None" = None) -> pd.DataFrame:
+        """Probabilities on ``job`` (default: the job it was fitted on; any job with its LFs)."""
         return self.client.predict_proba(self, job)
 
     def predict(self, job: "Job | str | pd.DataFrame | None" = None) -> pd.Series:
-        """The most probable class index per row (-1 where the top classes tie, as Snorkel's abstain policy)."""
-        frame = self.predict_proba(job)
-        probs = frame.to_numpy()
-        best = probs.argmax(axis=1)
-        ties = (probs == probs.max(axis=1)[:, None]).sum(axis=1) > 1
-        best[ties] = -1
-        return pd.Series(best, index=frame.index, name="label")
+        """Predicted class indexes on ``job`` under the model's tie policy (-1 where it abstains)."""
+        return self.client.predict(self, job)
+
+    def to_dict(self) -> dict:
+        """The exportable document (format labelflight.labelmodel/1): parameters, label space, LFs and their
+        spec hashes, training data, settings and metrics; :class:`OfflineLabelModel` predicts from it."""
+        return self.client._action("model", {"model": self.id})["document"]
+
+    def save(self, path: "str | os.PathLike") -> None:
+        """Writes :meth:`to_dict` as a JSON file (import it with ``Client.import_model``)."""
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(self.to_dict(), f)
+
+    def offline(self) -> "OfflineLabelModel":
+        """The model for predicting with numpy alone, without the server."""
+        from .offline import OfflineLabelModel
+        return OfflineLabelModel(self.to_dict())
+
+    def delete(self) -> list[int]:
+        """Deletes this version from the server."""
+        return self.client.delete_model(self.id)
 
 
 def summary_frame(reply: dict) -> "pd.DataFrame | dict[str, pd.DataFrame]":

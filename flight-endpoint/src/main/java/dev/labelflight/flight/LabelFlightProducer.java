@@ -98,8 +98,13 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
       new ActionType("derive", "Store a derived column for every LF to read: {dataset, version?, name, kind:"
           + " lowercase|length|token_count|regex_extract, column, pattern?, replace?} -> {dataset, version, column, rows}"),
       new ActionType("analysis", "LF analysis (Snorkel definitions) once the job ended: {job, gold?} -> {lfs, totals, rows}"),
-      new ActionType("fit_label_model", "Fit a label model on a finished job: {job, model: majority|generative,"
-          + " tiePolicy?, seed?, classBalance?, epochs?} -> {model, classes, classBalance, weights}"),
+      new ActionType("fit_label_model", "Fit a label model on a finished job and store it as NAME@vK: {job, model:"
+          + " auto|majority|weighted-majority|dawid-skene|generative|snorkel|triplet, name?, gold?, tiePolicy?, seed?,"
+          + " classBalance?, epochs?} -> {model, name, version, kind, classes, weights, fit, diagnostics, selection?}"),
+      new ActionType("models", "The caller's stored label models: {} -> {models: [{name, versions, kind, classes}]}"),
+      new ActionType("model", "A stored label model with its exportable document: {model: NAME or NAME@vK} -> {..., document}"),
+      new ActionType("delete_model", "Delete a stored label model: {model: NAME (every version) or NAME@vK} -> {name, versions}"),
+      new ActionType("import_model", "Store an exported label model document: {name?, document} -> {model, name, version, ...}"),
       new ActionType("manifest", "The manifest of a dataset version this node owns (nodes read each other's): {dataset, version} -> manifest"));
 
   private final BufferAllocator allocator;
@@ -409,6 +414,10 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
         }
         case "analysis" -> await(api.analysis(jsonObject(body)));
         case "fit_label_model" -> await(api.fitLabelModel(jsonObject(body)));
+        case "models" -> await(api.models());
+        case "model" -> await(api.model(fieldOf(body, "model")));
+        case "delete_model" -> await(api.deleteModel(fieldOf(body, "model")));
+        case "import_model" -> await(api.importModel(jsonObject(body)));
         default -> throw LabelFlightException.invalid("unknown action '" + action.getType() + "' (known: "
             + String.join(", ", ACTIONS.stream().map(ActionType::getType).toList()) + ")");
       };
@@ -773,8 +782,11 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
     LabelModel model = LabelModels.fromJson(JSON.readTree(described.getJsonObject("params").encode()));
     List<String> classes = new ArrayList<>();
     described.getJsonArray("classes").forEach(c -> classes.add((String) c));
-    TiePolicy tiePolicy = TiePolicy.parse(described.getString("tiePolicy"));
-    Random random = described.getLong("seed") == null ? new Random() : new Random(described.getLong("seed"));
+    TiePolicy.Breaker ties = TiePolicy.parse(described.getString("tiePolicy"))
+        .with(described.getLong("seed"), model.classBalance());
+    // The model's LFs among this job's columns (a stored model predicts on any job that has its LFs).
+    io.vertx.core.json.JsonArray columnList = described.getJsonArray("columns");
+    int[] columns = columnList == null ? null : columnList.stream().mapToInt(c -> ((Number) c).intValue()).toArray();
     boolean wide = classes.size() > Byte.MAX_VALUE;
     Schema schema = predictions ? predictionSchema(wide) : probabilitySchema(classes);
     try (BufferAllocator streamAllocator = allocator.newChildAllocator("model " + spec, 0, Long.MAX_VALUE);
@@ -793,7 +805,8 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
           if (from > 0 && !waitUntilReady(backpressure, listener)) {
             return false;
           }
-          LabelChunk chunk = LabelChunk.of(labels, from, Math.min(step, total - from));
+          LabelChunk read = LabelChunk.of(labels, from, Math.min(step, total - from));
+          LabelChunk chunk = columns == null ? read : read.select(columns);
           int rows = chunk.rows();
           double[][] probs = new double[model.classes()][rows];
           model.predictProba(chunk, probs);
@@ -806,7 +819,7 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
           rowId.setValueCount(rows);
           if (predictions) {
             short[] out = new short[rows];
-            tiePolicy.predict(probs, rows, chunk.firstRow(), random, out);
+            ties.predict(probs, rows, chunk.firstRow(), out);
             BaseFixedWidthVector label = (BaseFixedWidthVector) root.getVector(1);
             label.allocateNew(rows);
             for (int r = 0; r < rows; r++) {

@@ -27,7 +27,6 @@ import dev.labelflight.server.auth.AuthSettings;
 import dev.labelflight.verticles.browse.BrowseVerticle;
 import dev.labelflight.verticles.derive.DeriveVerticle;
 import dev.labelflight.verticles.job.JobCoordinator;
-import dev.labelflight.verticles.labelmodel.FittedModels;
 import dev.labelflight.verticles.labelmodel.LabelModelVerticle;
 import dev.labelflight.verticles.node.NodeResources;
 import dev.labelflight.verticles.worker.ChunkWorker;
@@ -184,9 +183,8 @@ public final class LabelFlightServer implements AutoCloseable {
             new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)))
         .compose(id -> {
           JsonObject models = config.getJsonObject("labelModels", new JsonObject());
-          FittedModels fitted = new FittedModels(models.getInteger("maxModels", 100));
           long timeoutMs = config.getJsonObject("flight").getLong("callTimeoutMs", 60_000L);
-          return vertx.deployVerticle(() -> new LabelModelVerticle(node, fitted, timeoutMs),
+          return vertx.deployVerticle(() -> new LabelModelVerticle(node, timeoutMs),
               new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setConfig(models)
                   .setInstances(models.getInteger("instances", 2)));
         })

@@ -149,7 +149,7 @@ class LabelModelFlightTest {
       assertFails(FlightStatusCode.INVALID_ARGUMENT, "'source'", () -> FlightClients.action(client, "analysis",
           new JsonObject().put("job", job).put("gold", "source").encode()));
       assertFails(FlightStatusCode.INVALID_ARGUMENT, "'model'", () -> FlightClients.action(client, "fit_label_model",
-          new JsonObject().put("job", job).put("model", "snorkel").encode()));
+          new JsonObject().put("job", job).put("model", "magic").encode()));
       assertFails(FlightStatusCode.INVALID_ARGUMENT, "'tiePolicy'", () -> FlightClients.action(client, "fit_label_model",
           new JsonObject().put("job", job).put("model", "majority").put("tiePolicy", "coin").encode()));
       assertFails(FlightStatusCode.INVALID_ARGUMENT, "'classBalance'", () -> FlightClients.action(client,

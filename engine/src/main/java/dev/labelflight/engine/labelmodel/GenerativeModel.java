@@ -110,7 +110,7 @@ public final class GenerativeModel implements LabelModel {
    * then call {@link #endEpoch}, until {@link #done}. Memory: a few numbers per LF and class, plus one
    * chunk's votes. A fresh fit takes majority vote as the first posterior; a partial fit its base model's.
    */
-  public static final class Fitter {
+  public static final class Fitter implements ModelFitter {
     private final int classes;
     private final int lfs;
     private final Options options;
@@ -130,6 +130,8 @@ public final class GenerativeModel implements LabelModel {
     private double previous = Double.NaN;
     private int epochs;
     private boolean done;
+    private boolean converged;
+    private final java.util.List<Double> loss = new java.util.ArrayList<>();
 
     public Fitter(int lfs, int classes, Options options) {
       this(lfs, classes, options, null, null);
@@ -302,7 +304,14 @@ public final class GenerativeModel implements LabelModel {
       double perRow = logLikelihood / Math.max(1, stats.rows());
       // Epoch 1 of a fresh fit has no likelihood (majority-vote start); from then on consecutive values compare.
       boolean comparable = !Double.isNaN(previous) && logLikelihood != 0;
-      if (epochs >= options.maxEpochs() || (comparable && Math.abs(perRow - previous) < options.tolerance())) {
+      if (logLikelihood != 0) {
+        loss.add(-perRow);
+      }
+      if (comparable && Math.abs(perRow - previous) < options.tolerance()) {
+        converged = true;
+        done = true;
+      }
+      if (epochs >= options.maxEpochs()) {
         done = true;
       }
       previous = logLikelihood != 0 ? perRow : Double.NaN;
@@ -330,6 +339,28 @@ public final class GenerativeModel implements LabelModel {
 
     public int epochs() {
       return epochs;
+    }
+
+    @Override
+    public ModelKind kind() {
+      return ModelKind.GENERATIVE;
+    }
+
+    @Override
+    public boolean needsPass() {
+      return !done;
+    }
+
+    @Override
+    public void endPass() {
+      endEpoch();
+    }
+
+    @Override
+    public FitReport report() {
+      return new FitReport(ModelKind.GENERATIVE, epochs, converged, "negative log-likelihood per row",
+          java.util.List.copyOf(loss), epochs, converged ? null
+              : "stopped at the cap of " + options.maxEpochs() + " EM epochs before the loss settled");
     }
 
     /** The model as of the last finished epoch, with the statistics of all its rows (the frozen ones too). */
@@ -458,12 +489,21 @@ public final class GenerativeModel implements LabelModel {
     return lfs;
   }
 
+  /**
+   * The same predictions in the {@link LogLinearModel} form (what is stored and exported): the score of a
+   * row nobody votes on is the bias, each vote adds its LF's vote and agree terms.
+   */
+  public LogLinearModel asLogLinear() {
+    return new LogLinearModel(ModelKind.GENERATIVE, classes, lfs, balance.clone(), weights(), scores.base.clone(),
+        scores.vote.clone(), scores.agree.clone(), null);
+  }
+
   /** EM steps taken by the fit. */
   public int epochs() {
     return epochs;
   }
 
-  /** The expected counts over every row this model was fitted on (null when rebuilt from JSON). */
+  /** The expected counts over every row this model was fitted on (null when rebuilt from JSON without them). */
   public Statistics statistics() {
     return statistics;
   }
@@ -513,6 +553,14 @@ public final class GenerativeModel implements LabelModel {
     put(root.putArray("right"), right);
     put(root.putArray("abstain"), abstain);
     put(root.putArray("rho"), rho);
+    if (statistics != null) {
+      // What partial fits build on: the expected counts of the rows fitted on.
+      ObjectNode stats = root.putObject("statistics").put("rows", statistics.rows());
+      put(stats.putArray("mass"), statistics.mass());
+      put(stats.putArray("voted"), statistics.voted());
+      put(stats.putArray("agreed"), statistics.agreed());
+      put(stats.putArray("votes"), statistics.votes());
+    }
     return root;
   }
 
@@ -525,9 +573,13 @@ public final class GenerativeModel implements LabelModel {
   static GenerativeModel fromJson(JsonNode node) {
     int classes = node.path("classes").asInt();
     int lfs = node.path("lfs").asInt();
+    JsonNode s = node.path("statistics");
+    Statistics statistics = s.isObject() ? new Statistics(s.path("rows").asDouble(), doubles(s.path("mass"), classes),
+        doubles(s.path("voted"), lfs * classes), doubles(s.path("agreed"), lfs * classes),
+        doubles(s.path("votes"), lfs * classes)) : null;
     return new GenerativeModel(classes, lfs, doubles(node.path("classBalance"), classes),
         doubles(node.path("right"), lfs * classes), doubles(node.path("abstain"), lfs * classes),
-        doubles(node.path("rho"), lfs * classes), node.path("epochs").asInt(), null);
+        doubles(node.path("rho"), lfs * classes), node.path("epochs").asInt(), statistics);
   }
 
   private static double[] doubles(JsonNode array, int size) {

@@ -11,6 +11,9 @@ public final class LabelModels {
     if (node.path("multiLabel").asBoolean(false)) {
       return MultiLabelModel.fromJson(node);
     }
+    if ("loglinear".equals(node.path("form").asText())) {
+      return LogLinearModel.fromJson(node);
+    }
     String kind = node.path("kind").asText();
     return switch (kind) {
       case MajorityVote.KIND -> new MajorityVote(node.path("classes").asInt(), node.path("lfs").asInt());

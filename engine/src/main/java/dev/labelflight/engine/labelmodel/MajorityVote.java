@@ -91,4 +91,41 @@ public final class MajorityVote implements LabelModel {
   public ObjectNode toJson() {
     return JSON.createObjectNode().put("kind", KIND).put("classes", classes).put("lfs", lfs);
   }
+
+  /** Majority vote needs no pass; the fitter exists so that it takes part in {@code auto} like the others. */
+  public static final class Fitter implements ModelFitter {
+    private final MajorityVote model;
+
+    public Fitter(int lfs, int classes) {
+      model = new MajorityVote(classes, lfs);
+    }
+
+    @Override
+    public ModelKind kind() {
+      return ModelKind.MAJORITY;
+    }
+
+    @Override
+    public boolean needsPass() {
+      return false;
+    }
+
+    @Override
+    public void add(LabelChunk chunk, long[] counts) {
+    }
+
+    @Override
+    public void endPass() {
+    }
+
+    @Override
+    public LabelModel model() {
+      return model;
+    }
+
+    @Override
+    public FitReport report() {
+      return FitReport.closedForm(ModelKind.MAJORITY, 0, "no parameters");
+    }
+  }
 }

@@ -42,16 +42,20 @@ public final class MultiLabelModel implements LabelModel {
    */
   public static final class Fitter {
     private final LfClasses lfClasses;
-    private final GenerativeModel.Fitter[] fitters;
+    private final ModelFitter[] fitters;
 
-    /** {@code positiveBalance}: a fixed P(class) per class (null = learn it). */
+    /** {@code positiveBalance}: a fixed P(class) per class (null = learn it). Generative models per class. */
     public Fitter(LfClasses lfClasses, double[] positiveBalance, int maxEpochs, double tolerance) {
+      this(lfClasses, positiveBalance, FitSettings.defaults().withMaxEpochs(maxEpochs), ModelKind.GENERATIVE);
+    }
+
+    /** One binary model of {@code kind} per class, fitted with {@code settings} (its class balance is ignored). */
+    public Fitter(LfClasses lfClasses, double[] positiveBalance, FitSettings settings, ModelKind kind) {
       this.lfClasses = lfClasses;
-      fitters = new GenerativeModel.Fitter[lfClasses.classes()];
+      fitters = new ModelFitter[lfClasses.classes()];
       for (int c = 0; c < fitters.length; c++) {
         double[] balance = positiveBalance == null ? null : new double[] {1 - positiveBalance[c], positiveBalance[c]};
-        fitters[c] = new GenerativeModel.Fitter(lfClasses.lfsOf(c).length, 2,
-            new GenerativeModel.Options(balance, maxEpochs, tolerance));
+        fitters[c] = settings.withClassBalance(balance).fitter(kind, lfClasses.lfsOf(c).length, 2);
       }
     }
 
@@ -60,23 +64,23 @@ public final class MultiLabelModel implements LabelModel {
         throw LabelFlightException.invalid("label chunk has " + chunk.lfs() + " LFs, expected " + lfClasses.lfs());
       }
       for (int c = 0; c < fitters.length; c++) {
-        if (!fitters[c].done()) {
+        if (fitters[c].needsPass()) {
           fitters[c].add(chunk.select(lfClasses.lfsOf(c)), null);
         }
       }
     }
 
     public void endEpoch() {
-      for (GenerativeModel.Fitter fitter : fitters) {
-        if (!fitter.done()) {
-          fitter.endEpoch();
+      for (ModelFitter fitter : fitters) {
+        if (fitter.needsPass()) {
+          fitter.endPass();
         }
       }
     }
 
     public boolean done() {
-      for (GenerativeModel.Fitter fitter : fitters) {
-        if (!fitter.done()) {
+      for (ModelFitter fitter : fitters) {
+        if (fitter.needsPass()) {
           return false;
         }
       }
@@ -89,6 +93,15 @@ public final class MultiLabelModel implements LabelModel {
         models[c] = fitters[c].model();
       }
       return new MultiLabelModel(lfClasses, models);
+    }
+
+    /** Each class's fit report, by class index. */
+    public java.util.List<FitReport> reports() {
+      java.util.List<FitReport> out = new java.util.ArrayList<>();
+      for (ModelFitter f : fitters) {
+        out.add(f.report());
+      }
+      return out;
     }
   }
 

@@ -56,4 +56,58 @@ final class RowVotes {
     }
     rows = n;
   }
+
+  /**
+   * Fills {@code q} with the majority vote of row votes {@code from..to-1}: even over the classes with the
+   * most votes, uniform when nobody votes. {@code tally} is scratch of one int per class, all zero, left zero.
+   */
+  void majority(int from, int to, double[] q, int[] tally) {
+    int classes = q.length;
+    java.util.Arrays.fill(q, 0.0);
+    if (from == to) {
+      java.util.Arrays.fill(q, 1.0 / classes);
+      return;
+    }
+    int max = 0;
+    for (int i = from; i < to; i++) {
+      max = Math.max(max, ++tally[vote[i]]);
+    }
+    int ties = 0;
+    for (int i = from; i < to; i++) {
+      int v = vote[i];
+      if (tally[v] == max && q[v] == 0) {
+        q[v] = 1;
+        ties++;
+      }
+    }
+    for (int i = from; i < to; i++) {
+      int v = vote[i];
+      tally[v] = 0;
+      if (q[v] == 1) {
+        q[v] = 1.0 / ties;
+      }
+    }
+  }
+
+  /** The strict majority class of row votes {@code from..to-1}, or -1 on a tie or no vote. Same scratch rule. */
+  int strictMajority(int from, int to, int[] tally) {
+    int best = -1;
+    int max = 0;
+    boolean tie = false;
+    for (int i = from; i < to; i++) {
+      int v = vote[i];
+      int t = ++tally[v];
+      if (t > max) {
+        max = t;
+        best = v;
+        tie = false;
+      } else if (t == max && v != best) {
+        tie = true;
+      }
+    }
+    for (int i = from; i < to; i++) {
+      tally[vote[i]] = 0;
+    }
+    return tie ? -1 : best;
+  }
 }

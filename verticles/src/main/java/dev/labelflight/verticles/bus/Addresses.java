@@ -30,6 +30,15 @@ public final class Addresses {
   public static final String JOB_ADDRESS_REGEX = "labelflight\\.job\\.[a-z0-9-]{1,64}";
   /** Request: {@code {"job", "model"}}; reply: a fitted model's description with {@code params} to rebuild it. */
   public static final String LABEL_MODEL = "labelflight.api.label_model";
+
+  /** The caller's stored label models: {@code {}} -> {@code {"models": [{name, versions, kind, classes, createdAt}]}}. */
+  public static final String MODELS = "labelflight.api.models";
+  /** One stored label model: {@code {"model": NAME or NAME@vK}} -> its description and {@code document}. */
+  public static final String MODEL = "labelflight.api.model";
+  /** Deletes a stored label model (every version, or {@code NAME@vK}): {@code {"model"}} -> {@code {name, versions}}. */
+  public static final String DELETE_MODEL = "labelflight.api.delete_model";
+  /** Stores an exported label model document: {@code {"name"?, "document"}} -> its description. */
+  public static final String IMPORT_MODEL = "labelflight.api.import_model";
   /** Request: {@code {"dataset"}}; reply: {@code {"dataset", "versions": [...]}} once every version and its cached labels are gone. */
   public static final String DROP_DATASET = "labelflight.api.drop_dataset";
   /**

@@ -75,6 +75,26 @@ public final class LabelFlightApi {
     return request(Addresses.LABEL_MODEL, new JsonObject().put("job", job).put("model", model));
   }
 
+  /** The caller's stored label models. */
+  public Future<JsonObject> models() {
+    return request(Addresses.MODELS, new JsonObject());
+  }
+
+  /** A stored label model ({@code NAME} or {@code NAME@vK}) with its whole document. */
+  public Future<JsonObject> model(String model) {
+    return request(Addresses.MODEL, new JsonObject().put("model", model));
+  }
+
+  /** Deletes a stored label model (every version, or one as {@code NAME@vK}). */
+  public Future<JsonObject> deleteModel(String model) {
+    return request(Addresses.DELETE_MODEL, new JsonObject().put("model", model));
+  }
+
+  /** Stores an exported label model document: {@code {"name"?, "document"}}. */
+  public Future<JsonObject> importModel(JsonObject body) {
+    return request(Addresses.IMPORT_MODEL, body);
+  }
+
   private Future<JsonObject> request(String address, Object body) {
     return vertx.eventBus().<JsonObject>request(address, body, options)
         .map(reply -> reply.body())
