@@ -76,8 +76,8 @@ public final class LabelModelVerticle extends VerticleBase {
     var bus = vertx.eventBus();
     return Future.all(
         bus.<JsonObject>localConsumer(Addresses.ANALYSIS, m -> serve(m, this::analysis)).completion(),
-        bus.<JsonObject>localConsumer(Addresses.FIT_LABEL_MODEL, m -> serve(m, this::fit)).completion(),
-        bus.<JsonObject>localConsumer(Addresses.LABEL_MODEL, m -> serve(m, this::model)).completion());
+        bus.<JsonObject>localConsumer(Addresses.FIT_LABEL_MODEL, m -> serve(m, body -> fit(Caller.of(m), body))).completion(),
+        bus.<JsonObject>localConsumer(Addresses.LABEL_MODEL, m -> serve(m, body -> model(Caller.of(m), body))).completion());
   }
 
   /** Runs {@code handler} once the caller is known to own the job (a user's request for another's job: NOT_FOUND). */
@@ -185,9 +185,11 @@ public final class LabelModelVerticle extends VerticleBase {
    * job with the same classes) and {@code partialFit}: {@code "rows"} treats this job's rows as new rows for
    * the same LFs (same names, same order): only they are read, the base model's statistics stand for its
    * rows; {@code "lfs"} treats this job as the base model's rows with more LFs (the base model's LFs first):
-   * EM restarts from the base model. Not for multi-label jobs.
+   * EM restarts from the base model. Not for multi-label jobs. The base model must be the caller's own
+   * ({@code caller}; null: a request from inside the node): another user's is NOT_FOUND, as if it did not
+   * exist, before anything about it (classes, LF names) can show in an error.
    */
-  private Future<JsonObject> fit(JsonObject body) {
+  private Future<JsonObject> fit(String caller, JsonObject body) {
     checkFields(body, FIT_FIELDS, "fit_label_model");
     String job = jobOf(body);
     String kind = body.getValue("model") instanceof String s ? s : null;
@@ -199,7 +201,7 @@ public final class LabelModelVerticle extends VerticleBase {
     Long seed = body.getValue("seed") == null ? null : integer(body, "seed", Long.MIN_VALUE, Long.MAX_VALUE);
     int epochs = body.getValue("epochs") == null ? GenerativeModel.Options.defaults().maxEpochs()
         : (int) integer(body, "epochs", 1, MAX_EPOCHS);
-    FittedModels.Fitted base = baseModel(body, kind);
+    FittedModels.Fitted base = baseModel(caller, body, kind);
     GenerativeModel.PartialFit partial = base == null ? null : GenerativeModel.PartialFit.parse(body.getString("partialFit"));
     return api.status(job).compose(status -> {
       List<String> classes = classes(status);
@@ -233,8 +235,8 @@ public final class LabelModelVerticle extends VerticleBase {
             rows += base.rows();
           }
         }
-        FittedModels.Fitted fitted = new FittedModels.Fitted(UUID.randomUUID().toString(), job, classes, lfs, model,
-            tiePolicy, seed, rows);
+        FittedModels.Fitted fitted = new FittedModels.Fitted(UUID.randomUUID().toString(), status.getString("user"), job,
+            classes, lfs, model, tiePolicy, seed, rows);
         models.put(fitted);
         return describe(fitted);
       }, false));
@@ -242,7 +244,7 @@ public final class LabelModelVerticle extends VerticleBase {
   }
 
   /** The base model of a partial fit, or null; both fields come together. */
-  private FittedModels.Fitted baseModel(JsonObject body, String kind) {
+  private FittedModels.Fitted baseModel(String caller, JsonObject body, String kind) {
     Object id = body.getValue("baseModel");
     Object partial = body.getValue("partialFit");
     if (id == null && partial == null) {
@@ -254,7 +256,7 @@ public final class LabelModelVerticle extends VerticleBase {
     if (!kind.equals("generative")) {
       throw LabelFlightException.invalid("partial fits are for generative models");
     }
-    FittedModels.Fitted base = models.get((String) id);
+    FittedModels.Fitted base = models.get(caller, (String) id);
     if (!(base.model() instanceof GenerativeModel)) {
       throw LabelFlightException.invalid("base model '" + id + "' is not a generative model of a single-label job");
     }
@@ -362,8 +364,8 @@ public final class LabelModelVerticle extends VerticleBase {
   // ---- fitted model lookup ----------------------------------------------------------------------
 
   /** {@code {"job", "model"}} -> the model's description plus {@code params} to rebuild it with. */
-  private Future<JsonObject> model(JsonObject body) throws LabelFlightException {
-    FittedModels.Fitted f = models.get(jobOf(body), String.valueOf(body.getValue("model")));
+  private Future<JsonObject> model(String caller, JsonObject body) throws LabelFlightException {
+    FittedModels.Fitted f = models.get(caller, jobOf(body), String.valueOf(body.getValue("model")));
     try {
       return Future.succeededFuture(describe(f).put("params", new JsonObject(JSON.writeValueAsString(f.model().toJson()))));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
