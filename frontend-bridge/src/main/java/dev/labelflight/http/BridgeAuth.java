@@ -81,13 +81,33 @@ final class BridgeAuth {
       ctx.next();
       return;
     }
+    requireUserThen(ctx, ctx::next);
+  }
+
+  private void requireUserThen(RoutingContext ctx, Runnable then) {
     String authorization = ctx.request().getHeader("Authorization");
     Future<String> user = authorization == null
         ? Future.failedFuture(new Refused(UNAUTHENTICATED, MISSING)) : authenticate(authorization);
-    user.onSuccess(u -> ctx.next()).onFailure(e -> ctx.response().setStatusCode(UNAUTHENTICATED)
+    user.onSuccess(u -> then.run()).onFailure(e -> ctx.response().setStatusCode(UNAUTHENTICATED)
         .putHeader("WWW-Authenticate", "Bearer realm=\"labelflight\"")
         .putHeader("Content-Type", "text/plain; charset=utf-8")
         .end(e.getMessage() + "\n"));
+  }
+
+  /**
+   * For probes: calls {@code then} with false when the request has no {@code Authorization} header, with
+   * true when it has a user's token (or authentication is off); answers 401 itself to a wrong token.
+   */
+  void optionalUser(RoutingContext ctx, java.util.function.Consumer<Boolean> then) {
+    if (!users.enabled()) {
+      then.accept(true);
+      return;
+    }
+    if (ctx.request().getHeader("Authorization") == null) {
+      then.accept(false);
+      return;
+    }
+    requireUserThen(ctx, () -> then.accept(true));
   }
 
   private Future<String> authenticate(String authorization) {

@@ -1,6 +1,7 @@
 package dev.labelflight.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -103,6 +104,49 @@ class AuthenticationTest {
       assertEquals(200, get(base + "/metrics", "Bearer " + TestServer.TOKEN).statusCode());
       assertEquals(200, get(base + "/health", null).statusCode());
       assertEquals(200, get(base + "/ready", null).statusCode());
+    }
+  }
+
+  /**
+   * Verifies that without a token {@code /health} and {@code /ready} say only up/down (no node id, data
+   * directory, resident datasets or user names), that a user's token gets the node's details (still without
+   * the data directory or any stored dataset name), and that {@code /metrics} names no user.
+   */
+  @Test
+  void probesSayNothingAboutUsersWithoutAToken() throws Exception {
+    try (TestServer server = new TestServer(dir, 1000);
+         RootAllocator allocator = new RootAllocator();
+         FlightClient alice = server.client(allocator)) {
+      FlightClients.uploadReviews(alice, allocator, "reviews", 1, 2000);
+      // A resident copy and a queued job: both used to show up with the user's name.
+      String job = FlightClients.action(alice, "apply", "{\"dataset\":\"reviews\",\"labels\":[\"HAM\",\"SPAM\"],"
+          + "\"mode\":\"resident\",\"lfs\":[{\"name\":\"s\",\"kind\":\"numeric\",\"column\":\"stars\","
+          + "\"op\":\"<\",\"value\":3,\"label\":\"SPAM\"}]}").getString("job");
+      assertEquals("SUCCEEDED", FlightClients.awaitEnd(alice, job, 60_000).getString("state"));
+      String base = "http://127.0.0.1:" + server.server.httpPort();
+      String nodeId = server.server.node().nodeId();
+      String dataDir = server.server.node().dataDir().toString();
+
+      for (String probe : List.of("/health", "/ready")) {
+        HttpResponse<String> open = get(base + probe, null);
+        assertEquals(200, open.statusCode(), open.body());
+        JsonObject body = new JsonObject(open.body());
+        assertEquals(java.util.Set.of(probe.equals("/health") ? "status" : "ready"), body.fieldNames(), open.body());
+      }
+      HttpResponse<String> details = get(base + "/health", "Bearer " + TestServer.TOKEN);
+      assertEquals(200, details.statusCode());
+      JsonObject health = new JsonObject(details.body());
+      assertEquals(nodeId, health.getString("node"));
+      assertTrue(health.getJsonObject("sizing").getJsonObject("derivation").containsKey("budget"), details.body());
+      assertEquals(1, health.getJsonObject("cluster").getJsonArray("nodes").size(), details.body());
+      assertEquals(401, get(base + "/health", "Bearer nope").statusCode());
+      HttpResponse<String> metrics = get(base + "/metrics", "Bearer " + TestServer.TOKEN);
+      for (String text : List.of(details.body(), metrics.body())) {
+        assertFalse(text.contains(TestServer.USER), text);
+        assertFalse(text.contains("~"), text);
+        assertFalse(text.contains(dataDir), text);
+        assertFalse(text.contains("user=\""), text);
+      }
     }
   }
 
