@@ -154,7 +154,8 @@ public final class HttpVerticle extends VerticleBase {
       event.complete(true);
       return;
     }
-    auth.admit(event.type(), raw).onComplete(ar -> {
+    var remote = event.socket().remoteAddress();
+    auth.admit(event.type(), raw, remote == null ? null : remote.hostAddress()).onComplete(ar -> {
       if (ar.succeeded()) {
         event.complete(true);
       } else if (ar.cause() instanceof BridgeAuth.Refused r) {

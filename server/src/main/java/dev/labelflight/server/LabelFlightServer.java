@@ -204,6 +204,7 @@ public final class LabelFlightServer implements AutoCloseable {
         .onSuccess(v -> announcePeriodically())
         .compose(id -> {
           metrics.bind(vertx, node, flight.traffic());
+          metrics.bindAuth(auth.users());
           http = new HttpVerticle(this::healthInfo, this::readiness, metrics::scrape, auth.users());
           return vertx.deployVerticle(http, new DeploymentOptions().setConfig(withTls(config.getJsonObject("http"))));
         })

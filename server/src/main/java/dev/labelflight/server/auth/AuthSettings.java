@@ -1,5 +1,6 @@
 package dev.labelflight.server.auth;
 
+import dev.labelflight.engine.auth.AuthThrottle;
 import dev.labelflight.engine.auth.SecretHash;
 import dev.labelflight.engine.auth.UserDirectory;
 import io.vertx.core.json.JsonObject;
@@ -14,7 +15,9 @@ import java.util.Map;
  * The {@code auth} section of the configuration: {@code enabled}; {@code users} (name to secret hash,
  * {@link SecretHash} format, made with {@code bin/hash-token}); {@code usersFile} (a JSON file of the same
  * shape, merged in: for secrets mounted at deploy time); {@code devUser: {enabled, name, token}} (a demo
- * user whose token, given or random, is printed at start; {@code bin/serve} turns it on, nothing else).
+ * user whose token, given or random, is printed at start; {@code bin/serve} turns it on, nothing else);
+ * {@code failures: {perAddress, perUser, perNode, windowMs}} (how many wrong credentials are checked per
+ * window before further ones are refused unchecked: {@link AuthThrottle}).
  */
 public record AuthSettings(UserDirectory users, String devUser, String devToken) {
   /** Iterations for the dev user's hash: its token lives only in this process, so hashing it slowly buys nothing. */
@@ -48,7 +51,16 @@ public record AuthSettings(UserDirectory users, String devUser, String devToken)
       }
       hashes.put(devUser, SecretHash.hash(devToken, DEV_ITERATIONS));
     }
-    return new AuthSettings(new UserDirectory(true, hashes), devUser, devToken);
+    return new AuthSettings(new UserDirectory(true, hashes, failureLimits(auth.getJsonObject("failures", new JsonObject()))),
+        devUser, devToken);
+  }
+
+  /** {@code auth.failures}: wrong credentials hashed per window, per address, per named user and per node. */
+  static AuthThrottle.Limits failureLimits(JsonObject failures) {
+    AuthThrottle.Limits d = AuthThrottle.Limits.DEFAULT;
+    return new AuthThrottle.Limits(failures.getInteger("perAddress", d.perAddress()),
+        failures.getInteger("perUser", d.perUser()), failures.getInteger("perNode", d.perNode()),
+        failures.getLong("windowMs", d.windowMs()));
   }
 
   /** Who owns the demo dataset: the dev user's name (default "dev") with authentication, nobody without. */

@@ -95,6 +95,20 @@ public final class NodeMetrics {
     registry.scrape();
   }
 
+  /**
+   * Counters of authentication: wrong credentials checked, credentials refused unchecked by the throttle,
+   * PBKDF2 hashes computed (all callers of this process).
+   */
+  public void bindAuth(dev.labelflight.engine.auth.UserDirectory users) {
+    FunctionCounter.builder("labelflight.auth.failures", users, u -> u.failures())
+        .description("Wrong credentials checked (each hashed against the users)").register(registry);
+    FunctionCounter.builder("labelflight.auth.throttled", users, u -> u.throttled())
+        .description("Credentials refused without checking: too many failures from their address, user or the node")
+        .register(registry);
+    FunctionCounter.builder("labelflight.auth.hashes", users, u -> dev.labelflight.engine.auth.SecretHash.evaluations())
+        .description("PBKDF2 evaluations").register(registry);
+  }
+
   /** Asks the coordinator for its counts, then renders every metric (on a worker: the budget may call Hazelcast). */
   public Future<String> scrape() {
     return vertx.eventBus().<JsonObject>request(Addresses.NODE_STATS, new JsonObject(),
