@@ -36,6 +36,7 @@ public final class UserDirectory {
 
   private final boolean enabled;
   private final AuthThrottle throttle;
+  private final Map<String, java.util.Set<Permission>> permissions;
   private final java.util.concurrent.atomic.AtomicLong failures = new java.util.concurrent.atomic.AtomicLong();
   private final java.util.concurrent.atomic.AtomicLong throttled = new java.util.concurrent.atomic.AtomicLong();
   private final Map<String, String> hashes;
@@ -53,7 +54,21 @@ public final class UserDirectory {
 
   /** As above, with wrong credentials bounded by {@code failures}. */
   public UserDirectory(boolean enabled, Map<String, String> hashes, AuthThrottle.Limits failures) {
+    this(enabled, hashes, Map.of(), failures);
+  }
+
+  /** As above, with the {@link Permission}s granted to some users (absent: none). */
+  public UserDirectory(boolean enabled, Map<String, String> hashes, Map<String, java.util.Set<Permission>> permissions,
+      AuthThrottle.Limits failures) {
     this.enabled = enabled;
+    permissions.keySet().forEach(user -> {
+      if (!hashes.containsKey(user)) {
+        throw new IllegalArgumentException("permissions granted to '" + user + "', who is not a configured user");
+      }
+    });
+    Map<String, java.util.Set<Permission>> granted = new LinkedHashMap<>();
+    permissions.forEach((user, set) -> granted.put(user, java.util.Set.copyOf(set)));
+    this.permissions = Map.copyOf(granted);
     this.throttle = new AuthThrottle(failures);
     Map<String, String> copy = new LinkedHashMap<>();
     hashes.forEach((user, hash) -> {
@@ -79,6 +94,14 @@ public final class UserDirectory {
 
   public java.util.Set<String> users() {
     return hashes.keySet();
+  }
+
+  /**
+   * Whether {@code user} was granted {@code permission} in the configuration. Without authentication
+   * nobody is: whatever runs a user's own code stays off.
+   */
+  public boolean permits(String user, Permission permission) {
+    return enabled && user != null && permissions.getOrDefault(user, java.util.Set.of()).contains(permission);
   }
 
   /** The user whose token this is, if any (unthrottled: for tools and tests; servers use {@link #check(String, String)}). */
