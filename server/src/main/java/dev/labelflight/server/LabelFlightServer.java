@@ -105,13 +105,19 @@ public final class LabelFlightServer implements AutoCloseable {
     JsonObject clusterConf = config.getJsonObject("cluster", new JsonObject());
     // Hazelcast first (blocking, on the caller's thread): the budget is its semaphore, and a clustered
     // Vert.x needs its cluster manager.
+    boolean clustered = clusterConf.getBoolean("enabled", false);
+    dev.labelflight.cluster.ClusterSecret secret;
     try {
-      boolean clustered = clusterConf.getBoolean("enabled", false);
+      secret = clusterSecret(clusterConf, clustered);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(new IllegalArgumentException("invalid cluster configuration: " + e.getMessage(), e));
+    }
+    try {
       List<String> members = clustered
           ? clusterConf.getJsonArray("members", new io.vertx.core.json.JsonArray().add("127.0.0.1")).stream()
               .map(String::valueOf).toList()
           : List.of();
-      cluster = ClusterNode.start(clusterConf.getString("name", "labelflight"), clusterSecret(clusterConf, clustered),
+      cluster = ClusterNode.start(clusterConf.getString("name", "labelflight"), secret,
           clusterConf.getInteger("port", 5701), members, budgetBytes);
     } catch (RuntimeException e) {
       return Future.failedFuture(new IllegalStateException("cannot start the memory budget: " + e.getMessage(), e));
