@@ -22,6 +22,7 @@ import labelflight  # noqa: E402
 ROOT, ROWS, RUNS = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 JAR = os.path.join(ROOT, "server", "target", "labelflight-server.jar")
 TOKEN = "cluster-bench-token"  # the dev user's, who owns the seeded demo dataset
+SECRET = os.urandom(24).hex()  # the cluster's secret
 
 
 def free_port():
@@ -41,7 +42,9 @@ def start(name, work, cluster, hz_ports, index, demo):
                LABELFLIGHT_CLUSTER_PORT=str(hz_ports[index]),
                LABELFLIGHT_CLUSTER_MEMBERS=",".join(f"127.0.0.1:{p}" for p in hz_ports),
                LABELFLIGHT_RESIDENT_ENABLED="false",
-               LABELFLIGHT_AUTH_DEVUSER_ENABLED="true", LABELFLIGHT_AUTH_DEVUSER_TOKEN=TOKEN)
+               LABELFLIGHT_AUTH_DEVUSER_ENABLED="true", LABELFLIGHT_AUTH_DEVUSER_TOKEN=TOKEN,
+               # Every node of a cluster holds the same secret (one per run).
+               LABELFLIGHT_CLUSTER_SECRET=SECRET)
     log = open(os.path.join(work, name + ".log"), "ab")
     proc = subprocess.Popen(["java", "-Xmx2g", "--add-opens=java.base/java.nio=ALL-UNNAMED",
                              "-Dhazelcast.local.localAddress=127.0.0.1", "-jar", JAR],
@@ -50,7 +53,10 @@ def start(name, work, cluster, hz_ports, index, demo):
 
 
 def health(node):
-    with urllib.request.urlopen(f"http://127.0.0.1:{node['http']}/health", timeout=5) as r:
+    # /health has its details (members, node id) for a user only.
+    request = urllib.request.Request(f"http://127.0.0.1:{node['http']}/health",
+                                     headers={"Authorization": f"Bearer {TOKEN}"})
+    with urllib.request.urlopen(request, timeout=5) as r:
         return json.load(r)
 
 

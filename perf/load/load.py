@@ -220,7 +220,10 @@ def main() -> int:
         start = time.monotonic()
         while True:
             try:
-                health = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{http_port}/health", timeout=2).read())
+                # /health has its details for a user only.
+                health = json.loads(urllib.request.urlopen(urllib.request.Request(
+                    f"http://127.0.0.1:{http_port}/health", headers={"Authorization": f"Bearer {TOKEN}"}),
+                    timeout=2).read())
                 break
             except Exception:  # noqa: BLE001 - not up yet
                 if server.poll() is not None or time.monotonic() - start > 120:

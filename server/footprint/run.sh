@@ -42,7 +42,7 @@ metrics="$(curl -sf -H "Authorization: Bearer $token" "http://127.0.0.1:$http_po
 grep -q '^labelflight_jobs{path="queue",state="SUCCEEDED"} 1' <<<"$metrics" \
   || fail "/metrics does not show the job: $(grep '^labelflight_jobs' <<<"$metrics" || echo 'no labelflight_jobs line')"
 hwm_kib=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status")
-budget=$(curl -sf "http://127.0.0.1:$http_port/health" | "$python" -c 'import json,sys; print(json.load(sys.stdin)["memory"]["budgetBytes"] >> 20)')
+budget=$(curl -sf -H "Authorization: Bearer $token" "http://127.0.0.1:$http_port/health" | "$python" -c 'import json,sys; print(json.load(sys.stdin)["memory"]["budgetBytes"] >> 20)')
 kill -TERM "$pid"
 status=0; wait "$pid" || status=$?
 [ "$status" -eq 0 ] || fail "exit status $status after SIGTERM"

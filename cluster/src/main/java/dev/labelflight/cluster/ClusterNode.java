@@ -9,8 +9,10 @@ import java.util.UUID;
 
 /**
  * This node's Hazelcast member and memory budget. Standalone, it is a single embedded member that joins
- * nobody (its cluster name is unique); clustered, it joins the loopback TCP-IP members and also backs
- * the Vert.x cluster manager. Either way the budget is the same CP semaphore, so one code path serves both.
+ * nobody (its cluster name comes from a random secret); clustered, it joins the loopback TCP-IP members
+ * whose cluster name comes from the same {@link ClusterSecret}, and also backs the Vert.x cluster manager.
+ * Either way the budget is the same CP semaphore, so one code path serves both. Nothing in the cluster's
+ * maps is a credential: nodes derive theirs from the secret they hold.
  */
 public final class ClusterNode implements AutoCloseable {
   private final String nodeId;
@@ -18,14 +20,21 @@ public final class ClusterNode implements AutoCloseable {
   private final HazelcastMemoryBudget budget;
   private final HazelcastDirectory directory;
   private final boolean clustered;
+  private final ClusterSecret secret;
 
   private ClusterNode(HazelcastInstance hazelcast, HazelcastMemoryBudget budget, HazelcastDirectory directory,
-      boolean clustered) {
+      boolean clustered, ClusterSecret secret) {
     this.nodeId = directory.localNode();
     this.hazelcast = hazelcast;
     this.budget = budget;
     this.directory = directory;
     this.clustered = clustered;
+    this.secret = secret;
+  }
+
+  /** {@link #start(String, ClusterSecret, int, List, long)} with a random secret: a node no other process can join. */
+  public static ClusterNode start(String clusterName, int port, List<String> members, long budgetBytes) {
+    return start(clusterName, ClusterSecret.random(), port, members, budgetBytes);
   }
 
   /**
@@ -33,17 +42,21 @@ public final class ClusterNode implements AutoCloseable {
    *
    * The node id is a new UUID, also the Vert.x cluster node id (a member attribute).
    *
+   * @param clusterName the cluster's name in configuration; the Hazelcast cluster name is derived from it
+   *     and {@code secret} ({@link ClusterSecret#clusterName})
+   * @param secret what every node of the cluster holds (a random one for a standalone node)
    * @param members empty for a standalone node
    */
-  public static ClusterNode start(String clusterName, int port, List<String> members, long budgetBytes) {
+  public static ClusterNode start(String clusterName, ClusterSecret secret, int port, List<String> members,
+      long budgetBytes) {
     boolean clustered = !members.isEmpty();
     String nodeId = UUID.randomUUID().toString();
-    String name = clustered ? clusterName : clusterName + "-standalone-" + nodeId;
-    HazelcastInstance hz = Hazelcast.newHazelcastInstance(LoopbackHazelcastConfig.build(name, port, members, nodeId));
+    HazelcastInstance hz = Hazelcast.newHazelcastInstance(
+        LoopbackHazelcastConfig.build(secret.clusterName(clusterName), port, members, nodeId));
     try {
       HazelcastDirectory directory = new HazelcastDirectory(hz, clustered);
       return new ClusterNode(hz, HazelcastMemoryBudget.create(hz, directory.localNode(), budgetBytes), directory,
-          clustered);
+          clustered, secret);
     } catch (RuntimeException e) {
       hz.shutdown();
       throw e;
@@ -64,20 +77,19 @@ public final class ClusterNode implements AutoCloseable {
   }
 
   /**
-   * The credential nodes present to each other's Flight endpoints: {@code configured} if set (every node
-   * must then have the same), else a random one the first node puts in the cluster's shared map. Anyone
-   * who can join the Hazelcast cluster can read it; membership is loopback-only, the same trust boundary
-   * as the nodes' memory. Blocking.
+   * The credential nodes present to each other's Flight endpoints, derived from the cluster's secret: every
+   * node computes the same, and it is never stored or shared through Hazelcast.
    */
-  public String nodeSecret(String configured) {
-    if (configured != null && !configured.isEmpty()) {
-      return configured;
-    }
-    byte[] random = new byte[32];
-    new java.security.SecureRandom().nextBytes(random);
-    String mine = java.util.HexFormat.of().formatHex(random);
-    String shared = hazelcast.<String, String>getMap("labelflight.cluster").putIfAbsent("nodeSecret", mine);
-    return shared == null ? mine : shared;
+  public String nodeCredential() {
+    return secret.nodeCredential();
+  }
+
+  /**
+   * Adds {@link EventBusCredential}'s interceptors to a Vert.x clustered over this member (before anything
+   * registers a consumer).
+   */
+  public EventBusCredential guard(io.vertx.core.Vertx vertx) {
+    return EventBusCredential.install(vertx, secret);
   }
 
   /** How many members this one sees (itself included); a local read, safe on an event loop. */

@@ -73,7 +73,7 @@ public final class FlightEndpointVerticle extends VerticleBase {
         builder.useTls(tls.certFile().toFile(), tls.keyFile().toFile());
       }
       if (users.enabled()) {
-        builder.headerAuthenticator(new FlightAuthenticator(users, clients.nodeSecret()));
+        FlightAuthenticator.install(builder, users, clients.nodeSecret());
       }
       server = builder
           .executor(executor)

@@ -9,7 +9,6 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.bridge.BridgeEventType;
 import io.vertx.ext.web.RoutingContext;
-import java.util.Optional;
 
 /**
  * The users' bearer tokens on HTTP: a request ({@link #requireUser}) carries {@code Authorization: Bearer
@@ -17,11 +16,13 @@ import java.util.Optional;
  * since browsers cannot set headers on a WebSocket. {@link #admit} replaces a frame's headers by the
  * authenticated user ({@link Caller#HEADER}; the token never reaches the bus, nor a user name the browser
  * wrote), and lets a browser listen only to its own jobs' progress. Checking a token may hash (PBKDF2), so
- * it runs on a worker.
+ * it runs on a worker; wrong tokens are throttled per remote address (429 once an address, or the node, had
+ * too many lately: {@link dev.labelflight.engine.auth.AuthThrottle}).
  */
 final class BridgeAuth {
   static final int UNAUTHENTICATED = 401;
   static final int NOT_FOUND = 404;
+  static final int TOO_MANY = 429;
   static final String MISSING = "authentication required: send the header 'authorization: Bearer TOKEN'"
       + " (a LabelFlight user's API token)";
   static final String INVALID = "invalid bearer token";
@@ -29,14 +30,24 @@ final class BridgeAuth {
   /** A refusal with the failure code the sender gets. */
   static final class Refused extends RuntimeException {
     private final int code;
+    private final long retryAfterMs;
 
     Refused(int code, String message) {
+      this(code, message, 0);
+    }
+
+    Refused(int code, String message, long retryAfterMs) {
       super(message, null, false, false);
       this.code = code;
+      this.retryAfterMs = retryAfterMs;
     }
 
     int code() {
       return code;
+    }
+
+    long retryAfterSeconds() {
+      return Math.max(1, (retryAfterMs + 999) / 1000);
     }
   }
 
@@ -50,8 +61,11 @@ final class BridgeAuth {
     this.timeoutMs = timeoutMs;
   }
 
-  /** Completes when the frame may pass, with its headers replaced by the caller; fails with {@link Refused}. */
-  Future<Void> admit(BridgeEventType type, JsonObject raw) {
+  /**
+   * Completes when the frame may pass, with its headers replaced by the caller; fails with {@link Refused}.
+   * {@code address}: where the frame came from (throttling wrong tokens), null if unknown.
+   */
+  Future<Void> admit(BridgeEventType type, JsonObject raw, String address) {
     Object given = raw.getValue("headers");
     String authorization = null;
     if (given instanceof JsonObject headers) {
@@ -69,7 +83,7 @@ final class BridgeAuth {
     if (authorization == null) {
       return Future.failedFuture(new Refused(UNAUTHENTICATED, MISSING));
     }
-    return authenticate(authorization).compose(user -> {
+    return authenticate(authorization, address).compose(user -> {
       stamped.put(Caller.HEADER, user);
       return type == BridgeEventType.REGISTER ? ownJob(user, raw.getString("address")) : Future.succeededFuture();
     });
@@ -81,19 +95,52 @@ final class BridgeAuth {
       ctx.next();
       return;
     }
-    String authorization = ctx.request().getHeader("Authorization");
-    Future<String> user = authorization == null
-        ? Future.failedFuture(new Refused(UNAUTHENTICATED, MISSING)) : authenticate(authorization);
-    user.onSuccess(u -> ctx.next()).onFailure(e -> ctx.response().setStatusCode(UNAUTHENTICATED)
-        .putHeader("WWW-Authenticate", "Bearer realm=\"labelflight\"")
-        .putHeader("Content-Type", "text/plain; charset=utf-8")
-        .end(e.getMessage() + "\n"));
+    requireUserThen(ctx, ctx::next);
   }
 
-  private Future<String> authenticate(String authorization) {
-    return vertx.<Optional<String>>executeBlocking(() -> users.authenticateHeader(authorization), false)
-        .compose(user -> user.isPresent() ? Future.succeededFuture(user.get())
-            : Future.failedFuture(new Refused(UNAUTHENTICATED, INVALID)));
+  private void requireUserThen(RoutingContext ctx, Runnable then) {
+    String authorization = ctx.request().getHeader("Authorization");
+    var remote = ctx.request().remoteAddress();
+    Future<String> user = authorization == null ? Future.failedFuture(new Refused(UNAUTHENTICATED, MISSING))
+        : authenticate(authorization, remote == null ? null : remote.hostAddress());
+    user.onSuccess(u -> then.run()).onFailure(e -> {
+      var response = ctx.response().putHeader("Content-Type", "text/plain; charset=utf-8");
+      if (e instanceof Refused r && r.code() == TOO_MANY) {
+        response.setStatusCode(TOO_MANY).putHeader("Retry-After", String.valueOf(r.retryAfterSeconds()));
+      } else {
+        response.setStatusCode(UNAUTHENTICATED).putHeader("WWW-Authenticate", "Bearer realm=\"labelflight\"");
+      }
+      response.end(e.getMessage() + "\n");
+    });
+  }
+
+  /**
+   * For probes: calls {@code then} with false when the request has no {@code Authorization} header, with
+   * true when it has a user's token (or authentication is off); answers 401 itself to a wrong token.
+   */
+  void optionalUser(RoutingContext ctx, java.util.function.Consumer<Boolean> then) {
+    if (!users.enabled()) {
+      then.accept(true);
+      return;
+    }
+    if (ctx.request().getHeader("Authorization") == null) {
+      then.accept(false);
+      return;
+    }
+    requireUserThen(ctx, () -> then.accept(true));
+  }
+
+  /** On a worker (a token not seen before is hashed); wrong tokens are throttled per {@code address}. */
+  private Future<String> authenticate(String authorization, String address) {
+    return vertx.executeBlocking(() -> users.checkHeader(authorization, address), false).compose(outcome -> {
+      if (outcome instanceof UserDirectory.Outcome.Authenticated a) {
+        return Future.succeededFuture(a.user());
+      }
+      if (outcome instanceof UserDirectory.Outcome.Throttled t) {
+        return Future.failedFuture(new Refused(TOO_MANY, t.refusal().message(), t.refusal().retryAfterMs()));
+      }
+      return Future.failedFuture(new Refused(UNAUTHENTICATED, INVALID));
+    });
   }
 
   /** Progress of a job goes only to its owner: anyone else is told the job does not exist. */

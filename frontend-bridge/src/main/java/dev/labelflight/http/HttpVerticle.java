@@ -26,8 +26,9 @@ import org.slf4j.LoggerFactory;
  * of {@link BridgePolicy}) and the web UI at {@code /} (static files from the jar's {@code webroot/}).
  * Config: {@code host}, {@code port}, {@code maxBodyBytes} (largest browser message), {@code replyTimeoutMs},
  * {@code tls: {certFile, keyFile}} (PEM; HTTPS when both are set). With an enabled user directory,
- * {@code /metrics} and every bridge message need a user's token ({@link BridgeAuth}); {@code /health},
- * {@code /ready} and the static page stay open.
+ * {@code /metrics} and every bridge message need a user's token ({@link BridgeAuth}); {@code /health} and
+ * {@code /ready} answer anyone with up/down only and a user (a valid token) with the node's details; the
+ * static page stays open.
  */
 public final class HttpVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(HttpVerticle.class);
@@ -41,7 +42,10 @@ public final class HttpVerticle extends VerticleBase {
   private final UserDirectory users;
   private HttpServer server;
 
-  /** {@code nodeInfo} adds node facts (budget, data directory) to {@code /health}; called on the event loop, must not block. */
+  /**
+   * {@code nodeInfo} adds node facts (budget, cluster) to {@code /health} for callers with a user's token;
+   * called on the event loop, must not block. It must name no user and no stored dataset.
+   */
   public HttpVerticle(Supplier<JsonObject> nodeInfo) {
     this(nodeInfo, () -> new JsonObject().put("ready", true));
   }
@@ -74,16 +78,21 @@ public final class HttpVerticle extends VerticleBase {
     BridgePolicy policy = new BridgePolicy(config().getInteger("maxBodyBytes", 1 << 20));
     BridgeAuth auth = new BridgeAuth(vertx, users, config().getLong("replyTimeoutMs", 60_000L));
     Router router = Router.router(vertx);
-    router.get("/health").handler(ctx -> ctx.json(new JsonObject()
-        .put("status", "UP")
-        .put("started", started.toString())
-        .mergeIn(nodeInfo.get())));
-    router.get("/ready").handler(ctx -> vertx.executeBlocking(readiness, false).onComplete(ar -> {
-      JsonObject body = ar.succeeded() ? ar.result()
-          : new JsonObject().put("ready", false).put("error", String.valueOf(ar.cause().getMessage()));
-      ctx.response().setStatusCode(body.getBoolean("ready", false) ? 200 : 503);
+    // Probes answer up/down to anyone; the details (node, cluster, memory, why not ready) only to a user.
+    router.get("/health").handler(ctx -> auth.optionalUser(ctx, user -> {
+      JsonObject body = new JsonObject().put("status", "UP");
+      if (user) {
+        body.put("started", started.toString()).mergeIn(nodeInfo.get());
+      }
       ctx.json(body);
     }));
+    router.get("/ready").handler(ctx -> auth.optionalUser(ctx, user -> vertx.executeBlocking(readiness, false)
+        .onComplete(ar -> {
+          JsonObject body = ar.succeeded() ? ar.result()
+              : new JsonObject().put("ready", false).put("error", String.valueOf(ar.cause().getMessage()));
+          ctx.response().setStatusCode(body.getBoolean("ready", false) ? 200 : 503);
+          ctx.json(user ? body : new JsonObject().put("ready", body.getBoolean("ready", false)));
+        })));
     router.get("/metrics").handler(auth::requireUser).handler(ctx -> metrics.get().onComplete(ar -> {
       if (ar.succeeded()) {
         ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(ar.result());
@@ -145,7 +154,8 @@ public final class HttpVerticle extends VerticleBase {
       event.complete(true);
       return;
     }
-    auth.admit(event.type(), raw).onComplete(ar -> {
+    var remote = event.socket().remoteAddress();
+    auth.admit(event.type(), raw, remote == null ? null : remote.hostAddress()).onComplete(ar -> {
       if (ar.succeeded()) {
         event.complete(true);
       } else if (ar.cause() instanceof BridgeAuth.Refused r) {

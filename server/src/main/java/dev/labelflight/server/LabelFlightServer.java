@@ -106,21 +106,32 @@ public final class LabelFlightServer implements AutoCloseable {
     JsonObject clusterConf = config.getJsonObject("cluster", new JsonObject());
     // Hazelcast first (blocking, on the caller's thread): the budget is its semaphore, and a clustered
     // Vert.x needs its cluster manager.
+    boolean clustered = clusterConf.getBoolean("enabled", false);
+    dev.labelflight.cluster.ClusterSecret secret;
     try {
-      List<String> members = clusterConf.getBoolean("enabled", false)
+      secret = clusterSecret(clusterConf, clustered);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(new IllegalArgumentException("invalid cluster configuration: " + e.getMessage(), e));
+    }
+    try {
+      List<String> members = clustered
           ? clusterConf.getJsonArray("members", new io.vertx.core.json.JsonArray().add("127.0.0.1")).stream()
               .map(String::valueOf).toList()
           : List.of();
-      cluster = ClusterNode.start(clusterConf.getString("name", "labelflight"), clusterConf.getInteger("port", 5701),
-          members, budgetBytes);
+      cluster = ClusterNode.start(clusterConf.getString("name", "labelflight"), secret,
+          clusterConf.getInteger("port", 5701), members, budgetBytes);
     } catch (RuntimeException e) {
       return Future.failedFuture(new IllegalStateException("cannot start the memory budget: " + e.getMessage(), e));
     }
-    // Nodes call each other with a shared credential when calls need one (authentication on, clustered).
-    nodeSecret = auth.users().enabled() && cluster.clustered()
-        ? cluster.nodeSecret(clusterConf.getString("secret", "")) : null;
+    // Nodes call each other with a credential derived from the cluster's secret (authentication on, clustered).
+    nodeSecret = auth.users().enabled() && cluster.clustered() ? cluster.nodeCredential() : null;
+    // The event bus between nodes listens on loopback only, like Hazelcast (Vert.x would otherwise pick the
+    // first non-loopback interface).
+    vertxOptions.getEventBusOptions().setHost(dev.labelflight.cluster.LoopbackHazelcastConfig.LOOPBACK)
+        .setClusterPublicHost(dev.labelflight.cluster.LoopbackHazelcastConfig.LOOPBACK);
     Future<Vertx> started = cluster.clustered()
         ? metrics.vertxBuilder(vertxOptions).withClusterManager(cluster.clusterManager()).buildClustered()
+            .onSuccess(cluster::guard)
         : Future.succeededFuture(metrics.vertxBuilder(vertxOptions).build());
     return started.compose(v -> {
       vertx = v;
@@ -199,6 +210,7 @@ public final class LabelFlightServer implements AutoCloseable {
         .onSuccess(v -> announcePeriodically())
         .compose(id -> {
           metrics.bind(vertx, node, flight.traffic());
+          metrics.bindAuth(auth.users());
           http = new HttpVerticle(this::healthInfo, this::readiness, metrics::scrape, auth.users());
           return vertx.deployVerticle(http, new DeploymentOptions().setConfig(withTls(config.getJsonObject("http"))));
         })
@@ -258,6 +270,22 @@ public final class LabelFlightServer implements AutoCloseable {
     return listener.copy().put("tls", config.getJsonObject("tls", new JsonObject()));
   }
 
+  /**
+   * The secret of a clustered node ({@code cluster.secretFile}, else {@code cluster.secret}; required), or
+   * a random one for a standalone node.
+   */
+  private static dev.labelflight.cluster.ClusterSecret clusterSecret(JsonObject cluster, boolean clustered) {
+    java.util.Optional<dev.labelflight.cluster.ClusterSecret> configured = dev.labelflight.cluster.ClusterSecret
+        .configured(cluster.getString("secret", ""), cluster.getString("secretFile", ""));
+    if (clustered && configured.isEmpty()) {
+      throw new IllegalArgumentException("a clustered node needs the cluster's secret: set cluster.secretFile to a file"
+          + " holding it (e.g. a mounted Kubernetes Secret; LABELFLIGHT_CLUSTER_SECRETFILE) or cluster.secret"
+          + " (LABELFLIGHT_CLUSTER_SECRET), the same on every node, at least "
+          + dev.labelflight.cluster.ClusterSecret.MIN_LENGTH + " characters (openssl rand -base64 32)");
+    }
+    return clustered ? configured.get() : dev.labelflight.cluster.ClusterSecret.random();
+  }
+
   /** Whether Flight and HTTP use TLS (a certificate and key are configured). */
   public boolean tls() {
     return !config.getJsonObject("tls", new JsonObject()).getString("certFile", "").isEmpty();
@@ -268,14 +296,23 @@ public final class LabelFlightServer implements AutoCloseable {
     return auth;
   }
 
+  /**
+   * {@code /health}'s details for a caller with a user's token: this node and the cluster as it sees it,
+   * without the data directory or the resident datasets' stored names (which name their owners).
+   */
   private JsonObject healthInfo() {
+    io.vertx.core.json.JsonArray nodes = new io.vertx.core.json.JsonArray();
+    for (Object n : clusterView) {
+      JsonObject copy = ((JsonObject) n).copy();
+      copy.remove("residentKeys");
+      nodes.add(copy);
+    }
     return new JsonObject()
         .put("node", node.nodeId())
         .put("cluster", new JsonObject()
             .put("clustered", cluster.clustered())
             .put("members", cluster.members())
-            .put("nodes", clusterView))
-        .put("dataDir", node.dataDir().toString())
+            .put("nodes", nodes))
         .put("memory", new JsonObject()
             .put("budgetBytes", node.budget().maxBytes())
             .put("freeBytes", node.budget().freeBytes()))

@@ -138,6 +138,133 @@ class IsolationTest {
     }
   }
 
+  /**
+   * Verifies that a label model is its owner's alone: another user naming its id as the base of a partial
+   * fit (on a job of theirs with the same LF and class names) gets NOT_FOUND worded as for a model that
+   * does not exist, learns none of its LF names, classes or statistics, and the owner's model still works.
+   */
+  @Test
+  void baseModelOfAnotherUserIsNotFound() throws Exception {
+    try (TestServer server = new TestServer(dir, 1000);
+         RootAllocator allocator = new RootAllocator();
+         FlightClient alice = server.client(allocator);
+         FlightClient bob = server.client(allocator, TestServer.OTHER_TOKEN)) {
+      FlightClients.uploadReviews(alice, allocator, "reviews", 1, 1500);
+      FlightClients.uploadReviews(bob, allocator, "reviews", 2, 1500);
+      String aliceJob = FlightClients.action(alice, "apply", apply("reviews")).getString("job");
+      String bobJob = FlightClients.action(bob, "apply", apply("reviews")).getString("job");
+      assertEquals("SUCCEEDED", FlightClients.awaitEnd(alice, aliceJob, 60_000).getString("state"));
+      assertEquals("SUCCEEDED", FlightClients.awaitEnd(bob, bobJob, 60_000).getString("state"));
+      String model = FlightClients.action(alice, "fit_label_model", "{\"job\":\"" + aliceJob + "\",\"model\":\"generative\"}")
+          .getString("model");
+
+      String absent = notFound(() -> FlightClients.action(bob, "fit_label_model", partial(bobJob, UUID.randomUUID().toString())));
+      String stolen = notFound(() -> FlightClients.action(bob, "fit_label_model", partial(bobJob, model)));
+      assertEquals(absent.replaceAll("'[0-9a-f-]{36}'", "'ID'"), stolen.replaceAll("'[0-9a-f-]{36}'", "'ID'"));
+      // A job of the same LFs with other classes would have made the base model's classes and LF names
+      // part of the error: bob learns nothing either way.
+      String otherClasses = FlightClients.action(bob, "apply", apply("reviews").replace("[\"HAM\",\"SPAM\"]",
+          "[\"MEH\",\"SPAM\",\"GOOD\"]")).getString("job");
+      assertEquals("SUCCEEDED", FlightClients.awaitEnd(bob, otherClasses, 60_000).getString("state"));
+      String mismatch = notFound(() -> FlightClients.action(bob, "fit_label_model", partial(otherClasses, model)));
+      assertFalse(mismatch.contains("HAM") || mismatch.contains("low"), mismatch);
+      assertEquals(absent.replaceAll("'[0-9a-f-]{36}'", "'ID'"), mismatch.replaceAll("'[0-9a-f-]{36}'", "'ID'"));
+      assertEquals(aliceJob, FlightClients.action(alice, "fit_label_model", partial(aliceJob, model)).getString("job"),
+          "the owner builds on her model");
+    }
+  }
+
+  /**
+   * Verifies that fitted models are kept per user: another user fitting more models than a node keeps
+   * ({@code labelModels.maxModels}) does not evict the first user's model, whose probabilities still stream.
+   */
+  @Test
+  void anotherUsersFitsDoNotEvictMyModels() throws Exception {
+    JsonObject conf = new JsonObject().put("labelModels", new JsonObject().put("maxModels", 2));
+    try (TestServer server = new TestServer(dir, 1000, conf);
+         RootAllocator allocator = new RootAllocator();
+         FlightClient alice = server.client(allocator);
+         FlightClient bob = server.client(allocator, TestServer.OTHER_TOKEN)) {
+      FlightClients.uploadReviews(alice, allocator, "reviews", 1, 1000);
+      FlightClients.uploadReviews(bob, allocator, "reviews", 2, 1000);
+      String aliceJob = FlightClients.action(alice, "apply", apply("reviews")).getString("job");
+      String bobJob = FlightClients.action(bob, "apply", apply("reviews")).getString("job");
+      assertEquals("SUCCEEDED", FlightClients.awaitEnd(alice, aliceJob, 60_000).getString("state"));
+      assertEquals("SUCCEEDED", FlightClients.awaitEnd(bob, bobJob, 60_000).getString("state"));
+      String model = FlightClients.action(alice, "fit_label_model", "{\"job\":\"" + aliceJob + "\",\"model\":\"majority\"}")
+          .getString("model");
+      for (int i = 0; i < 3; i++) {
+        FlightClients.action(bob, "fit_label_model", "{\"job\":\"" + bobJob + "\",\"model\":\"majority\"}");
+      }
+      int rows = 0;
+      try (FlightStream stream = alice.getStream(new Ticket(("probs/" + aliceJob + "/" + model).getBytes(StandardCharsets.UTF_8)))) {
+        while (stream.next()) {
+          rows += stream.getRoot().getRowCount();
+        }
+      }
+      assertEquals(1000, rows);
+    }
+  }
+
+  /**
+   * Verifies that the errors a user can cause on their own dataset name it as the user knows it: never with
+   * the stored owner prefix ({@code alice~reviews}) nor the user's name.
+   */
+  @Test
+  void messagesNeverShowTheStoredForm() throws Exception {
+    JsonObject conf = new JsonObject().put("limits", new JsonObject().put("maxValueBytes", 4096));
+    try (TestServer server = new TestServer(dir, 1000, conf);
+         RootAllocator allocator = new RootAllocator();
+         FlightClient alice = server.client(allocator);
+         BridgeClient browser = new BridgeClient(server.server.httpPort(), TestServer.TOKEN)) {
+      FlightClients.uploadReviews(alice, allocator, "reviews", 1, 1500);
+      String job = FlightClients.action(alice, "apply", apply("reviews")).getString("job");
+      assertEquals("SUCCEEDED", FlightClients.awaitEnd(alice, job, 60_000).getString("state"));
+      List<String> messages = new ArrayList<>();
+      List<Executable> calls = List.of(
+          () -> alice.getInfo(FlightDescriptor.path("datasets", "reviews", "9")),
+          () -> drain(alice, "dataset/reviews@9"),
+          () -> drain(alice, "dataset/absent@1"),
+          () -> FlightClients.action(alice, "apply", apply("reviews").replace("\"stars\"", "\"nope\"")),
+          () -> FlightClients.action(alice, "apply", "{\"dataset\":\"reviews\",\"version\":9,\"labels\":[\"A\",\"B\"],\"lfs\":" + LFS + "}"),
+          () -> FlightClients.action(alice, "analysis", "{\"job\":\"" + job + "\",\"gold\":\"nope\"}"),
+          () -> FlightClients.action(alice, "derive", "{\"dataset\":\"reviews\",\"name\":\"low\",\"kind\":\"lowercase\",\"column\":\"nope\"}"),
+          () -> FlightClients.action(alice, "derive", "{\"dataset\":\"reviews\",\"version\":9,\"name\":\"low\",\"kind\":\"lowercase\",\"column\":\"text\"}"),
+          () -> FlightClients.action(alice, "drop_dataset", "{\"dataset\":\"absent\"}"),
+          () -> bigValue(alice, allocator));
+      for (Executable call : calls) {
+        messages.add(assertThrows(FlightRuntimeException.class, call).getMessage());
+      }
+      for (JsonObject request : List.of(
+          new JsonObject().put("dataset", "reviews").put("version", 9),
+          new JsonObject().put("dataset", "absent"))) {
+        messages.add(browser.request(Addresses.SAMPLE, request).getString("message"));
+      }
+      messages.add(browser.request(Addresses.EXAMPLES, new JsonObject().put("job", job).put("lf", "nope")).getString("message"));
+      for (String message : messages) {
+        assertTrue(message != null && !message.isEmpty(), String.valueOf(messages));
+        assertFalse(message.contains("~") || message.contains(TestServer.USER), "'" + message + "' in " + messages);
+      }
+    }
+  }
+
+  /** An upload with a string over {@code limits.maxValueBytes} (4 KiB here). */
+  private static void bigValue(FlightClient client, RootAllocator allocator) throws Exception {
+    org.apache.arrow.vector.types.pojo.Schema schema = new org.apache.arrow.vector.types.pojo.Schema(List.of(
+        org.apache.arrow.vector.types.pojo.Field.nullable("text", org.apache.arrow.vector.types.pojo.ArrowType.Utf8.INSTANCE)));
+    try (org.apache.arrow.vector.VectorSchemaRoot root = org.apache.arrow.vector.VectorSchemaRoot.create(schema, allocator)) {
+      org.apache.arrow.vector.VarCharVector text = (org.apache.arrow.vector.VarCharVector) root.getVector("text");
+      text.allocateNew();
+      text.setSafe(0, "x".repeat(5000).getBytes(StandardCharsets.UTF_8));
+      root.setRowCount(1);
+      FlightClients.put(client, allocator, "reviews", root);
+    }
+  }
+
+  private static String partial(String job, String base) {
+    return "{\"job\":\"" + job + "\",\"model\":\"generative\",\"baseModel\":\"" + base + "\",\"partialFit\":\"rows\"}";
+  }
+
   /** Verifies that upload names that could escape the store (path separators, '..', the owner separator, too long) are refused. */
   @Test
   void pathTraversalNamesAreRefused() throws Exception {

@@ -24,7 +24,7 @@ class ReadinessTest {
       assertEquals(200, get(server, "/ready").statusCode());
       JsonObject health = new JsonObject(get(server, "/health").body());
       assertEquals("UP", health.getString("status"));
-      assertTrue(health.getJsonObject("sizing").getJsonObject("derivation").containsKey("budget"));
+      assertTrue(health.getJsonObject("sizing").getJsonObject("derivation").containsKey("budget"), "details for a user");
 
       Path data = Path.of(server.server.node().dataDir().toString());
       // Put a plain file where the data directory was: nothing can be written there, even by root
@@ -47,7 +47,8 @@ class ReadinessTest {
 
   private static HttpResponse<String> get(TestServer server, String path) throws Exception {
     return HttpClient.newHttpClient().send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.server.httpPort() + path)).build(),
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.server.httpPort() + path))
+            .header("Authorization", "Bearer " + TestServer.TOKEN).build(),
         HttpResponse.BodyHandlers.ofString());
   }
 }

@@ -11,6 +11,11 @@ import java.util.concurrent.TimeUnit;
 final class ServerProcess implements AutoCloseable {
   /** The user the server's dev token authenticates (conf/labelflight.json, auth.devUser.name). */
   static final String DEV_USER = "dev";
+  /**
+   * The cluster secret of every node this test JVM starts (a clustered node needs one; standalone nodes
+   * ignore it): nodes of one test share it, other test runs cannot join them.
+   */
+  static final String CLUSTER_SECRET = dev.labelflight.engine.auth.SecretHash.randomToken();
   final Process process;
   final int port;
   final int httpPort;
@@ -49,6 +54,7 @@ final class ServerProcess implements AutoCloseable {
     env.put("LABELFLIGHT_WORKERS_INSTANCES", "1");
     env.put("LABELFLIGHT_MEMORY_BUDGETMIB", "128");
     env.put("LABELFLIGHT_CLUSTER_PORT", String.valueOf(freePort()));
+    env.put("LABELFLIGHT_CLUSTER_SECRET", CLUSTER_SECRET);
     // Authentication on, as in production: the dev user with the tests' token.
     env.put("LABELFLIGHT_AUTH_DEVUSER_ENABLED", "true");
     env.put("LABELFLIGHT_AUTH_DEVUSER_TOKEN", TestServer.TOKEN);
@@ -82,9 +88,10 @@ final class ServerProcess implements AutoCloseable {
         .intercept(new dev.labelflight.flight.auth.BearerToken(TestServer.TOKEN)).build();
   }
 
-  /** GET on the HTTP port; the body as JSON. */
+  /** GET on the HTTP port as the dev user (so {@code /health} has its details); the body as JSON. */
   io.vertx.core.json.JsonObject http(String path) throws Exception {
     var connection = (java.net.HttpURLConnection) new java.net.URL("http://127.0.0.1:" + httpPort + path).openConnection();
+    connection.setRequestProperty("Authorization", "Bearer " + TestServer.TOKEN);
     try (var in = connection.getInputStream()) {
       return new io.vertx.core.json.JsonObject(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
     }

@@ -20,6 +20,8 @@ public final class SecretHash {
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
   private static final Base64.Decoder B64_DECODE = Base64.getUrlDecoder();
+  /** PBKDF2 evaluations so far in this process (metrics, and tests that count what wrong tokens cost). */
+  private static final java.util.concurrent.atomic.AtomicLong EVALUATIONS = new java.util.concurrent.atomic.AtomicLong();
 
   private SecretHash() {}
 
@@ -65,7 +67,13 @@ public final class SecretHash {
         + "make one with bin/hash-token");
   }
 
+  /** How many PBKDF2 hashes this process has computed (each costs {@code ITERATIONS} HMACs). */
+  public static long evaluations() {
+    return EVALUATIONS.get();
+  }
+
   private static byte[] pbkdf2(String secret, byte[] salt, int iterations) {
+    EVALUATIONS.incrementAndGet();
     try {
       PBEKeySpec spec = new PBEKeySpec(secret.toCharArray(), salt, iterations, HASH_BITS);
       try {

@@ -1,5 +1,6 @@
 package dev.labelflight.engine.derive;
 
+import dev.labelflight.engine.store.DatasetNames;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.labelflight.engine.error.CorruptDataException;
 import dev.labelflight.engine.error.LabelFlightException;
@@ -80,7 +81,7 @@ public final class DerivedColumnStore {
     } catch (NoSuchFileException e) {
       return List.of();
     } catch (IOException e) {
-      throw new CorruptDataException("derived columns of dataset '" + manifest.name() + "' v" + manifest.version()
+      throw new CorruptDataException("derived columns of dataset '" + DatasetNames.display(manifest.name()) + "' v" + manifest.version()
           + " are unreadable: " + e.getMessage());
     }
   }
@@ -112,7 +113,7 @@ public final class DerivedColumnStore {
     Manifest manifest = datasets.manifest(request.dataset(), request.version());
     Derivation derivation = Derivation.of(request.kind(), request.pattern(), maxPatternLength);
     Schema base = manifest.arrowSchema();
-    String what = "dataset '" + manifest.name() + "' v" + manifest.version();
+    String what = "dataset '" + DatasetNames.display(manifest.name()) + "' v" + manifest.version();
     for (Field f : base.getFields()) {
       if (f.getName().equals(request.name())) {
         throw LabelFlightException.invalid("'" + request.name() + "' is already a column of " + what);
@@ -229,7 +230,7 @@ public final class DerivedColumnStore {
             .writeValueAsBytes(new Listing(current)));
         removeUnlisted(dir, current);
       } catch (NoSuchFileException e) {
-        throw LabelFlightException.notFound("dataset '" + manifest.name() + "' v" + manifest.version()
+        throw LabelFlightException.notFound("dataset '" + DatasetNames.display(manifest.name()) + "' v" + manifest.version()
             + " was dropped while deriving '" + column.name() + "'");
       } catch (IOException e) {
         throw new UncheckedIOException("cannot record derived column '" + column.name() + "'", e);
@@ -261,7 +262,7 @@ public final class DerivedColumnStore {
   public FieldVector read(Manifest manifest, DerivedColumn column, int chunk, BufferAllocator allocator) {
     DerivedColumn.Chunk c = column.chunks().get(chunk);
     Path file = derivedDir(manifest).resolve(column.dir()).resolve(c.file());
-    String what = "chunk " + chunk + " of derived column '" + column.name() + "' of dataset '" + manifest.name()
+    String what = "chunk " + chunk + " of derived column '" + column.name() + "' of dataset '" + DatasetNames.display(manifest.name())
         + "' v" + manifest.version();
     if (!Files.exists(file)) {
       throw LabelFlightException.notFound(what + " is gone: the column was redefined or dropped meanwhile");

@@ -184,7 +184,7 @@ public final class DatasetStore {
       if (Files.exists(crcFile)) {
         String expected = Files.readString(crcFile, java.nio.charset.StandardCharsets.US_ASCII).trim();
         if (!expected.equals(Long.toString(AtomicFiles.crc32c(bytes)))) {
-          throw new CorruptDataException("manifest of dataset '" + name + "' v" + v
+          throw new CorruptDataException("manifest of dataset '" + DatasetNames.display(name) + "' v" + v
               + " is corrupt (checksum differs from manifest.crc32c)");
         }
       }
@@ -197,7 +197,7 @@ public final class DatasetStore {
       }
       throw LabelFlightException.notFound("dataset '" + DatasetNames.display(name) + "' has no version " + v);
     } catch (IOException e) {
-      throw new CorruptDataException("manifest of dataset '" + name + "' v" + v + " is unreadable: " + e.getMessage());
+      throw new CorruptDataException("manifest of dataset '" + DatasetNames.display(name) + "' v" + v + " is unreadable: " + e.getMessage());
     }
   }
 
@@ -212,14 +212,14 @@ public final class DatasetStore {
     try {
       bytes = Files.readAllBytes(file);
     } catch (IOException e) {
-      throw new CorruptDataException("chunk " + index + " of dataset '" + manifest.name() + "' v"
+      throw new CorruptDataException("chunk " + index + " of dataset '" + DatasetNames.display(manifest.name()) + "' v"
           + manifest.version() + " cannot be read: " + e);
     }
     if (bytes.length != chunk.bytes() || AtomicFiles.crc32c(bytes) != chunk.crc32c()) {
-      throw new CorruptDataException("chunk " + index + " of dataset '" + manifest.name() + "' v"
+      throw new CorruptDataException("chunk " + index + " of dataset '" + DatasetNames.display(manifest.name()) + "' v"
           + manifest.version() + " is corrupt (size or checksum differs from the manifest)");
     }
-    return ArrowFiles.readSingleBatch(bytes, allocator, "chunk " + index + " of " + manifest.name());
+    return ArrowFiles.readSingleBatch(bytes, allocator, "chunk " + index + " of " + DatasetNames.display(manifest.name()));
   }
 
   /** The directory of one version (its chunks, manifest and derived columns). */

@@ -84,7 +84,7 @@ public final class DatasetUpload implements AutoCloseable {
       throw LabelFlightException.invalid("schema changed in the middle of the upload of '" + DatasetNames.display(name) + "': expected "
           + schema + ", got " + batch.getSchema());
     }
-    limits.check(name, batch);
+    limits.check(DatasetNames.display(name), batch);
     int n = batch.getRowCount();
     int offset = 0;
     while (offset < n) {

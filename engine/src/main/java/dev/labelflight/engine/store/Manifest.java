@@ -31,7 +31,7 @@ public record Manifest(
     try {
       return Schema.fromJSON(JSON.writeValueAsString(schema));
     } catch (IOException e) {
-      throw LabelFlightException.internal("manifest of " + name + " v" + version + " has an unreadable schema", e);
+      throw LabelFlightException.internal("manifest of " + DatasetNames.display(name) + " v" + version + " has an unreadable schema", e);
     }
   }
 
@@ -52,7 +52,7 @@ public record Manifest(
 
   public Chunk chunk(int index) {
     if (index < 0 || index >= chunks.size()) {
-      throw LabelFlightException.notFound("dataset " + name + " v" + version + " has no chunk " + index);
+      throw LabelFlightException.notFound("dataset " + DatasetNames.display(name) + " v" + version + " has no chunk " + index);
     }
     return chunks.get(index);
   }

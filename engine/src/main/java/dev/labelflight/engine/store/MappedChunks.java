@@ -24,7 +24,7 @@ public final class MappedChunks {
   public static VectorSchemaRoot read(DatasetStore store, Manifest manifest, int index, BufferAllocator allocator) {
     Manifest.Chunk chunk = manifest.chunk(index);
     Path file = store.versionDir(manifest.name(), manifest.version()).resolve(chunk.file());
-    String what = "chunk " + index + " of dataset '" + manifest.name() + "' v" + manifest.version();
+    String what = "chunk " + index + " of dataset '" + DatasetNames.display(manifest.name()) + "' v" + manifest.version();
     return read(file, chunk.bytes(), chunk.crc32c(), what, allocator);
   }
 

@@ -47,6 +47,21 @@ class UserDirectoryTest {
     assertEquals(Optional.empty(), users.authenticateHeader(null));
   }
 
+  /** Verifies that a permission holds only for the users granted it, and never without authentication. */
+  @Test
+  void permissionsAreGrantedPerUser() {
+    UserDirectory users = new UserDirectory(true, Map.of("alice", SecretHash.hash("a", FAST), "bob", SecretHash.hash("b", FAST)),
+        Map.of("alice", java.util.Set.of(Permission.PYTHON)), AuthThrottle.Limits.NONE);
+    assertTrue(users.permits("alice", Permission.PYTHON));
+    assertFalse(users.permits("bob", Permission.PYTHON));
+    assertFalse(users.permits(null, Permission.PYTHON));
+    assertFalse(UserDirectory.disabled().permits("alice", Permission.PYTHON));
+    assertThrows(IllegalArgumentException.class, () -> new UserDirectory(true, Map.of("alice", SecretHash.hash("a", FAST)),
+        Map.of("carol", java.util.Set.of(Permission.PYTHON)), AuthThrottle.Limits.NONE));
+    assertEquals(Permission.PYTHON, Permission.parse("python"));
+    assertThrows(IllegalArgumentException.class, () -> Permission.parse("root"));
+  }
+
   /** Verifies that a malformed hash or user name in the configuration is refused at start, naming the user. */
   @Test
   void refusesBadConfiguration() {

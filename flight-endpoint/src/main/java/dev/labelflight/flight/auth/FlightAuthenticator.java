@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import org.apache.arrow.flight.CallHeaders;
 import org.apache.arrow.flight.CallStatus;
+import org.apache.arrow.flight.FlightServer;
 import org.apache.arrow.flight.FlightRuntimeException;
 import org.apache.arrow.flight.auth2.Auth2Constants;
 import org.apache.arrow.flight.auth2.AuthUtilities;
@@ -16,7 +17,10 @@ import org.apache.arrow.flight.auth2.GeneratedBearerTokenAuthenticator;
  * TOKEN}, either the user's configured API token or one this server issued after a basic-auth handshake
  * ({@code authorization: Basic base64(USER:TOKEN)}, answered with a bearer header, as
  * {@code pyarrow.flight.FlightClient.authenticate_basic_token} expects). The user becomes the call's
- * peer identity ({@code CallContext.peerIdentity()}). Anything else fails with UNAUTHENTICATED.
+ * peer identity ({@code CallContext.peerIdentity()}). Anything else fails with UNAUTHENTICATED, and once
+ * the caller's address (or the user a handshake names, or the node) has had too many failures lately,
+ * with RESOURCE_EXHAUSTED before anything is hashed ({@link dev.labelflight.engine.auth.AuthThrottle}).
+ * Install it with {@link #install}, which also records each call's remote address.
  */
 public final class FlightAuthenticator extends GeneratedBearerTokenAuthenticator {
   /** What a caller without valid credentials is told. */
@@ -42,6 +46,17 @@ public final class FlightAuthenticator extends GeneratedBearerTokenAuthenticator
     this.nodeSecret = nodeSecret == null ? null : nodeSecret.getBytes(StandardCharsets.UTF_8);
   }
 
+  /**
+   * Makes {@code builder}'s server authenticate every call with a {@link FlightAuthenticator} of
+   * {@code users} and {@code nodeSecret}, throttled per remote address (it sets the transport hint
+   * {@code grpc.builderConsumer}).
+   */
+  public static FlightServer.Builder install(FlightServer.Builder builder, UserDirectory users, String nodeSecret) {
+    java.util.function.Consumer<io.grpc.netty.NettyServerBuilder> tracer = grpc -> grpc.addStreamTracerFactory(PeerAddress.TRACER);
+    return builder.headerAuthenticator(new FlightAuthenticator(users, nodeSecret))
+        .transportHint("grpc.builderConsumer", tracer);
+  }
+
   @Override
   public AuthResult authenticate(CallHeaders headers) {
     String presented = headers.get(dev.labelflight.flight.cluster.NodeClients.NODE_HEADER);
@@ -63,10 +78,20 @@ public final class FlightAuthenticator extends GeneratedBearerTokenAuthenticator
     try {
       return super.validateBearer(token);
     } catch (FlightRuntimeException notIssued) {
-      String user = users.authenticate(token)
-          .orElseThrow(() -> CallStatus.UNAUTHENTICATED.withDescription(INVALID).toRuntimeException());
+      String user = accept(users.check(token, PeerAddress.current()), INVALID);
       return () -> user;
     }
+  }
+
+  /** The user of an authenticated outcome; UNAUTHENTICATED {@code invalid}, or RESOURCE_EXHAUSTED when throttled. */
+  private static String accept(UserDirectory.Outcome outcome, String invalid) {
+    if (outcome instanceof UserDirectory.Outcome.Authenticated a) {
+      return a.user();
+    }
+    if (outcome instanceof UserDirectory.Outcome.Throttled t) {
+      throw CallStatus.RESOURCE_EXHAUSTED.withDescription(t.refusal().message()).toRuntimeException();
+    }
+    throw CallStatus.UNAUTHENTICATED.withDescription(invalid).toRuntimeException();
   }
 
   /** Basic auth: the user name and its API token; the parent then issues a bearer token for the session. */
@@ -84,10 +109,11 @@ public final class FlightAuthenticator extends GeneratedBearerTokenAuthenticator
         throw CallStatus.UNAUTHENTICATED.withDescription("malformed basic credentials").toRuntimeException();
       }
       int colon = decoded.indexOf(':');
-      String user = colon < 0 ? decoded : decoded.substring(0, colon);
-      if (colon < 0 || !users.authenticate(user, decoded.substring(colon + 1))) {
-        throw CallStatus.UNAUTHENTICATED.withDescription("invalid user name or token").toRuntimeException();
+      if (colon < 0) {
+        throw CallStatus.UNAUTHENTICATED.withDescription("malformed basic credentials").toRuntimeException();
       }
+      String user = accept(users.check(decoded.substring(0, colon), decoded.substring(colon + 1), PeerAddress.current()),
+          "invalid user name or token");
       return () -> user;
     }
   }

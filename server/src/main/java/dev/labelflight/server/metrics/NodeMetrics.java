@@ -25,7 +25,7 @@ import org.apache.arrow.flight.FlightMethod;
 
 /**
  * A node's Prometheus registry: Vert.x's own Micrometer metrics (event loops, event bus, HTTP, pools, JVM)
- * plus LabelFlight's: jobs by state and path, chunk evaluation latency, queued chunk tasks per user,
+ * plus LabelFlight's: jobs by state and path, chunk evaluation latency, queued chunk tasks and the users waiting,
  * memory permits, resident datasets, Flight calls and bytes, label-cache hits and misses.
  */
 public final class NodeMetrics {
@@ -38,8 +38,9 @@ public final class NodeMetrics {
       .register(registry);
   private final MultiGauge jobs = MultiGauge.builder("labelflight.jobs")
       .description("Jobs the coordinator retains, by state and path (queue, resident, pending)").register(registry);
-  private final MultiGauge queueDepth = MultiGauge.builder("labelflight.queue.depth")
-      .description("Chunk tasks waiting on the task queue, per user").register(registry);
+  /** Totals only: a label per user would hand every user who may scrape the other users' names. */
+  private final AtomicLong queueDepth = new AtomicLong();
+  private final AtomicLong queueUsers = new AtomicLong();
   private final AtomicLong residents = new AtomicLong();
   private final AtomicLong residentBytes = new AtomicLong();
   private Vertx vertx;
@@ -68,6 +69,10 @@ public final class NodeMetrics {
         .tags(nodeTag).description("Off-heap memory held by Arrow buffers now").register(registry);
     Gauge.builder("labelflight.arrow.peak", node.allocator(), a -> a.getPeakMemoryAllocation()).baseUnit("bytes")
         .tags(nodeTag).description("Most off-heap memory Arrow buffers held at once since start").register(registry);
+    Gauge.builder("labelflight.queue.depth", queueDepth, AtomicLong::get)
+        .description("Chunk tasks waiting on the task queue").register(registry);
+    Gauge.builder("labelflight.queue.users", queueUsers, AtomicLong::get)
+        .description("Users with chunk tasks waiting on the task queue").register(registry);
     Gauge.builder("labelflight.resident.datasets", residents, AtomicLong::get)
         .description("Resident dataset copies loaded").register(registry);
     Gauge.builder("labelflight.resident", residentBytes, AtomicLong::get).baseUnit("bytes")
@@ -90,6 +95,20 @@ public final class NodeMetrics {
     registry.scrape();
   }
 
+  /**
+   * Counters of authentication: wrong credentials checked, credentials refused unchecked by the throttle,
+   * PBKDF2 hashes computed (all callers of this process).
+   */
+  public void bindAuth(dev.labelflight.engine.auth.UserDirectory users) {
+    FunctionCounter.builder("labelflight.auth.failures", users, u -> u.failures())
+        .description("Wrong credentials checked (each hashed against the users)").register(registry);
+    FunctionCounter.builder("labelflight.auth.throttled", users, u -> u.throttled())
+        .description("Credentials refused without checking: too many failures from their address, user or the node")
+        .register(registry);
+    FunctionCounter.builder("labelflight.auth.hashes", users, u -> dev.labelflight.engine.auth.SecretHash.evaluations())
+        .description("PBKDF2 evaluations").register(registry);
+  }
+
   /** Asks the coordinator for its counts, then renders every metric (on a worker: the budget may call Hazelcast). */
   public Future<String> scrape() {
     return vertx.eventBus().<JsonObject>request(Addresses.NODE_STATS, new JsonObject(),
@@ -102,10 +121,15 @@ public final class NodeMetrics {
             jobRows.add(MultiGauge.Row.of(Tags.of("state", statePath[0], "path", statePath[1]), (Number) e.getValue()));
           });
           jobs.register(jobRows, true);
-          List<MultiGauge.Row<?>> depthRows = new ArrayList<>();
-          stats.getJsonObject("queueDepth").forEach(e ->
-              depthRows.add(MultiGauge.Row.of(Tags.of("user", e.getKey()), (Number) e.getValue())));
-          queueDepth.register(depthRows, true);
+          long depth = 0;
+          long waiting = 0;
+          for (var e : stats.getJsonObject("queueDepth")) {
+            long n = ((Number) e.getValue()).longValue();
+            depth += n;
+            waiting += n > 0 ? 1 : 0;
+          }
+          queueDepth.set(depth);
+          queueUsers.set(waiting);
           residents.set(stats.getLong("residents"));
           residentBytes.set(stats.getLong("residentBytes"));
           return registry.scrape();
