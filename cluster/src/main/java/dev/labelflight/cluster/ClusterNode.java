@@ -2,6 +2,8 @@ package dev.labelflight.cluster;
 
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
+import dev.labelflight.engine.memory.LocalMemoryPool;
+import dev.labelflight.engine.memory.MemoryPool;
 import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.util.List;
@@ -18,14 +20,16 @@ public final class ClusterNode implements AutoCloseable {
   private final HazelcastMemoryBudget budget;
   private final HazelcastDirectory directory;
   private final boolean clustered;
+  private final MemoryPool memoryPool;
 
   private ClusterNode(HazelcastInstance hazelcast, HazelcastMemoryBudget budget, HazelcastDirectory directory,
-      boolean clustered) {
+      boolean clustered, long budgetBytes) {
     this.nodeId = directory.localNode();
     this.hazelcast = hazelcast;
     this.budget = budget;
     this.directory = directory;
     this.clustered = clustered;
+    this.memoryPool = new LocalMemoryPool(nodeId, budgetBytes);
   }
 
   /**
@@ -43,7 +47,7 @@ public final class ClusterNode implements AutoCloseable {
     try {
       HazelcastDirectory directory = new HazelcastDirectory(hz, clustered);
       return new ClusterNode(hz, HazelcastMemoryBudget.create(hz, directory.localNode(), budgetBytes), directory,
-          clustered);
+          clustered, budgetBytes);
     } catch (RuntimeException e) {
       hz.shutdown();
       throw e;
@@ -56,6 +60,14 @@ public final class ClusterNode implements AutoCloseable {
 
   public HazelcastMemoryBudget budget() {
     return budget;
+  }
+
+  /**
+   * This node's memory pool, of the node's budget size: everything that takes memory goes through its
+   * reservations. For now counted in this process; the cluster-wide pool (an IMap, no CP) replaces it.
+   */
+  public MemoryPool memoryPool() {
+    return memoryPool;
   }
 
   /** Live nodes and dataset owners. */

@@ -70,7 +70,7 @@ final class ServerProcess implements AutoCloseable {
           throw new AssertionError("server process did not start; the end of " + log + ":\n"
               + String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size())));
         }
-        Thread.sleep(100);
+        java.util.concurrent.locks.LockSupport.parkNanos(100_000_000L);
       }
     }
   }

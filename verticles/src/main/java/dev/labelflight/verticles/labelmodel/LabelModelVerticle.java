@@ -34,6 +34,9 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
 import org.apache.arrow.memory.BufferAllocator;
+import dev.labelflight.engine.cancel.CancelToken;
+import dev.labelflight.engine.memory.Reservation;
+import dev.labelflight.verticles.node.MemoryAdmission;
 import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
@@ -164,14 +167,14 @@ public final class LabelModelVerticle extends VerticleBase {
       }
       LabelChunk chunk = LabelChunk.of(labels);
       G goldLabels;
-      String owner = "gold of job " + job + " chunk " + index;
+      String holder = "gold of job " + job + " chunk " + index;
       long estimate = ChunkLabeler.memoryEstimate(manifest.chunk(index), 0);
-      node.budget().reserve(owner, estimate).get();
-      try (BufferAllocator allocator = node.allocator().newChildAllocator(owner, 0, estimate);
-           VectorSchemaRoot data = node.datasets().readChunk(manifest, index, allocator)) {
-        goldLabels = gold.read(data, manifest.chunk(index).firstRow());
-      } finally {
-        node.budget().free(owner, estimate);
+      try (Reservation reservation = node.memoryPool().newReservation(holder)) {
+        MemoryAdmission.await(reservation, estimate, node.execution().memoryWait(), CancelToken.NEVER);
+        try (BufferAllocator allocator = node.allocator().newChildAllocator(holder, 0, estimate);
+             VectorSchemaRoot data = node.datasets().readChunk(manifest, index, allocator)) {
+          goldLabels = gold.read(data, manifest.chunk(index).firstRow());
+        }
       }
       consumer.accept(chunk, goldLabels);
       return true;
