@@ -59,7 +59,7 @@ final class ServerProcess implements AutoCloseable {
   }
 
   private void awaitListening(Path log) throws Exception {
-    long deadline = System.currentTimeMillis() + 120_000;
+    long deadline = System.currentTimeMillis() + 180_000;
     while (true) {
       // HTTP comes up last, after Flight and after the node joined the cluster directory.
       try (Socket s = new Socket("127.0.0.1", httpPort)) {

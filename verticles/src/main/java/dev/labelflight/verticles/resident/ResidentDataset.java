@@ -228,9 +228,17 @@ public final class ResidentDataset extends VerticleBase {
         return p;
       }
     }
+    long[] lastAsk = {0};
     try {
-      MemoryAdmission.poll(node.memoryPool(), labels, perChunk, node.execution().residentAdmissionWait(), token,
-          () -> { });
+      // While waiting, idle copies (never this one: a job runs on it) may be evicted to make room.
+      MemoryAdmission.poll(node.memoryPool(), labels, perChunk, node.execution().residentAdmissionWait(), token, () -> {
+        long now = System.nanoTime();
+        if (now - lastAsk[0] > 200_000_000L) {
+          lastAsk[0] = now;
+          vertx.eventBus().send(Addresses.RESIDENT_RECLAIM, new JsonObject().put("bytes", perChunk),
+              LocalDelivery.options());
+        }
+      });
     } catch (LabelFlightException e) {
       if (e.kind() != LabelFlightException.Kind.RESOURCE_EXHAUSTED) {
         throw e;
