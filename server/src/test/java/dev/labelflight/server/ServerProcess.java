@@ -29,7 +29,13 @@ final class ServerProcess implements AutoCloseable {
     this.process = started.process;
     this.port = started.port;
     this.httpPort = started.httpPort;
-    awaitListening(log);
+    try {
+      awaitListening(log);
+    } catch (Exception | Error e) {
+      // Nobody else holds this process yet: one that did not start in time must not outlive the test.
+      kill();
+      throw e;
+    }
   }
 
   private record Started(Process process, int port, int httpPort) {}
