@@ -2,6 +2,8 @@ package dev.labelflight.cluster;
 
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
+import dev.labelflight.engine.memory.LocalMemoryPool;
+import dev.labelflight.engine.memory.MemoryPool;
 import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.util.List;
@@ -21,15 +23,17 @@ public final class ClusterNode implements AutoCloseable {
   private final HazelcastDirectory directory;
   private final boolean clustered;
   private final ClusterSecret secret;
+  private final MemoryPool memoryPool;
 
   private ClusterNode(HazelcastInstance hazelcast, HazelcastMemoryBudget budget, HazelcastDirectory directory,
-      boolean clustered, ClusterSecret secret) {
+      boolean clustered, ClusterSecret secret, long budgetBytes) {
     this.nodeId = directory.localNode();
     this.hazelcast = hazelcast;
     this.budget = budget;
     this.directory = directory;
     this.clustered = clustered;
     this.secret = secret;
+    this.memoryPool = new LocalMemoryPool(nodeId, budgetBytes);
   }
 
   /** {@link #start(String, ClusterSecret, int, List, long)} with a random secret: a node no other process can join. */
@@ -56,7 +60,7 @@ public final class ClusterNode implements AutoCloseable {
     try {
       HazelcastDirectory directory = new HazelcastDirectory(hz, clustered);
       return new ClusterNode(hz, HazelcastMemoryBudget.create(hz, directory.localNode(), budgetBytes), directory,
-          clustered, secret);
+          clustered, secret, budgetBytes);
     } catch (RuntimeException e) {
       hz.shutdown();
       throw e;
@@ -69,6 +73,14 @@ public final class ClusterNode implements AutoCloseable {
 
   public HazelcastMemoryBudget budget() {
     return budget;
+  }
+
+  /**
+   * This node's memory pool, of the node's budget size: everything that takes memory goes through its
+   * reservations. For now counted in this process; the cluster-wide pool (an IMap, no CP) replaces it.
+   */
+  public MemoryPool memoryPool() {
+    return memoryPool;
   }
 
   /** Live nodes and dataset owners. */

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.labelflight.engine.lf.LfLimits;
 import dev.labelflight.engine.lfset.LfSetStore;
-import dev.labelflight.engine.memory.LocalMemoryBudget;
+import dev.labelflight.engine.memory.LocalMemoryPool;
 import dev.labelflight.engine.store.DatasetStore;
 import dev.labelflight.engine.testing.TestAllocators;
 import dev.labelflight.verticles.browse.BrowseVerticle;
@@ -55,7 +55,7 @@ class EventBusBridgeTest {
     this.vertx = vertx;
     allocator = TestAllocators.root();
     NodeResources node = NodeResources.standalone("test", dataDir, new DatasetStore(dataDir, 100),
-        new LocalMemoryBudget("test", 16L << 20), allocator, new LfLimits(10, 100, 100), 10_000);
+        new LocalMemoryPool("test", 16L << 20), allocator, new LfLimits(10, 100, 100), 10_000);
     await(vertx.deployVerticle(new BrowseVerticle(node, new LfSetStore(dataDir), 5_000),
         new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)));
     http = new HttpVerticle(JsonObject::new);

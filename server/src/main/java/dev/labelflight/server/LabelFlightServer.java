@@ -40,7 +40,7 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
+import dev.labelflight.verticles.node.JobTokens;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -53,6 +53,7 @@ public final class LabelFlightServer implements AutoCloseable {
 
   private static final String HOT_CACHE_OWNER = "label cache (recent columns)";
   private static final long ANNOUNCE_MS = 2_000;
+  private static final long CLOSE_WAIT_MS = 15_000;
 
   private final JsonObject config;
   private final VertxOptions vertxOptions;
@@ -71,7 +72,7 @@ public final class LabelFlightServer implements AutoCloseable {
   private HttpVerticle http;
   private NodeSizing sizing;
   private final NodeMetrics metrics = new NodeMetrics();
-  private long hotCacheBytes;
+  private dev.labelflight.engine.memory.Reservation hotCache;
   private LabelCache labelCache;
   private AuthSettings auth;
   private boolean closed;
@@ -153,10 +154,10 @@ public final class LabelFlightServer implements AutoCloseable {
       // Heap for recently used label columns, held in the budget for the node's life.
       long hotBytes = Math.min(config.getJsonObject("cache", new JsonObject()).getLong("hotMiB", 64L) << 20,
           budgetBytes / 4);
-      if (hotBytes > 0 && !cluster.budget().tryReserve(HOT_CACHE_OWNER, hotBytes)) {
+      hotCache = cluster.memoryPool().newReservation(HOT_CACHE_OWNER);
+      if (hotBytes > 0 && !hotCache.trySetBytes(hotBytes)) {
         hotBytes = 0;
       }
-      hotCacheBytes = hotBytes;
       // A quarter of it lets a resident job's new columns go to disk behind it (LabelCache.writeBehind).
       LabelCache cache = new LabelCache(dataDir, hotBytes, allocator);
       labelCache = cache;
@@ -168,23 +169,25 @@ public final class LabelFlightServer implements AutoCloseable {
           dataDir,
           datasets,
           new LabelStore(dataDir, datasets, cache),
-          cluster.budget(),
+          cluster.memoryPool(),
           allocator,
           lfLimits,
           new NodeResources.ExecutionSettings(workers.getLong("taskTimeoutMs", 600_000L),
               config.getJsonObject("memory", new JsonObject()).getDouble("estimateScale", 1.0),
               resident.getLong("idleMs", 600_000L), resident.getBoolean("enabled", true), residentThreads,
-              HeapAllowance.ofMaxHeap(resident.getDouble("heapFraction", 0.4))),
+              HeapAllowance.ofMaxHeap(resident.getDouble("heapFraction", 0.4)),
+              config.getJsonObject("memory", new JsonObject()).getLong("waitMs",
+                  NodeResources.ExecutionSettings.DEFAULT_MEMORY_WAIT_MS),
+              resident.getLong("admissionWaitMs", NodeResources.ExecutionSettings.DEFAULT_ADMISSION_WAIT_MS)),
           new ChunkLabeler(datasets, cache, new LfCompiler(lfLimits, models, python = pythonWorkers(dataDir))),
-          ConcurrentHashMap.newKeySet(),
+          new JobTokens(),
           models,
           cluster.directory(),
           cluster.clustered() ? new ChunkReplicas(dataDir, clients) : RemoteDatasets.NONE);
       lfSets = new LfSetStore(dataDir);
       seedDemo();
       return node;
-    }).compose(n -> vertx.deployVerticle(new JobCoordinator(node,
-            config.getJsonObject("jobs", new JsonObject()).getInteger("retained", 1000), metrics::chunkEvaluated),
+    }).compose(n -> vertx.deployVerticle(new JobCoordinator(node, metrics::chunkEvaluated),
             new DeploymentOptions().setConfig(config.getJsonObject("jobs", new JsonObject()))))
         .compose(id -> vertx.deployVerticle(() -> new ChunkWorker(node),
             new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(workerCount)))
@@ -241,8 +244,8 @@ public final class LabelFlightServer implements AutoCloseable {
   /** Blocking: tells the cluster this node's room and load, and refreshes this node's view of the others. */
   private void announce(JsonObject stats) {
     java.util.Map<String, Object> facts = new java.util.LinkedHashMap<>();
-    facts.put("budgetBytes", node.budget().maxBytes());
-    facts.put("freeBytes", node.budget().freeBytes());
+    facts.put("budgetBytes", node.memoryPool().maxBytes());
+    facts.put("freeBytes", node.memoryPool().freeBytes());
     facts.put("workers", sizing.workers());
     facts.put("residents", stats.getInteger("residents", 0));
     facts.put("residentBytes", stats.getLong("residentBytes", 0L));
@@ -314,8 +317,8 @@ public final class LabelFlightServer implements AutoCloseable {
             .put("members", cluster.members())
             .put("nodes", nodes))
         .put("memory", new JsonObject()
-            .put("budgetBytes", node.budget().maxBytes())
-            .put("freeBytes", node.budget().freeBytes()))
+            .put("budgetBytes", node.memoryPool().maxBytes())
+            .put("freeBytes", node.memoryPool().freeBytes()))
         .put("sizing", new JsonObject()
             .put("budgetBytes", sizing.budgetBytes())
             .put("workers", sizing.workers())
@@ -354,8 +357,8 @@ public final class LabelFlightServer implements AutoCloseable {
       checks.put("dataDirError", e.toString());
     }
     checks.put("dataDirWritable", writable);
-    checks.put("budgetAcquired", node.budget().maxBytes() > 0);
-    return new JsonObject().put("ready", writable && node.budget().maxBytes() > 0).put("checks", checks);
+    checks.put("budgetAcquired", node.memoryPool().maxBytes() > 0);
+    return new JsonObject().put("ready", writable && node.memoryPool().maxBytes() > 0).put("checks", checks);
   }
 
   private static long physicalMemory() {
@@ -414,8 +417,9 @@ public final class LabelFlightServer implements AutoCloseable {
   /**
    * Graceful shutdown: refuses new uploads and applies (UNAVAILABLE "shutting down"), hands out no more
    * chunk tasks, waits up to {@code timeoutMs} for the running ones (their label-cache files are written
-   * whole by then), then {@link #close}s. Unfinished chunks stay uncomputed; re-applying the job later
-   * computes only those.
+   * whole by then), then cancels what still runs (its jobs fail, saying the node shut down; the chunks stop
+   * at their next cancellation check) and {@link #close}s. Unfinished chunks stay uncomputed; re-applying
+   * the job later computes only those.
    */
   public void shutdown(long timeoutMs) throws Exception {
     long start = System.currentTimeMillis();
@@ -432,12 +436,18 @@ public final class LabelFlightServer implements AutoCloseable {
     LOG.info("shutdown complete after {} ms", System.currentTimeMillis() - start);
   }
 
-  /** Refuses new uploads and applies from now on and waits until no chunk task runs. */
+  /**
+   * Refuses new uploads and applies from now on and waits until no chunk task runs; after {@code timeoutMs}
+   * the coordinator cancels what still runs and answers once it stopped (at most {@code jobs.stopWaitMs}).
+   */
   void drain(long timeoutMs) throws Exception {
     flight.refuseNewWork();
-    vertx.eventBus().request(Addresses.DRAIN, new JsonObject(),
-            dev.labelflight.verticles.bus.LocalDelivery.timeout(timeoutMs))
-        .toCompletionStage().toCompletableFuture().get(timeoutMs + 1_000, java.util.concurrent.TimeUnit.MILLISECONDS);
+    long stopWaitMs = config.getJsonObject("jobs", new JsonObject()).getLong("stopWaitMs",
+        dev.labelflight.verticles.job.JobRegistry.Settings.DEFAULT_STOP_WAIT_MS);
+    long bound = timeoutMs + stopWaitMs + 2_000;
+    vertx.eventBus().request(Addresses.DRAIN, new JsonObject().put("drainMs", timeoutMs),
+            dev.labelflight.verticles.bus.LocalDelivery.timeout(bound))
+        .toCompletionStage().toCompletableFuture().get(bound + 1_000, java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   /** The node's Python worker pool when {@code python.enabled} (python LFs), else null: they then fail clearly. */
@@ -461,7 +471,12 @@ public final class LabelFlightServer implements AutoCloseable {
     closed = true;
     try {
       if (vertx != null) {
-        vertx.close().toCompletionStage().toCompletableFuture().get();
+        try {
+          // Bounded: a worker still inside an evaluation that ignores cancellation must not hold the exit.
+          vertx.close().toCompletionStage().toCompletableFuture().get(CLOSE_WAIT_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+          LOG.warn("Vert.x did not stop within {} ms; closing the rest anyway", CLOSE_WAIT_MS);
+        }
       }
       if (models != null) {
         models.close();
@@ -475,8 +490,8 @@ public final class LabelFlightServer implements AutoCloseable {
       if (labelCache != null) {
         labelCache.close(); // the last columns written behind reach the disk
       }
-      if (hotCacheBytes > 0) {
-        cluster.budget().free(HOT_CACHE_OWNER, hotCacheBytes);
+      if (hotCache != null) {
+        hotCache.close();
       }
       if (allocator != null) {
         allocator.close();

@@ -40,10 +40,8 @@ class CrashRecoveryTest {
          FlightClient client = server.client(allocator)) {
       FlightClients.uploadReviews(client, allocator, "reviews", 9, ROWS);
       String job = FlightClients.action(client, "apply", body()).getString("job");
-      JsonObject status;
-      do {
-        status = FlightClients.action(client, "job_status", "{\"job\":\"" + job + "\"}");
-      } while (status.getInteger("chunksDone") < 5);
+      JsonObject status = Await.until(java.time.Duration.ofSeconds(120), () -> FlightClients.action(client,
+          "job_status", "{\"job\":\"" + job + "\"}"), s -> s.getInteger("chunksDone") >= 5, "five chunks done");
       server.kill();
       doneBeforeKill = status.getInteger("chunksDone");
       assertEquals("RUNNING", status.getString("state"));
@@ -103,14 +101,17 @@ class CrashRecoveryTest {
         var put = doomed.startPut(org.apache.arrow.flight.FlightDescriptor.path("datasets", "reviews"), root,
             new org.apache.arrow.flight.SyncPutListener());
         Path datasetDir = data.resolve("datasets").resolve(STORED_NAME);
-        for (int row = 0; stagedFiles(datasetDir) < 5; row += 1_000) {
-          assertTrue(row < 200_000, "the server never wrote a staged chunk");
-          try (var batch = generator.batch(row, 1_000, doomedAllocator);
+        // One chunk per batch: the next batch goes once the one before the last is staged, until five are.
+        for (int sent = 1; stagedFiles(datasetDir) < 5; sent++) {
+          assertTrue(sent < 200, "the server never wrote five staged chunks");
+          try (var batch = generator.batch((sent - 1) * 1_000L, 1_000, doomedAllocator);
                var arrow = new org.apache.arrow.vector.VectorUnloader(batch).getRecordBatch()) {
             new org.apache.arrow.vector.VectorLoader(root).load(arrow);
             put.putNext();
           }
-          Thread.sleep(20);
+          int staged = sent - 1;
+          Await.condition(java.time.Duration.ofSeconds(30), () -> stagedFiles(datasetDir) >= staged,
+              staged + " staged chunks");
         }
         server.kill();
       } finally {

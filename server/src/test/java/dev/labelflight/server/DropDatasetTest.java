@@ -18,6 +18,7 @@ import org.apache.arrow.memory.RootAllocator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/** drop_dataset through a real server: versions, cached labels and the resident copy go; the name is free again. */
 class DropDatasetTest {
   @TempDir Path dir;
 
@@ -36,7 +37,7 @@ class DropDatasetTest {
       FlightClients.uploadReviews(client, allocator, "doomed", 1, 2500);
       FlightClients.uploadReviews(client, allocator, "doomed", 2, 1500);
       FlightClients.uploadReviews(client, allocator, "kept", 3, 1200);
-      long fullBudget = server.server.node().budget().freeBytes();
+      long fullBudget = server.server.node().memoryPool().freeBytes();
       // On disk the dataset lives in its owner's namespace.
       String stored = dev.labelflight.engine.store.DatasetNames.qualify(TestServer.USER, "doomed");
       for (String mode : new String[] {"queue", "resident"}) {
@@ -45,13 +46,13 @@ class DropDatasetTest {
         awaitEnd(client, job);
       }
       assertTrue(filesUnder(dir.resolve("cache").resolve(stored)) > 0, "labels were cached");
-      assertTrue(server.server.node().budget().freeBytes() < fullBudget, "a resident copy holds permits");
+      assertTrue(server.server.node().memoryPool().freeBytes() < fullBudget, "a resident copy holds permits");
 
       JsonObject dropped = FlightClients.action(client, "drop_dataset", "{\"dataset\":\"doomed\"}");
       assertEquals(new JsonArray().add(1).add(2), dropped.getJsonArray("versions"));
       assertEquals(0, filesUnder(dir.resolve("datasets").resolve(stored)));
       assertEquals(0, filesUnder(dir.resolve("cache").resolve(stored)));
-      assertEquals(fullBudget, server.server.node().budget().freeBytes(), "the resident copy gave its permits back");
+      assertEquals(fullBudget, server.server.node().memoryPool().freeBytes(), "the resident copy gave its permits back");
       FlightRuntimeException e = assertThrows(FlightRuntimeException.class,
           () -> client.getInfo(FlightDescriptor.path("datasets", "doomed")));
       assertEquals(FlightStatusCode.NOT_FOUND, e.status().code());
@@ -68,16 +69,10 @@ class DropDatasetTest {
     }
   }
 
-  private static void awaitEnd(FlightClient client, String job) throws InterruptedException {
-    for (int i = 0; i < 600; i++) {
-      String state = FlightClients.action(client, "job_status", "{\"job\":\"" + job + "\"}").getString("state");
-      if (!state.equals("RUNNING")) {
-        assertEquals("SUCCEEDED", state);
-        return;
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("job " + job + " did not end");
+  private static void awaitEnd(FlightClient client, String job) throws Exception {
+    JsonObject end = Await.until(java.time.Duration.ofSeconds(30), () -> FlightClients.action(client, "job_status",
+        "{\"job\":\"" + job + "\"}"), s -> !s.getString("state").equals("RUNNING"), "job " + job + " ends");
+    assertEquals("SUCCEEDED", end.getString("state"), end.encode());
   }
 
   private static long filesUnder(Path d) throws Exception {

@@ -39,10 +39,8 @@ class GracefulShutdownTest {
          FlightClient client = server.client(allocator)) {
       FlightClients.uploadReviews(client, allocator, "reviews", 9, ROWS);
       String job = FlightClients.action(client, "apply", CrashRecoveryTest.body()).getString("job");
-      JsonObject status;
-      do {
-        status = FlightClients.action(client, "job_status", "{\"job\":\"" + job + "\"}");
-      } while (status.getInteger("chunksDone") < 5);
+      JsonObject status = Await.until(java.time.Duration.ofSeconds(120), () -> FlightClients.action(client,
+          "job_status", "{\"job\":\"" + job + "\"}"), s -> s.getInteger("chunksDone") >= 5, "five chunks done");
       assertEquals("RUNNING", status.getString("state"));
       doneBeforeTerm = status.getInteger("chunksDone");
       assertEquals(0, server.terminate(), "exit status after SIGTERM; see " + log);
@@ -94,6 +92,38 @@ class GracefulShutdownTest {
           .request(dev.labelflight.verticles.bus.Addresses.APPLY, CrashRecoveryTest.body())
           .toCompletionStage().toCompletableFuture().get()).getCause();
       assertTrue(bus.getMessage().contains("shutting down"), bus.getMessage());
+    }
+  }
+
+  /**
+   * Verifies that once the drain time has passed, the node stops the work that still runs: a job whose chunk
+   * tasks wait for memory ends FAILED, saying the node shut down, soon after the drain time (not after the
+   * memory wait or the job), and no chunk task holds or waits for memory afterwards.
+   */
+  @Test
+  void pastTheDrainTimeRunningWorkIsStopped() throws Exception {
+    try (TestServer server = new TestServer(dir.resolve("data"), 1_000);
+         RootAllocator allocator = new RootAllocator();
+         FlightClient client = server.client(allocator)) {
+      FlightClients.uploadReviews(client, allocator, "reviews", 3, 3_000);
+      var pool = server.server.node().memoryPool();
+      try (var hold = pool.newReservation("test hold")) {
+        assertTrue(hold.trySetBytes(pool.freeBytes()));
+        String job = FlightClients.action(client, "apply", CrashRecoveryTest.body()).getString("job");
+        // Both workers took a task and wait for its memory.
+        Await.until(java.time.Duration.ofSeconds(30), () -> server.server.vertx().eventBus()
+            .<io.vertx.core.json.JsonObject>request(dev.labelflight.verticles.bus.Addresses.NODE_STATS, new JsonObject())
+            .toCompletionStage().toCompletableFuture().get().body().getInteger("inFlight"), n -> n == 2, "tasks running");
+        long started = System.nanoTime();
+        server.server.drain(500);
+        long drainedMs = (System.nanoTime() - started) / 1_000_000;
+        assertTrue(drainedMs < 5_000, "drained " + drainedMs + " ms after a drain time of 500 ms");
+        JsonObject status = FlightClients.action(client, "job_status", "{\"job\":\"" + job + "\"}");
+        assertEquals("FAILED", status.getString("state"), status.encode());
+        assertTrue(status.getString("error").contains("shut down"), status.getString("error"));
+        assertEquals("UNAVAILABLE", status.getString("errorKind"));
+        assertEquals(java.util.Map.of("test hold", hold.bytes()), pool.reservationsByHolder(), "only the test holds memory");
+      }
     }
   }
 }

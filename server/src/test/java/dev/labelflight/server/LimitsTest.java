@@ -197,24 +197,27 @@ class LimitsTest {
    * RUNNING for as long as the test needs, whatever the machine's speed. Returns the bytes held.
    */
   private long holdBudget() {
-    var budget = server.server.node().budget();
-    long bytes = budget.freeBytes();
-    assertTrue(budget.tryReserve("test hold", bytes));
+    var pool = server.server.node().memoryPool();
+    long bytes = pool.freeBytes();
+    hold = pool.newReservation("test hold");
+    assertTrue(hold.trySetBytes(bytes));
     return bytes;
   }
 
+  private dev.labelflight.engine.memory.Reservation hold;
+
   private void release(long bytes) {
-    server.server.node().budget().free("test hold", bytes);
+    hold.close();
   }
 
   /** Waits until every permit is back, then checks that no LF evaluation happens any more. */
   private void assertWorkersIdle() throws InterruptedException {
     var node = server.server.node();
     long deadline = System.currentTimeMillis() + 30_000;
-    while (node.budget().freeBytes() < node.budget().maxBytes() && System.currentTimeMillis() < deadline) {
+    while (node.memoryPool().freeBytes() < node.memoryPool().maxBytes() && System.currentTimeMillis() < deadline) {
       Thread.sleep(20);
     }
-    assertEquals(node.budget().maxBytes(), node.budget().freeBytes(), "every permit back");
+    assertEquals(node.memoryPool().maxBytes(), node.memoryPool().freeBytes(), "every permit back");
     long evaluations = node.labeler().lfChunkEvaluations();
     Thread.sleep(300);
     assertEquals(evaluations, node.labeler().lfChunkEvaluations(), "no chunk of an ended job is evaluated");

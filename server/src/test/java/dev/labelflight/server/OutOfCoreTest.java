@@ -119,10 +119,9 @@ class OutOfCoreTest {
         assertEquals(p % 3 == 0 ? 1 : -1, labels[0][row], "kw at row " + row);
         assertEquals(p % 5 == 0 ? 1 : -1, labels[1][row], "re at row " + row);
       }
-      var budget = server.server.cluster().budget();
+      var budget = server.server.node().memoryPool();
       assertEquals(32L << 20, budget.maxBytes());
       assertEquals(budget.maxBytes(), budget.freeBytes());
-      assertEquals(budget.maxBytes(), budget.semaphoreFreeBytes());
       assertEquals(List.of(), server.blockedEventLoops);
     }
   }

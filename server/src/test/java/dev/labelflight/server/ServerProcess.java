@@ -34,7 +34,13 @@ final class ServerProcess implements AutoCloseable {
     this.process = started.process;
     this.port = started.port;
     this.httpPort = started.httpPort;
-    awaitListening(log);
+    try {
+      awaitListening(log);
+    } catch (Exception | Error e) {
+      // Nobody else holds this process yet: one that did not start in time must not outlive the test.
+      kill();
+      throw e;
+    }
   }
 
   private record Started(Process process, int port, int httpPort) {}
@@ -65,7 +71,7 @@ final class ServerProcess implements AutoCloseable {
   }
 
   private void awaitListening(Path log) throws Exception {
-    long deadline = System.currentTimeMillis() + 120_000;
+    long deadline = System.currentTimeMillis() + 180_000;
     while (true) {
       // HTTP comes up last, after Flight and after the node joined the cluster directory.
       try (Socket s = new Socket("127.0.0.1", httpPort)) {
@@ -76,7 +82,7 @@ final class ServerProcess implements AutoCloseable {
           throw new AssertionError("server process did not start; the end of " + log + ":\n"
               + String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size())));
         }
-        Thread.sleep(100);
+        java.util.concurrent.locks.LockSupport.parkNanos(100_000_000L);
       }
     }
   }

@@ -15,15 +15,13 @@ import java.util.Set;
  * The body of an {@code apply}: {@code {dataset, version?, labels, lfs, mode?, user?, multiLabel?}}, checked field by field so
  * that every mistake comes back as INVALID_ARGUMENT naming the field.
  */
-public record ApplyRequest(String dataset, Integer version, LabelSpace labels, List<LfSpec> lfs, String mode,
+public record ApplyRequest(String dataset, Integer version, LabelSpace labels, List<LfSpec> lfs, ExecutionMode mode,
     String user) {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Set<String> FIELDS = Set.of("dataset", "version", "labels", "lfs", "mode", "user",
       "multiLabel");
   /** Who a job belongs to when the request does not say (fair scheduling is per user). */
   public static final String ANONYMOUS = "anonymous";
-  /** Execution modes: {@code auto} lets the router choose; {@code resident} and {@code queue} force a path. */
-  public static final List<String> MODES = List.of("auto", "resident", "queue");
 
   public static ApplyRequest parse(String body) {
     JsonNode root;
@@ -66,13 +64,13 @@ public record ApplyRequest(String dataset, Integer version, LabelSpace labels, L
     for (int i = 0; i < lfs.size(); i++) {
       specs.add(LfSpec.parse(lfs.get(i), i));
     }
-    String mode = "auto";
+    ExecutionMode mode = ExecutionMode.AUTO;
     JsonNode m = root.get("mode");
     if (m != null && !m.isNull()) {
-      if (!m.isTextual() || !MODES.contains(m.asText())) {
-        throw LabelFlightException.invalid("'mode' must be one of " + MODES);
+      if (!m.isTextual()) {
+        throw LabelFlightException.invalid("'mode' must be one of " + ExecutionMode.WIRE_NAMES);
       }
-      mode = m.asText();
+      mode = ExecutionMode.parse(m.asText());
     }
     String user = ANONYMOUS;
     JsonNode u = root.get("user");

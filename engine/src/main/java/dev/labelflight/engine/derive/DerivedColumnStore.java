@@ -6,7 +6,8 @@ import dev.labelflight.engine.error.CorruptDataException;
 import dev.labelflight.engine.error.LabelFlightException;
 import dev.labelflight.engine.lf.LfLimits;
 import dev.labelflight.engine.lf.TextColumn;
-import dev.labelflight.engine.memory.MemoryBudget;
+import dev.labelflight.engine.memory.MemoryPool;
+import dev.labelflight.engine.memory.Reservation;
 import dev.labelflight.engine.store.ArrowFiles;
 import dev.labelflight.engine.store.AtomicFiles;
 import dev.labelflight.engine.store.ColumnTypes;
@@ -103,13 +104,15 @@ public final class DerivedColumnStore {
   }
 
   /**
-   * Computes and stores a derived column (blocking, chunk by chunk, each chunk's memory reserved from
-   * {@code budget} and capped in a child of {@code parent}). A column of the same name and definition is
+   * Computes and stores a derived column (blocking, chunk by chunk, each chunk's memory held in a
+   * reservation of {@code pool}, waiting at most {@code maxWait} for it, and capped in a child of
+   * {@code parent}). A column of the same name and definition is
    * returned as it is; INVALID_ARGUMENT for an unknown kind, a bad pattern, a missing or non-text source
    * column, a name taken by a dataset column, or by a derived column of another definition (unless
    * {@code replace}).
    */
-  public Derived derive(DeriveRequest request, MemoryBudget budget, BufferAllocator parent, double estimateScale) {
+  public Derived derive(DeriveRequest request, MemoryPool pool, java.time.Duration maxWait, BufferAllocator parent,
+      double estimateScale) {
     Manifest manifest = datasets.manifest(request.dataset(), request.version());
     Derivation derivation = Derivation.of(request.kind(), request.pattern(), maxPatternLength);
     Schema base = manifest.arrowSchema();
@@ -143,7 +146,7 @@ public final class DerivedColumnStore {
     } catch (NoSuchFileException e) {
       throw LabelFlightException.notFound(what + " was dropped");
     } catch (java.nio.file.FileAlreadyExistsException e) {
-      return derive(request, budget, parent, estimateScale);
+      return derive(request, pool, maxWait, parent, estimateScale);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot prepare derived columns of " + what, e);
     }
@@ -151,7 +154,7 @@ public final class DerivedColumnStore {
     try {
       List<DerivedColumn.Chunk> chunks = new ArrayList<>(manifest.chunks().size());
       for (Manifest.Chunk chunk : manifest.chunks()) {
-        chunks.add(deriveChunk(manifest, chunk, request, derivation, staging, budget, parent, estimateScale));
+        chunks.add(deriveChunk(manifest, chunk, request, derivation, staging, pool, maxWait, parent, estimateScale));
       }
       String target = request.name() + "-" + id;
       DerivedColumn column = new DerivedColumn(request.name(), request.kind(), request.column(), request.pattern(), id,
@@ -176,19 +179,27 @@ public final class DerivedColumnStore {
   }
 
   private DerivedColumn.Chunk deriveChunk(Manifest manifest, Manifest.Chunk chunk, DeriveRequest request,
-      Derivation derivation, Path staging, MemoryBudget budget, BufferAllocator parent, double estimateScale) {
+      Derivation derivation, Path staging, MemoryPool pool, java.time.Duration maxWait, BufferAllocator parent,
+      double estimateScale) {
     // The chunk decoded (up to twice its file, see ChunkLabeler) and the output (at most as big again).
     long bytes = Math.max(1, (long) (estimateScale * (4 * chunk.bytes() + 16L * chunk.rows() + (1 << 20))));
     String owner = "derive " + manifest.name() + "@" + manifest.version() + " " + request.name() + " chunk "
         + chunk.index() + " " + UUID.randomUUID();
-    try {
-      budget.reserve(owner, bytes).get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new LabelFlightException(LabelFlightException.Kind.CANCELLED, "interrupted while waiting for memory");
-    } catch (ExecutionException e) {
-      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    try (Reservation reservation = pool.newReservation(owner)) {
+      try {
+        reservation.setBytes(bytes, maxWait).get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new LabelFlightException(LabelFlightException.Kind.CANCELLED, "interrupted while waiting for memory");
+      } catch (ExecutionException e) {
+        throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+      }
+      return deriveChunk(chunk, request, derivation, staging, manifest, parent, owner, bytes);
     }
+  }
+
+  private DerivedColumn.Chunk deriveChunk(Manifest.Chunk chunk, DeriveRequest request, Derivation derivation,
+      Path staging, Manifest manifest, BufferAllocator parent, String owner, long bytes) {
     try (BufferAllocator allocator = parent.newChildAllocator(owner, 0, bytes);
          VectorSchemaRoot data = MappedChunks.read(datasets, manifest, chunk.index(), allocator);
          VectorSchemaRoot out = new VectorSchemaRoot(List.of(derivation.compute(request.name(),
@@ -202,8 +213,6 @@ public final class DerivedColumnStore {
           + " needs more than its estimate of " + (bytes >> 20) + " MiB: " + e.getMessage());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write derived column '" + request.name() + "'", e);
-    } finally {
-      budget.free(owner, bytes);
     }
   }
 

@@ -17,7 +17,7 @@ import dev.labelflight.engine.lf.LabelSpace;
 import dev.labelflight.engine.lf.LfCompiler;
 import dev.labelflight.engine.lf.LfLimits;
 import dev.labelflight.engine.lf.LfSpec;
-import dev.labelflight.engine.memory.LocalMemoryBudget;
+import dev.labelflight.engine.memory.LocalMemoryPool;
 import dev.labelflight.engine.store.DatasetStore;
 import dev.labelflight.engine.store.DatasetUpload;
 import dev.labelflight.engine.store.Manifest;
@@ -136,13 +136,13 @@ class DerivedColumnsTest {
       DatasetStore store = new DatasetStore(dir, CHUNK_ROWS);
       Manifest m = upload(store, allocator, texts);
       DerivedColumnStore derived = new DerivedColumnStore(store);
-      LocalMemoryBudget budget = new LocalMemoryBudget("test", 256L << 20);
+      LocalMemoryPool budget = new LocalMemoryPool("test", 256L << 20);
       String[][] kinds = {{"low", "lowercase", null}, {"len", "length", null}, {"toks", "token_count", null},
           {"num", "regex_extract", "([0-9]+)"}};
       for (String[] k : kinds) {
         String body = "{\"dataset\":\"d\",\"name\":\"" + k[0] + "\",\"kind\":\"" + k[1] + "\",\"column\":\"text\""
             + (k[2] == null ? "" : ",\"pattern\":\"" + k[2] + "\"") + "}";
-        DerivedColumnStore.Derived done = derived.derive(request(body), budget, allocator, 1.0);
+        DerivedColumnStore.Derived done = derived.derive(request(body), budget, java.time.Duration.ofSeconds(10), allocator, 1.0);
         assertTrue(done.created());
         assertEquals(0, budget.reservedBytes(), "every chunk's reservation is freed");
       }
@@ -188,7 +188,7 @@ class DerivedColumnsTest {
       DatasetStore store = new DatasetStore(dir, CHUNK_ROWS);
       Manifest m = upload(store, allocator, texts());
       DerivedColumnStore derived = new DerivedColumnStore(store);
-      LocalMemoryBudget budget = new LocalMemoryBudget("test", 256L << 20);
+      LocalMemoryPool budget = new LocalMemoryPool("test", 256L << 20);
       String[][] bad = {
           {"{\"dataset\":\"d\",\"name\":\"x\",\"kind\":\"upper\",\"column\":\"text\"}", "unknown derivation kind 'upper'"},
           {"{\"dataset\":\"d\",\"name\":\"n\",\"kind\":\"lowercase\",\"column\":\"text\"}", "'n' is already a column"},
@@ -202,16 +202,16 @@ class DerivedColumnsTest {
       };
       for (String[] b : bad) {
         LabelFlightException e = assertThrows(LabelFlightException.class,
-            () -> derived.derive(request(b[0]), budget, allocator, 1.0), b[0]);
+            () -> derived.derive(request(b[0]), budget, java.time.Duration.ofSeconds(10), allocator, 1.0), b[0]);
         assertEquals(LabelFlightException.Kind.INVALID_ARGUMENT, e.kind(), b[0]);
         assertTrue(e.getMessage().contains(b[1]), e.getMessage());
       }
       DerivedColumn first = derived.derive(request("{\"dataset\":\"d\",\"name\":\"x\",\"kind\":\"length\",\"column\":\"text\"}"),
-          budget, allocator, 1.0).column();
+          budget, java.time.Duration.ofSeconds(10), allocator, 1.0).column();
       assertFalse(derived.derive(request("{\"dataset\":\"d\",\"name\":\"x\",\"kind\":\"length\",\"column\":\"text\"}"),
-          budget, allocator, 1.0).created(), "the same definition is not computed again");
+          budget, java.time.Duration.ofSeconds(10), allocator, 1.0).created(), "the same definition is not computed again");
       LabelFlightException clash = assertThrows(LabelFlightException.class, () -> derived.derive(
-          request("{\"dataset\":\"d\",\"name\":\"x\",\"kind\":\"token_count\",\"column\":\"text\"}"), budget, allocator, 1.0));
+          request("{\"dataset\":\"d\",\"name\":\"x\",\"kind\":\"token_count\",\"column\":\"text\"}"), budget, java.time.Duration.ofSeconds(10), allocator, 1.0));
       assertTrue(clash.getMessage().contains("replace"), clash.getMessage());
 
       // A corrupt dataset chunk in the middle fails the derive: no new column, no files left.
@@ -222,7 +222,7 @@ class DerivedColumnsTest {
       broken[broken.length / 2] ^= 0x55;
       Files.write(chunk1, broken);
       assertThrows(CorruptDataException.class, () -> derived.derive(
-          request("{\"dataset\":\"d\",\"name\":\"y\",\"kind\":\"lowercase\",\"column\":\"text\"}"), budget, allocator, 1.0));
+          request("{\"dataset\":\"d\",\"name\":\"y\",\"kind\":\"lowercase\",\"column\":\"text\"}"), budget, java.time.Duration.ofSeconds(10), allocator, 1.0));
       Files.write(chunk1, good);
       assertEquals(List.of("x"), derived.columns(m).stream().map(DerivedColumn::name).toList());
       try (Stream<Path> entries = Files.list(versionDir.resolve("derived"))) {
@@ -259,11 +259,11 @@ class DerivedColumnsTest {
       LabelCache cache = new LabelCache(dir);
       ChunkLabeler labeler = new ChunkLabeler(store, cache, new LfCompiler(LfLimits.DEFAULT));
       LabelStore labels = new LabelStore(dir, store, cache);
-      LocalMemoryBudget budget = new LocalMemoryBudget("test", 256L << 20);
+      LocalMemoryPool budget = new LocalMemoryPool("test", 256L << 20);
       labeler.derived().derive(request("{\"dataset\":\"d\",\"name\":\"low\",\"kind\":\"lowercase\",\"column\":\"text\"}"),
-          budget, allocator, 1.0);
+          budget, java.time.Duration.ofSeconds(10), allocator, 1.0);
       labeler.derived().derive(request("{\"dataset\":\"d\",\"name\":\"toks\",\"kind\":\"token_count\",\"column\":\"text\"}"),
-          budget, allocator, 1.0);
+          budget, java.time.Duration.ofSeconds(10), allocator, 1.0);
       LabelSpace space = new LabelSpace(List.of("A", "B"));
       List<LfSpec> specs = List.of(
           spec("{\"name\":\"kw\",\"kind\":\"keyword\",\"column\":\"low\",\"keywords\":[\"free\"],\"caseSensitive\":true,\"label\":\"A\"}", 0),
@@ -290,7 +290,7 @@ class DerivedColumnsTest {
       // Redefine 'toks' as the length: the numeric LF (same spec) must see the new values.
       long before = labeler.lfChunkEvaluations();
       labeler.derived().derive(request("{\"dataset\":\"d\",\"name\":\"toks\",\"kind\":\"length\",\"column\":\"text\","
-          + "\"replace\":true}"), budget, allocator, 1.0);
+          + "\"replace\":true}"), budget, java.time.Duration.ofSeconds(10), allocator, 1.0);
       ChunkLabeler.JobLfs after = labeler.jobLfs(m, specs, space);
       assertNotEquals(lfs.fingerprints().get(1), after.fingerprints().get(1));
       assertEquals(lfs.fingerprints().get(0), after.fingerprints().get(0), "LFs over 'low' keep their labels");

@@ -61,9 +61,9 @@ public final class NodeMetrics {
   public void bind(Vertx vertx, NodeResources node, FlightTraffic traffic) {
     this.vertx = vertx;
     Tags nodeTag = Tags.of("node", node.nodeId());
-    Gauge.builder("labelflight.memory.permits", node.budget(), b -> b.maxBytes()).baseUnit("bytes")
+    Gauge.builder("labelflight.memory.permits", node.memoryPool(), b -> b.maxBytes()).baseUnit("bytes")
         .tags(nodeTag.and("kind", "total")).description("The node's memory budget").register(registry);
-    Gauge.builder("labelflight.memory.permits", node.budget(), b -> b.freeBytes()).baseUnit("bytes")
+    Gauge.builder("labelflight.memory.permits", node.memoryPool(), b -> b.freeBytes()).baseUnit("bytes")
         .tags(nodeTag.and("kind", "free")).description("The node's memory budget").register(registry);
     Gauge.builder("labelflight.arrow.allocated", node.allocator(), a -> a.getAllocatedMemory()).baseUnit("bytes")
         .tags(nodeTag).description("Off-heap memory held by Arrow buffers now").register(registry);

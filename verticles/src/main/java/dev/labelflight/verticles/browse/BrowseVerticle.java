@@ -25,6 +25,9 @@ import java.util.concurrent.Callable;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.apache.arrow.memory.BufferAllocator;
+import dev.labelflight.engine.cancel.CancelToken;
+import dev.labelflight.engine.memory.Reservation;
+import dev.labelflight.verticles.node.MemoryAdmission;
 
 /**
  * A worker verticle (deploy with {@code ThreadingModel.WORKER}) answering the browser's read and save
@@ -162,20 +165,16 @@ public final class BrowseVerticle extends VerticleBase {
             .count(query.job(), job.lfNames().size(), query.classes(), job.files(), allocator)));
   }
 
-  /** Runs {@code work} with the estimate reserved from the node budget and an allocator capped at it. */
-  private JsonObject withBudget(String owner, long estimate, Function<BufferAllocator, JsonObject> work) {
-    try {
-      node.budget().reserve(owner, estimate).get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new LabelFlightException(LabelFlightException.Kind.CANCELLED, owner + " interrupted");
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw BusErrors.toLabelFlight(e.getCause());
-    }
-    try (BufferAllocator allocator = node.allocator().newChildAllocator(owner, 0, estimate)) {
-      return work.apply(allocator);
-    } finally {
-      node.budget().free(owner, estimate);
+  /**
+   * Runs {@code work} with the estimate held in a reservation of the node's memory pool (waiting at most
+   * {@code memory.waitMs}, else RESOURCE_EXHAUSTED) and an allocator capped at it.
+   */
+  private JsonObject withBudget(String holder, long estimate, Function<BufferAllocator, JsonObject> work) {
+    try (Reservation reservation = node.memoryPool().newReservation(holder)) {
+      MemoryAdmission.await(reservation, estimate, node.execution().memoryWait(), CancelToken.NEVER);
+      try (BufferAllocator allocator = node.allocator().newChildAllocator(holder, 0, estimate)) {
+        return work.apply(allocator);
+      }
     }
   }
 

@@ -48,15 +48,17 @@ public final class Addresses {
   public static final String DERIVE = "labelflight.api.derive";
   /** Send: {@code {"worker": id}}: a chunk worker has room for one task (its credit). */
   public static final String WORKER_READY = "labelflight.worker.ready";
-  /** Send: one chunk finished by a resident dataset: {@code {job, chunk, rows, bytes, crc32c, evalNanos, computed}}. */
+  /** Send: one chunk finished by a resident dataset: a {@code ChunkReport}. */
   public static final String CHUNK_DONE = "labelflight.coordinator.chunk_done";
   /** Send (or request): {@code {"bytes"}}: evict idle resident datasets, least recently used first, to free that much budget. */
   public static final String RESIDENT_RECLAIM = "labelflight.resident.reclaim";
   /** The coordinator's counts for metrics: {@code {}} -> jobs by state and path, queue depth per user, residents. */
   public static final String NODE_STATS = "labelflight.coordinator.node_stats";
   /**
-   * Graceful shutdown: {@code {}} -> the coordinator refuses new applies, hands out no more chunk tasks and
-   * replies {@code {"inFlight": 0}} once the tasks already running have finished.
+   * Graceful shutdown: {@code {"drainMs"?}} -> the coordinator refuses new applies, hands out no more chunk
+   * tasks and replies {@code {"inFlight": n}} once the tasks already running have finished; after
+   * {@code drainMs} (if given) it cancels what still runs and replies once that stopped (or the jobs' stop
+   * wait ran out).
    */
   public static final String DRAIN = "labelflight.coordinator.drain";
   /**
@@ -92,16 +94,24 @@ public final class Addresses {
   }
 
   /**
-   * A borrowed task's outcome, sent back to the coordinator that lent it: a chunk report with its label
-   * columns ({@code labels}), or {@code {"job", "chunk", "returned": true}} / {@code "error"}.
+   * The outcome of a chunk of this node's job run on another node (a borrowed task, or a chunk of a run on
+   * a copy held there): a binary {@code LentChunkOutcome} (a JSON header and the label columns as Arrow IPC).
    */
   public static String result(String nodeId) {
     return NODE_PREFIX + nodeId + ".result";
   }
 
   /**
+   * A job's home node tells a node running chunks of the job to stop them: {@code {"job", "reason", "detail"}}
+   * (a {@code StopJob}); fire and forget.
+   */
+  public static String stopJob(String nodeId) {
+    return NODE_PREFIX + nodeId + ".stop_job";
+  }
+
+  /**
    * Asks a node to hold a resident copy of another node's dataset: {@code {"dataset", "version",
-   * "ownerFlight", "bytes"}}; reply once the copy is loaded (or a failure: no room, load failed).
+   * "homeFlight", "bytes", "headroom"}}; reply once the copy is loaded (or a failure: no room, load failed).
    */
   public static String hostResident(String nodeId) {
     return NODE_PREFIX + nodeId + ".host_resident";

@@ -4,6 +4,9 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
+import dev.labelflight.verticles.job.DropDatasetRequest;
+import dev.labelflight.verticles.job.JobQuery;
+import dev.labelflight.verticles.job.ProgressQuery;
 
 /**
  * The client side of the job API on the event bus, for the Flight endpoint and the HTTP bridge: each
@@ -38,12 +41,12 @@ public final class LabelFlightApi {
   }
 
   public Future<JsonObject> status(String job) {
-    return request(Addresses.JOB_STATUS, new JsonObject().put("job", job));
+    return request(Addresses.JOB_STATUS, new JobQuery(job).toJson());
   }
 
   /** Deletes every version of a dataset and its cached labels. */
   public Future<JsonObject> dropDataset(String dataset) {
-    return request(Addresses.DROP_DATASET, new JsonObject().put("dataset", dataset));
+    return request(Addresses.DROP_DATASET, new DropDatasetRequest(dataset).toJson());
   }
 
   /** Computes and stores a derived column (see {@link Addresses#DERIVE}). */
@@ -51,13 +54,14 @@ public final class LabelFlightApi {
     return request(Addresses.DERIVE, body);
   }
 
+  /** Cancels a job; completes with its status once its running chunks have stopped (see {@code jobs.stopWaitMs}). */
   public Future<JsonObject> cancel(String job) {
-    return request(Addresses.CANCEL, new JsonObject().put("job", job));
+    return request(Addresses.CANCEL, new JobQuery(job).toJson());
   }
 
   /** Completes when more than {@code after} leading chunks are done, the job ended, or a few seconds passed. */
   public Future<JsonObject> awaitProgress(String job, int after) {
-    return request(Addresses.AWAIT_PROGRESS, new JsonObject().put("job", job).put("after", after));
+    return request(Addresses.AWAIT_PROGRESS, new ProgressQuery(job, after).toJson());
   }
 
   /** LF analysis of a job (waits for it to end): {@code {"job", "gold"?}}. */

@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A worker verticle (deploy with {@code ThreadingModel.WORKER}) that computes derived columns on
- * {@link Addresses#DERIVE}: chunk by chunk under the node's memory budget, through the labeler's
+ * {@link Addresses#DERIVE}: chunk by chunk, each under a reservation of the node's memory pool, through the labeler's
  * {@link DerivedColumnStore}. It blocks on disk and on the budget, which is what worker threads are for.
  */
 public final class DeriveVerticle extends VerticleBase {
@@ -40,7 +40,8 @@ public final class DeriveVerticle extends VerticleBase {
       DeriveRequest request = new DeriveRequest(Caller.dataset(message, parsed.dataset()), parsed.version(),
           parsed.name(), parsed.kind(), parsed.column(), parsed.pattern(), parsed.replace());
       DerivedColumnStore.Derived done = node.labeler().derived()
-          .derive(request, node.budget(), node.allocator(), node.execution().estimateScale());
+          .derive(request, node.memoryPool(), node.execution().memoryWait(), node.allocator(),
+              node.execution().estimateScale());
       if (done.created()) {
         LOG.info("derived column {} ({} of {}) on {} v{}", request.name(), request.kind(), request.column(),
             done.manifest().name(), done.manifest().version());

@@ -1,6 +1,8 @@
 package dev.labelflight.verticles.labelmodel;
 
 import dev.labelflight.engine.apply.ChunkLabeler;
+import dev.labelflight.engine.cancel.CancelToken;
+import dev.labelflight.engine.memory.Reservation;
 import dev.labelflight.engine.error.LabelFlightException;
 import dev.labelflight.engine.labelmatrix.LabelChunk;
 import dev.labelflight.engine.labelmatrix.RowBitmap;
@@ -8,6 +10,7 @@ import dev.labelflight.engine.labelmatrix.RowRanges;
 import dev.labelflight.engine.labelmatrix.RowSelection;
 import dev.labelflight.engine.store.Manifest;
 import dev.labelflight.verticles.labels.JobLabelChunks;
+import dev.labelflight.verticles.node.MemoryAdmission;
 import dev.labelflight.verticles.node.NodeResources;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -77,14 +80,14 @@ final class LabelMatrixReader {
       }
       LabelChunk chunk = LabelChunk.of(labels);
       G goldLabels;
-      String owner = "gold of job " + job + " chunk " + index;
+      String holder = "gold of job " + job + " chunk " + index;
       long estimate = ChunkLabeler.memoryEstimate(manifest.chunk(index), 0);
-      node.budget().reserve(owner, estimate).get();
-      try (BufferAllocator allocator = node.allocator().newChildAllocator(owner, 0, estimate);
-           VectorSchemaRoot data = node.datasets().readChunk(manifest, index, allocator)) {
-        goldLabels = gold.read(data, manifest.chunk(index).firstRow());
-      } finally {
-        node.budget().free(owner, estimate);
+      try (Reservation reservation = node.memoryPool().newReservation(holder)) {
+        MemoryAdmission.await(reservation, estimate, node.execution().memoryWait(), CancelToken.NEVER);
+        try (BufferAllocator allocator = node.allocator().newChildAllocator(holder, 0, estimate);
+             VectorSchemaRoot data = node.datasets().readChunk(manifest, index, allocator)) {
+          goldLabels = gold.read(data, manifest.chunk(index).firstRow());
+        }
       }
       if (selection == null) {
         consumer.accept(chunk, goldLabels);

@@ -2,23 +2,38 @@ package dev.labelflight.verticles.resident;
 
 import dev.labelflight.engine.apply.ApplyRequest;
 import dev.labelflight.engine.apply.ChunkLabeler;
+import dev.labelflight.engine.cancel.CancelToken;
 import dev.labelflight.engine.error.LabelFlightException;
 import dev.labelflight.engine.lf.ResidentText;
+import dev.labelflight.engine.memory.Reservation;
+import dev.labelflight.engine.store.ChunkSource;
+import dev.labelflight.engine.store.DatasetRef;
 import dev.labelflight.engine.store.Manifest;
 import dev.labelflight.verticles.bus.Addresses;
 import dev.labelflight.verticles.bus.BusErrors;
+import dev.labelflight.verticles.bus.LocalDelivery;
+import dev.labelflight.verticles.lending.LentChunkOutcome;
+import dev.labelflight.verticles.node.MemoryAdmission;
 import dev.labelflight.verticles.node.NodeResources;
-import dev.labelflight.verticles.worker.ChunkWorker;
+import dev.labelflight.verticles.worker.ChunkReport;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.OutOfMemoryException;
 import org.apache.arrow.util.AutoCloseables;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.slf4j.Logger;
@@ -26,20 +41,26 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A dataset version held in memory (deploy with {@code ThreadingModel.WORKER}): it loads every chunk
- * once, into an allocator capped at the reservation it was given, and keeps that reservation for life.
- * A job sent to {@link #address()} is evaluated over all chunks in parallel on its own pool (one thread
- * per core by default); each chunk reports on {@link Addresses#CHUNK_DONE} as it finishes (or, for a
- * job of another node, to that node's {@link Addresses#result(String)} with its labels). Undeploying
- * it (idle TTL or eviction by the coordinator) closes the chunks and gives the permits back.
+ * once, into an allocator capped at the {@link Reservation} it was given, which it holds for life and
+ * closes when it stops. A job sent to {@link #address()} ({@link ResidentRun}) takes a second reservation
+ * for its label arrays, all or nothing, for as many chunks at a time as fit (down to one; waiting at most
+ * {@code resident.admissionWaitMs}, else RESOURCE_EXHAUSTED with the bytes needed and free), and is then
+ * evaluated over its chunks that many at a time on the copy's own pool, with the job's
+ * {@link CancelToken} bound around every chunk and checked between chunks. Each chunk reports on
+ * {@link Addresses#CHUNK_DONE} as it finishes, or, for a job of another node, to that node's
+ * {@link Addresses#result(String)} as a binary {@link LentChunkOutcome} (a delivery that fails twice fails
+ * the run, and the home node runs the rest on its queue). Undeploying it (idle TTL or eviction by the
+ * coordinator) closes the chunks and gives the bytes back.
  */
 public final class ResidentDataset extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(ResidentDataset.class);
+  private static final long DELIVERY_TIMEOUT_MS = 30_000;
 
   private final NodeResources node;
   private final Manifest manifest;
-  private final String owner;
-  private final long reservedBytes;
-  private final dev.labelflight.engine.store.ChunkSource source;
+  private final DatasetRef ref;
+  private final Reservation reservation;
+  private final ChunkSource source;
   private final String id = UUID.randomUUID().toString();
   private BufferAllocator allocator;
   private final List<VectorSchemaRoot> chunks = new ArrayList<>();
@@ -49,25 +70,32 @@ public final class ResidentDataset extends VerticleBase {
   private boolean released;
   /** Set when the node stops while this copy is still loading: the loader stops and cleans up. */
   private volatile boolean abandoned;
-  private final io.vertx.core.Promise<Void> loadEnded = io.vertx.core.Promise.promise();
+  private final Promise<Void> loadEnded = Promise.promise();
 
-  /** {@code owner} already holds {@code reservedBytes} of the node budget; this verticle frees them when it stops. */
-  public ResidentDataset(NodeResources node, Manifest manifest, String owner, long reservedBytes) {
-    this(node, manifest, owner, reservedBytes, (m, i, a) -> node.datasets().readChunk(m, i, a));
-  }
-
-  /** As above, loading chunks from {@code source} (another node's dataset, fetched over Flight). */
-  public ResidentDataset(NodeResources node, Manifest manifest, String owner, long reservedBytes,
-      dev.labelflight.engine.store.ChunkSource source) {
-    this.source = source;
+  /**
+   * {@code reservation} holds the copy's bytes already; this verticle is its holder from now on and closes
+   * it when it stops (or fails to load).
+   */
+  public ResidentDataset(NodeResources node, Manifest manifest, Reservation reservation, ChunkSource source) {
     this.node = node;
     this.manifest = manifest;
-    this.owner = owner;
-    this.reservedBytes = reservedBytes;
+    this.ref = DatasetRef.of(manifest);
+    this.reservation = reservation;
+    this.source = source;
   }
 
   public String address() {
     return Addresses.resident(id);
+  }
+
+  /** Bytes a job's label arrays take per chunk evaluated at once on a copy of {@code manifest} (at least 1 MiB). */
+  public static long labelBytesPerChunk(Manifest manifest, ChunkLabeler.JobLfs lfs, double estimateScale) {
+    int maxRows = manifest.chunks().stream().mapToInt(Manifest.Chunk::rows).max().orElse(0);
+    long maxDerived = 0;
+    for (int i = 0; i < manifest.chunks().size(); i++) {
+      maxDerived = Math.max(maxDerived, lfs.derivedEstimate(i));
+    }
+    return Math.max(1 << 20, (long) (estimateScale * (ChunkLabeler.labelEstimate(maxRows, lfs.specs().size()) + maxDerived)));
   }
 
   @Override
@@ -76,12 +104,11 @@ public final class ResidentDataset extends VerticleBase {
       try {
         long started = System.nanoTime();
         synchronized (this) {
-          allocator = node.allocator().newChildAllocator("resident " + manifest.name() + "@" + manifest.version(), 0,
-              reservedBytes);
+          allocator = node.allocator().newChildAllocator("resident " + ref, 0, reservation.bytes());
         }
         for (int i = 0; i < manifest.chunks().size(); i++) {
           if (abandoned) {
-            throw new java.util.concurrent.CancellationException("node stopping: resident load abandoned");
+            throw new CancellationException("node stopping: resident load abandoned");
           }
           VectorSchemaRoot chunk = source.read(manifest, i, allocator);
           synchronized (this) {
@@ -90,8 +117,8 @@ public final class ResidentDataset extends VerticleBase {
           }
         }
         pool = new ForkJoinPool(node.execution().residentThreads());
-        LOG.info("resident {} v{}: {} chunks loaded in {} ms ({} MiB held)", manifest.name(), manifest.version(),
-            chunks.size(), (System.nanoTime() - started) / 1_000_000, reservedBytes >> 20);
+        LOG.info("resident {}: {} chunks loaded in {} ms ({} MiB held)", ref, chunks.size(),
+            (System.nanoTime() - started) / 1_000_000, reservation.bytes() >> 20);
         return null;
       } finally {
         loadEnded.tryComplete();
@@ -102,7 +129,7 @@ public final class ResidentDataset extends VerticleBase {
 
   /**
    * For a copy whose deployment has not completed (Vert.x will not stop it): makes the loader stop at
-   * the next chunk; completes once nothing of it is left allocated and its permits are back.
+   * the next chunk; completes once nothing of it is left allocated and its bytes are back.
    */
   public Future<Void> abandon() {
     abandoned = true;
@@ -132,85 +159,131 @@ public final class ResidentDataset extends VerticleBase {
         allocator.close();
       }
     } catch (Exception e) {
-      LOG.warn("resident {} v{} did not close cleanly", manifest.name(), manifest.version(), e);
+      LOG.warn("resident {} did not close cleanly", ref, e);
     } finally {
-      node.budget().free(owner, reservedBytes);
-      LOG.info("resident {} v{} released ({} MiB)", manifest.name(), manifest.version(), reservedBytes >> 20);
+      long bytes = reservation.bytes();
+      reservation.close();
+      LOG.info("resident {} released ({} MiB)", ref, bytes >> 20);
     }
   }
 
-  /**
-   * Runs one job over every chunk in parallel; blocks this worker until all are done. The label side
-   * of one chunk per pool thread is reserved once for the whole job, and each chunk task's allocator is
-   * capped at its share.
-   */
+  /** Runs one job over every chunk; blocks this worker until all are done, the job is cancelled, or one fails. */
   private void onRun(Message<JsonObject> message) {
-    String job = message.body().getString("job");
-    // A job of another node ("home"): each chunk's labels go there.
-    String home = message.body().getString("home");
-    String taskOwner = "resident job " + job;
-    long perChunk = 0;
-    long reserved = 0;
+    ResidentRun run;
     try {
-      ApplyRequest request = ApplyRequest.parse(message.body().getString("request"));
+      run = ResidentRun.fromJson(message.body());
+    } catch (LabelFlightException e) {
+      BusErrors.fail(message, e);
+      return;
+    }
+    CancelToken token = node.jobTokens().open(run.job());
+    try (Reservation labels = node.memoryPool().newReservation("label arrays of job " + run.job() + " on resident " + ref)) {
+      token.throwIfCancelled();
+      ApplyRequest request = ApplyRequest.parse(run.request());
       ChunkLabeler.JobLfs lfs = node.labeler().jobLfs(manifest, request.lfs(), request.labels());
-      int maxRows = manifest.chunks().stream().mapToInt(Manifest.Chunk::rows).max().orElse(0);
-      long maxDerived = 0;
-      for (int i = 0; i < chunks.size(); i++) {
-        maxDerived = Math.max(maxDerived, lfs.derivedEstimate(i));
-      }
-      perChunk = Math.max(1 << 20, (long) (node.execution().estimateScale()
-          * (ChunkLabeler.labelEstimate(maxRows, lfs.specs().size()) + maxDerived)));
-      reserved = perChunk * Math.max(1, Math.min(chunks.size(), pool.getParallelism()));
-      node.budget().reserve(taskOwner, reserved).get();
-      long cap = perChunk;
-      List<java.util.concurrent.Future<?>> tasks = new ArrayList<>(chunks.size());
-      for (int i = 0; i < chunks.size(); i++) {
-        int chunk = i;
-        tasks.add(pool.submit(() -> runChunk(job, home, chunk, lfs, cap)));
-      }
-      Throwable failure = null;
-      for (java.util.concurrent.Future<?> task : tasks) {
-        try {
-          task.get();
-        } catch (ExecutionException e) {
-          if (failure == null) {
-            failure = e.getCause();
+      long perChunk = labelBytesPerChunk(manifest, lfs, node.execution().estimateScale());
+      int parallelism = admit(labels, perChunk, Math.max(1, Math.min(chunks.size(), pool.getParallelism())), token);
+      AtomicInteger next = new AtomicInteger();
+      AtomicReference<Throwable> failure = new AtomicReference<>();
+      List<java.util.concurrent.Future<?>> loops = new ArrayList<>(parallelism);
+      for (int p = 0; p < parallelism; p++) {
+        loops.add(pool.submit(() -> {
+          for (int chunk = next.getAndIncrement(); chunk < chunks.size() && failure.get() == null;
+               chunk = next.getAndIncrement()) {
+            try {
+              token.throwIfCancelled();
+              runChunk(run, chunk, lfs, perChunk, token);
+            } catch (Throwable t) {
+              failure.compareAndSet(null, t);
+            }
           }
+        }));
+      }
+      for (java.util.concurrent.Future<?> loop : loops) {
+        try {
+          loop.get();
+        } catch (ExecutionException e) {
+          failure.compareAndSet(null, e.getCause());
         }
       }
-      if (failure != null) {
-        throw failure;
+      if (failure.get() != null) {
+        throw failure.get();
       }
       message.reply(new JsonObject().put("chunks", chunks.size()));
     } catch (Throwable t) {
       BusErrors.fail(message, t);
     } finally {
-      if (node.budget().reservedBy(taskOwner) > 0) {
-        node.budget().free(taskOwner, reserved);
-      }
+      node.jobTokens().close(run.job());
     }
   }
 
-  private void runChunk(String job, String home, int chunk, ChunkLabeler.JobLfs lfs, long cap) {
-    if (node.cancelledJobs().contains(job)) {
-      return;
-    }
-    String taskOwner = "resident job " + job + " chunk " + chunk;
-    // The chunk is held already; what grows here is label arrays and cached columns read back.
-    try (BufferAllocator taskAllocator = node.allocator().newChildAllocator(taskOwner, 0, cap)) {
-      ChunkLabeler.Result result = node.labeler().label(manifest, chunk, lfs, taskAllocator, chunks.get(chunk),
-          texts.get(chunk));
-      JsonObject report = ChunkWorker.report(job, result, 0).put("node", node.nodeId());
-      if (home == null) {
-        vertx.eventBus().send(Addresses.CHUNK_DONE, report, dev.labelflight.verticles.bus.LocalDelivery.options());
-      } else {
-        report.put("labels", result.concatenatedColumns());
-        vertx.eventBus().request(Addresses.result(home), report);
+  /**
+   * Holds the label arrays of as many chunks at a time as fit now (all or nothing for each try, from the
+   * most useful down to one); if not even one fits, waits at most {@code resident.admissionWaitMs} for one.
+   * Returns how many chunks may run at once.
+   */
+  private int admit(Reservation labels, long perChunk, int maxParallel, CancelToken token) {
+    for (int p = maxParallel; p >= 1; p--) {
+      if (labels.trySetBytes(perChunk * p)) {
+        return p;
       }
-    } catch (org.apache.arrow.memory.OutOfMemoryException e) {
+    }
+    long[] lastAsk = {0};
+    try {
+      // While waiting, idle copies (never this one: a job runs on it) may be evicted to make room.
+      MemoryAdmission.poll(node.memoryPool(), labels, perChunk, node.execution().residentAdmissionWait(), token, () -> {
+        long now = System.nanoTime();
+        if (now - lastAsk[0] > 200_000_000L) {
+          lastAsk[0] = now;
+          vertx.eventBus().send(Addresses.RESIDENT_RECLAIM, new JsonObject().put("bytes", perChunk),
+              LocalDelivery.options());
+        }
+      });
+    } catch (LabelFlightException e) {
+      if (e.kind() != LabelFlightException.Kind.RESOURCE_EXHAUSTED) {
+        throw e;
+      }
+      throw LabelFlightException.exhausted("the label arrays of this job on the resident copy of "
+          + manifest.name() + " v" + manifest.version() + " need " + MemoryAdmission.mib(perChunk)
+          + " MiB per chunk; " + e.getMessage());
+    }
+    return 1;
+  }
+
+  private void runChunk(ResidentRun run, int chunk, ChunkLabeler.JobLfs lfs, long cap, CancelToken token) {
+    String holder = "resident job " + run.job() + " chunk " + chunk;
+    // The chunk is held already; what grows here is label arrays and cached columns read back.
+    try (BufferAllocator taskAllocator = node.allocator().newChildAllocator(holder, 0, cap)) {
+      ChunkLabeler.Result result = token.within(() ->
+          node.labeler().label(manifest, chunk, lfs, taskAllocator, chunks.get(chunk), texts.get(chunk)));
+      ChunkReport report = ChunkReport.of(run.job(), result, 0, node.nodeId());
+      if (run.home() == null) {
+        vertx.eventBus().send(Addresses.CHUNK_DONE, report.toJson(), LocalDelivery.options());
+      } else {
+        deliver(run.home(), LentChunkOutcome.done(report, result.columns(), result.rows(), taskAllocator).toBuffer());
+      }
+    } catch (OutOfMemoryException e) {
       throw LabelFlightException.exhausted("chunk " + chunk + " needed more than its estimate of "
           + (cap >> 20) + " MiB: " + e.getMessage());
     }
+  }
+
+  /** Blocking (a pool thread): sends a chunk's outcome to its home node, once more if that fails. */
+  private void deliver(String home, Buffer outcome) {
+    Exception last = null;
+    for (int attempt = 0; attempt < 2; attempt++) {
+      try {
+        vertx.eventBus().request(Addresses.result(home), outcome, new DeliveryOptions().setSendTimeout(DELIVERY_TIMEOUT_MS))
+            .toCompletionStage().toCompletableFuture().get(DELIVERY_TIMEOUT_MS + 1_000, TimeUnit.MILLISECONDS);
+        return;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new LabelFlightException(LabelFlightException.Kind.CANCELLED, "interrupted while delivering labels");
+      } catch (Exception e) {
+        last = e;
+      }
+    }
+    throw new LabelFlightException(LabelFlightException.Kind.UNAVAILABLE, "labels could not be delivered to node "
+        + home + ": " + BusErrors.toLabelFlight(last).getMessage());
   }
 }

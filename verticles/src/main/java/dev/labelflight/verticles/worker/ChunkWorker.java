@@ -2,15 +2,19 @@ package dev.labelflight.verticles.worker;
 
 import dev.labelflight.engine.apply.ApplyRequest;
 import dev.labelflight.engine.apply.ChunkLabeler;
+import dev.labelflight.engine.cancel.CancelToken;
 import dev.labelflight.engine.error.LabelFlightException;
+import dev.labelflight.engine.memory.Reservation;
 import dev.labelflight.engine.store.Manifest;
 import dev.labelflight.verticles.bus.Addresses;
 import dev.labelflight.verticles.bus.BusErrors;
+import dev.labelflight.verticles.bus.LocalDelivery;
+import dev.labelflight.verticles.lending.LentChunkOutcome;
+import dev.labelflight.verticles.node.MemoryAdmission;
 import dev.labelflight.verticles.node.NodeResources;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -21,18 +25,19 @@ import org.apache.arrow.memory.OutOfMemoryException;
 /**
  * A worker verticle (deploy with {@code ThreadingModel.WORKER}) that labels one chunk at a time. It
  * announces its room on {@link Addresses#WORKER_READY} when it starts and after every task, and only
- * then gets the next one. Per task it reserves the chunk's memory estimate from the node budget (asking
- * the coordinator to evict idle resident datasets first if the budget is short), caps its Arrow
- * allocator at the same number, labels the chunk through the label cache and frees the reservation. An
- * allocator that hits its cap fails the attempt cleanly; the chunk is retried once with
- * {@value #RETRY_FACTOR} times the estimate, then reported as RESOURCE_EXHAUSTED. It may block: on
- * disk, on the budget and on LF evaluation; that is what worker threads are for.
+ * then gets the next one. Per task it holds a {@link Reservation} of the chunk's memory estimate (asking
+ * the coordinator to evict idle resident datasets first if the budget is short, and waiting at most
+ * {@code memory.waitMs}, else it hands the task back), caps its Arrow allocator at the same number, and
+ * labels the chunk through the label cache with the job's {@link CancelToken} bound to the thread, so that
+ * a cancelled job's chunk stops at the evaluators' next check. An allocator that hits its cap fails the
+ * attempt cleanly; the chunk is retried once with {@value #RETRY_FACTOR} times the estimate, then reported
+ * as RESOURCE_EXHAUSTED. A task of this node is answered with a {@link ChunkOutcome}; a task borrowed from
+ * another node with a binary {@link LentChunkOutcome} carrying the label columns as Arrow. It may block:
+ * on disk, on the budget and on LF evaluation; that is what worker threads are for.
  */
 public final class ChunkWorker extends VerticleBase {
   static final int RETRY_FACTOR = 4;
   private static final int JOBS_KEPT = 16;
-  private static final io.vertx.core.eventbus.DeliveryOptions LOCAL =
-      new io.vertx.core.eventbus.DeliveryOptions().setLocalOnly(true);
 
   private final NodeResources node;
   private final String id = UUID.randomUUID().toString();
@@ -54,12 +59,12 @@ public final class ChunkWorker extends VerticleBase {
   }
 
   private void announceRoom() {
-    vertx.eventBus().send(Addresses.WORKER_READY, new JsonObject().put("worker", id), LOCAL);
+    vertx.eventBus().send(Addresses.WORKER_READY, new JsonObject().put("worker", id), LocalDelivery.options());
   }
 
   private void onTask(Message<JsonObject> message) {
     try {
-      message.reply(run(message.body()));
+      message.reply(run(ChunkTask.fromJson(message.body())));
     } catch (Throwable t) {
       BusErrors.fail(message, t);
     } finally {
@@ -67,85 +72,82 @@ public final class ChunkWorker extends VerticleBase {
     }
   }
 
-  /** The report of a finished chunk, as the coordinator reads it. */
-  public static JsonObject report(String job, ChunkLabeler.Result result, int retries) {
-    JsonArray computed = new JsonArray();
-    for (int i : result.computed()) {
-      computed.add(i);
-    }
-    // Faults of fault-tolerant LFs on this chunk, by LF position: {"3": 12}.
-    JsonObject faults = new JsonObject();
-    for (int i = 0; result.faults() != null && i < result.faults().length; i++) {
-      if (result.faults()[i] > 0) {
-        faults.put(Integer.toString(i), result.faults()[i]);
+  /** Labels the task's chunk; the reply: a {@link ChunkOutcome} as JSON, or a borrowed task's outcome as a Buffer. */
+  private Object run(ChunkTask task) {
+    CancelToken token = node.jobTokens().open(task.job());
+    try {
+      token.throwIfCancelled();
+      Manifest manifest = task.borrowed()
+          ? node.remote().manifest(task.homeFlight(), task.dataset().name(), task.dataset().version())
+          : node.datasets().manifest(task.dataset().name(), task.dataset().version());
+      ChunkLabeler.JobLfs lfs = jobLfs.get(task.job());
+      if (lfs == null) {
+        ApplyRequest request = ApplyRequest.parse(task.request());
+        lfs = node.labeler().jobLfs(manifest, request.lfs(), request.labels());
+        jobLfs.put(task.job(), lfs);
       }
-    }
-    return new JsonObject()
-        .put("job", job)
-        .put("chunk", result.chunk())
-        .put("rows", result.rows())
-        .put("bytes", result.payload().bytes())
-        .put("crc32c", result.payload().crc32c())
-        .put("evalNanos", result.evalNanos())
-        .put("computed", computed)
-        .put("faults", faults)
-        .put("retries", retries);
-  }
-
-  private JsonObject run(JsonObject task) throws Exception {
-    String job = task.getString("job");
-    if (node.cancelledJobs().contains(job)) {
-      throw new LabelFlightException(LabelFlightException.Kind.CANCELLED, "job " + job + " was cancelled");
-    }
-    int chunkIndex = task.getInteger("chunk");
-    // A task lent by another node names the Flight endpoint of the dataset's owner: read from there.
-    String ownerFlight = task.getString("ownerFlight");
-    Manifest manifest = ownerFlight == null
-        ? node.datasets().manifest(task.getString("dataset"), task.getInteger("version"))
-        : node.remote().manifest(ownerFlight, task.getString("dataset"), task.getInteger("version"));
-    ChunkLabeler.JobLfs lfs = jobLfs.get(job);
-    if (lfs == null) {
-      ApplyRequest request = ApplyRequest.parse(task.getString("request"));
-      lfs = node.labeler().jobLfs(manifest, request.lfs(), request.labels());
-      jobLfs.put(job, lfs);
-    }
-    long estimate = Math.max(1, (long) (node.execution().estimateScale()
-        * (ChunkLabeler.memoryEstimate(manifest.chunk(chunkIndex), lfs.specs().size()) + lfs.derivedEstimate(chunkIndex))));
-    for (int attempt = 0; ; attempt++) {
-      long bytes = attempt == 0 ? estimate : Math.min(estimate * RETRY_FACTOR, node.budget().maxBytes());
-      String owner = "job " + job + " chunk " + chunkIndex + " attempt " + attempt;
-      reserve(owner, bytes);
-      try (BufferAllocator allocator = node.allocator().newChildAllocator(owner, 0, bytes)) {
-        if (ownerFlight == null) {
-          return report(job, node.labeler().label(manifest, chunkIndex, lfs, allocator, null), attempt)
-              .put("node", node.nodeId());
+      int chunk = task.chunk();
+      long estimate = Math.max(1, (long) (node.execution().estimateScale()
+          * (ChunkLabeler.memoryEstimate(manifest.chunk(chunk), lfs.specs().size()) + lfs.derivedEstimate(chunk))));
+      for (int attempt = 0; ; attempt++) {
+        long bytes = attempt == 0 ? estimate : Math.min(estimate * RETRY_FACTOR, node.memoryPool().maxBytes());
+        String holder = "job " + task.job() + " chunk " + chunk + " attempt " + attempt;
+        try (Reservation reservation = node.memoryPool().newReservation(holder)) {
+          String short_ = reserve(reservation, bytes, token);
+          if (short_ != null) {
+            return handBack(task, short_);
+          }
+          try (BufferAllocator allocator = node.allocator().newChildAllocator(holder, 0, bytes)) {
+            ChunkLabeler.JobLfs jobLfs = lfs;
+            ChunkLabeler.Result result = token.within(() -> task.borrowed()
+                ? node.labeler().labelFrom(manifest, chunk, jobLfs, allocator, node.remote().chunks(task.homeFlight()))
+                : node.labeler().label(manifest, chunk, jobLfs, allocator, null));
+            ChunkReport report = ChunkReport.of(task.job(), result, attempt, node.nodeId());
+            if (!task.borrowed()) {
+              return ChunkOutcome.done(report).toJson();
+            }
+            return LentChunkOutcome.done(report, result.columns(), result.rows(), allocator).toBuffer();
+          } catch (OutOfMemoryException e) {
+            if (attempt >= 1) {
+              throw LabelFlightException.exhausted("chunk " + chunk + " needs more memory than its estimate: "
+                  + mib(estimate) + " MiB failed, the retry with " + mib(bytes) + " MiB failed too (" + e.getMessage()
+                  + ")");
+            }
+          }
         }
-        ChunkLabeler.Result result = node.labeler().labelFrom(manifest, chunkIndex, lfs, allocator,
-            node.remote().chunks(ownerFlight));
-        return report(job, result, attempt).put("node", node.nodeId())
-            .put("labels", result.concatenatedColumns());
-      } catch (OutOfMemoryException e) {
-        if (attempt >= 1) {
-          throw LabelFlightException.exhausted("chunk " + chunkIndex + " needs more memory than its estimate: "
-              + mib(estimate) + " MiB failed, the retry with " + mib(bytes) + " MiB failed too (" + e.getMessage() + ")");
-        }
-      } finally {
-        node.budget().free(owner, bytes);
       }
+    } finally {
+      node.jobTokens().close(task.job());
     }
   }
 
   /**
    * Takes the bytes now if free; else asks the coordinator to evict idle resident datasets and waits in
-   * the budget's queue. The request is not awaited: its reply would need this worker's own context,
-   * which is busy right here; evictions free permits, and that is what the wait is for.
+   * the pool's queue, at most {@code memory.waitMs}. Returns null once the bytes are held, or why they are
+   * not (the wait passed). A request that can never fit fails at once (RESOURCE_EXHAUSTED). The reclaim
+   * request is not awaited: its reply would need this worker's own context, which is busy right here;
+   * evictions free bytes, and that is what the wait is for.
    */
-  private void reserve(String owner, long bytes) throws Exception {
-    if (node.budget().tryReserve(owner, bytes)) {
-      return;
+  private String reserve(Reservation reservation, long bytes, CancelToken token) {
+    if (reservation.trySetBytes(bytes)) {
+      return null;
     }
-    vertx.eventBus().send(Addresses.RESIDENT_RECLAIM, new JsonObject().put("bytes", bytes), LOCAL);
-    node.budget().reserve(owner, bytes).get();
+    vertx.eventBus().send(Addresses.RESIDENT_RECLAIM, new JsonObject().put("bytes", bytes), LocalDelivery.options());
+    try {
+      MemoryAdmission.await(reservation, bytes, node.execution().memoryWait(), token);
+      return null;
+    } catch (LabelFlightException e) {
+      if (e.kind() == LabelFlightException.Kind.RESOURCE_EXHAUSTED) {
+        return e.getMessage();
+      }
+      throw e;
+    }
+  }
+
+  private Object handBack(ChunkTask task, String why) {
+    return task.borrowed()
+        ? LentChunkOutcome.returned(task.job(), task.chunk(), node.nodeId(), why).toBuffer()
+        : ChunkOutcome.handedBack(task.job(), task.chunk(), why).toJson();
   }
 
   private static long mib(long bytes) {

@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.labelflight.engine.demo.ReviewsGenerator;
 import dev.labelflight.engine.lf.LfLimits;
 import dev.labelflight.engine.lfset.LfSetStore;
-import dev.labelflight.engine.memory.LocalMemoryBudget;
+import dev.labelflight.engine.memory.LocalMemoryPool;
 import dev.labelflight.engine.store.DatasetStore;
 import dev.labelflight.engine.store.DatasetUpload;
 import dev.labelflight.engine.store.Manifest;
@@ -71,9 +71,10 @@ class BrowseVerticleTest {
       writer.append(batch);
       writer.commit();
     }
-    node = NodeResources.standalone("test", dataDir, datasets, new LocalMemoryBudget("test", 64L << 20), allocator,
+    node = NodeResources.standalone("test", dataDir, datasets, new LocalMemoryPool("test", 64L << 20), allocator,
         new LfLimits(100, 1000, 1000), 60_000);
-    await(vertx.deployVerticle(new JobCoordinator(node, 10)));
+    await(vertx.deployVerticle(new JobCoordinator(node),
+        new DeploymentOptions().setConfig(new io.vertx.core.json.JsonObject().put("retained", 10))));
     await(vertx.deployVerticle(() -> new ChunkWorker(node),
         new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(2)));
     await(vertx.deployVerticle(new BrowseVerticle(node, new LfSetStore(dataDir), 10_000),
@@ -117,7 +118,7 @@ class BrowseVerticleTest {
     }
     JsonObject end = request(Addresses.SAMPLE, new JsonObject().put("dataset", "reviews").put("offset", ROWS + 10));
     assertTrue(end.getJsonArray("rows").isEmpty());
-    assertEquals(0, node.budget().reservedBytes());
+    assertEquals(0, node.memoryPool().reservedBytes());
   }
 
   /** Verifies that bad sample requests get failure replies naming the problem. */
@@ -226,7 +227,7 @@ class BrowseVerticleTest {
     assertEquals(new JsonArray().add(perClass[0]).add(perClass[1]), coverage.getJsonArray("perClass"));
     assertEquals(covered, coverage.getLong("covered"));
     assertEquals(conflicts, coverage.getLong("conflicted"));
-    assertEquals(0, node.budget().reservedBytes());
+    assertEquals(0, node.memoryPool().reservedBytes());
   }
 
   /** Verifies that example and coverage requests naming unknown jobs or LFs, or out-of-range limits, fail clearly. */
