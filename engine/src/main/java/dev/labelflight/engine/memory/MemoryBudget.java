@@ -3,11 +3,12 @@ package dev.labelflight.engine.memory;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A node's memory budget in bytes, after Trino's {@code MemoryPool}: work that grows with data reserves
- * its estimate first and frees it after. {@link #reserve} returns a future that completes once the
- * bytes are held (waiters are served in order); {@link #tryReserve} never waits. Reservations are
- * tagged by owner, and {@link #free} refuses to free more than an owner holds.
+ * The older budget calls (reserve and free by an owner string), kept only until the verticles move to
+ * {@link MemoryPool} and {@link Reservation}; every implementation is a view over a pool
+ * ({@link PooledMemoryBudget}), so both kinds of caller share one account. Its waits are unbounded, which
+ * is why it goes: new code opens a {@link Reservation} from {@link #pool()}.
  */
+@Deprecated
 public interface MemoryBudget {
   String name();
 
@@ -30,4 +31,7 @@ public interface MemoryBudget {
 
   /** Gives back bytes an owner holds; more than it holds is a programming error. */
   void free(String owner, long bytes);
+
+  /** The pool this budget is a view of. */
+  MemoryPool pool();
 }
