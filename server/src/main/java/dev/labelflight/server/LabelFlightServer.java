@@ -52,7 +52,7 @@ import org.slf4j.LoggerFactory;
 public final class LabelFlightServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LabelFlightServer.class);
 
-  private static final String HOT_CACHE_OWNER = "label cache (recent columns)";
+  private static final String HOT_CACHE_HOLDER = "label cache (recent columns)";
   private static final long ANNOUNCE_MS = 2_000;
 
   private final JsonObject config;
@@ -71,7 +71,8 @@ public final class LabelFlightServer implements AutoCloseable {
   private HttpVerticle http;
   private NodeSizing sizing;
   private final NodeMetrics metrics = new NodeMetrics();
-  private long hotCacheBytes;
+  /** The label cache's heap layer, held in the budget for the node's life. */
+  private dev.labelflight.engine.memory.Reservation hotCache;
   private LabelCache labelCache;
   private AuthSettings auth;
   private boolean closed;
@@ -103,7 +104,7 @@ public final class LabelFlightServer implements AutoCloseable {
     int workerCount = sizing.workers();
     JsonObject resident = config.getJsonObject("resident", new JsonObject());
     JsonObject clusterConf = config.getJsonObject("cluster", new JsonObject());
-    // Hazelcast first (blocking, on the caller's thread): the budget is its semaphore, and a clustered
+    // Hazelcast first (blocking, on the caller's thread): the budget's pool lives there, and a clustered
     // Vert.x needs its cluster manager.
     try {
       List<String> members = clusterConf.getBoolean("enabled", false)
@@ -141,10 +142,10 @@ public final class LabelFlightServer implements AutoCloseable {
       // Heap for recently used label columns, held in the budget for the node's life.
       long hotBytes = Math.min(config.getJsonObject("cache", new JsonObject()).getLong("hotMiB", 64L) << 20,
           budgetBytes / 4);
-      if (hotBytes > 0 && !cluster.budget().tryReserve(HOT_CACHE_OWNER, hotBytes)) {
+      hotCache = cluster.memoryPool().newReservation(HOT_CACHE_HOLDER);
+      if (hotBytes > 0 && !hotCache.trySetBytes(hotBytes)) {
         hotBytes = 0;
       }
-      hotCacheBytes = hotBytes;
       // A quarter of it lets a resident job's new columns go to disk behind it (LabelCache.writeBehind).
       LabelCache cache = new LabelCache(dataDir, hotBytes, allocator);
       labelCache = cache;
@@ -426,8 +427,8 @@ public final class LabelFlightServer implements AutoCloseable {
       if (labelCache != null) {
         labelCache.close(); // the last columns written behind reach the disk
       }
-      if (hotCacheBytes > 0) {
-        cluster.budget().free(HOT_CACHE_OWNER, hotCacheBytes);
+      if (hotCache != null) {
+        hotCache.close();
       }
       if (allocator != null) {
         allocator.close();

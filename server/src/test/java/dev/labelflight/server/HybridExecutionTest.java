@@ -175,7 +175,7 @@ class HybridExecutionTest {
       assertEquals(CallStatus.CANCELLED.code(), e.status().code());
       var budget = server.server.cluster().budget();
       assertEquals(budget.maxBytes(), budget.freeBytes());
-      assertEquals(budget.maxBytes(), budget.semaphoreFreeBytes());
+      assertEquals(budget.maxBytes(), server.server.cluster().freeBytesOf(server.server.cluster().nodeId()));
     }
   }
 
@@ -230,7 +230,7 @@ class HybridExecutionTest {
       assertEquals(200, server.health());
       var budget = server.server.cluster().budget();
       assertEquals(budget.maxBytes(), budget.freeBytes());
-      assertEquals(budget.maxBytes(), budget.semaphoreFreeBytes());
+      assertEquals(budget.maxBytes(), server.server.cluster().freeBytesOf(server.server.cluster().nodeId()));
     }
   }
 
@@ -273,7 +273,7 @@ class HybridExecutionTest {
         Thread.sleep(50);
       }
       assertEquals(budget.maxBytes(), budget.freeBytes(), "idle resident evicted after its TTL");
-      assertEquals(budget.maxBytes(), budget.semaphoreFreeBytes());
+      assertEquals(budget.maxBytes(), server.server.cluster().freeBytesOf(server.server.cluster().nodeId()));
     }
   }
 }
