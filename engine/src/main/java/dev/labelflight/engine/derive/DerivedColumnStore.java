@@ -6,6 +6,9 @@ import dev.labelflight.engine.error.LabelFlightException;
 import dev.labelflight.engine.lf.LfLimits;
 import dev.labelflight.engine.lf.TextColumn;
 import dev.labelflight.engine.memory.MemoryBudget;
+import dev.labelflight.engine.memory.MemoryPool;
+import dev.labelflight.engine.memory.Reservation;
+import dev.labelflight.engine.memory.footprint.DerivedFootprint;
 import dev.labelflight.engine.store.ArrowFiles;
 import dev.labelflight.engine.store.AtomicFiles;
 import dev.labelflight.engine.store.ColumnTypes;
@@ -18,6 +21,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -26,6 +30,8 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.OutOfMemoryException;
 import org.apache.arrow.vector.FieldVector;
@@ -51,6 +57,8 @@ public final class DerivedColumnStore {
   /** Writers of one version's derived manifest take its lock (one per directory, for every instance). */
   private static final Map<Path, Object> LOCKS = new ConcurrentHashMap<>();
   private static final Set<Path> ACTIVE_STAGING = ConcurrentHashMap.newKeySet();
+  /** How long one chunk waits for its memory before the derive fails with RESOURCE_EXHAUSTED. */
+  public static final Duration ADMISSION_WAIT = Duration.ofSeconds(30);
 
   private final DatasetStore datasets;
   private final int maxPatternLength;
@@ -101,14 +109,27 @@ public final class DerivedColumnStore {
     return new Schema(fields, base.getCustomMetadata());
   }
 
-  /**
-   * Computes and stores a derived column (blocking, chunk by chunk, each chunk's memory reserved from
-   * {@code budget} and capped in a child of {@code parent}). A column of the same name and definition is
-   * returned as it is; INVALID_ARGUMENT for an unknown kind, a bad pattern, a missing or non-text source
-   * column, a name taken by a dataset column, or by a derived column of another definition (unless
-   * {@code replace}).
-   */
+  /** As {@link #derive(DeriveRequest, MemoryPool, BufferAllocator, double, Duration)}, each chunk waiting at most {@link #ADMISSION_WAIT}. */
+  public Derived derive(DeriveRequest request, MemoryPool pool, BufferAllocator parent, double estimateScale) {
+    return derive(request, pool, parent, estimateScale, ADMISSION_WAIT);
+  }
+
+  /** The old budget's entry point, until the verticles pass a {@link MemoryPool}. */
+  @Deprecated
   public Derived derive(DeriveRequest request, MemoryBudget budget, BufferAllocator parent, double estimateScale) {
+    return derive(request, budget.pool(), parent, estimateScale);
+  }
+
+  /**
+   * Computes and stores a derived column (blocking, chunk by chunk, each chunk's memory held by a
+   * reservation of {@code pool} that waits at most {@code maxWait}, and capped in a child of
+   * {@code parent}). A column of the same name and definition is returned as it is; INVALID_ARGUMENT for
+   * an unknown kind, a bad pattern, a missing or non-text source column, a name taken by a dataset column,
+   * or by a derived column of another definition (unless {@code replace}); RESOURCE_EXHAUSTED when a
+   * chunk's memory does not come free within the wait; CANCELLED when the thread is interrupted.
+   */
+  public Derived derive(DeriveRequest request, MemoryPool pool, BufferAllocator parent, double estimateScale,
+      Duration maxWait) {
     Manifest manifest = datasets.manifest(request.dataset(), request.version());
     Derivation derivation = Derivation.of(request.kind(), request.pattern(), maxPatternLength);
     Schema base = manifest.arrowSchema();
@@ -142,7 +163,7 @@ public final class DerivedColumnStore {
     } catch (NoSuchFileException e) {
       throw LabelFlightException.notFound(what + " was dropped");
     } catch (java.nio.file.FileAlreadyExistsException e) {
-      return derive(request, budget, parent, estimateScale);
+      return derive(request, pool, parent, estimateScale, maxWait);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot prepare derived columns of " + what, e);
     }
@@ -150,7 +171,7 @@ public final class DerivedColumnStore {
     try {
       List<DerivedColumn.Chunk> chunks = new ArrayList<>(manifest.chunks().size());
       for (Manifest.Chunk chunk : manifest.chunks()) {
-        chunks.add(deriveChunk(manifest, chunk, request, derivation, staging, budget, parent, estimateScale));
+        chunks.add(deriveChunk(manifest, chunk, request, derivation, staging, pool, parent, estimateScale, maxWait));
       }
       String target = request.name() + "-" + id;
       DerivedColumn column = new DerivedColumn(request.name(), request.kind(), request.column(), request.pattern(), id,
@@ -175,34 +196,37 @@ public final class DerivedColumnStore {
   }
 
   private DerivedColumn.Chunk deriveChunk(Manifest manifest, Manifest.Chunk chunk, DeriveRequest request,
-      Derivation derivation, Path staging, MemoryBudget budget, BufferAllocator parent, double estimateScale) {
-    // The chunk decoded (up to twice its file, see ChunkLabeler) and the output (at most as big again).
-    long bytes = Math.max(1, (long) (estimateScale * (4 * chunk.bytes() + 16L * chunk.rows() + (1 << 20))));
-    String owner = "derive " + manifest.name() + "@" + manifest.version() + " " + request.name() + " chunk "
+      Derivation derivation, Path staging, MemoryPool pool, BufferAllocator parent, double estimateScale,
+      Duration maxWait) {
+    long bytes = Math.max(1, (long) (estimateScale * DerivedFootprint.deriving(chunk)));
+    String holder = "derive " + manifest.name() + "@" + manifest.version() + " " + request.name() + " chunk "
         + chunk.index() + " " + UUID.randomUUID();
-    try {
-      budget.reserve(owner, bytes).get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new LabelFlightException(LabelFlightException.Kind.CANCELLED, "interrupted while waiting for memory");
-    } catch (ExecutionException e) {
-      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-    }
-    try (BufferAllocator allocator = parent.newChildAllocator(owner, 0, bytes);
-         VectorSchemaRoot data = MappedChunks.read(datasets, manifest, chunk.index(), allocator);
-         VectorSchemaRoot out = new VectorSchemaRoot(List.of(derivation.compute(request.name(),
-             TextColumn.of(data.getVector(request.column())), allocator)))) {
-      out.setRowCount(data.getRowCount());
-      String file = String.format("chunk-%06d.arrow", chunk.index());
-      AtomicFiles.Written written = ArrowFiles.writeSingleBatch(staging.resolve(file), out);
-      return new DerivedColumn.Chunk(chunk.index(), file, chunk.rows(), written.bytes(), written.crc32c());
-    } catch (OutOfMemoryException e) {
-      throw LabelFlightException.exhausted("deriving '" + request.name() + "': chunk " + chunk.index()
-          + " needs more than its estimate of " + (bytes >> 20) + " MiB: " + e.getMessage());
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write derived column '" + request.name() + "'", e);
-    } finally {
-      budget.free(owner, bytes);
+    try (Reservation reservation = pool.newReservation(holder)) {
+      try {
+        reservation.setBytes(bytes, maxWait).get(maxWait.toMillis() + 5_000, TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new LabelFlightException(LabelFlightException.Kind.CANCELLED, "interrupted while waiting for memory");
+      } catch (ExecutionException e) {
+        throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+      } catch (TimeoutException e) {
+        throw LabelFlightException.exhausted("deriving '" + request.name() + "': no memory for chunk "
+            + chunk.index() + " within " + maxWait.toSeconds() + " s");
+      }
+      try (BufferAllocator allocator = parent.newChildAllocator(holder, 0, bytes);
+           VectorSchemaRoot data = MappedChunks.read(datasets, manifest, chunk.index(), allocator);
+           VectorSchemaRoot out = new VectorSchemaRoot(List.of(derivation.compute(request.name(),
+               TextColumn.of(data.getVector(request.column())), allocator)))) {
+        out.setRowCount(data.getRowCount());
+        String file = String.format("chunk-%06d.arrow", chunk.index());
+        AtomicFiles.Written written = ArrowFiles.writeSingleBatch(staging.resolve(file), out);
+        return new DerivedColumn.Chunk(chunk.index(), file, chunk.rows(), written.bytes(), written.crc32c());
+      } catch (OutOfMemoryException e) {
+        throw LabelFlightException.exhausted("deriving '" + request.name() + "': chunk " + chunk.index()
+            + " needs more than its estimate of " + (bytes >> 20) + " MiB: " + e.getMessage());
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write derived column '" + request.name() + "'", e);
+      }
     }
   }
 

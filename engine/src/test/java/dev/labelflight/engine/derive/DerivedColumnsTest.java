@@ -17,7 +17,7 @@ import dev.labelflight.engine.lf.LabelSpace;
 import dev.labelflight.engine.lf.LfCompiler;
 import dev.labelflight.engine.lf.LfLimits;
 import dev.labelflight.engine.lf.LfSpec;
-import dev.labelflight.engine.memory.LocalMemoryBudget;
+import dev.labelflight.engine.memory.LocalMemoryPool;
 import dev.labelflight.engine.store.DatasetStore;
 import dev.labelflight.engine.store.DatasetUpload;
 import dev.labelflight.engine.store.Manifest;
@@ -136,7 +136,7 @@ class DerivedColumnsTest {
       DatasetStore store = new DatasetStore(dir, CHUNK_ROWS);
       Manifest m = upload(store, allocator, texts);
       DerivedColumnStore derived = new DerivedColumnStore(store);
-      LocalMemoryBudget budget = new LocalMemoryBudget("test", 256L << 20);
+      LocalMemoryPool budget = new LocalMemoryPool("test", 256L << 20);
       String[][] kinds = {{"low", "lowercase", null}, {"len", "length", null}, {"toks", "token_count", null},
           {"num", "regex_extract", "([0-9]+)"}};
       for (String[] k : kinds) {
@@ -188,7 +188,7 @@ class DerivedColumnsTest {
       DatasetStore store = new DatasetStore(dir, CHUNK_ROWS);
       Manifest m = upload(store, allocator, texts());
       DerivedColumnStore derived = new DerivedColumnStore(store);
-      LocalMemoryBudget budget = new LocalMemoryBudget("test", 256L << 20);
+      LocalMemoryPool budget = new LocalMemoryPool("test", 256L << 20);
       String[][] bad = {
           {"{\"dataset\":\"d\",\"name\":\"x\",\"kind\":\"upper\",\"column\":\"text\"}", "unknown derivation kind 'upper'"},
           {"{\"dataset\":\"d\",\"name\":\"n\",\"kind\":\"lowercase\",\"column\":\"text\"}", "'n' is already a column"},
@@ -259,7 +259,7 @@ class DerivedColumnsTest {
       LabelCache cache = new LabelCache(dir);
       ChunkLabeler labeler = new ChunkLabeler(store, cache, new LfCompiler(LfLimits.DEFAULT));
       LabelStore labels = new LabelStore(dir, store, cache);
-      LocalMemoryBudget budget = new LocalMemoryBudget("test", 256L << 20);
+      LocalMemoryPool budget = new LocalMemoryPool("test", 256L << 20);
       labeler.derived().derive(request("{\"dataset\":\"d\",\"name\":\"low\",\"kind\":\"lowercase\",\"column\":\"text\"}"),
           budget, allocator, 1.0);
       labeler.derived().derive(request("{\"dataset\":\"d\",\"name\":\"toks\",\"kind\":\"token_count\",\"column\":\"text\"}"),
