@@ -9,17 +9,17 @@ public final class BrowseFootprint {
   private BrowseFootprint() {}
 
   /**
-   * A page of rows over {@code chunks}: each chunk decoded ({@link ChunkFootprint#decoded}, read one at a
-   * time but counted all, as a page rarely spans more than two) with its derived columns
-   * ({@link DerivedFootprint#reading}), plus fixed overhead. The JSON of the page is heap bounded by the
-   * page's row limit.
+   * A page of rows over {@code chunks}: the largest of them decoded ({@link ChunkFootprint#decoded}; they
+   * are read one at a time, each closed before the next) with its derived columns
+   * ({@link DerivedFootprint#reading}), plus fixed overhead, which also covers the page's JSON (heap,
+   * bounded by the page's row limit).
    */
   public static long page(Manifest manifest, List<Integer> chunks, List<DerivedColumn> derived) {
-    long bytes = 1 << 20;
+    long largest = 0;
     for (int index : chunks) {
-      bytes += ChunkFootprint.decoded(manifest.chunk(index)) + DerivedFootprint.reading(derived, index);
+      largest = Math.max(largest, ChunkFootprint.decoded(manifest.chunk(index)) + DerivedFootprint.reading(derived, index));
     }
-    return bytes;
+    return (1 << 20) + largest;
   }
 
   /**
