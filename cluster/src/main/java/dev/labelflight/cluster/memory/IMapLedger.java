@@ -8,6 +8,7 @@ import dev.labelflight.engine.memory.MemoryLedger;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -15,11 +16,15 @@ import java.util.function.Function;
 /**
  * The {@link MemoryLedger} of one node's pool: its entry in the {@link HazelcastMemoryPool#MAP} IMap,
  * changed by {@link PoolOps} entry processors on behalf of this member (holdings are recorded under this
- * member's UUID). Growth, shrinking and {@link #bytesByHolder} call Hazelcast and block; the pool's size
- * and reserved bytes are read from the newest state this member has seen (a processor's reply or an entry
- * event), so they never block.
+ * member's UUID, their ids prefixed by this pool object's number). Growth, shrinking and
+ * {@link #bytesByHolder} call Hazelcast and block; the pool's size and reserved bytes are read from the
+ * newest state this member has seen (a processor's reply or an entry event), so they never block.
  */
 final class IMapLedger implements MemoryLedger {
+  /** The high bits of a recorded reservation id name the pool object (a member may open several on one pool). */
+  static final long PREFIX_MASK = -1L << 40;
+  private static final AtomicLong POOL_OBJECTS = new AtomicLong();
+
   /** The pool's numbers as last seen; replaced only by a newer version. */
   private record Seen(long version, long reservedBytes) {}
 
@@ -28,6 +33,7 @@ final class IMapLedger implements MemoryLedger {
   private final String node;
   private final long maxBytes;
   private final boolean home;
+  private final long prefix = POOL_OBJECTS.incrementAndGet() << 40;
   private final AtomicReference<Seen> seen = new AtomicReference<>(new Seen(Long.MIN_VALUE, 0));
   /** Runs an action with the pool's open holdings, under the pool's lock (set once the pool exists). */
   private volatile Consumer<Consumer<List<Holding>>> holdings = action -> action.accept(List.of());
@@ -63,7 +69,7 @@ final class IMapLedger implements MemoryLedger {
 
   @Override
   public boolean tryGrow(long id, String holder, long bytes) {
-    PoolOps.Reply reply = invoke(member -> new PoolOps.Grow(member, id, holder, bytes));
+    PoolOps.Reply reply = invoke(member -> new PoolOps.Grow(member, prefix | id, holder, bytes));
     if (reply.status == PoolOps.Reply.Status.MISSING) {
       throw new LabelFlightException(LabelFlightException.Kind.UNAVAILABLE,
           "the memory budget of node " + node + " is gone (the node left the cluster)");
@@ -73,7 +79,7 @@ final class IMapLedger implements MemoryLedger {
 
   @Override
   public void shrink(long id, String holder, long bytes) {
-    invoke(member -> new PoolOps.Shrink(member, id, holder, bytes)); // a pool that is gone holds nothing
+    invoke(member -> new PoolOps.Shrink(member, prefix | id, holder, bytes)); // a pool that is gone holds nothing
   }
 
   @Override
@@ -110,7 +116,9 @@ final class IMapLedger implements MemoryLedger {
     holdings.accept(list -> {
       String member = member();
       String previous = member.equals(recordedAs) ? null : recordedAs;
-      PoolOps.Reply reply = map.executeOnKey(node, new PoolOps.Restore(member, previous, maxBytes, home, list));
+      List<Holding> recorded = list.stream().map(h -> new Holding(prefix | h.id(), h.holder(), h.bytes())).toList();
+      PoolOps.Reply reply = map.executeOnKey(node,
+          new PoolOps.Restore(member, previous, prefix, maxBytes, home, recorded));
       observe(reply);
       if (reply.status != PoolOps.Reply.Status.MISSING) {
         recordedAs = member;

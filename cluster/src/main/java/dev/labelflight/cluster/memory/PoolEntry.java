@@ -89,6 +89,13 @@ public final class PoolEntry implements DataSerializable {
     return dropped;
   }
 
+  /** Forgets the holdings of {@code member} whose reservation ids carry {@code prefix} (one pool object's). */
+  void dropMember(String member, long prefix) {
+    if (holdings.removeIf(h -> h.member().equals(member) && (h.id() & IMapLedger.PREFIX_MASK) == prefix)) {
+      version++;
+    }
+  }
+
   void rehome(String member) {
     home = member;
     version++;

@@ -214,22 +214,26 @@ final class PoolOps {
   }
 
   /**
-   * Records a member's open reservations again, replacing whatever the entry says of them (and of the
-   * member's previous UUID): for a member whose holdings were dropped while it lived (it was taken for
+   * Records one pool object's open reservations again, replacing whatever the entry says of them (and of
+   * the member's previous UUID): for a member whose holdings were dropped while it lived (it was taken for
    * dead, then merged back). The home member re-creates its pool if it is gone.
    */
   public static final class Restore implements EntryProcessor<String, PoolEntry, Reply>, DataSerializable {
     private String member;
     private String previous;
+    private long prefix;
     private long maxBytes;
     private boolean home;
     private List<MemoryLedger.Holding> holdings;
 
     public Restore() {}
 
-    Restore(String member, String previous, long maxBytes, boolean home, List<MemoryLedger.Holding> holdings) {
+    /** {@code holdings} carry the pool object's ids with {@code prefix} already in them. */
+    Restore(String member, String previous, long prefix, long maxBytes, boolean home,
+        List<MemoryLedger.Holding> holdings) {
       this.member = member;
       this.previous = previous;
+      this.prefix = prefix;
       this.maxBytes = maxBytes;
       this.home = home;
       this.holdings = holdings;
@@ -246,9 +250,9 @@ final class PoolOps {
       } else if (home && !pool.home().equals(member)) {
         pool.rehome(member);
       }
-      pool.dropMember(member);
+      pool.dropMember(member, prefix);
       if (previous != null) {
-        pool.dropMember(previous);
+        pool.dropMember(previous, prefix);
       }
       for (MemoryLedger.Holding h : holdings) {
         pool.set(member, h.id(), h.holder(), h.bytes());
@@ -261,6 +265,7 @@ final class PoolOps {
     public void writeData(ObjectDataOutput out) throws IOException {
       out.writeString(member);
       out.writeString(previous);
+      out.writeLong(prefix);
       out.writeLong(maxBytes);
       out.writeBoolean(home);
       out.writeInt(holdings.size());
@@ -275,6 +280,7 @@ final class PoolOps {
     public void readData(ObjectDataInput in) throws IOException {
       member = in.readString();
       previous = in.readString();
+      prefix = in.readLong();
       maxBytes = in.readLong();
       home = in.readBoolean();
       int n = in.readInt();

@@ -233,6 +233,48 @@ class HazelcastMemoryPoolTest {
     }
   }
 
+  /**
+   * Verifies that a home pool whose entry was dropped while its member lived (as the others do for a
+   * member they took for dead) records its open reservations again on its next change, so nothing it
+   * holds goes uncounted.
+   */
+  @Test
+  void droppedEntryIsRecordedAgain() throws Exception {
+    String node = node();
+    try (HazelcastMemoryPool home = HazelcastMemoryPool.create(a, node, 100 * MIB);
+         Reservation resident = home.newReservation("resident copy");
+         Reservation task = home.newReservation("chunk task")) {
+      assertTrue(resident.trySetBytes(60 * MIB));
+      b.getMap(HazelcastMemoryPool.MAP).delete(node);
+      assertTrue(HazelcastMemoryPool.usage(c, node).isEmpty());
+      assertFalse(task.trySetBytes(50 * MIB), "the resident copy's 60 MiB still count");
+      assertEquals(60 * MIB, HazelcastMemoryPool.usage(c, node).orElseThrow().reservedBytes());
+      assertTrue(task.trySetBytes(40 * MIB));
+      assertEquals(100 * MIB, HazelcastMemoryPool.usage(c, node).orElseThrow().reservedBytes());
+    }
+  }
+
+  /**
+   * Verifies that two pool objects of one member on one pool (the home pool and a handle attached to it)
+   * keep their reservations apart: each closes only its own.
+   */
+  @Test
+  void twoPoolObjectsOfOneMemberKeepTheirReservationsApart() {
+    String node = node();
+    try (HazelcastMemoryPool home = HazelcastMemoryPool.create(a, node, 100 * MIB);
+         HazelcastMemoryPool again = HazelcastMemoryPool.attach(a, node)) {
+      Reservation first = home.newReservation("first");
+      Reservation second = again.newReservation("second");
+      assertTrue(first.trySetBytes(30 * MIB));
+      assertTrue(second.trySetBytes(20 * MIB));
+      assertEquals(50 * MIB, HazelcastMemoryPool.usage(b, node).orElseThrow().reservedBytes());
+      second.close();
+      assertEquals(Map.of("first", 30 * MIB), home.reservationsByHolder());
+      first.close();
+      assertEquals(0, HazelcastMemoryPool.usage(b, node).orElseThrow().reservedBytes());
+    }
+  }
+
   /** Verifies that attaching to a node without a pool is NOT_FOUND and a request beyond the pool fails at once. */
   @Test
   void unknownNodeAndImpossibleRequest() {
