@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  */
 public class LedgerMemoryPool implements MemoryPool {
   private static final Logger LOG = LoggerFactory.getLogger(LedgerMemoryPool.class);
-  /** Ends bounded waits; its tasks never block (serving goes to the pool's {@code serving} executor). */
+  /** Ends bounded waits; its tasks only hand the expiry to the pool's {@code serving} executor. */
   private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "memory-pool-timer");
     t.setDaemon(true);
@@ -111,7 +111,11 @@ public class LedgerMemoryPool implements MemoryPool {
         return;
       }
     }
-    serving.execute(this::serveWaiters);
+    try {
+      serving.execute(this::serveWaiters);
+    } catch (java.util.concurrent.RejectedExecutionException closed) {
+      // The pool was shut down: its waiters have failed already.
+    }
   }
 
   /**
@@ -331,7 +335,10 @@ public class LedgerMemoryPool implements MemoryPool {
           w = new Waiter(this, bytes);
           waiting = w;
           waiters.add(w);
-          w.timeout = TIMER.schedule(() -> expire(w), Math.max(0, maxWait.toNanos()), TimeUnit.NANOSECONDS);
+          // Expired on the pool's own executor: a pool whose lock waits for a slow ledger call never stalls
+          // the timer that every pool shares.
+          w.timeout = TIMER.schedule(() -> serving.execute(() -> expire(w)), Math.max(0, maxWait.toNanos()),
+              TimeUnit.NANOSECONDS);
         }
       }
       if (w == null) {
@@ -357,7 +364,7 @@ public class LedgerMemoryPool implements MemoryPool {
       return serveLocked();
     }
 
-    /** On the timer: the wait passed its bound. */
+    /** On {@code serving}: the wait passed its bound. */
     private void expire(Waiter w) {
       LabelFlightException error;
       synchronized (lock) {
