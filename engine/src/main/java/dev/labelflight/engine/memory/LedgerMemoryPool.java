@@ -34,6 +34,9 @@ import org.slf4j.LoggerFactory;
  * <p>Blocking: {@code trySetBytes}, {@code setBytes} (when it admits at once), shrinking, {@code close}
  * and {@link #reservationsByHolder} call the ledger and block as long as it does; {@code name},
  * {@code maxBytes}, {@code reservedBytes}, {@code freeBytes} and {@link Reservation#bytes} never block.
+ *
+ * <p>One class of a little over 400 lines, with its reservation inside: the queue, the reservations and
+ * the ledger calls share one lock, which would otherwise have to be handed between classes.
  */
 public class LedgerMemoryPool implements MemoryPool {
   private static final Logger LOG = LoggerFactory.getLogger(LedgerMemoryPool.class);
