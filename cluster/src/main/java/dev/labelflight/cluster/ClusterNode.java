@@ -2,6 +2,7 @@ package dev.labelflight.cluster;
 
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
+import dev.labelflight.cluster.memory.HazelcastMemoryPool;
 import dev.labelflight.engine.memory.LocalMemoryPool;
 import dev.labelflight.engine.memory.MemoryPool;
 import io.vertx.core.spi.cluster.ClusterManager;
@@ -10,30 +11,30 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * This node's Hazelcast member and memory budget. Standalone, it is a single embedded member that joins
- * nobody (its cluster name comes from a random secret); clustered, it joins the loopback TCP-IP members
- * whose cluster name comes from the same {@link ClusterSecret}, and also backs the Vert.x cluster manager.
- * Either way the budget is the same CP semaphore, so one code path serves both. Nothing in the cluster's
- * maps is a credential: nodes derive theirs from the secret they hold.
+ * This node's Hazelcast member and memory pool. Standalone, it is a single embedded member that joins
+ * nobody (its cluster name comes from a random secret) and the pool is counted in-process
+ * ({@link LocalMemoryPool}); clustered, it joins the loopback TCP-IP members whose cluster name comes from
+ * the same {@link ClusterSecret}, backs the Vert.x cluster manager, and the pool is this node's entry in the
+ * cluster's pool map ({@link HazelcastMemoryPool}), so every node sees every node's free memory and a dead
+ * node's holdings come back. Nothing in the cluster's maps is a credential: nodes derive theirs from the
+ * secret they hold.
  */
 public final class ClusterNode implements AutoCloseable {
   private final String nodeId;
   private final HazelcastInstance hazelcast;
-  private final HazelcastMemoryBudget budget;
+  private final MemoryPool pool;
   private final HazelcastDirectory directory;
   private final boolean clustered;
   private final ClusterSecret secret;
-  private final MemoryPool memoryPool;
 
-  private ClusterNode(HazelcastInstance hazelcast, HazelcastMemoryBudget budget, HazelcastDirectory directory,
-      boolean clustered, ClusterSecret secret, long budgetBytes) {
+  private ClusterNode(HazelcastInstance hazelcast, MemoryPool pool, HazelcastDirectory directory, boolean clustered,
+      ClusterSecret secret) {
     this.nodeId = directory.localNode();
     this.hazelcast = hazelcast;
-    this.budget = budget;
+    this.pool = pool;
     this.directory = directory;
     this.clustered = clustered;
     this.secret = secret;
-    this.memoryPool = new LocalMemoryPool(nodeId, budgetBytes);
   }
 
   /** {@link #start(String, ClusterSecret, int, List, long)} with a random secret: a node no other process can join. */
@@ -42,7 +43,7 @@ public final class ClusterNode implements AutoCloseable {
   }
 
   /**
-   * Starts the member and creates the budget. Blocking (seconds): call off the event loop.
+   * Starts the member and creates the memory pool. Blocking (seconds): call off the event loop.
    *
    * The node id is a new UUID, also the Vert.x cluster node id (a member attribute).
    *
@@ -59,8 +60,9 @@ public final class ClusterNode implements AutoCloseable {
         LoopbackHazelcastConfig.build(secret.clusterName(clusterName), port, members, nodeId));
     try {
       HazelcastDirectory directory = new HazelcastDirectory(hz, clustered);
-      return new ClusterNode(hz, HazelcastMemoryBudget.create(hz, directory.localNode(), budgetBytes), directory,
-          clustered, secret, budgetBytes);
+      MemoryPool pool = clustered ? HazelcastMemoryPool.create(hz, directory.localNode(), budgetBytes)
+          : new LocalMemoryPool(directory.localNode(), budgetBytes);
+      return new ClusterNode(hz, pool, directory, clustered, secret);
     } catch (RuntimeException e) {
       hz.shutdown();
       throw e;
@@ -71,19 +73,15 @@ public final class ClusterNode implements AutoCloseable {
     return nodeId;
   }
 
-  public HazelcastMemoryBudget budget() {
-    return budget;
-  }
-
   /**
-   * This node's memory pool, of the node's budget size: everything that takes memory goes through its
-   * reservations. For now counted in this process; the cluster-wide pool (an IMap, no CP) replaces it.
+   * This node's memory pool: reach the budget only through its reservations. Clustered, its reservation
+   * calls block on Hazelcast (see {@link HazelcastMemoryPool}); its free and reserved bytes never block.
    */
   public MemoryPool memoryPool() {
-    return memoryPool;
+    return pool;
   }
 
-  /** Live nodes and dataset owners. */
+  /** Live nodes and dataset homes. */
   public ClusterDirectory directory() {
     return directory;
   }
@@ -118,15 +116,31 @@ public final class ClusterNode implements AutoCloseable {
     return new HazelcastClusterManager(hazelcast);
   }
 
-  /** Free bytes of another node's budget, read from its semaphore (for placing resident datasets). */
+  /**
+   * Free bytes of a node's memory pool (for placing resident datasets): this node's from its pool, another
+   * node's from the pool map (0 if that node is gone). Blocking for another node.
+   */
   public long freeBytesOf(String otherNodeId) {
-    return hazelcast.getCPSubsystem().getSemaphore(HazelcastMemoryBudget.PREFIX + otherNodeId).availablePermits()
-        * HazelcastMemoryBudget.UNIT;
+    if (directory.isLocal(otherNodeId)) {
+      return pool.freeBytes();
+    }
+    if (!clustered) {
+      return 0;
+    }
+    return HazelcastMemoryPool.usage(hazelcast, otherNodeId).map(HazelcastMemoryPool.PoolUsage::freeBytes).orElse(0L);
+  }
+
+  /** Every live node's pool: size and reserved bytes. Blocking when clustered. */
+  public List<HazelcastMemoryPool.PoolUsage> memoryPools() {
+    return clustered ? HazelcastMemoryPool.usages(hazelcast)
+        : List.of(new HazelcastMemoryPool.PoolUsage(nodeId, pool.maxBytes(), pool.reservedBytes()));
   }
 
   @Override
   public void close() {
-    budget.close();
+    if (pool instanceof HazelcastMemoryPool shared) {
+      shared.close();
+    }
     hazelcast.shutdown();
   }
 }

@@ -51,7 +51,7 @@ import org.slf4j.LoggerFactory;
 public final class LabelFlightServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LabelFlightServer.class);
 
-  private static final String HOT_CACHE_OWNER = "label cache (recent columns)";
+  private static final String HOT_CACHE_HOLDER = "label cache (recent columns)";
   private static final long ANNOUNCE_MS = 2_000;
   private static final long CLOSE_WAIT_MS = 15_000;
 
@@ -72,6 +72,7 @@ public final class LabelFlightServer implements AutoCloseable {
   private HttpVerticle http;
   private NodeSizing sizing;
   private final NodeMetrics metrics = new NodeMetrics();
+  /** The label cache's heap layer, held in the budget for the node's life. */
   private dev.labelflight.engine.memory.Reservation hotCache;
   private LabelCache labelCache;
   private AuthSettings auth;
@@ -105,7 +106,7 @@ public final class LabelFlightServer implements AutoCloseable {
     int workerCount = sizing.workers();
     JsonObject resident = config.getJsonObject("resident", new JsonObject());
     JsonObject clusterConf = config.getJsonObject("cluster", new JsonObject());
-    // Hazelcast first (blocking, on the caller's thread): the budget is its semaphore, and a clustered
+    // Hazelcast first (blocking, on the caller's thread): the budget's pool lives there, and a clustered
     // Vert.x needs its cluster manager.
     boolean clustered = clusterConf.getBoolean("enabled", false);
     dev.labelflight.cluster.ClusterSecret secret;
@@ -154,7 +155,7 @@ public final class LabelFlightServer implements AutoCloseable {
       // Heap for recently used label columns, held in the budget for the node's life.
       long hotBytes = Math.min(config.getJsonObject("cache", new JsonObject()).getLong("hotMiB", 64L) << 20,
           budgetBytes / 4);
-      hotCache = cluster.memoryPool().newReservation(HOT_CACHE_OWNER);
+      hotCache = cluster.memoryPool().newReservation(HOT_CACHE_HOLDER);
       if (hotBytes > 0 && !hotCache.trySetBytes(hotBytes)) {
         hotBytes = 0;
       }
@@ -456,7 +457,7 @@ public final class LabelFlightServer implements AutoCloseable {
         new com.fasterxml.jackson.databind.ObjectMapper().readTree(config.getJsonObject("python", new JsonObject()).encode()),
         dataDir);
     return conf.enabled() ? dev.labelflight.pyworkers.PythonWorkerPool.start(conf,
-        new dev.labelflight.pyworkers.BudgetMemoryPool(cluster.budget()), allocator) : null;
+        cluster.memoryPool(), allocator) : null;
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.labelflight.server;
 
+import dev.labelflight.engine.memory.footprint.ChunkFootprint;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -172,6 +173,7 @@ class HybridExecutionTest {
           () -> FlightClients.labels(client, job, 3, 60_000));
       assertEquals(CallStatus.CANCELLED.code(), e.status().code());
       assertEquals(evaluations, server.server.node().labeler().lfChunkEvaluations(), "no chunk ran after the cancel");
+      assertEquals(budget.maxBytes(), server.server.cluster().freeBytesOf(server.server.cluster().nodeId()));
     }
   }
 
@@ -197,7 +199,7 @@ class HybridExecutionTest {
            VectorSchemaRoot chunk = probe.server.node().datasets().readChunk(m, 0, child)) {
         need = child.getAllocatedMemory();
       }
-      estimate = ChunkLabeler.memoryEstimate(m.chunk(0), 3);
+      estimate = ChunkFootprint.labelling(m.chunk(0), 3);
     }
     // First attempt gets half of what is needed, the retry twice: succeeds after one retry per chunk.
     double retryWorks = need / 2.0 / estimate;
@@ -226,6 +228,7 @@ class HybridExecutionTest {
       assertEquals(200, server.health());
       var budget = server.server.node().memoryPool();
       assertEquals(budget.maxBytes(), budget.freeBytes());
+      assertEquals(budget.maxBytes(), server.server.cluster().freeBytesOf(server.server.cluster().nodeId()));
     }
   }
 
@@ -251,7 +254,7 @@ class HybridExecutionTest {
 
       // Chunks of ~8 MiB: each task needs more than what the resident copy leaves free.
       Manifest wide = OutOfCoreTest.writeLongText(server, allocator, "wide", 8_000);
-      assertTrue(ChunkLabeler.memoryEstimate(wide.chunk(0), 2) > budget.freeBytes());
+      assertTrue(ChunkFootprint.labelling(wide.chunk(0), 2) > budget.freeBytes());
       JsonObject queued = FlightClients.awaitEnd(client, apply(client, "wide", OutOfCoreTest.LFS, "queue", "bob"), 120_000);
       assertEquals("SUCCEEDED", queued.getString("state"), queued.encode());
       assertEquals(budget.maxBytes(), budget.freeBytes(), "the resident copy was evicted and nothing else is held");
@@ -263,6 +266,7 @@ class HybridExecutionTest {
           "resident copy loaded");
       Await.condition(java.time.Duration.ofSeconds(60), () -> budget.freeBytes() == budget.maxBytes(),
           "idle resident evicted after its TTL");
+      assertEquals(budget.maxBytes(), server.server.cluster().freeBytesOf(server.server.cluster().nodeId()));
     }
   }
 }

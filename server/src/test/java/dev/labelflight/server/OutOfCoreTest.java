@@ -95,7 +95,7 @@ class OutOfCoreTest {
 
   /**
    * Verifies that with a 32 MiB budget a dataset of at least 256 MiB on disk is labelled on the task
-   * queue (the router says why), that every row's labels are right, and that the budget's semaphore is
+   * queue (the router says why), that every row's labels are right, and that the budget's pool is
    * full again afterwards.
    */
   @Test
@@ -122,6 +122,7 @@ class OutOfCoreTest {
       var budget = server.server.node().memoryPool();
       assertEquals(32L << 20, budget.maxBytes());
       assertEquals(budget.maxBytes(), budget.freeBytes());
+      assertEquals(budget.maxBytes(), server.server.cluster().freeBytesOf(server.server.cluster().nodeId()));
       assertEquals(List.of(), server.blockedEventLoops);
     }
   }

@@ -1,5 +1,7 @@
 package dev.labelflight.server;
 
+import dev.labelflight.engine.memory.footprint.ResidentFootprint;
+import dev.labelflight.engine.memory.footprint.LabelFootprint;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -54,10 +56,10 @@ class ResidentAdmissionTest {
     // The datasets are written before the server starts, so that its budget can be sized to the copy.
     Manifest wedge = write(data, "wedge", 21);
     write(data, "other", 22);
-    residentBytes = ChunkLabeler.residentEstimate(wedge);
+    residentBytes = ResidentFootprint.of(wedge);
     long budgetMiB = (residentBytes >> 20) + 1;
     budgetBytes = budgetMiB << 20;
-    assertTrue(budgetBytes - residentBytes < ChunkLabeler.labelEstimate(CHUNK_ROWS, 3),
+    assertTrue(budgetBytes - residentBytes < LabelFootprint.chunk(CHUNK_ROWS, 3),
         "the copy leaves less free than one chunk's labels need");
     server = new ServerProcess(data, dir.resolve("server.log"), CHUNK_ROWS, Map.of(
         "LABELFLIGHT_MEMORY_BUDGETMIB", String.valueOf(budgetMiB),

@@ -1,5 +1,6 @@
 package dev.labelflight.server;
 
+import dev.labelflight.engine.memory.footprint.ResidentFootprint;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -47,7 +48,7 @@ class ResidentWaitTest {
          FlightClient client = server.client(allocator)) {
       FlightClients.uploadReviews(client, allocator, "r", 5, 20_000);
       FlightClients.uploadReviews(client, allocator, "other", 6, 4_000);
-      long copy = ChunkLabeler.residentEstimate(server.server.node().datasets()
+      long copy = ResidentFootprint.of(server.server.node().datasets()
           .manifest(DatasetNames.qualify(TestServer.USER, "r"), 1));
       var pool = server.server.node().memoryPool();
       try (var hold = pool.newReservation("test hold")) {

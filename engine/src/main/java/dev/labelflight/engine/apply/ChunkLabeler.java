@@ -11,6 +11,10 @@ import dev.labelflight.engine.lf.LfRowException;
 import dev.labelflight.engine.lf.LfSpec;
 import dev.labelflight.engine.lf.ResidentText;
 import dev.labelflight.engine.lf.python.ChunkOrigin;
+import dev.labelflight.engine.memory.footprint.ChunkFootprint;
+import dev.labelflight.engine.memory.footprint.DerivedFootprint;
+import dev.labelflight.engine.memory.footprint.LabelFootprint;
+import dev.labelflight.engine.memory.footprint.ResidentFootprint;
 import dev.labelflight.engine.store.AtomicFiles;
 import dev.labelflight.engine.store.ChunkSource;
 import dev.labelflight.engine.store.DatasetStore;
@@ -63,15 +67,6 @@ public final class ChunkLabeler {
 
     public List<String> names() {
       return specs.stream().map(LfSpec::name).toList();
-    }
-
-    /** Bytes the derived columns read for a chunk take in memory (decoded; rounded up by the allocator). */
-    public long derivedEstimate(int chunk) {
-      long total = 0;
-      for (DerivedColumn c : derived) {
-        total += 2 * c.bytes(chunk);
-      }
-      return total;
     }
 
     /** Each LF's class index, in job order (-1 for an expression returning class indexes). */
@@ -164,52 +159,6 @@ public final class ChunkLabeler {
 
   private static boolean identifierPart(char c) {
     return Character.isLetterOrDigit(c) || c == '_';
-  }
-
-  /**
-   * Bytes to reserve before labelling a chunk from disk: the decoded Arrow buffers (read through a
-   * memory map, without a heap copy of the file, and rounded up by the allocator to at most twice the
-   * file) and the label side.
-   */
-  public static long memoryEstimate(Manifest.Chunk chunk, int lfCount) {
-    return 2 * chunk.bytes() + labelEstimate(chunk.rows(), lfCount);
-  }
-
-  /**
-   * Bytes for the label side of one chunk, linear in its LF count: per row and LF one byte of the
-   * columns read from the cache and one of those computed (the evaluators write them, the cache
-   * segments are written from them, no other copy); per row and regex LF one candidate bit; plus one
-   * cache segment decoded or built at a time, which holds up to {@link LabelCache#SEGMENT_COLUMNS}
-   * columns whatever the job's LF count (int8 data plus a validity bitmap each, rounded up by the
-   * allocator to a power of two, and its serialized bytes); plus fixed overhead.
-   */
-  public static long labelEstimate(int rows, int lfCount) {
-    long paddedRows = rows <= 1 ? 1 : Long.highestOneBit(rows - 1) << 1;
-    // A segment's record-batch body is read as one buffer, which the allocator rounds up to a power of two.
-    long body = LabelCache.SEGMENT_COLUMNS * (paddedRows + paddedRows / 8 + 64);
-    long segment = Long.highestOneBit(body - 1) << 1;
-    return (long) rows * (2L * lfCount + lfCount / 8 + 16) + 3 * segment + (2 << 20);
-  }
-
-  /**
-   * Bytes a resident copy of a dataset holds: each chunk's decoded body, which the allocator rounds up
-   * to a power of two; the heap copies of its text columns kept for every job ({@link ResidentText}:
-   * the text, at most the chunk's bytes; their word indexes, at most as much again; plus offsets and
-   * row signatures per text column and row);
-   * plus the label arrays of one chunk per core.
-   */
-  public static long residentEstimate(Manifest manifest) {
-    long total = 4 << 20;
-    long maxRows = 0;
-    int textColumns = ResidentText.textColumns(manifest.arrowSchema());
-    for (Manifest.Chunk c : manifest.chunks()) {
-      total += c.bytes() <= 1 ? 1 : Long.highestOneBit(c.bytes() - 1) << 1;
-      if (textColumns > 0) {
-        total += 2 * c.bytes() + textColumns * (c.rows() + 1L) * ResidentText.bytesPerRow() + 64;
-      }
-      maxRows = Math.max(maxRows, c.rows());
-    }
-    return total + maxRows * 64L;
   }
 
   /** LF columns computed so far (one per LF per chunk), for monitoring and tests. */

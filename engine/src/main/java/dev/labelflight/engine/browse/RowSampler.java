@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.labelflight.engine.derive.DerivedColumn;
 import dev.labelflight.engine.derive.DerivedColumnStore;
+import dev.labelflight.engine.memory.footprint.BrowseFootprint;
 import dev.labelflight.engine.error.LabelFlightException;
 import dev.labelflight.engine.store.DatasetStore;
 import dev.labelflight.engine.store.Manifest;
@@ -49,20 +50,9 @@ public final class RowSampler {
     return chunks;
   }
 
-  /**
-   * Bytes to reserve from the memory budget before reading the given chunks: decoded buffers of the
-   * chunks (read through a memory map) and of their derived columns.
-   */
+  /** Bytes to reserve before reading the given chunks: see {@link BrowseFootprint#page}. */
   public long memoryEstimate(Manifest manifest, List<Integer> chunks) {
-    List<DerivedColumn> derivedColumns = new DerivedColumnStore(store).columns(manifest);
-    long bytes = 1 << 20;
-    for (int index : chunks) {
-      bytes += 2 * manifest.chunk(index).bytes();
-      for (DerivedColumn c : derivedColumns) {
-        bytes += 2 * c.bytes(index);
-      }
-    }
-    return bytes;
+    return BrowseFootprint.page(manifest, chunks, new DerivedColumnStore(store).columns(manifest));
   }
 
   /**

@@ -1,6 +1,5 @@
 package dev.labelflight.engine.derive;
 
-import dev.labelflight.engine.store.DatasetNames;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.labelflight.engine.error.CorruptDataException;
 import dev.labelflight.engine.error.LabelFlightException;
@@ -8,6 +7,7 @@ import dev.labelflight.engine.lf.LfLimits;
 import dev.labelflight.engine.lf.TextColumn;
 import dev.labelflight.engine.memory.MemoryPool;
 import dev.labelflight.engine.memory.Reservation;
+import dev.labelflight.engine.memory.footprint.DerivedFootprint;
 import dev.labelflight.engine.store.ArrowFiles;
 import dev.labelflight.engine.store.AtomicFiles;
 import dev.labelflight.engine.store.ColumnTypes;
@@ -20,6 +20,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -28,6 +29,8 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.OutOfMemoryException;
 import org.apache.arrow.vector.FieldVector;
@@ -53,6 +56,8 @@ public final class DerivedColumnStore {
   /** Writers of one version's derived manifest take its lock (one per directory, for every instance). */
   private static final Map<Path, Object> LOCKS = new ConcurrentHashMap<>();
   private static final Set<Path> ACTIVE_STAGING = ConcurrentHashMap.newKeySet();
+  /** How long one chunk waits for its memory before the derive fails with RESOURCE_EXHAUSTED. */
+  public static final Duration ADMISSION_WAIT = Duration.ofSeconds(30);
 
   private final DatasetStore datasets;
   private final int maxPatternLength;
@@ -82,7 +87,7 @@ public final class DerivedColumnStore {
     } catch (NoSuchFileException e) {
       return List.of();
     } catch (IOException e) {
-      throw new CorruptDataException("derived columns of dataset '" + DatasetNames.display(manifest.name()) + "' v" + manifest.version()
+      throw new CorruptDataException("derived columns of dataset '" + manifest.name() + "' v" + manifest.version()
           + " are unreadable: " + e.getMessage());
     }
   }
@@ -103,20 +108,25 @@ public final class DerivedColumnStore {
     return new Schema(fields, base.getCustomMetadata());
   }
 
+  /** As {@link #derive(DeriveRequest, MemoryPool, Duration, BufferAllocator, double)}, each chunk waiting at most {@link #ADMISSION_WAIT}. */
+  public Derived derive(DeriveRequest request, MemoryPool pool, BufferAllocator parent, double estimateScale) {
+    return derive(request, pool, ADMISSION_WAIT, parent, estimateScale);
+  }
+
   /**
-   * Computes and stores a derived column (blocking, chunk by chunk, each chunk's memory held in a
-   * reservation of {@code pool}, waiting at most {@code maxWait} for it, and capped in a child of
-   * {@code parent}). A column of the same name and definition is
-   * returned as it is; INVALID_ARGUMENT for an unknown kind, a bad pattern, a missing or non-text source
-   * column, a name taken by a dataset column, or by a derived column of another definition (unless
-   * {@code replace}).
+   * Computes and stores a derived column (blocking, chunk by chunk, each chunk's memory held by a
+   * reservation of {@code pool} that waits at most {@code maxWait}, and capped in a child of
+   * {@code parent}). A column of the same name and definition is returned as it is; INVALID_ARGUMENT for
+   * an unknown kind, a bad pattern, a missing or non-text source column, a name taken by a dataset column,
+   * or by a derived column of another definition (unless {@code replace}); RESOURCE_EXHAUSTED when a
+   * chunk's memory does not come free within the wait; CANCELLED when the thread is interrupted.
    */
-  public Derived derive(DeriveRequest request, MemoryPool pool, java.time.Duration maxWait, BufferAllocator parent,
+  public Derived derive(DeriveRequest request, MemoryPool pool, Duration maxWait, BufferAllocator parent,
       double estimateScale) {
     Manifest manifest = datasets.manifest(request.dataset(), request.version());
     Derivation derivation = Derivation.of(request.kind(), request.pattern(), maxPatternLength);
     Schema base = manifest.arrowSchema();
-    String what = "dataset '" + DatasetNames.display(manifest.name()) + "' v" + manifest.version();
+    String what = "dataset '" + manifest.name() + "' v" + manifest.version();
     for (Field f : base.getFields()) {
       if (f.getName().equals(request.name())) {
         throw LabelFlightException.invalid("'" + request.name() + "' is already a column of " + what);
@@ -154,7 +164,7 @@ public final class DerivedColumnStore {
     try {
       List<DerivedColumn.Chunk> chunks = new ArrayList<>(manifest.chunks().size());
       for (Manifest.Chunk chunk : manifest.chunks()) {
-        chunks.add(deriveChunk(manifest, chunk, request, derivation, staging, pool, maxWait, parent, estimateScale));
+        chunks.add(deriveChunk(manifest, chunk, request, derivation, staging, pool, parent, estimateScale, maxWait));
       }
       String target = request.name() + "-" + id;
       DerivedColumn column = new DerivedColumn(request.name(), request.kind(), request.column(), request.pattern(), id,
@@ -179,40 +189,37 @@ public final class DerivedColumnStore {
   }
 
   private DerivedColumn.Chunk deriveChunk(Manifest manifest, Manifest.Chunk chunk, DeriveRequest request,
-      Derivation derivation, Path staging, MemoryPool pool, java.time.Duration maxWait, BufferAllocator parent,
-      double estimateScale) {
-    // The chunk decoded (up to twice its file, see ChunkLabeler) and the output (at most as big again).
-    long bytes = Math.max(1, (long) (estimateScale * (4 * chunk.bytes() + 16L * chunk.rows() + (1 << 20))));
-    String owner = "derive " + manifest.name() + "@" + manifest.version() + " " + request.name() + " chunk "
+      Derivation derivation, Path staging, MemoryPool pool, BufferAllocator parent, double estimateScale,
+      Duration maxWait) {
+    long bytes = Math.max(1, (long) (estimateScale * DerivedFootprint.deriving(chunk)));
+    String holder = "derive " + manifest.name() + "@" + manifest.version() + " " + request.name() + " chunk "
         + chunk.index() + " " + UUID.randomUUID();
-    try (Reservation reservation = pool.newReservation(owner)) {
+    try (Reservation reservation = pool.newReservation(holder)) {
       try {
-        reservation.setBytes(bytes, maxWait).get();
+        reservation.setBytes(bytes, maxWait).get(maxWait.toMillis() + 5_000, TimeUnit.MILLISECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new LabelFlightException(LabelFlightException.Kind.CANCELLED, "interrupted while waiting for memory");
       } catch (ExecutionException e) {
         throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+      } catch (TimeoutException e) {
+        throw LabelFlightException.exhausted("deriving '" + request.name() + "': no memory for chunk "
+            + chunk.index() + " within " + maxWait.toSeconds() + " s");
       }
-      return deriveChunk(chunk, request, derivation, staging, manifest, parent, owner, bytes);
-    }
-  }
-
-  private DerivedColumn.Chunk deriveChunk(Manifest.Chunk chunk, DeriveRequest request, Derivation derivation,
-      Path staging, Manifest manifest, BufferAllocator parent, String owner, long bytes) {
-    try (BufferAllocator allocator = parent.newChildAllocator(owner, 0, bytes);
-         VectorSchemaRoot data = MappedChunks.read(datasets, manifest, chunk.index(), allocator);
-         VectorSchemaRoot out = new VectorSchemaRoot(List.of(derivation.compute(request.name(),
-             TextColumn.of(data.getVector(request.column())), allocator)))) {
-      out.setRowCount(data.getRowCount());
-      String file = String.format("chunk-%06d.arrow", chunk.index());
-      AtomicFiles.Written written = ArrowFiles.writeSingleBatch(staging.resolve(file), out);
-      return new DerivedColumn.Chunk(chunk.index(), file, chunk.rows(), written.bytes(), written.crc32c());
-    } catch (OutOfMemoryException e) {
-      throw LabelFlightException.exhausted("deriving '" + request.name() + "': chunk " + chunk.index()
-          + " needs more than its estimate of " + (bytes >> 20) + " MiB: " + e.getMessage());
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write derived column '" + request.name() + "'", e);
+      try (BufferAllocator allocator = parent.newChildAllocator(holder, 0, bytes);
+           VectorSchemaRoot data = MappedChunks.read(datasets, manifest, chunk.index(), allocator);
+           VectorSchemaRoot out = new VectorSchemaRoot(List.of(derivation.compute(request.name(),
+               TextColumn.of(data.getVector(request.column())), allocator)))) {
+        out.setRowCount(data.getRowCount());
+        String file = String.format("chunk-%06d.arrow", chunk.index());
+        AtomicFiles.Written written = ArrowFiles.writeSingleBatch(staging.resolve(file), out);
+        return new DerivedColumn.Chunk(chunk.index(), file, chunk.rows(), written.bytes(), written.crc32c());
+      } catch (OutOfMemoryException e) {
+        throw LabelFlightException.exhausted("deriving '" + request.name() + "': chunk " + chunk.index()
+            + " needs more than its estimate of " + (bytes >> 20) + " MiB: " + e.getMessage());
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write derived column '" + request.name() + "'", e);
+      }
     }
   }
 
@@ -239,7 +246,7 @@ public final class DerivedColumnStore {
             .writeValueAsBytes(new Listing(current)));
         removeUnlisted(dir, current);
       } catch (NoSuchFileException e) {
-        throw LabelFlightException.notFound("dataset '" + DatasetNames.display(manifest.name()) + "' v" + manifest.version()
+        throw LabelFlightException.notFound("dataset '" + manifest.name() + "' v" + manifest.version()
             + " was dropped while deriving '" + column.name() + "'");
       } catch (IOException e) {
         throw new UncheckedIOException("cannot record derived column '" + column.name() + "'", e);
@@ -271,7 +278,7 @@ public final class DerivedColumnStore {
   public FieldVector read(Manifest manifest, DerivedColumn column, int chunk, BufferAllocator allocator) {
     DerivedColumn.Chunk c = column.chunks().get(chunk);
     Path file = derivedDir(manifest).resolve(column.dir()).resolve(c.file());
-    String what = "chunk " + chunk + " of derived column '" + column.name() + "' of dataset '" + DatasetNames.display(manifest.name())
+    String what = "chunk " + chunk + " of derived column '" + column.name() + "' of dataset '" + manifest.name()
         + "' v" + manifest.version();
     if (!Files.exists(file)) {
       throw LabelFlightException.notFound(what + " is gone: the column was redefined or dropped meanwhile");

@@ -49,6 +49,11 @@ public final class VotePatterns {
     return counts[p];
   }
 
+  /** Heap bytes of its arrays (at their capacity), for checking the memory estimate of a fit. */
+  public long heapBytes() {
+    return 2L * patterns.length + 8L * counts.length + 4L * slots.length;
+  }
+
   /** Each distinct pattern as one row of a label chunk (row {@code p} = pattern {@code p}). */
   public LabelChunk asChunk() {
     short[][] labels = new short[lfs][size];

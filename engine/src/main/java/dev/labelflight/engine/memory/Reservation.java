@@ -18,7 +18,8 @@ public interface Reservation extends AutoCloseable {
   /**
    * Sets the held bytes to {@code bytes} if the growth fits now and nobody waits ahead; shrinking always
    * succeeds. All or nothing: returns false and holds what it held before when the growth does not fit.
-   * Throws RESOURCE_EXHAUSTED if {@code bytes} can never fit (more than the pool's size).
+   * Throws RESOURCE_EXHAUSTED if {@code bytes} can never fit (more than the pool's size), UNAVAILABLE if
+   * the pool's ledger cannot be reached (a cluster pool whose member is shutting down).
    */
   boolean trySetBytes(long bytes);
 
@@ -26,8 +27,9 @@ public interface Reservation extends AutoCloseable {
    * Sets the held bytes to {@code bytes}, waiting at most {@code maxWait} for the growth to fit (in
    * arrival order with other waiters). The future completes once the bytes are held; it fails with
    * RESOURCE_EXHAUSTED ("needs N MiB, M MiB free of T MiB") when the wait passes or the request can never
-   * fit, and with CANCELLED when the reservation is closed while it waits. A failed wait holds what it
-   * held before. Shrinking completes at once. At most one wait per reservation at a time.
+   * fit, with CANCELLED when the reservation is closed while it waits, and with UNAVAILABLE when the
+   * pool's ledger cannot be reached. A failed wait holds what it held before. Shrinking completes at once.
+   * At most one wait per reservation at a time.
    */
   CompletableFuture<Void> setBytes(long bytes, Duration maxWait);
 

@@ -1,5 +1,6 @@
 package dev.labelflight.engine.cache;
 
+import dev.labelflight.engine.memory.footprint.LabelFootprint;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -123,7 +124,7 @@ class LabelCacheTest {
         java.util.Arrays.fill(columns[lf], (byte) (lf % 2));
       }
       cache.write(m, 0, prints, columns, allocator);
-      long estimate = dev.labelflight.engine.apply.ChunkLabeler.labelEstimate(rows, 1);
+      long estimate = LabelFootprint.chunk(rows, 1);
       try (org.apache.arrow.memory.BufferAllocator capped = allocator.newChildAllocator("one LF", 0, estimate)) {
         byte[][] read = new LabelCache(dir).read(m, 0, List.of(prints.get(7)), capped);
         assertArrayEquals(columns[7], read[0]);

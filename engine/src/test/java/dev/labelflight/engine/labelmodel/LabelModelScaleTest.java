@@ -137,9 +137,14 @@ class LabelModelScaleTest {
         () -> GenerativeModel.Fitter.partial(base, GenerativeModel.PartialFit.ROWS, 6, options));
     assertThrows(LabelFlightException.class,
         () -> GenerativeModel.Fitter.partial(whole, GenerativeModel.PartialFit.LFS, 5, options));
+    // A stored model keeps its statistics (a base for partial fits); without them it cannot be one.
     GenerativeModel rebuilt = (GenerativeModel) LabelModels.fromJson(new ObjectMapper().readTree(base.toJson().toString()));
+    assertEquals(base.statistics().rows(), rebuilt.statistics().rows(), 0.0);
+    com.fasterxml.jackson.databind.node.ObjectNode bare = (com.fasterxml.jackson.databind.node.ObjectNode) new ObjectMapper().readTree(base.toJson().toString());
+    bare.remove("statistics");
+    GenerativeModel withoutStatistics = (GenerativeModel) LabelModels.fromJson(bare);
     assertThrows(LabelFlightException.class,
-        () -> GenerativeModel.Fitter.partial(rebuilt, GenerativeModel.PartialFit.ROWS, 5, options));
+        () -> GenerativeModel.Fitter.partial(withoutStatistics, GenerativeModel.PartialFit.ROWS, 5, options));
     assertEquals(GenerativeModel.PartialFit.LFS, GenerativeModel.PartialFit.parse("lfs"));
     assertThrows(LabelFlightException.class, () -> GenerativeModel.PartialFit.parse("columns"));
   }

@@ -27,6 +27,7 @@ import java.util.function.Function;
 import org.apache.arrow.memory.BufferAllocator;
 import dev.labelflight.engine.cancel.CancelToken;
 import dev.labelflight.engine.memory.Reservation;
+import dev.labelflight.engine.memory.footprint.BrowseFootprint;
 import dev.labelflight.verticles.node.MemoryAdmission;
 
 /**
@@ -144,7 +145,7 @@ public final class BrowseVerticle extends VerticleBase {
 
   private JsonObject examples(ExampleFinder.Query query, JobChunks job) {
     ExampleFinder finder = new ExampleFinder(node.datasets(), node.labels());
-    return withBudget("examples of job " + query.job(), 2 * job.largestChunkBytes() + (1 << 20),
+    return withBudget("examples of job " + query.job(), BrowseFootprint.labelScan(job.largestChunkBytes()),
         allocator -> json(finder.find(query, job.manifest(), job.lfNames(), job.files(), allocator)));
   }
 
@@ -160,7 +161,7 @@ public final class BrowseVerticle extends VerticleBase {
   }
 
   private JsonObject coverage(CoverageQuery query, JobChunks job) {
-    return withBudget("coverage of job " + query.job(), 2 * job.largestChunkBytes() + (1 << 20),
+    return withBudget("coverage of job " + query.job(), BrowseFootprint.labelScan(job.largestChunkBytes()),
         allocator -> json(new LabelCoverage(node.labels())
             .count(query.job(), job.lfNames().size(), query.classes(), job.files(), allocator)));
   }

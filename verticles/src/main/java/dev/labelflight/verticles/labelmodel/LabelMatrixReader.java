@@ -1,8 +1,8 @@
 package dev.labelflight.verticles.labelmodel;
 
-import dev.labelflight.engine.apply.ChunkLabeler;
 import dev.labelflight.engine.cancel.CancelToken;
 import dev.labelflight.engine.memory.Reservation;
+import dev.labelflight.engine.memory.footprint.ModelFitFootprint;
 import dev.labelflight.engine.error.LabelFlightException;
 import dev.labelflight.engine.labelmatrix.LabelChunk;
 import dev.labelflight.engine.labelmatrix.RowBitmap;
@@ -81,7 +81,7 @@ final class LabelMatrixReader {
       LabelChunk chunk = LabelChunk.of(labels);
       G goldLabels;
       String holder = "gold of job " + job + " chunk " + index;
-      long estimate = ChunkLabeler.memoryEstimate(manifest.chunk(index), 0);
+      long estimate = ModelFitFootprint.goldChunk(manifest.chunk(index));
       try (Reservation reservation = node.memoryPool().newReservation(holder)) {
         MemoryAdmission.await(reservation, estimate, node.execution().memoryWait(), CancelToken.NEVER);
         try (BufferAllocator allocator = node.allocator().newChildAllocator(holder, 0, estimate);

@@ -20,6 +20,7 @@ import dev.labelflight.engine.labelmodel.RowSample;
 import dev.labelflight.engine.labelmodel.VotePatterns;
 import dev.labelflight.engine.labelmodel.artifact.ModelArtifact;
 import dev.labelflight.engine.labelmodel.artifact.ModelStore;
+import dev.labelflight.engine.memory.footprint.ModelFitFootprint;
 import dev.labelflight.engine.store.Manifest;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -94,7 +95,7 @@ final class ModelFits {
     }
 
     // First pass: patterns (for in-memory passes), the sample and the dev rows.
-    int maxPatterns = (int) Math.max(1, Math.min(Integer.MAX_VALUE / 2, maxPatternBytes / (2L * m + 16L)));
+    int maxPatterns = (int) Math.max(1, Math.min(Integer.MAX_VALUE / 2, maxPatternBytes / ModelFitFootprint.votePattern(m)));
     VotePatterns patterns = new VotePatterns(m, maxPatterns);
     boolean[] overflow = {false};
     reader.readAll(facts.job(), manifest, progress, selection, gold == null ? null : gold::read, (chunk, goldLabels) -> {

@@ -1,5 +1,7 @@
 package dev.labelflight.verticles.resident;
 
+import dev.labelflight.engine.memory.footprint.DerivedFootprint;
+import dev.labelflight.engine.memory.footprint.LabelFootprint;
 import dev.labelflight.engine.apply.ApplyRequest;
 import dev.labelflight.engine.apply.ChunkLabeler;
 import dev.labelflight.engine.cancel.CancelToken;
@@ -93,9 +95,9 @@ public final class ResidentDataset extends VerticleBase {
     int maxRows = manifest.chunks().stream().mapToInt(Manifest.Chunk::rows).max().orElse(0);
     long maxDerived = 0;
     for (int i = 0; i < manifest.chunks().size(); i++) {
-      maxDerived = Math.max(maxDerived, lfs.derivedEstimate(i));
+      maxDerived = Math.max(maxDerived, DerivedFootprint.reading(lfs.derived(), i));
     }
-    return Math.max(1 << 20, (long) (estimateScale * (ChunkLabeler.labelEstimate(maxRows, lfs.specs().size()) + maxDerived)));
+    return Math.max(1 << 20, (long) (estimateScale * (LabelFootprint.chunk(maxRows, lfs.specs().size()) + maxDerived)));
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.labelflight.verticles.routing;
 
+import dev.labelflight.engine.memory.footprint.ResidentFootprint;
 import dev.labelflight.engine.apply.ChunkLabeler;
 import dev.labelflight.engine.apply.ExecutionMode;
 import dev.labelflight.engine.error.LabelFlightException;
@@ -72,7 +73,7 @@ public final class JobRouter {
 
   /** Routes a job that was just admitted. */
   public void route(Job job) {
-    long copyBytes = ChunkLabeler.residentEstimate(job.manifest());
+    long copyBytes = ResidentFootprint.of(job.manifest());
     long jobBytes = ResidentDataset.labelBytesPerChunk(job.manifest(), job.lfs(), node.execution().estimateScale());
     boolean otherNodes = node.directory().clustered() && node.execution().residentEnabled()
         && job.lfs().derived().isEmpty();
@@ -271,7 +272,7 @@ public final class JobRouter {
         if (ar.failed() && retry != null && job.mode() == ExecutionMode.RESIDENT && job.chunksDone() == 0
             && ar.cause() instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
           job.unreachable().add(host);
-          long copyBytes = ChunkLabeler.residentEstimate(job.manifest());
+          long copyBytes = ResidentFootprint.of(job.manifest());
           long jobBytes = ResidentDataset.labelBytesPerChunk(job.manifest(), job.lfs(), node.execution().estimateScale());
           tryElsewhere(job, new Route(Route.Kind.REMOTE, Route.CopyAction.AWAIT, retry.reason(),
               Route.queue("no other node could hold a resident copy: the job runs on the task queue")), copyBytes, jobBytes);

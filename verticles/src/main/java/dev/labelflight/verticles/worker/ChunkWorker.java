@@ -1,5 +1,7 @@
 package dev.labelflight.verticles.worker;
 
+import dev.labelflight.engine.memory.footprint.DerivedFootprint;
+import dev.labelflight.engine.memory.footprint.ChunkFootprint;
 import dev.labelflight.engine.apply.ApplyRequest;
 import dev.labelflight.engine.apply.ChunkLabeler;
 import dev.labelflight.engine.cancel.CancelToken;
@@ -88,7 +90,7 @@ public final class ChunkWorker extends VerticleBase {
       }
       int chunk = task.chunk();
       long estimate = Math.max(1, (long) (node.execution().estimateScale()
-          * (ChunkLabeler.memoryEstimate(manifest.chunk(chunk), lfs.specs().size()) + lfs.derivedEstimate(chunk))));
+          * (ChunkFootprint.labelling(manifest.chunk(chunk), lfs.specs().size()) + DerivedFootprint.reading(lfs.derived(), chunk))));
       for (int attempt = 0; ; attempt++) {
         long bytes = attempt == 0 ? estimate : Math.min(estimate * RETRY_FACTOR, node.memoryPool().maxBytes());
         String holder = "job " + task.job() + " chunk " + chunk + " attempt " + attempt;
