@@ -24,6 +24,11 @@ public final class CompiledLfSet {
     return names.size();
   }
 
+  /** The evaluators, in evaluation order (for tests). */
+  List<LfEvaluator> evaluators() {
+    return evaluators;
+  }
+
   /** Labels one chunk: {@code [lf][row]}, {@link LabelSpace#ABSTAIN} where an LF does not vote. */
   public byte[][] evaluate(VectorSchemaRoot chunk) {
     return evaluate(chunk, null);
