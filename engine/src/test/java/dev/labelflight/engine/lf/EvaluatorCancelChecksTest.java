@@ -33,9 +33,9 @@ class EvaluatorCancelChecksTest {
             + ",\"threshold\":0.7,\"label\":\"SPAM\"}",
         "{\"name\":\"mod\",\"kind\":\"model\",\"column\":\"emb\",\"model\":\"emb_spam.onnx\",\"class\":1,"
             + "\"threshold\":0.8,\"label\":\"SPAM\"}"));
-    // A big keyword set: 2,000 keyword LFs fused into one automaton.
+    // A big keyword set: 500 keyword LFs fused into one automaton.
     List<String> words = ReviewsGenerator.WORDS;
-    for (int i = 0; i < 2000; i++) {
+    for (int i = 0; i < 500; i++) {
       lfs.add("{\"name\":\"kw" + i + "\",\"kind\":\"keyword\",\"column\":\"text\",\"keywords\":[\""
           + words.get(i % words.size()) + " " + words.get((i * 7 + 3) % words.size()) + "\"],\"label\":\"HAM\"}");
     }
@@ -46,7 +46,7 @@ class EvaluatorCancelChecksTest {
   @Test
   void everyEvaluatorObservesItsCancelledToken() throws Exception {
     try (RootAllocator allocator = TestAllocators.root(); ModelRegistry models = new ModelRegistry(LfKindsTest.modelsDir());
-         VectorSchemaRoot chunk = new ReviewsGenerator(5).batch(0, 20_000, allocator)) {
+         VectorSchemaRoot chunk = new ReviewsGenerator(5).batch(0, 5_000, allocator)) {
       CompiledLfSet set = new LfCompiler(LfLimits.DEFAULT, models)
           .compile(LfCompilerTest.specs(lfs()), LfCompilerTest.LABELS, ReviewsGenerator.SCHEMA);
       CancelToken token = CancelToken.create();

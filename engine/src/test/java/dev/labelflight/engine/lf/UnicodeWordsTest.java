@@ -138,7 +138,7 @@ class UnicodeWordsTest {
     String python = python();
     Assumptions.assumeTrue(python != null, "no Python found (LABELFLIGHT_SNORKEL_PYTHON or python3)");
     SplittableRandom random = new SplittableRandom(17);
-    String[] rows = new String[3000];
+    String[] rows = new String[1500];
     for (int r = 0; r < rows.length; r++) {
       if (random.nextInt(50) == 0) {
         continue;

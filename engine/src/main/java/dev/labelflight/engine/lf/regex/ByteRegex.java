@@ -52,6 +52,18 @@ public final class ByteRegex {
     }
   }
 
+  /**
+   * The DFA of a parsed tree ({@link UnicodeRegex} builds it from the ASCII projection of a Unicode pattern);
+   * empty when its byte program is too large.
+   */
+  static Optional<ByteRegex> compile(RegexNode node, boolean fullMatch, int maxStates) {
+    try {
+      return Optional.of(new ByteRegex(ByteProgram.compile(node, fullMatch), maxStates));
+    } catch (UnsupportedRegexException | StackOverflowError e) {
+      return Optional.empty();
+    }
+  }
+
   /** Why {@code pattern} has no DFA form, or empty if it has one. */
   public static Optional<String> unsupported(String pattern) {
     try {

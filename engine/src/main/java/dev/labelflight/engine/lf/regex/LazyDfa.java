@@ -1,6 +1,7 @@
 package dev.labelflight.engine.lf.regex;
 
 import dev.labelflight.engine.lf.regex.RegexNode.Kind;
+import dev.labelflight.engine.cancel.CancelToken;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -20,6 +21,10 @@ import java.util.Map;
 public final class LazyDfa {
   /** {@link #matches} result when the cache thrashed on the row. */
   public static final int GAVE_UP = -1;
+  /** Bytes of a row scanned between cancellation checks: about a millisecond. */
+  static final int CHECK_BYTES = 1 << 20;
+  /** Instructions followed while building states between cancellation checks. */
+  static final int CHECK_WORK = 1 << 16;
   private static final int UNKNOWN = -1;
   private static final int MAX_RESETS_PER_ROW = 4;
   /** Bound on the instruction sets' total size, so that large NFAs do not blow the cache's memory either. */
@@ -47,6 +52,7 @@ public final class LazyDfa {
   private int keyInts;
   private int resetsThisRow;
   private long resets;
+  private int work;
 
   // Scratch for closures and steps (slow path only).
   private final int[] visited;
@@ -95,36 +101,50 @@ public final class LazyDfa {
     return keys.size();
   }
 
-  /** 1 if {@code data[from, to)} matches, 0 if not, {@link #GAVE_UP} if the cache thrashed on it. */
+  /**
+   * 1 if {@code data[from, to)} matches, 0 if not, {@link #GAVE_UP} if the cache thrashed on it. Checks the
+   * thread's {@link CancelToken} after every {@link #CHECK_BYTES} bytes of a long row, and every
+   * {@link #CHECK_WORK} instructions followed while building states.
+   */
   public int matches(byte[] data, int from, int to) {
     resetsThisRow = 0;
     int[] t = table;
     int[] classes = classOf;
     int limit = 2 * stride;
     int s = start;
-    for (int i = from; i < to; i++) {
-      int c = classes[data[i] & 0xFF];
-      int next = t[s + c];
-      if (next < limit) {
-        if (next == dead) {
-          return 0;
+    int blockFrom = from;
+    while (true) {
+      // Rows are scanned in blocks so that a long one checks for cancellation without a test per byte.
+      int blockTo = to - blockFrom > CHECK_BYTES ? blockFrom + CHECK_BYTES : to;
+      for (int i = blockFrom; i < blockTo; i++) {
+        int c = classes[data[i] & 0xFF];
+        int next = t[s + c];
+        if (next < limit) {
+          if (next == dead) {
+            return 0;
+          }
+          if (next == match) {
+            return 1;
+          }
+          next = transition(s, c);
+          if (next == GAVE_UP) {
+            return GAVE_UP;
+          }
+          t = table;
+          if (next == dead) {
+            return 0;
+          }
+          if (next == match) {
+            return 1;
+          }
         }
-        if (next == match) {
-          return 1;
-        }
-        next = transition(s, c);
-        if (next == GAVE_UP) {
-          return GAVE_UP;
-        }
-        t = table;
-        if (next == dead) {
-          return 0;
-        }
-        if (next == match) {
-          return 1;
-        }
+        s = next;
       }
-      s = next;
+      if (blockTo == to) {
+        break;
+      }
+      CancelToken.check();
+      blockFrom = blockTo;
     }
     int end = t[s + endClass];
     if (end == UNKNOWN) {
@@ -170,6 +190,10 @@ public final class LazyDfa {
         continue;
       }
       visited[pc] = generation;
+      if (++work == CHECK_WORK) {
+        work = 0;
+        CancelToken.check();
+      }
       switch (program.op[pc]) {
         case ByteProgram.BYTE -> {
           if (!atEnd && b >= program.lo[pc] && b <= program.hi[pc]) {
