@@ -14,9 +14,10 @@ import java.util.List;
  * compiled into a dense DFA over byte classes: one table lookup per input byte, whatever the number of
  * keywords. Each keyword carries the local index of the LF it belongs to and whether it must match a
  * whole word. A <em>folding</em> automaton (some keyword ignores case) holds every keyword case-folded
- * ({@link CaseFolding}) and reads rows folded: ASCII rows through its byte classes (A-Z read as a-z), other
- * rows folded into a scratch copy first, whose bytes map back to the row's; keywords that keep their case
- * are compared byte for byte with the row on each match. Whole-word and exact-case checks read the row
+ * ({@link CaseFolding}) and reads rows folded: ASCII rows through its byte classes (A-Z read as a-z); at a
+ * row's first byte above 0x7F (its transitions are flagged, like those into states with matches, so ASCII
+ * text pays nothing) the row is read again folded into a scratch copy, whose bytes map back to the row's;
+ * keywords that keep their case are compared byte for byte with the row on each match. Whole-word and exact-case checks read the row
  * itself, so they follow Unicode's word characters ({@link WordCharacters}).
  */
 final class KeywordAutomaton {
@@ -109,9 +110,19 @@ final class KeywordAutomaton {
         byteClass[b] = c++;
       }
     }
+    // A folding automaton must see a row's first byte above 0x7F (the row is then read folded): those bytes
+    // get classes of their own, whose transitions are all flagged (below).
+    boolean[] nonAsciiClass = new boolean[c + 1];
     if (fold) {
       for (int b = 'A'; b <= 'Z'; b++) {
         byteClass[b] = byteClass[b + 32];
+      }
+      int other = c++;
+      for (int b = 0x80; b < 256; b++) {
+        if (!used[b]) {
+          byteClass[b] = other;
+        }
+        nonAsciiClass[byteClass[b]] = true;
       }
     }
     // Rows as wide as the next power of two: a state's index is then a shift away from its row offset.
@@ -169,10 +180,13 @@ final class KeywordAutomaton {
       }
     }
     // Transitions hold the target pre-multiplied by the class count (no multiply per byte), bit-inverted
-    // when the target has outputs (one sign test per byte decides whether to look at matches).
+    // when the target has outputs or the byte is not ASCII in a folding automaton (one sign test per byte
+    // decides whether to look further).
     for (int i = 0; i < next.length; i++) {
       int to = next[i];
-      next[i] = out.get(to).isEmpty() ? to * classes : ~(to * classes);
+      int cls = i & (classes - 1);
+      boolean flagged = !out.get(to).isEmpty() || cls < nonAsciiClass.length && nonAsciiClass[cls];
+      next[i] = flagged ? ~(to * classes) : to * classes;
     }
     outStart = new int[states + 1];
     int total = 0;
@@ -307,7 +321,6 @@ final class KeywordAutomaton {
     byte[] data = column.data;
     int[] offsets = column.offsets;
     int rows = column.rows();
-    long[] nonAscii = fold ? column.nonAsciiRows() : null;
     byte[] folded = null;
     int[] origin = null;
     int scanned = 0;
@@ -325,8 +338,8 @@ final class KeywordAutomaton {
       int start = offsets[row];
       int end = offsets[row + 1];
       sinceCheck += end - start;
-      if (nonAscii != null && (nonAscii[row >>> 6] & 1L << row) != 0) {
-        // A row with other characters is read folded, through a scratch copy that maps back to the row.
+      if (!scanRow(data, start, end, null, data, start, end, row, owners, firedAt, hits)) {
+        // A row with other characters is read again folded, through a scratch copy that maps back to the row.
         int need = CaseFolding.maxFoldedLength(end - start);
         if (folded == null || folded.length < need) {
           folded = new byte[Math.max(need, 256)];
@@ -334,8 +347,6 @@ final class KeywordAutomaton {
         }
         int length = CaseFolding.foldUtf8(data, start, end, folded, origin);
         scanRow(folded, 0, length, origin, data, start, end, row, owners, firedAt, hits);
-      } else {
-        scanRow(data, start, end, null, data, start, end, row, owners, firedAt, hits);
       }
     }
     return scanned;
@@ -343,10 +354,12 @@ final class KeywordAutomaton {
 
   /**
    * Runs the automaton over {@code buffer[from, to)}, which is row {@code row} itself ({@code origin} null)
-   * or its folded copy, whose byte k came from {@code data[origin[k]]}.
+   * or its folded copy, whose byte k came from {@code data[origin[k]]}. Returns false, having reported
+   * matches up to there, when a folding automaton reading the row itself meets a byte above 0x7F: the row
+   * must be read folded.
    */
-  private void scanRow(byte[] buffer, int from, int to, int[] origin, byte[] data, int rowStart, int rowEnd, int row,
-      int owners, int[] firedAt, Hits hits) {
+  private boolean scanRow(byte[] buffer, int from, int to, int[] origin, byte[] data, int rowStart, int rowEnd,
+      int row, int owners, int[] firedAt, Hits hits) {
     int state = 0;
     int fired = 0;
     for (int j = from; j < to; j++) {
@@ -355,6 +368,9 @@ final class KeywordAutomaton {
         continue;
       }
       state = ~state;
+      if (buffer[j] < 0 && fold && origin == null) {
+        return false;
+      }
       int s = state >>> classShift;
       int o = outStart[s];
       int oEnd = outStart[s + 1];
@@ -386,6 +402,7 @@ final class KeywordAutomaton {
         break;
       }
     }
+    return true;
   }
 
   /** Receives matches. */

@@ -253,7 +253,7 @@ final class RegexMatcher implements LfEvaluator {
       int start = text.offsets[row];
       int end = text.offsets[row + 1];
       if (scan != null) {
-        if (scan.matches(text.data, start, end, text.isAscii(row), budget) == 1) {
+        if (scan.matches(text.data, start, end, budget) == 1) {
           labels[row] = member.label();
         }
         return;

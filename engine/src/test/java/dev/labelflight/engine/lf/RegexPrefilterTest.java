@@ -81,8 +81,7 @@ class RegexPrefilterTest {
                 LfLimits.DEFAULT_MAX_REGEX_PROGRAM_SIZE, -1).orElseThrow().scan()) {
               for (int i = 0; i < rows.length; i++) {
                 byte[] bytes = rows[i].getBytes(StandardCharsets.UTF_8);
-                boolean ascii = bytes.length == rows[i].length();
-                nfa[i] = (byte) (scan.matches(bytes, 0, bytes.length, ascii, new StepBudget(Long.MAX_VALUE)) == 1 ? 1 : -1);
+                nfa[i] = (byte) (scan.matches(bytes, 0, bytes.length, new StepBudget(Long.MAX_VALUE)) == 1 ? 1 : -1);
               }
             }
             for (int i = 0; i < rows.length; i++) {

@@ -19,9 +19,11 @@ public final class ByteRegex {
   private final int[] classOf;
   private final int classes;
   private final int maxStates;
+  private final boolean quitOnNonAscii;
   private final ConcurrentLinkedQueue<LazyDfa> pool = new ConcurrentLinkedQueue<>();
 
-  private ByteRegex(ByteProgram program, int maxStates) {
+  private ByteRegex(ByteProgram program, int maxStates, boolean quitOnNonAscii) {
+    this.quitOnNonAscii = quitOnNonAscii;
     this.program = program;
     this.classOf = new int[256];
     this.classes = byteClasses(program, classOf);
@@ -46,19 +48,19 @@ public final class ByteRegex {
     try {
       RegexNode node = RegexParser.parse(pattern.pattern(), (flags & Pattern.CASE_INSENSITIVE) != 0,
           (flags & Pattern.DOTALL) != 0, (flags & Pattern.MULTILINE) != 0);
-      return Optional.of(new ByteRegex(ByteProgram.compile(node, fullMatch), maxStates));
+      return Optional.of(new ByteRegex(ByteProgram.compile(node, fullMatch), maxStates, false));
     } catch (UnsupportedRegexException | StackOverflowError e) {
       return Optional.empty();
     }
   }
 
   /**
-   * The DFA of a parsed tree ({@link UnicodeRegex} builds it from the ASCII projection of a Unicode pattern);
-   * empty when its byte program is too large.
+   * The DFA of a parsed tree ({@link UnicodeRegex} builds it from the ASCII projection of a Unicode pattern,
+   * quitting on non-ASCII bytes with {@link LazyDfa#NON_ASCII}); empty when its byte program is too large.
    */
-  static Optional<ByteRegex> compile(RegexNode node, boolean fullMatch, int maxStates) {
+  static Optional<ByteRegex> compile(RegexNode node, boolean fullMatch, int maxStates, boolean quitOnNonAscii) {
     try {
-      return Optional.of(new ByteRegex(ByteProgram.compile(node, fullMatch), maxStates));
+      return Optional.of(new ByteRegex(ByteProgram.compile(node, fullMatch), maxStates, quitOnNonAscii));
     } catch (UnsupportedRegexException | StackOverflowError e) {
       return Optional.empty();
     }
@@ -77,7 +79,7 @@ public final class ByteRegex {
   /** A DFA cache for this thread's use until {@link #release}. */
   public LazyDfa acquire() {
     LazyDfa dfa = pool.poll();
-    return dfa != null ? dfa : new LazyDfa(program, classOf, classes, maxStates);
+    return dfa != null ? dfa : new LazyDfa(program, classOf, classes, maxStates, quitOnNonAscii);
   }
 
   public void release(LazyDfa dfa) {

@@ -21,6 +21,8 @@ import java.util.Map;
 public final class LazyDfa {
   /** {@link #matches} result when the cache thrashed on the row. */
   public static final int GAVE_UP = -1;
+  /** {@link #matches} result of a DFA that quits on non-ASCII bytes, for a row holding one. */
+  public static final int NON_ASCII = -2;
   /** Bytes of a row scanned between cancellation checks: about a millisecond. */
   static final int CHECK_BYTES = 1 << 20;
   /** Instructions followed while building states between cancellation checks. */
@@ -44,7 +46,10 @@ public final class LazyDfa {
   private final int trackedFlags;
   private final int dead;
   private final int match;
+  private final int quit;
   private final int start;
+  /** Whether a byte above 0x7F ends the scan with {@link #NON_ASCII} (a DFA that is exact on ASCII rows only). */
+  private final boolean quitOnNonAscii;
 
   private int[] table;
   private final List<int[]> keys = new ArrayList<>();
@@ -60,7 +65,7 @@ public final class LazyDfa {
   private final int[] stack;
   private final int[] nextSet;
 
-  LazyDfa(ByteProgram program, int[] classOf, int classes, int maxStates) {
+  LazyDfa(ByteProgram program, int[] classOf, int classes, int maxStates, boolean quitOnNonAscii) {
     this.program = program;
     this.classOf = classOf;
     this.representative = new int[classes];
@@ -81,13 +86,15 @@ public final class LazyDfa {
       flags |= BEFORE_NEWLINE;
     }
     this.trackedFlags = flags;
+    this.quitOnNonAscii = quitOnNonAscii;
     this.dead = 0;
     this.match = stride;
-    this.start = 2 * stride;
+    this.quit = 2 * stride;
+    this.start = 3 * stride;
     this.visited = new int[program.size];
     this.stack = new int[3 * program.size + 2]; // each visited instruction pushes at most two
     this.nextSet = new int[program.size];
-    this.table = new int[Math.min(this.maxStates, 64) * stride];
+    this.table = new int[Math.min(this.maxStates + 1, 64) * stride];
     clear();
   }
 
@@ -110,7 +117,7 @@ public final class LazyDfa {
     resetsThisRow = 0;
     int[] t = table;
     int[] classes = classOf;
-    int limit = 2 * stride;
+    int limit = 3 * stride;
     int s = start;
     int blockFrom = from;
     while (true) {
@@ -126,6 +133,9 @@ public final class LazyDfa {
           if (next == match) {
             return 1;
           }
+          if (next == quit) {
+            return NON_ASCII;
+          }
           next = transition(s, c);
           if (next == GAVE_UP) {
             return GAVE_UP;
@@ -136,6 +146,9 @@ public final class LazyDfa {
           }
           if (next == match) {
             return 1;
+          }
+          if (next == quit) {
+            return NON_ASCII;
           }
         }
         s = next;
@@ -163,14 +176,20 @@ public final class LazyDfa {
     Arrays.fill(table, UNKNOWN);
     keys.add(null); // dead
     keys.add(null); // match
+    keys.add(null); // quit
     Arrays.fill(table, 0, stride, dead);
     Arrays.fill(table, stride, 2 * stride, match);
+    Arrays.fill(table, 2 * stride, 3 * stride, quit);
     int[] startKey = {program.start, BEFORE_START & trackedFlags};
     intern(startKey);
   }
 
   /** Computes, stores and returns the transition of state offset {@code s} on class {@code c}. */
   private int transition(int s, int c) {
+    if (quitOnNonAscii && c != endClass && representative[c] >= 0x80) {
+      table[s + c] = quit;
+      return quit;
+    }
     int[] key = keys.get(s / stride);
     int n = key.length - 1;
     int before = key[n];

@@ -10,8 +10,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * <ul>
  *   <li>a lazy DFA ({@link ByteRegex}) over the row's bytes, the fast one. A pattern with Unicode classes
  *   or word boundaries gets the DFA of its ASCII projection ({@link RegexNode#asciiProjection}), which is
- *   exact on ASCII rows only: its non-ASCII rows go to the NFA. No DFA at all when its byte program would
- *   be too large;</li>
+ *   exact on ASCII rows only: it quits at a row's first byte above 0x7F (a transition like any other, so
+ *   ASCII rows pay nothing for it) and the NFA answers that row. No DFA at all when its byte program
+ *   would be too large;</li>
  *   <li>the NFA simulation ({@link UnicodeNfa}) over code points, for the other rows, and for the rest of
  *   a chunk once the DFA's cache thrashed on a row. Its work counts against the LF's {@link StepBudget}.</li>
  * </ul>
@@ -22,16 +23,13 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 public final class UnicodeRegex {
   private final long programSize;
   private final ByteRegex dfa;
-  private final boolean dfaAsciiRowsOnly;
   private final CodePointProgram nfaProgram;
   private final boolean fullMatch;
   private final ConcurrentLinkedQueue<UnicodeNfa> nfas = new ConcurrentLinkedQueue<>();
 
-  private UnicodeRegex(long programSize, ByteRegex dfa, boolean dfaAsciiRowsOnly, CodePointProgram nfaProgram,
-      boolean fullMatch) {
+  private UnicodeRegex(long programSize, ByteRegex dfa, CodePointProgram nfaProgram, boolean fullMatch) {
     this.programSize = programSize;
     this.dfa = dfa;
-    this.dfaAsciiRowsOnly = dfaAsciiRowsOnly;
     this.nfaProgram = nfaProgram;
     this.fullMatch = fullMatch;
   }
@@ -97,8 +95,9 @@ public final class UnicodeRegex {
     }
     boolean asciiOnly = RegexNode.dependsOnUnicodeClasses(node);
     ByteRegex dfa = maxDfaStates < 0 ? null
-        : ByteRegex.compile(asciiOnly ? RegexNode.asciiProjection(node) : node, fullMatch, maxDfaStates).orElse(null);
-    return Optional.of(new UnicodeRegex(size, dfa, asciiOnly, nfa, fullMatch));
+        : ByteRegex.compile(asciiOnly ? RegexNode.asciiProjection(node) : node, fullMatch, maxDfaStates, asciiOnly)
+            .orElse(null);
+    return Optional.of(new UnicodeRegex(size, dfa, nfa, fullMatch));
   }
 
   /** Instructions of the pattern's code point program. */
@@ -126,16 +125,18 @@ public final class UnicodeRegex {
     }
 
     /**
-     * 1 if {@code data[from, to)} matches, else 0. {@code ascii} says the row has no byte above 0x7F; the
-     * NFA's steps go to {@code budget}, which also checks for cancellation.
+     * 1 if {@code data[from, to)} matches, else 0; the NFA's steps go to {@code budget}, which also checks
+     * for cancellation.
      */
-    public int matches(byte[] data, int from, int to, boolean ascii, StepBudget budget) {
-      if (lazy != null && (ascii || !dfaAsciiRowsOnly)) {
+    public int matches(byte[] data, int from, int to, StepBudget budget) {
+      if (lazy != null) {
         int answer = lazy.matches(data, from, to);
-        if (answer != LazyDfa.GAVE_UP) {
+        if (answer >= 0) {
           return answer;
         }
-        releaseDfa(); // the cache thrashes on this data: the NFA takes the rest of the chunk
+        if (answer == LazyDfa.GAVE_UP) {
+          releaseDfa(); // the cache thrashes on this data: the NFA takes the rest of the chunk
+        } // else NON_ASCII: a DFA exact on ASCII rows only met another character; the NFA takes this row
       }
       if (nfa == null) {
         nfa = nfas.poll();

@@ -117,13 +117,16 @@ public final class CaseFolding {
       }
       int n = Utf8.advance(data, i, to);
       int cp = n == 1 ? -1 : Utf8.decode(data, i, to);
-      if (cp < 0) {
-        out[k] = b;
-        if (origin != null) {
-          origin[k] = i;
+      if (cp < 0 || cp == Utf8.REPLACEMENT) {
+        // Malformed (or U+FFFD itself, which has no other case): copied as it is, never longer.
+        for (int m = 0; m < Math.max(n, 1); m++) {
+          out[k] = data[i];
+          if (origin != null) {
+            origin[k] = i - m;
+          }
+          k++;
+          i++;
         }
-        k++;
-        i++;
         continue;
       }
       int written = Utf8.encode(fold(cp), out, k);
