@@ -20,7 +20,10 @@ import java.util.Optional;
  * <p>Adding a kind is one constant here: its fields (declared beside the others in {@link LfFields}, or in
  * the kind's own class) and its {@link Compile} hook, which checks the spec's values against the dataset
  * and adds an evaluator to the {@link LfSetBuilder} (reaching node services such as the model registry or a
- * Python worker pool through {@link LfSetBuilder#service}).
+ * Python worker pool through {@link LfSetBuilder#service}). A kind whose evaluator lives in a module that
+ * depends on the engine declares an interface here and hooks {@code (spec, slot, set) ->
+ * set.service(ThatInterface.class).compile(spec, slot, set)}; the node passes the implementation to
+ * {@link LfCompiler#LfCompiler(LfLimits, java.util.Map)}.
  */
 public enum LfKind {
   KEYWORD("keyword", "votes where any of its keywords occurs in a text column; all keyword LFs of a column "

@@ -9,6 +9,7 @@ import dev.labelflight.engine.error.LabelFlightException.Detail;
 import dev.labelflight.engine.lf.regex.CountingText;
 import dev.labelflight.engine.lf.regex.StepBudget;
 import dev.labelflight.engine.lf.regex.UnicodeRegex;
+import dev.labelflight.engine.lf.unicode.Utf8;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -262,7 +263,7 @@ final class RegexMatcher implements LfEvaluator {
         input = new CountingText(budget, member.weight());
         matcher = member.pattern().matcher("");
       }
-      matcher.reset(input.at(text.data, start, end, text.isAscii(row)));
+      matcher.reset(input.at(text.data, start, end, Utf8.isAscii(text.data, start, end)));
       if (member.fullMatch() ? matcher.matches() : matcher.find()) {
         labels[row] = member.label();
       }

@@ -170,8 +170,8 @@ public final class TextColumn {
 
   /**
    * A bitmap of the rows holding a byte above 0x7F (a non-ASCII character, or malformed UTF-8), made on
-   * first use (one pass, eight bytes at a time) and kept with this copy: the matchers route such rows to
-   * their Unicode paths, and keep ASCII rows on the fast ones.
+   * first use (one pass, eight bytes at a time) and kept with this copy: case-insensitive regexes run on such
+   * rows even where their ASCII literals do not occur.
    */
   public long[] nonAsciiRows() {
     long[] bits = nonAscii;
@@ -186,11 +186,6 @@ public final class TextColumn {
       nonAscii = bits; // racing threads compute the same bitmap
     }
     return bits;
-  }
-
-  /** Whether {@code row} is ASCII only ({@link #nonAsciiRows}). */
-  public boolean isAscii(int row) {
-    return (nonAsciiRows()[row >>> 6] & 1L << row) == 0;
   }
 
   public int rows() {

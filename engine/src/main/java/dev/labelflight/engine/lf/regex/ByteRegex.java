@@ -6,9 +6,11 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
- * A regex compiled for boolean matching over UTF-8 bytes with a lazy DFA ({@link LazyDfa}), giving the
- * same answer as RE2J's {@code find()} or {@code matches()} for the supported syntax ({@link RegexParser}).
- * Thread-safe: each evaluating thread borrows a DFA cache from a pool and returns it.
+ * A regex compiled for boolean matching over UTF-8 bytes with a lazy DFA ({@link LazyDfa}). From an RE2J
+ * pattern ({@link #compile(Pattern, boolean)}, RE2 syntax: CEL's {@code matches()}) it gives the same answer
+ * as RE2J's {@code find()} or {@code matches()} for the supported syntax ({@link RegexParser}); a regex LF's
+ * {@link UnicodeRegex} builds one from its parsed tree. Thread-safe: each evaluating thread borrows a DFA
+ * cache from a pool and returns it.
  */
 public final class ByteRegex {
   /** Cache memory per DFA: about this many table entries (4 bytes each). */

@@ -15,8 +15,9 @@ import java.util.Map;
  * decided once the next byte, or the end of text, is known. The table is {@code int[states x stride]}
  * over byte classes plus an end-of-text column, holding the next state's row offset. Its size is bounded:
  * when full the cache is cleared and rebuilt from the current state; a row that needs too many clears
- * gets {@link #GAVE_UP} and the caller answers it (and the rest of its chunk) with RE2J. Not thread-safe:
- * one instance per evaluating thread ({@link ByteRegex} pools them).
+ * gets {@link #GAVE_UP} and the caller answers it (and the rest of its chunk) with its slow engine (the NFA
+ * simulation, or RE2J). A DFA that is exact on ASCII rows only quits at a row's first byte above 0x7F
+ * with {@link #NON_ASCII}. Not thread-safe: one instance per evaluating thread ({@link ByteRegex} pools them).
  */
 public final class LazyDfa {
   /** {@link #matches} result when the cache thrashed on the row. */
@@ -103,7 +104,7 @@ public final class LazyDfa {
     return resets;
   }
 
-  /** States in the cache now, the dead and match states included. */
+  /** States in the cache now, the dead, match and quit states included. */
   public int states() {
     return keys.size();
   }

@@ -29,7 +29,8 @@ import java.util.List;
  *   orbit ({@link dev.labelflight.engine.lf.unicode.CaseFolding}). Regex LFs use it.</li>
  * </ul>
  * The pattern has already been accepted by RE2J, so syntax errors are not reported here, only treated as
- * unsupported.
+ * unsupported. (Longer than most classes here on purpose: one recursive-descent parser over the whole
+ * syntax, whose parts share its position and flags.)
  */
 final class RegexParser {
   /** Which meaning the parsed tree gives to RE2 syntax (see the class comment). */
