@@ -329,15 +329,7 @@ public final class LabelFlightServer implements AutoCloseable {
 
   /** LF bounds from the {@code limits} config object; missing entries take the defaults. */
   static LfLimits lfLimits(JsonObject limits) {
-    LfLimits d = LfLimits.DEFAULT;
-    return new LfLimits(limits.getInteger("maxLfs", d.maxLfs()), limits.getInteger("maxRegexLength", d.maxRegexLength()),
-        limits.getInteger("maxKeywordsPerLf", d.maxKeywordsPerLf()),
-        limits.getInteger("maxExpressionLength", d.maxExpressionLength()),
-        limits.getInteger("maxExpressionDepth", d.maxExpressionDepth()),
-        limits.getInteger("maxExpressionNodes", d.maxExpressionNodes()),
-        limits.getInteger("comprehensionMaxIterations", d.comprehensionMaxIterations()),
-        limits.getLong("expressionChunkDeadlineMs", d.expressionChunkDeadlineMs()),
-        limits.getInteger("maxClasses", d.maxClasses()));
+    return LfLimits.fromConfig(limits.getMap());
   }
 
   /** Upload bounds from the {@code limits} config object; a missing entry means unbounded. */

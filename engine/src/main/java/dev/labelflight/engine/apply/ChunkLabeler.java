@@ -1,6 +1,7 @@
 package dev.labelflight.engine.apply;
 
 import dev.labelflight.engine.cache.LabelCache;
+import dev.labelflight.engine.cancel.CancelToken;
 import dev.labelflight.engine.cache.LfFingerprint;
 import dev.labelflight.engine.derive.DerivedColumn;
 import dev.labelflight.engine.derive.DerivedColumnStore;
@@ -36,7 +37,9 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * the chunk and written to the cache as one segment. LFs may read the dataset's derived columns
  * ({@link DerivedColumnStore}), which are read beside the chunk. Faults of fault-tolerant LFs are
  * stored in the cache as {@link LabelSpace#FAULT} and counted from there, so a chunk's faults are the same
- * whether its columns were computed or cached. Thread-safe.
+ * whether its columns were computed or cached. Labelling observes the cancel token bound to the thread
+ * ({@link CancelToken#within}, which the job's owner does around a chunk task): a cancelled chunk stops
+ * within milliseconds, frees what it read and writes nothing to the cache. Thread-safe.
  */
 public final class ChunkLabeler {
   private static final int COMPILED_SETS_KEPT = 32;
@@ -194,6 +197,8 @@ public final class ChunkLabeler {
   /** {@code local}: the chunk is this store's own file (evaluators in other processes may map it). */
   private Result label(Manifest manifest, int chunkIndex, JobLfs lfs, BufferAllocator allocator,
       VectorSchemaRoot resident, ResidentText text, ChunkSource source, boolean local) {
+    // A cancelled job reads nothing more; evaluation checks again between and inside the evaluators.
+    CancelToken.check();
     Manifest.Chunk chunk = manifest.chunk(chunkIndex);
     ChunkOrigin origin = new ChunkOrigin(manifest.name(), manifest.version(), chunkIndex, chunk.firstRow(),
         local ? datasets.versionDir(manifest.name(), manifest.version()).resolve(chunk.file()) : null);

@@ -1,11 +1,16 @@
 package dev.labelflight.engine.lf;
 
+import dev.labelflight.engine.cancel.CancelToken;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.dictionary.DictionaryProvider;
 
-/** A job's LFs compiled against a dataset schema: names in output order and the evaluators that fill them. */
+/**
+ * A job's LFs compiled against a dataset schema: names in output order and the evaluators that fill them.
+ * Evaluation observes the thread's {@link CancelToken}: between evaluators, and inside each every few
+ * milliseconds of work, throwing its {@link CancelToken.CancelledException}.
+ */
 public final class CompiledLfSet {
   private final List<String> names;
   private final List<LfEvaluator> evaluators;
@@ -22,6 +27,11 @@ public final class CompiledLfSet {
 
   public int size() {
     return names.size();
+  }
+
+  /** The evaluators, in evaluation order (for tests). */
+  List<LfEvaluator> evaluators() {
+    return evaluators;
   }
 
   /** Labels one chunk: {@code [lf][row]}, {@link LabelSpace#ABSTAIN} where an LF does not vote. */
@@ -47,6 +57,8 @@ public final class CompiledLfSet {
     // Evaluators on the same text column share one copy of its bytes for this chunk.
     return TextColumn.sharing(text, () -> {
       for (LfEvaluator evaluator : evaluators) {
+        // Between evaluators too: the work of a chunk is cancelled as soon as its token is (each also checks inside).
+        CancelToken.check();
         evaluator.evaluate(chunk, dictionaries, labels);
       }
       return labels;

@@ -1,5 +1,9 @@
 package dev.labelflight.engine.lf;
 
+import dev.labelflight.engine.cancel.CancelToken;
+import dev.labelflight.engine.lf.unicode.CaseFolding;
+import dev.labelflight.engine.lf.unicode.WordCharacters;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -9,9 +13,19 @@ import java.util.List;
  * An Aho-Corasick automaton over UTF-8 bytes, built for all keywords of one column at once and
  * compiled into a dense DFA over byte classes: one table lookup per input byte, whatever the number of
  * keywords. Each keyword carries the local index of the LF it belongs to and whether it must match a
- * whole word. When {@code foldAsciiCase} is set, ASCII letters match either case.
+ * whole word. A <em>folding</em> automaton (some keyword ignores case) holds every keyword case-folded
+ * ({@link CaseFolding}) and reads rows folded: ASCII rows through its byte classes (A-Z read as a-z); at a
+ * row's first byte above 0x7F (its transitions are flagged, like those into states with matches, so ASCII
+ * text pays nothing) the row is read again folded into a scratch copy, whose bytes map back to the row's;
+ * keywords that keep their case are compared byte for byte with the row on each match. Whole-word and exact-case checks read the row
+ * itself, so they follow Unicode's word characters ({@link WordCharacters}).
  */
 final class KeywordAutomaton {
+  /** Rows scanned between cancellation checks, or fewer when the rows are long ({@link #CHECK_BYTES}). */
+  private static final int CHECK_ROWS = 1024;
+  private static final int CHECK_BYTES = 1 << 20;
+
+  private final boolean fold;
   private final int[] byteClass = new int[256];
   private final int classes;
   private final int classShift;
@@ -25,8 +39,8 @@ final class KeywordAutomaton {
   /** The keywords' {@link TextSignatures} masks, or null when rows cannot be skipped. */
   private final long[] masks;
   /**
-   * Per keyword, its bytes if a {@link WordIndex} answers it exactly (word bytes only, compared as the
-   * index folds them: ASCII case folded here too, or no ASCII letter), else null; null if none is.
+   * Per keyword, its folded bytes if a {@link WordIndex} answers it exactly (word characters only, and
+   * either case-insensitive or without any character that has another case), else null; null if none is.
    */
   private final byte[][] wordKeywords;
   /** Whether some keyword is not answered from words, so rows must still be scanned for it. */
@@ -34,32 +48,40 @@ final class KeywordAutomaton {
   /** The masks of the keywords not answered from words, or null when their rows cannot be skipped. */
   private final long[] restMasks;
   /**
-   * The word runs of each keyword not answered from the word index (a phrase such as {@code would buy again}
-   * has three), or null when one of them has none: such a keyword occurs only in rows where each of its
-   * runs occurs inside some word, which the index tells without reading the text.
+   * The folded word runs of each keyword not answered from the word index (a phrase such as
+   * {@code would buy again} has three), or null when one of them has none: such a keyword occurs only in
+   * rows where each of its runs occurs inside some word, which the index tells without reading the text.
    */
   private final byte[][][] restRuns;
 
   /**
-   * One keyword: its bytes, the owner (local LF index), whether it must stand as a whole word, and whether
-   * it must match byte for byte even in an automaton that folds ASCII case (checked on each match).
+   * One keyword: {@code text} as written, {@code bytes} as the automaton holds them (folded in a folding
+   * automaton), the owner (local LF index), whether it must stand as a whole word, whether it keeps its
+   * case, and, for a case-sensitive keyword in a folding automaton, the bytes to compare on each match.
    */
-  record Keyword(byte[] bytes, int owner, boolean wholeWord, boolean exactCase) {}
+  record Keyword(String text, byte[] bytes, int owner, boolean wholeWord, boolean caseSensitive, byte[] exact) {
+    /** {@code text} as a folding automaton ({@code folding}) or an exact one holds it. */
+    static Keyword of(String text, int owner, boolean wholeWord, boolean caseSensitive, boolean folding) {
+      byte[] raw = text.getBytes(StandardCharsets.UTF_8);
+      return new Keyword(text, folding ? CaseFolding.foldToUtf8(text) : raw, owner, wholeWord, caseSensitive,
+          folding && caseSensitive ? raw : null);
+    }
+  }
 
-  KeywordAutomaton(List<Keyword> keywords, boolean foldAsciiCase) {
+  KeywordAutomaton(List<Keyword> keywords, boolean fold) {
+    this.fold = fold;
     int patterns = keywords.size();
-    masks = TextSignatures.masks(keywords.stream().map(Keyword::bytes).toList());
+    masks = TextSignatures.masks(keywords);
     byte[][] fromWords = new byte[patterns][];
-    List<byte[]> rest = new ArrayList<>();
+    List<Keyword> rest = new ArrayList<>();
     List<byte[][]> runs = new ArrayList<>();
     for (int p = 0; p < patterns; p++) {
       Keyword k = keywords.get(p);
-      boolean exact = WordIndex.isWord(k.bytes()) && (foldAsciiCase ? !k.exactCase() : !hasAsciiLetter(k.bytes()));
-      if (exact) {
-        fromWords[p] = k.bytes();
+      if (answeredByWords(k)) {
+        fromWords[p] = CaseFolding.foldToUtf8(k.text());
       } else {
-        rest.add(k.bytes());
-        runs.add(wordRuns(k.bytes()));
+        rest.add(k);
+        runs.add(wordRuns(k.text()));
       }
     }
     restRuns = runs.stream().anyMatch(r -> r.length == 0) ? null : runs.toArray(byte[][][]::new);
@@ -77,9 +99,9 @@ final class KeywordAutomaton {
       patternOwner[p] = k.owner();
       patternLength[p] = k.bytes().length;
       patternWholeWord[p] = k.wholeWord();
-      patternExact[p] = foldAsciiCase && k.exactCase() ? k.bytes() : null;
+      patternExact[p] = k.exact();
       for (byte b : k.bytes()) {
-        used[fold(b & 0xff, foldAsciiCase)] = true;
+        used[foldAscii(b & 0xff, fold)] = true;
       }
     }
     int c = 1;
@@ -88,9 +110,19 @@ final class KeywordAutomaton {
         byteClass[b] = c++;
       }
     }
-    if (foldAsciiCase) {
+    // A folding automaton must see a row's first byte above 0x7F (the row is then read folded): those bytes
+    // get classes of their own, whose transitions are all flagged (below).
+    boolean[] nonAsciiClass = new boolean[c + 1];
+    if (fold) {
       for (int b = 'A'; b <= 'Z'; b++) {
         byteClass[b] = byteClass[b + 32];
+      }
+      int other = c++;
+      for (int b = 0x80; b < 256; b++) {
+        if (!used[b]) {
+          byteClass[b] = other;
+        }
+        nonAsciiClass[byteClass[b]] = true;
       }
     }
     // Rows as wide as the next power of two: a state's index is then a shift away from its row offset.
@@ -148,10 +180,13 @@ final class KeywordAutomaton {
       }
     }
     // Transitions hold the target pre-multiplied by the class count (no multiply per byte), bit-inverted
-    // when the target has outputs (one sign test per byte decides whether to look at matches).
+    // when the target has outputs or the byte is not ASCII in a folding automaton (one sign test per byte
+    // decides whether to look further).
     for (int i = 0; i < next.length; i++) {
       int to = next[i];
-      next[i] = out.get(to).isEmpty() ? to * classes : ~(to * classes);
+      int cls = i & (classes - 1);
+      boolean flagged = !out.get(to).isEmpty() || cls < nonAsciiClass.length && nonAsciiClass[cls];
+      next[i] = flagged ? ~(to * classes) : to * classes;
     }
     outStart = new int[states + 1];
     int total = 0;
@@ -169,13 +204,15 @@ final class KeywordAutomaton {
     }
   }
 
-  private static boolean hasAsciiLetter(byte[] bytes) {
-    for (byte b : bytes) {
-      if (b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z') {
-        return true;
-      }
+  /**
+   * Whether the (folded) word index answers the keyword exactly: it is made of word characters only, so it
+   * lies within one word wherever it occurs; and the index's folding loses nothing it needs.
+   */
+  private static boolean answeredByWords(Keyword k) {
+    if (k.text().isEmpty() || !k.text().codePoints().allMatch(WordCharacters::isWord)) {
+      return false;
     }
-    return false;
+    return !k.caseSensitive() || k.text().codePoints().allMatch(CaseFolding::isCaseless);
   }
 
   private int[] newRow() {
@@ -184,8 +221,8 @@ final class KeywordAutomaton {
     return row;
   }
 
-  private static int fold(int b, boolean foldAsciiCase) {
-    return foldAsciiCase && b >= 'A' && b <= 'Z' ? b + 32 : b;
+  private static int foldAscii(int b, boolean fold) {
+    return fold && b >= 'A' && b <= 'Z' ? b + 32 : b;
   }
 
   int states() {
@@ -253,18 +290,20 @@ final class KeywordAutomaton {
     return any;
   }
 
-  /** The maximal runs of word bytes in {@code keyword}. */
-  private static byte[][] wordRuns(byte[] keyword) {
+  /** The maximal runs of word characters in {@code keyword}, folded. */
+  private static byte[][] wordRuns(String keyword) {
     List<byte[]> runs = new ArrayList<>();
-    int start = -1;
-    for (int i = 0; i <= keyword.length; i++) {
-      boolean word = i < keyword.length && WordIndex.isWordByte(keyword[i]);
-      if (word && start < 0) {
-        start = i;
-      } else if (!word && start >= 0) {
-        runs.add(Arrays.copyOfRange(keyword, start, i));
-        start = -1;
+    StringBuilder run = new StringBuilder();
+    keyword.codePoints().forEach(cp -> {
+      if (WordCharacters.isWord(cp)) {
+        run.appendCodePoint(cp);
+      } else if (run.length() > 0) {
+        runs.add(CaseFolding.foldToUtf8(run.toString()));
+        run.setLength(0);
       }
+    });
+    if (run.length() > 0) {
+      runs.add(CaseFolding.foldToUtf8(run.toString()));
     }
     return runs.toArray(byte[][]::new);
   }
@@ -282,8 +321,15 @@ final class KeywordAutomaton {
     byte[] data = column.data;
     int[] offsets = column.offsets;
     int rows = column.rows();
+    byte[] folded = null;
+    int[] origin = null;
     int scanned = 0;
+    long sinceCheck = 0;
     for (int row = 0; row < rows; row++) {
+      if ((row & (CHECK_ROWS - 1)) == 0 || sinceCheck > CHECK_BYTES) {
+        CancelToken.check();
+        sinceCheck = 0;
+      }
       if (column.isNull(row) || allowed != null && (allowed[row >>> 6] & 1L << row) == 0
           || signatures != null && !signatures.mayContainAny(row, rowMasks)) {
         continue;
@@ -291,46 +337,72 @@ final class KeywordAutomaton {
       scanned++;
       int start = offsets[row];
       int end = offsets[row + 1];
-      int state = 0;
-      int fired = 0;
-      for (int j = start; j < end; j++) {
-        state = next[state + byteClass[data[j] & 0xff]];
-        if (state >= 0) {
-          continue;
+      sinceCheck += end - start;
+      if (!scanRow(data, start, end, null, data, start, end, row, owners, firedAt, hits)) {
+        // A row with other characters is read again folded, through a scratch copy that maps back to the row.
+        int need = CaseFolding.maxFoldedLength(end - start);
+        if (folded == null || folded.length < need) {
+          folded = new byte[Math.max(need, 256)];
+          origin = new int[folded.length + 1];
         }
-        state = ~state;
-        int s = state >>> classShift;
-        int o = outStart[s];
-        int oEnd = outStart[s + 1];
-        for (; o < oEnd; o++) {
-          int p = outPatterns[o];
-          int owner = patternOwner[p];
-          if (firedAt[owner] == row) {
-            continue;
-          }
-          int from = j - patternLength[p] + 1;
-          if (patternWholeWord[p] && !isWholeWord(data, start, end, from, j + 1)) {
-            continue;
-          }
-          byte[] exact = patternExact[p];
-          if (exact != null && !Arrays.equals(data, from, j + 1, exact, 0, exact.length)) {
-            continue;
-          }
-          firedAt[owner] = row;
-          hits.hit(owner, row);
-          fired++;
-        }
-        if (fired == owners) {
-          break;
-        }
+        int length = CaseFolding.foldUtf8(data, start, end, folded, origin);
+        scanRow(folded, 0, length, origin, data, start, end, row, owners, firedAt, hits);
       }
     }
     return scanned;
   }
 
-  private static boolean isWholeWord(byte[] data, int rowStart, int rowEnd, int from, int to) {
-    return (from == rowStart || !WordIndex.isWordByte(data[from - 1]))
-        && (to == rowEnd || !WordIndex.isWordByte(data[to]));
+  /**
+   * Runs the automaton over {@code buffer[from, to)}, which is row {@code row} itself ({@code origin} null)
+   * or its folded copy, whose byte k came from {@code data[origin[k]]}. Returns false, having reported
+   * matches up to there, when a folding automaton reading the row itself meets a byte above 0x7F: the row
+   * must be read folded.
+   */
+  private boolean scanRow(byte[] buffer, int from, int to, int[] origin, byte[] data, int rowStart, int rowEnd,
+      int row, int owners, int[] firedAt, Hits hits) {
+    int state = 0;
+    int fired = 0;
+    for (int j = from; j < to; j++) {
+      state = next[state + byteClass[buffer[j] & 0xff]];
+      if (state >= 0) {
+        continue;
+      }
+      state = ~state;
+      if (buffer[j] < 0 && fold && origin == null) {
+        return false;
+      }
+      int s = state >>> classShift;
+      int o = outStart[s];
+      int oEnd = outStart[s + 1];
+      for (; o < oEnd; o++) {
+        int p = outPatterns[o];
+        int owner = patternOwner[p];
+        if (firedAt[owner] == row) {
+          continue;
+        }
+        int matchFrom = j - patternLength[p] + 1;
+        int matchTo = j + 1;
+        if (origin != null) {
+          matchFrom = origin[matchFrom];
+          matchTo = origin[matchTo];
+        }
+        if (patternWholeWord[p] && (WordCharacters.wordBefore(data, rowStart, matchFrom)
+            || WordCharacters.wordAt(data, matchTo, rowEnd))) {
+          continue;
+        }
+        byte[] exact = patternExact[p];
+        if (exact != null && !Arrays.equals(data, matchFrom, matchTo, exact, 0, exact.length)) {
+          continue;
+        }
+        firedAt[owner] = row;
+        hits.hit(owner, row);
+        fired++;
+      }
+      if (fired == owners) {
+        break;
+      }
+    }
+    return true;
   }
 
   /** Receives matches. */

@@ -1,16 +1,18 @@
 package dev.labelflight.engine.lf;
 
-import java.nio.charset.StandardCharsets;
+import dev.labelflight.engine.cancel.CancelToken;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
  * All keyword LFs of one text column fused into one Aho-Corasick automaton that scans the column's bytes
- * once per chunk. When any LF ignores case the automaton folds ASCII case and the case-sensitive keywords
- * are checked byte for byte on each match. Case folding covers ASCII letters; other letters match as
- * written (lower-cased in the keyword).
+ * once per chunk. Case-insensitive keywords match as Python's {@code re.IGNORECASE} does (Unicode simple
+ * case folding, {@link dev.labelflight.engine.lf.unicode.CaseFolding}): the automaton holds them folded and reads rows folded (ASCII rows
+ * through its byte classes, other rows folded into a scratch copy first); case-sensitive keywords in the same
+ * automaton are checked byte for byte against the row on each match. A {@code wholeWord} keyword matches
+ * where no word character ({@link dev.labelflight.engine.lf.unicode.WordCharacters}) is just before or after
+ * it.
  */
 final class KeywordMatcher implements LfEvaluator {
   private final String column;
@@ -20,6 +22,34 @@ final class KeywordMatcher implements LfEvaluator {
 
   /** One keyword LF of the group. */
   record Member(int slot, byte label, List<String> keywords, boolean caseSensitive, boolean wholeWord) {}
+
+  /** The keyword LFs of one column, gathered while a job's LFs compile. */
+  static final class Group implements LfSetBuilder.Group {
+    private final String column;
+    private final List<Member> members = new ArrayList<>();
+
+    Group(String column) {
+      this.column = column;
+    }
+
+    @Override
+    public LfEvaluator build() {
+      return new KeywordMatcher(column, members);
+    }
+  }
+
+  /** The compile hook of {@link LfKind#KEYWORD}. */
+  static void compile(LfSpec spec, int slot, LfSetBuilder set) {
+    String column = set.column(spec, LfFields.TEXT_COLUMN).getName();
+    List<String> keywords = spec.strings(LfFields.KEYWORDS);
+    int max = set.limits().maxKeywordsPerLf();
+    if (keywords.size() > max) {
+      throw spec.overLimit("keywords", "more than " + max + " keywords (limits.maxKeywordsPerLf)", max,
+          keywords.size(), "keywords");
+    }
+    set.group(List.of(LfKind.KEYWORD, column), Group.class, () -> new Group(column)).members.add(new Member(
+        slot, set.code(spec), keywords, spec.bool(LfFields.KEYWORD_CASE_SENSITIVE), spec.bool(LfFields.WHOLE_WORD)));
+  }
 
   KeywordMatcher(String column, List<Member> members) {
     this.column = column;
@@ -31,10 +61,13 @@ final class KeywordMatcher implements LfEvaluator {
       Member m = members.get(i);
       slots[i] = m.slot();
       labels[i] = m.label();
+      fold |= !m.caseSensitive();
+    }
+    for (int i = 0; i < members.size(); i++) {
+      Member m = members.get(i);
       for (String keyword : m.keywords()) {
-        String k = m.caseSensitive() ? keyword : keyword.toLowerCase(Locale.ROOT);
-        keywords.add(new KeywordAutomaton.Keyword(k.getBytes(StandardCharsets.UTF_8), i, m.wholeWord(), m.caseSensitive()));
-        fold |= !m.caseSensitive();
+        // In a folding automaton every keyword is held folded; the case-sensitive ones are checked exactly.
+        keywords.add(KeywordAutomaton.Keyword.of(keyword, i, m.wholeWord(), m.caseSensitive(), fold));
       }
     }
     automaton = new KeywordAutomaton(keywords, fold);
@@ -47,6 +80,7 @@ final class KeywordMatcher implements LfEvaluator {
 
   @Override
   public void evaluate(VectorSchemaRoot chunk, byte[][] out) {
+    CancelToken.check();
     TextColumn text = TextColumn.of(chunk.getVector(column));
     KeywordAutomaton.Hits hits = (owner, row) -> out[slots[owner]][row] = labels[owner];
     automaton.scan(text, slots.length, hits);

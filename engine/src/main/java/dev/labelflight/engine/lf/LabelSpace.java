@@ -156,10 +156,10 @@ public final class LabelSpace {
 
   /** The class index of an LF's {@code label} field. */
   public int classOf(LfSpec spec) {
-    String label = spec.requiredString("label");
+    String label = spec.string(LfFields.LABEL);
     Integer i = index.get(label);
     if (i == null) {
-      throw spec.invalid("label '" + label + "' is not one of the job's labels " + names);
+      throw spec.invalid("label", "label '" + label + "' is not one of the job's labels " + names);
     }
     return i;
   }
@@ -171,7 +171,7 @@ public final class LabelSpace {
 
   /** True for an expression LF without {@code label} and a python LF: they compute a class index per row. */
   public static boolean returnsClass(LfSpec spec) {
-    return (spec.kind().equals("expression") || spec.kind().equals("python")) && !spec.json().has("label");
+    return (spec.kind() == LfKind.EXPRESSION && !spec.has(LfFields.OPTIONAL_LABEL)) || spec.kind() == LfKind.PYTHON;
   }
 
   /**
@@ -180,19 +180,16 @@ public final class LabelSpace {
    * {@value #INT8_CLASSES} classes only). Checks {@code vote}.
    */
   public byte code(LfSpec spec) {
-    String vote = spec.optionalString("vote", "positive");
-    if (!vote.equals("positive") && !vote.equals("negative")) {
-      throw spec.invalid("'vote' must be 'positive' or 'negative'; got '" + vote + "'");
-    }
+    String vote = spec.string(LfFields.VOTE);
     if (vote.equals("negative") && !multiLabel) {
-      throw spec.invalid("'vote': 'negative' needs a multiLabel job");
+      throw spec.invalid("vote", "'vote': 'negative' needs a multiLabel job");
     }
     if (returnsClass(spec)) {
       if (multiLabel) {
-        throw spec.invalid("in a multiLabel job an expression needs 'label' (the class it votes on)");
+        throw spec.invalid("label", "in a multiLabel job an expression needs 'label' (the class it votes on)");
       }
       if (int16()) {
-        throw spec.invalid("an expression without 'label' returns class indexes, which needs at most "
+        throw spec.invalid("label", "an expression without 'label' returns class indexes, which needs at most "
             + INT8_CLASSES + " classes; give it a 'label' or use fewer classes");
       }
       return ABSTAIN;

@@ -1,10 +1,14 @@
 package dev.labelflight.engine.lf;
 
+import dev.labelflight.engine.cancel.CancelToken;
+import dev.labelflight.engine.lf.unicode.CaseFolding;
+import dev.labelflight.engine.lf.unicode.Utf8;
+
 /**
  * A skip index over one text column: per row a fixed-width bit signature of the hashed byte bigrams of
  * its ASCII-case-folded bytes. A keyword can only occur in a row whose signature holds every bit of the
- * keyword's own bigrams (its {@link #mask}), whatever its case or whole-word setting, so a matcher may
- * skip the other rows without changing its result. Built once per kept (resident) column; columnar: one
+ * keyword's own bigrams (its {@link #mask}: the bigrams no case folding can change), whatever its case or
+ * whole-word setting, so a matcher may skip the other rows without changing its result. Built once per kept (resident) column; columnar: one
  * {@code long[]} of {@link #WORDS} longs per row.
  */
 final class TextSignatures {
@@ -41,6 +45,9 @@ final class TextSignatures {
     byte[] data = text.data;
     int[] offsets = text.offsets;
     for (int row = 0; row < rows; row++) {
+      if ((row & 4095) == 0) {
+        CancelToken.check();
+      }
       int end = offsets[row + 1];
       int base = row * WORDS;
       int j = offsets[row];
@@ -63,26 +70,55 @@ final class TextSignatures {
   }
 
   /**
-   * The bits a row must hold to contain {@code keyword} (its bytes as the matcher looks for them); null if
-   * the keyword is shorter than a bigram and so cannot be filtered.
+   * The bits a row must hold to contain {@code keyword} as a keyword automaton matches it; null if it has
+   * no bigram to filter on. A case-insensitive keyword's character may match others of its orbit
+   * ({@link CaseFolding}), whose bytes the row then holds instead: only bigrams of characters that match
+   * nothing but their ASCII case pair (most ASCII letters, digits, punctuation) or only themselves (letters
+   * without case, such as CJK) count; {@code k} and {@code s} (Kelvin sign, long s) and non-ASCII letters with
+   * case do not.
    */
-  static long[] mask(byte[] keyword) {
-    if (keyword.length < 2) {
-      return null;
+  static long[] mask(KeywordAutomaton.Keyword keyword) {
+    String text = keyword.text();
+    byte[] bytes = new byte[4 * text.length()];
+    boolean[] stable = new boolean[bytes.length];
+    int n = 0;
+    for (int i = 0; i < text.length(); ) {
+      int cp = text.codePointAt(i);
+      i += Character.charCount(cp);
+      boolean keep = keyword.caseSensitive() || CaseFolding.isCaseless(cp) || cp < 0x80 && asciiOrbit(cp);
+      int written = Utf8.encode(keyword.caseSensitive() ? cp : CaseFolding.fold(cp), bytes, n);
+      for (int w = 0; w < written; w++) {
+        stable[n + w] = keep;
+      }
+      n += written;
     }
     long[] mask = new long[WORDS];
-    for (int j = 1; j < keyword.length; j++) {
-      int h = bit(FOLD[keyword[j - 1] & 0xff] & 0xff, FOLD[keyword[j] & 0xff] & 0xff);
-      mask[h >>> 6] |= 1L << h;
+    boolean any = false;
+    for (int j = 1; j < n; j++) {
+      if (stable[j - 1] && stable[j]) {
+        int h = bit(FOLD[bytes[j - 1] & 0xff] & 0xff, FOLD[bytes[j] & 0xff] & 0xff);
+        mask[h >>> 6] |= 1L << h;
+        any = true;
+      }
     }
-    return mask;
+    return any ? mask : null;
+  }
+
+  /** Whether every member of an ASCII code point's orbit is ASCII. */
+  private static boolean asciiOrbit(int cp) {
+    for (int member : CaseFolding.orbit(cp)) {
+      if (member >= 0x80) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
    * The masks of all {@code keywords} one after the other ({@link #WORDS} longs each), or null when some
    * keyword cannot be filtered or there are too many to test per row: then every row must be scanned.
    */
-  static long[] masks(java.util.List<byte[]> keywords) {
+  static long[] masks(java.util.List<KeywordAutomaton.Keyword> keywords) {
     if (keywords.isEmpty() || keywords.size() > MAX_MASKS) {
       return null;
     }

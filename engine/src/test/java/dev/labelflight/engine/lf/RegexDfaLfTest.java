@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import com.google.re2j.Pattern;
 import dev.labelflight.engine.lf.regex.ByteRegex;
+import dev.labelflight.engine.lf.regex.StepBudget;
+import dev.labelflight.engine.lf.regex.UnicodeRegex;
 import dev.labelflight.engine.testing.TestAllocators;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -24,7 +26,11 @@ import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.junit.jupiter.api.Test;
 
-/** Regex LFs evaluated by the lazy DFA through the LF compiler, against RE2J row by row. */
+/**
+ * Regex LFs evaluated through the LF compiler (lazy DFA, literal prefilter, NFA for non-ASCII rows of
+ * Unicode-sensitive patterns and after the DFA thrashed), against the NFA alone row by row, and against
+ * RE2J where the two meanings agree (no {@code \b \w \d \s}: RE2J's are ASCII).
+ */
 class RegexDfaLfTest {
   static final Schema SCHEMA = new Schema(List.of(new Field("t", FieldType.nullable(new ArrowType.Utf8()), null)));
   static final String[] WORDS = {"not", "good", "working", "worth", "recommend", "NOTE", "HTTP", "http://a.b",
@@ -36,6 +42,11 @@ class RegexDfaLfTest {
       return ("{\"name\":\"r%d\",\"kind\":\"regex\",\"column\":\"t\",\"pattern\":%s,\"caseSensitive\":%s,"
           + "\"dotAll\":%s,\"multiline\":%s,\"match\":\"%s\",\"label\":\"SPAM\"}").formatted(i,
           LfCompilerTest.JSON.valueToTree(pattern).toString(), caseSensitive, dotAll, multiline, full ? "full" : "anywhere");
+    }
+
+    /** Whether RE2J means the same as LabelFlight for this pattern (no Unicode-aware class or boundary). */
+    boolean sameAsRe2j() {
+      return !pattern.matches(".*\\\\[bBwWdDsS].*");
     }
 
     Pattern re2j() {
@@ -57,12 +68,12 @@ class RegexDfaLfTest {
       new Lf("(?i)naïve", true, false, false, false)); // non-ASCII folding: RE2J
 
   /**
-   * Verifies that every cell of a chunk labelled through the LF compiler (DFA, literal prefilter, RE2J
-   * fallback, nulls abstaining) equals RE2J's answer for that row, with chunks evaluated concurrently on two
-   * threads sharing the compiled set.
+   * Verifies that every cell of a chunk labelled through the LF compiler (DFA, literal prefilter, NFA,
+   * nulls abstaining) equals the NFA's answer alone for that row, and RE2J's where the meanings agree,
+   * with chunks evaluated concurrently on two threads sharing the compiled set.
    */
   @Test
-  void compiledRegexLfsAgreeWithRe2jPerRow() throws Exception {
+  void compiledRegexLfsAgreeWithTheNfaPerRow() throws Exception {
     StringBuilder json = new StringBuilder("[");
     for (int i = 0; i < LFS.size(); i++) {
       json.append(i == 0 ? "" : ",").append(LFS.get(i).json(i));
@@ -98,11 +109,20 @@ class RegexDfaLfTest {
             try (VectorSchemaRoot root = chunk(allocator, rows)) {
               byte[][] labels = set.evaluate(root);
               for (int lf = 0; lf < LFS.size(); lf++) {
-                Pattern re2j = LFS.get(lf).re2j();
-                for (int r = 0; r < rows.length; r++) {
-                  int expected = rows[r] == null ? -1
-                      : (LFS.get(lf).full() ? re2j.matcher(rows[r]).matches() : re2j.matcher(rows[r]).find()) ? 1 : -1;
-                  assertEquals(expected, labels[lf][r], "/" + re2j.pattern() + "/ on '" + rows[r] + "'");
+                Lf spec = LFS.get(lf);
+                Pattern re2j = spec.re2j();
+                try (UnicodeRegex.Scan nfa = UnicodeRegex.compile(spec.pattern(), !spec.caseSensitive(), spec.dotAll(),
+                    spec.multiline(), spec.full(), LfLimits.DEFAULT_MAX_REGEX_PROGRAM_SIZE, -1).orElseThrow().scan()) {
+                  for (int r = 0; r < rows.length; r++) {
+                    byte[] bytes = rows[r] == null ? null : rows[r].getBytes(StandardCharsets.UTF_8);
+                    int expected = bytes == null ? -1
+                        : nfa.matches(bytes, 0, bytes.length, new StepBudget(Long.MAX_VALUE)) == 1 ? 1 : -1;
+                    assertEquals(expected, labels[lf][r], "/" + re2j.pattern() + "/ on '" + rows[r] + "'");
+                    if (bytes != null && spec.sameAsRe2j()) {
+                      int byRe2j = (spec.full() ? re2j.matcher(rows[r]).matches() : re2j.matcher(rows[r]).find()) ? 1 : -1;
+                      assertEquals(byRe2j, labels[lf][r], "RE2J: /" + re2j.pattern() + "/ on '" + rows[r] + "'");
+                    }
+                  }
                 }
               }
             }
@@ -120,13 +140,12 @@ class RegexDfaLfTest {
 
   /**
    * Verifies that when the DFA's state bound is far too small for a pattern, the chunk still gets RE2J's
-   * labels (the matcher gives the rest of the chunk to RE2J).
+   * labels (the matcher gives the rest of the chunk to the NFA).
    */
   @Test
-  void thrashingDfaFallsBackToRe2jForTheChunk() {
+  void thrashingDfaFallsBackToTheNfaForTheChunk() {
     Pattern re2j = Pattern.compile("(a|b)*a(a|b){12}");
-    ByteRegex tiny = ByteRegex.compile(re2j, false, 8).orElseThrow();
-    RegexMatcher matcher = new RegexMatcher("t", List.of(new RegexMatcher.Member(0, (byte) 1, re2j, false, false, tiny)));
+    RegexMatcher matcher = RegexMatcher.of("t", 0, (byte) 1, re2j, false, 8);
     SplittableRandom random = new SplittableRandom(3);
     String[] rows = new String[300];
     for (int r = 0; r < rows.length; r++) {

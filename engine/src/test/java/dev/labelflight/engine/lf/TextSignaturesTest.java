@@ -243,7 +243,7 @@ class TextSignaturesTest {
       int scanned = automaton.scan(kept, 1, (owner, row) -> filtered[row] = 1);
       automaton.scan(copy, 1, (owner, row) -> full[row] = 1);
       assertArrayEquals(full, filtered, phrase);
-      long[] mask = TextSignatures.masks(List.of(phrase.getBytes(StandardCharsets.UTF_8)));
+      long[] mask = TextSignatures.masks(List.of(KeywordAutomaton.Keyword.of(phrase, 0, false, false, true)));
       int bySignature = 0;
       for (int row = 0; row < ROWS; row++) {
         if (!vector.isNull(row) && kept.signatures().mayContainAny(row, mask)) {
@@ -257,7 +257,7 @@ class TextSignaturesTest {
   private static KeywordAutomaton automaton(String... keywords) {
     List<KeywordAutomaton.Keyword> list = new ArrayList<>();
     for (String k : keywords) {
-      list.add(new KeywordAutomaton.Keyword(k.getBytes(StandardCharsets.UTF_8), 0, false, false));
+      list.add(KeywordAutomaton.Keyword.of(k, 0, false, false, true));
     }
     return new KeywordAutomaton(list, true);
   }

@@ -1,6 +1,7 @@
 package dev.labelflight.engine.lf.expression;
 
 import dev.labelflight.engine.lf.TextColumn;
+import dev.labelflight.engine.lf.regex.StepBudget;
 import dev.labelflight.engine.lf.VectorColumn;
 import java.util.HashMap;
 import java.util.Map;
@@ -17,10 +18,17 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  */
 final class ChunkColumns {
   private final VectorSchemaRoot chunk;
+  private final StepBudget budget;
   private final Map<String, Object> loaded = new HashMap<>();
 
-  ChunkColumns(VectorSchemaRoot chunk) {
+  /** {@code budget}: what the slow regex engine may spend on this chunk ({@code matches} behind a thrashing DFA). */
+  ChunkColumns(VectorSchemaRoot chunk, StepBudget budget) {
     this.chunk = chunk;
+    this.budget = budget;
+  }
+
+  StepBudget budget() {
+    return budget;
   }
 
   int rows() {

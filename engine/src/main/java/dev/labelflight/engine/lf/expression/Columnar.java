@@ -1,6 +1,10 @@
 package dev.labelflight.engine.lf.expression;
 
 import com.google.re2j.Pattern;
+import dev.labelflight.engine.cancel.CancelToken;
+import dev.labelflight.engine.lf.regex.CountingText;
+import dev.labelflight.engine.lf.regex.UnicodeRegex;
+import dev.labelflight.engine.lf.unicode.Utf8;
 import dev.labelflight.engine.lf.ByteStringSet;
 import dev.labelflight.engine.lf.TextColumn;
 import dev.labelflight.engine.lf.regex.ByteRegex;
@@ -45,6 +49,9 @@ final class Columnar {
     }
   }
 
+  /** Rows between cancellation checks in the loops that read text (per node, the other loops take microseconds). */
+  static final int CHECK_ROWS = 1024;
+
   /** One node of the plan. */
   abstract static class Node {
     final Type type;
@@ -53,7 +60,13 @@ final class Columnar {
       this.type = type;
     }
 
-    abstract Values eval(ChunkColumns columns);
+    /** This node's values over the chunk; checks the thread's cancel token first. */
+    final Values eval(ChunkColumns columns) {
+      CancelToken.check();
+      return evaluate(columns);
+    }
+
+    abstract Values evaluate(ChunkColumns columns);
   }
 
   static byte[] mergeErrors(byte[] a, byte[] b, int rows) {
@@ -83,7 +96,7 @@ final class Columnar {
     }
 
     @Override
-    Values eval(ChunkColumns c) {
+    Values evaluate(ChunkColumns c) {
       Values v = new Values();
       switch (type) {
         case BOOL -> v.bools = c.bools(name);
@@ -109,7 +122,7 @@ final class Columnar {
     }
 
     @Override
-    Values eval(ChunkColumns c) {
+    Values evaluate(ChunkColumns c) {
       Values v = new Values();
       int rows = c.rows();
       switch (type) {
@@ -144,7 +157,7 @@ final class Columnar {
     }
 
     @Override
-    Values eval(ChunkColumns c) {
+    Values evaluate(ChunkColumns c) {
       Values x = child.eval(c);
       Values v = new Values();
       int rows = c.rows();
@@ -171,7 +184,7 @@ final class Columnar {
     }
 
     @Override
-    Values eval(ChunkColumns c) {
+    Values evaluate(ChunkColumns c) {
       Values a = left.eval(c);
       Values b = right.eval(c);
       int rows = c.rows();
@@ -216,7 +229,7 @@ final class Columnar {
     }
 
     @Override
-    Values eval(ChunkColumns c) {
+    Values evaluate(ChunkColumns c) {
       Values k = condition.eval(c);
       Values a = then.eval(c);
       Values b = otherwise.eval(c);
@@ -293,7 +306,7 @@ final class Columnar {
     }
 
     @Override
-    Values eval(ChunkColumns c) {
+    Values evaluate(ChunkColumns c) {
       Values a = left.eval(c);
       Values b = right.eval(c);
       int rows = c.rows();
@@ -341,6 +354,9 @@ final class Columnar {
         }
       } else if (ta == Type.STRING && tb == Type.STRING && (op == Op.EQ || op == Op.NE)) {
         for (int i = 0; i < rows; i++) {
+          if ((i & (CHECK_ROWS - 1)) == 0) {
+            CancelToken.check();
+          }
           boolean eq = Arrays.equals(a.text, a.start(i), a.end(i), b.text, b.start(i), b.end(i));
           out[i] = (byte) (eq == (op == Op.EQ) ? 1 : 0);
         }
@@ -368,7 +384,7 @@ final class Columnar {
     }
 
     @Override
-    Values eval(ChunkColumns c) {
+    Values evaluate(ChunkColumns c) {
       Values a = left.eval(c);
       Values b = right.eval(c);
       int rows = c.rows();
@@ -450,7 +466,7 @@ final class Columnar {
     }
 
     @Override
-    Values eval(ChunkColumns c) {
+    Values evaluate(ChunkColumns c) {
       Values x = child.eval(c);
       int rows = c.rows();
       Values v = new Values();
@@ -492,7 +508,7 @@ final class Columnar {
     }
 
     @Override
-    Values eval(ChunkColumns c) {
+    Values evaluate(ChunkColumns c) {
       Values s = receiver.eval(c);
       int rows = c.rows();
       Values v = new Values();
@@ -500,6 +516,9 @@ final class Columnar {
       v.errors = s.errors;
       int n = needle.length;
       for (int i = 0; i < rows; i++) {
+        if ((i & (CHECK_ROWS - 1)) == 0) {
+          CancelToken.check();
+        }
         int from = s.start(i);
         int to = s.end(i);
         boolean hit = switch (test) {
@@ -529,22 +548,26 @@ final class Columnar {
 
   /**
    * {@code s.matches(lit)}: an RE2 search anywhere in the string, as CEL's partial match; on the lazy DFA
-   * over the column's bytes when the pattern is within its syntax, else (or where its cache thrashes) RE2J.
+   * over the column's bytes when the pattern is within its syntax, else (or where its cache thrashes) RE2J,
+   * reading each row through a {@link CountingText} that charges the chunk's {@link StepBudget} and checks
+   * for cancellation.
    */
   static final class Matches extends Node {
     private final Node receiver;
     private final Pattern pattern;
     private final ByteRegex dfa;
+    private final long weight;
 
     Matches(Node receiver, Pattern pattern) {
       super(Type.BOOL);
       this.receiver = receiver;
       this.pattern = pattern;
       this.dfa = ByteRegex.compile(pattern, false).orElse(null);
+      this.weight = UnicodeRegex.programSize(pattern.pattern(), false, false, false).orElse((long) pattern.pattern().length());
     }
 
     @Override
-    Values eval(ChunkColumns c) {
+    Values evaluate(ChunkColumns c) {
       Values s = receiver.eval(c);
       int rows = c.rows();
       Values v = new Values();
@@ -555,6 +578,9 @@ final class Columnar {
         LazyDfa scan = dfa.acquire();
         try {
           for (; row < rows; row++) {
+            if ((row & (CHECK_ROWS - 1)) == 0) {
+              CancelToken.check();
+            }
             int answer = scan.matches(s.text, s.start(row), s.end(row));
             if (answer == LazyDfa.GAVE_UP) {
               break;
@@ -565,12 +591,15 @@ final class Columnar {
           dfa.release(scan);
         }
       }
-      var matcher = pattern.matcher("");
-      for (; row < rows; row++) {
-        int from = s.start(row);
-        // RE2J matches UTF-8 directly: no String per row.
-        matcher.reset(Arrays.copyOfRange(s.text, from, s.end(row)));
-        v.bools[row] = (byte) (matcher.find() ? 1 : 0);
+      if (row < rows) {
+        CountingText input = new CountingText(c.budget(), weight);
+        var matcher = pattern.matcher("");
+        for (; row < rows; row++) {
+          int from = s.start(row);
+          int to = s.end(row);
+          matcher.reset(input.at(s.text, from, to, Utf8.isAscii(s.text, from, to)));
+          v.bools[row] = (byte) (matcher.find() ? 1 : 0);
+        }
       }
       return v;
     }
@@ -586,7 +615,7 @@ final class Columnar {
     }
 
     @Override
-    Values eval(ChunkColumns c) {
+    Values evaluate(ChunkColumns c) {
       Values s = receiver.eval(c);
       int rows = c.rows();
       Values v = new Values();
@@ -594,6 +623,9 @@ final class Columnar {
       v.errors = s.errors;
       byte[] data = s.text;
       for (int i = 0; i < rows; i++) {
+        if ((i & (CHECK_ROWS - 1)) == 0) {
+          CancelToken.check();
+        }
         v.ints[i] = codePoints(data, s.start(i), s.end(i));
       }
       return v;
@@ -629,13 +661,16 @@ final class Columnar {
     }
 
     @Override
-    Values eval(ChunkColumns c) {
+    Values evaluate(ChunkColumns c) {
       Values x = child.eval(c);
       int rows = c.rows();
       Values v = new Values();
       v.bools = new byte[rows];
       v.errors = x.errors;
       for (int i = 0; i < rows; i++) {
+        if ((i & (CHECK_ROWS - 1)) == 0) {
+          CancelToken.check();
+        }
         boolean hit = strings != null
             ? strings.contains(x.text, x.start(i), x.end(i))
             : Arrays.binarySearch(ints, x.ints[i]) >= 0;

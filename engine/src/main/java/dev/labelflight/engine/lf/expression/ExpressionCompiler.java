@@ -17,8 +17,11 @@ import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
 import dev.labelflight.engine.lf.LabelSpace;
 import dev.labelflight.engine.lf.LfEvaluator;
+import dev.labelflight.engine.lf.LfFields;
 import dev.labelflight.engine.lf.LfLimits;
+import dev.labelflight.engine.lf.LfSetBuilder;
 import dev.labelflight.engine.lf.LfSpec;
+import dev.labelflight.engine.lf.regex.UnicodeRegex;
 import dev.labelflight.engine.store.ColumnTypes;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -49,14 +52,20 @@ public final class ExpressionCompiler {
     this.limits = limits;
   }
 
+  /** The compile hook of {@link dev.labelflight.engine.lf.LfKind#EXPRESSION}. */
+  public static void compile(LfSpec spec, int slot, LfSetBuilder set) {
+    set.add(new ExpressionCompiler(set.limits()).compile(spec, slot, set.code(spec), set.labels().size(), set.schema()));
+  }
+
   /** {@code label} is the class voted on true, or {@link LabelSpace#ABSTAIN} for an int-valued expression. */
   public LfEvaluator compile(LfSpec spec, int slot, byte label, int classes, Schema schema) {
-    String source = spec.requiredString("expr");
+    String source = spec.string(LfFields.EXPR);
     if (source.isBlank()) {
-      throw spec.invalid("'expr' is empty");
+      throw spec.invalid("expr", "'expr' is empty");
     }
     if (source.length() > limits.maxExpressionLength()) {
-      throw spec.invalid("expression is longer than " + limits.maxExpressionLength() + " characters");
+      throw spec.overLimit("expr", "expression is longer than " + limits.maxExpressionLength()
+          + " characters (limits.maxExpressionLength)", limits.maxExpressionLength(), source.length(), "chars");
     }
     Map<String, Columnar.Type> columnarTypes = new LinkedHashMap<>();
     Map<String, CelType> declared = new LinkedHashMap<>();
@@ -85,29 +94,32 @@ public final class ExpressionCompiler {
     try {
       CelValidationResult result = compiler.compile(source);
       if (result.hasError()) {
-        throw spec.invalid("invalid CEL: " + result.getErrorString());
+        throw spec.invalid("expr", "invalid CEL: " + result.getErrorString());
       }
       ast = result.getAst();
     } catch (CelValidationException e) {
-      throw spec.invalid("invalid CEL: " + e.getMessage());
+      throw spec.invalid("expr", "invalid CEL: " + e.getMessage());
     } catch (StackOverflowError e) {
-      throw spec.invalid("expression is too deeply nested");
+      throw spec.invalid("expr", "expression is too deeply nested");
     }
     int[] shape = new int[2]; // depth, nodes
     measure(ast.getExpr(), 1, shape);
     if (shape[0] > limits.maxExpressionDepth()) {
-      throw spec.invalid("expression nests " + shape[0] + " levels deep; at most " + limits.maxExpressionDepth());
+      throw spec.overLimit("expr", "expression nests " + shape[0] + " levels deep; at most " + limits.maxExpressionDepth()
+          + " (limits.maxExpressionDepth)", limits.maxExpressionDepth(), shape[0], "levels");
     }
     if (shape[1] > limits.maxExpressionNodes()) {
-      throw spec.invalid("expression has " + shape[1] + " nodes; at most " + limits.maxExpressionNodes());
+      throw spec.overLimit("expr", "expression has " + shape[1] + " nodes; at most " + limits.maxExpressionNodes()
+          + " (limits.maxExpressionNodes)", limits.maxExpressionNodes(), shape[1], "nodes");
     }
+    checkRegexes(spec, ast.getExpr());
     CelType result = ast.getResultType();
     boolean labelled = label != LabelSpace.ABSTAIN;
     if (labelled && !SimpleType.BOOL.equals(result)) {
-      throw spec.invalid("expression returns " + result.name() + "; with 'label' it must return bool");
+      throw spec.invalid("expr", "expression returns " + result.name() + "; with 'label' it must return bool");
     }
     if (!labelled && !SimpleType.INT.equals(result)) {
-      throw spec.invalid("expression returns " + result.name()
+      throw spec.invalid("expr", "expression returns " + result.name()
           + "; without 'label' it must return int (a class index, -1 to abstain)");
     }
     CelRuntime.Program program;
@@ -115,13 +127,39 @@ public final class ExpressionCompiler {
       CelRuntime runtime = CelRuntimeFactory.standardCelRuntimeBuilder().setOptions(options).build();
       program = runtime.createProgram(ast);
     } catch (CelEvaluationException e) {
-      throw spec.invalid("cannot plan CEL expression: " + e.getMessage());
+      throw spec.invalid("expr", "cannot plan CEL expression: " + e.getMessage());
     }
     List<String> read = new ArrayList<>();
     collectIdentifiers(ast.getExpr(), declared.keySet(), read);
     return new ExpressionEvaluator(spec.name(), slot, label, classes, program,
-        new ColumnarPlanner(ast, columnarTypes).plan().orElse(null), read, declared, limits.expressionChunkDeadlineMs(),
-        spec.optionalBoolean("faultTolerant", false));
+        new ColumnarPlanner(ast, columnarTypes).plan().orElse(null), read, declared, limits,
+        spec.bool(LfFields.FAULT_TOLERANT));
+  }
+
+  /**
+   * Refuses a {@code matches} whose pattern is a literal with a program over
+   * {@code limits.maxRegexProgramSize} (as regex LFs): RE2J would build it for every row.
+   */
+  private void checkRegexes(LfSpec spec, CelExpr e) {
+    if (e.getKind() == CelExpr.ExprKind.Kind.CALL && e.call().function().equals("matches")) {
+      List<CelExpr> args = new ArrayList<>();
+      e.call().target().ifPresent(args::add);
+      args.addAll(e.call().args());
+      CelExpr pattern = args.get(args.size() - 1);
+      if (pattern.getKind() == CelExpr.ExprKind.Kind.CONSTANT
+          && pattern.constant().getKind() == dev.cel.common.ast.CelConstant.Kind.STRING_VALUE) {
+        String text = pattern.constant().stringValue();
+        long size = UnicodeRegex.programSize(text, false, false, false).orElse(0L);
+        if (size > limits.maxRegexProgramSize()) {
+          throw spec.overLimit("expr", "the pattern of matches() would have a program of " + size
+              + " instructions, more than limits.maxRegexProgramSize = " + limits.maxRegexProgramSize(),
+              limits.maxRegexProgramSize(), size, "instructions");
+        }
+      }
+    }
+    for (CelExpr child : children(e)) {
+      checkRegexes(spec, child);
+    }
   }
 
   private static CelType celType(Field field) {

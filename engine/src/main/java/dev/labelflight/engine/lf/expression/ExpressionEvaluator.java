@@ -4,11 +4,17 @@ import dev.cel.common.CelErrorCode;
 import dev.cel.common.types.CelType;
 import dev.cel.common.types.SimpleType;
 import dev.cel.runtime.CelEvaluationException;
+import dev.cel.runtime.CelEvaluationListener;
 import dev.cel.runtime.CelRuntime;
+import dev.labelflight.engine.cancel.CancelToken;
 import dev.labelflight.engine.error.LabelFlightException;
+import dev.labelflight.engine.error.LabelFlightException.Detail;
 import dev.labelflight.engine.lf.LabelSpace;
 import dev.labelflight.engine.lf.LfEvaluator;
+import dev.labelflight.engine.lf.LfKind;
+import dev.labelflight.engine.lf.LfLimits;
 import dev.labelflight.engine.lf.LfRowException;
+import dev.labelflight.engine.lf.regex.StepBudget;
 import dev.labelflight.engine.lf.TextColumn;
 import dev.labelflight.engine.lf.VectorColumn;
 import java.nio.charset.StandardCharsets;
@@ -24,8 +30,12 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  * by row in the CEL interpreter. Rows where a column the expression reads is null abstain. A row where
  * evaluation fails (division by zero, overflow, a class index out of range, ...) fails the LF with an
  * {@link LfRowException} naming the row, unless the LF is fault tolerant: it then writes
- * {@link LabelSpace#FAULT} there (an abstain that is counted). Exceeding the comprehension budget or the
- * per-chunk deadline fails the LF with a LabelFlightException naming it, tolerant or not.
+ * {@link LabelSpace#FAULT} there (an abstain that is counted). The reason given is what kind of failure it
+ * was ({@link #reason}), never CEL's own message, which may quote the row's values. Exceeding the
+ * comprehension budget, the per-chunk deadline or the regex step budget fails the LF with a
+ * LabelFlightException naming it, tolerant or not. The interpreter checks the thread's cancel token before
+ * every row (a row may cost up to {@code comprehensionMaxIterations} steps), the columnar plan in each node
+ * and every {@link Columnar#CHECK_ROWS} rows of its text loops.
  */
 final class ExpressionEvaluator implements LfEvaluator {
 
@@ -38,10 +48,11 @@ final class ExpressionEvaluator implements LfEvaluator {
   private final List<String> read;
   private final Map<String, CelType> types;
   private final long deadlineNanos;
+  private final long stepsPerByte;
   private final boolean faultTolerant;
 
   ExpressionEvaluator(String name, int slot, byte label, int classes, CelRuntime.Program program,
-      Columnar.Node plan, List<String> read, Map<String, CelType> types, long deadlineMs, boolean faultTolerant) {
+      Columnar.Node plan, List<String> read, Map<String, CelType> types, LfLimits limits, boolean faultTolerant) {
     this.name = name;
     this.slot = slot;
     this.label = label;
@@ -50,7 +61,8 @@ final class ExpressionEvaluator implements LfEvaluator {
     this.plan = plan;
     this.read = List.copyOf(read);
     this.types = Map.copyOf(types);
-    this.deadlineNanos = deadlineMs * 1_000_000L;
+    this.deadlineNanos = limits.expressionChunkDeadlineMs() * 1_000_000L;
+    this.stepsPerByte = limits.regexStepsPerByte();
     this.faultTolerant = faultTolerant;
   }
 
@@ -87,10 +99,30 @@ final class ExpressionEvaluator implements LfEvaluator {
     return skip;
   }
 
+  /** The columns of {@code chunk}, with the step budget of its {@code matches} (the text of its string columns). */
+  private ChunkColumns columns(VectorSchemaRoot chunk) {
+    long textBytes = 0;
+    for (String column : read) {
+      if (SimpleType.STRING.equals(types.get(column))) {
+        textBytes += chunk.getVector(column).getBufferSize();
+      }
+    }
+    return new ChunkColumns(chunk, StepBudget.perByte(stepsPerByte, textBytes));
+  }
+
   void evaluateColumnar(VectorSchemaRoot chunk, byte[] labels) {
-    ChunkColumns columns = new ChunkColumns(chunk);
+    ChunkColumns columns = columns(chunk);
     boolean[] skip = nullRows(columns);
-    Columnar.Values v = plan.eval(columns);
+    Columnar.Values v;
+    try {
+      v = plan.eval(columns);
+    } catch (StepBudget.Exhausted e) {
+      throw new LabelFlightException(LabelFlightException.Kind.RESOURCE_EXHAUSTED, "LF '" + name + "' (expression): "
+          + "matches() needed more than limits.regexStepsPerByte = " + stepsPerByte + " steps per byte of a chunk's "
+          + "text (" + e.steps() + " steps on this chunk); simplify its pattern")
+          .withDetail(Detail.LF, name).withDetail(Detail.LF_KIND, LfKind.EXPRESSION.id())
+          .withDetail(Detail.LIMIT, stepsPerByte).withDetail(Detail.UNIT, "steps per byte");
+    }
     int rows = columns.rows();
     RowResolver row = null;
     for (int i = 0; i < rows; i++) {
@@ -106,9 +138,11 @@ final class ExpressionEvaluator implements LfEvaluator {
           try {
             program.eval(row::find);
           } catch (CelEvaluationException e) {
-            reason = e.getMessage();
+            reason = reason(e);
+          } catch (RuntimeException e) {
+            reason = reason(e);
           }
-          throw new LfRowException(name, "expression", i, reason);
+          throw new LfRowException(name, LfKind.EXPRESSION, i, reason);
         }
         labels[i] = LabelSpace.FAULT;
         continue;
@@ -124,17 +158,21 @@ final class ExpressionEvaluator implements LfEvaluator {
   }
 
   void evaluateInterpreted(VectorSchemaRoot chunk, byte[] labels) {
-    ChunkColumns columns = new ChunkColumns(chunk);
+    ChunkColumns columns = columns(chunk);
     boolean[] skip = nullRows(columns);
     RowResolver row = new RowResolver(columns);
+    CancelWatch watch = new CancelWatch();
     long start = System.nanoTime();
     int rows = columns.rows();
     for (int i = 0; i < rows; i++) {
       // Every row: a row may cost up to comprehensionMaxIterations steps, and a clock read is tiny beside it.
+      CancelToken.check();
       if (System.nanoTime() - start > deadlineNanos) {
         throw new LabelFlightException(LabelFlightException.Kind.TIMED_OUT, "LF '" + name
-            + "' (expression): exceeded the deadline of " + deadlineNanos / 1_000_000 + " ms for one chunk after "
-            + i + " of " + rows + " rows; simplify the expression or raise limits.expressionChunkDeadlineMs");
+            + "' (expression): exceeded the deadline of limits.expressionChunkDeadlineMs = " + deadlineNanos / 1_000_000
+            + " ms for one chunk after " + i + " of " + rows + " rows; simplify the expression or raise the limit")
+            .withDetail(Detail.LF, name).withDetail(Detail.LF_KIND, LfKind.EXPRESSION.id())
+            .withDetail(Detail.LIMIT, deadlineNanos / 1_000_000).withDetail(Detail.UNIT, "ms");
       }
       if (skip[i]) {
         continue;
@@ -142,12 +180,24 @@ final class ExpressionEvaluator implements LfEvaluator {
       row.row = i;
       Object result;
       try {
-        result = program.eval(row::find);
+        result = program.trace(row::find, watch);
       } catch (CelEvaluationException e) {
-        if (e.getErrorCode() == CelErrorCode.ITERATION_BUDGET_EXCEEDED) {
-          throw LabelFlightException.invalid("LF '" + name + "' (expression): " + e.getMessage());
+        if (e.getCause() instanceof CancelToken.CancelledException cancelled) {
+          throw cancelled;
         }
-        labels[i] = fault(i, e.getMessage());
+        if (e.getErrorCode() == CelErrorCode.ITERATION_BUDGET_EXCEEDED) {
+          throw LabelFlightException.invalid("LF '" + name + "' (expression): a comprehension ran past "
+              + "limits.comprehensionMaxIterations on a row; simplify the expression or raise the limit")
+              .withDetail(Detail.LF, name).withDetail(Detail.LF_KIND, LfKind.EXPRESSION.id())
+              .withDetail(Detail.FIELD, "expr");
+        }
+        labels[i] = fault(i, reason(e));
+        continue;
+      } catch (LabelFlightException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        // Not CEL's own error (a function of the runtime failing): still this row's failure, not the node's.
+        labels[i] = fault(i, reason(e));
         continue;
       }
       if (label != LabelSpace.ABSTAIN) {
@@ -171,9 +221,61 @@ final class ExpressionEvaluator implements LfEvaluator {
   /** A row the expression fails on: {@link LabelSpace#FAULT} if the LF is fault tolerant, else the LF fails. */
   private byte fault(int row, String reason) {
     if (!faultTolerant) {
-      throw new LfRowException(name, "expression", row, reason);
+      throw new LfRowException(name, LfKind.EXPRESSION, row, reason);
     }
     return LabelSpace.FAULT;
+  }
+
+  private static final java.util.regex.Pattern OFFSET = java.util.regex.Pattern.compile("at <input>:(\\d+)");
+
+  /**
+   * What went wrong on a row, from CEL's error code and the offset in the expression; never CEL's message,
+   * which quotes values (the text that did not parse as a number, the missing map key, the bad regex).
+   */
+  static String reason(CelEvaluationException e) {
+    String what = switch (e.getErrorCode()) {
+      case DIVIDE_BY_ZERO -> "division by zero";
+      case NUMERIC_OVERFLOW -> "numeric overflow";
+      case INDEX_OUT_OF_BOUNDS -> "index out of bounds";
+      case ATTRIBUTE_NOT_FOUND -> "no such key or field";
+      case BAD_FORMAT -> "a value could not be converted (bad format)";
+      case INVALID_ARGUMENT -> "invalid argument to a function";
+      case OVERLOAD_NOT_FOUND, AMBIGUOUS_OVERLOAD -> "no function matches the argument types";
+      default -> "evaluation failed (" + e.getErrorCode().name().toLowerCase(java.util.Locale.ROOT) + ")";
+    };
+    java.util.regex.Matcher at = OFFSET.matcher(String.valueOf(e.getMessage()));
+    return at.find() ? what + " at offset " + at.group(1) + " of the expression" : what;
+  }
+
+  /** What went wrong on a row when the runtime threw something other than its own error: its type only. */
+  static String reason(RuntimeException e) {
+    return "evaluation failed (" + e.getClass().getSimpleName() + ")";
+  }
+
+  /**
+   * Checks the thread's cancel token every {@link #CALLS} expression nodes the interpreter evaluates: a
+   * single row may iterate a comprehension many thousand times. CEL wraps what it throws, and the row loop
+   * unwraps it. CEL's {@code ||} and {@code &&} hold an error back while the other side may still decide the
+   * result (so {@code exists} goes on iterating), so once the token is cancelled every later node throws
+   * again, which makes each remaining iteration end at once.
+   */
+  private static final class CancelWatch implements CelEvaluationListener {
+    private static final int CALLS = 4096;
+    private int calls;
+    private boolean tripped;
+
+    @Override
+    public void callback(dev.cel.common.ast.CelExpr expr, Object evaluatedResult) {
+      if (tripped || ++calls == CALLS) {
+        calls = 0;
+        try {
+          CancelToken.check();
+        } catch (CancelToken.CancelledException e) {
+          tripped = true;
+          throw e;
+        }
+      }
+    }
   }
 
   /** Resolves column names to the current row's value; decodes only what the expression reads. */

@@ -2,6 +2,7 @@ package dev.labelflight.engine.lf.model;
 
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtSession;
 import dev.labelflight.engine.error.LabelFlightException;
 import java.nio.file.Files;
@@ -43,8 +44,10 @@ public final class ModelRegistry implements AutoCloseable {
       throw LabelFlightException.invalid("model file '" + name + "' not found in the models directory " + directory);
     }
     return sessions.computeIfAbsent(path, p -> {
-      try {
-        return environment().createSession(p.toString(), new OrtSession.SessionOptions());
+      try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+        // ONNX Runtime logs a failed run with its message, which may quote the row's text: fatal errors only.
+        options.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
+        return environment().createSession(p.toString(), options);
       } catch (OrtException e) {
         throw LabelFlightException.invalid("model '" + name + "' cannot be loaded: " + e.getMessage());
       }

@@ -1,6 +1,7 @@
 package dev.labelflight.engine.lf.regex;
 
 import dev.labelflight.engine.lf.regex.RegexNode.Kind;
+import dev.labelflight.engine.cancel.CancelToken;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -14,12 +15,19 @@ import java.util.Map;
  * decided once the next byte, or the end of text, is known. The table is {@code int[states x stride]}
  * over byte classes plus an end-of-text column, holding the next state's row offset. Its size is bounded:
  * when full the cache is cleared and rebuilt from the current state; a row that needs too many clears
- * gets {@link #GAVE_UP} and the caller answers it (and the rest of its chunk) with RE2J. Not thread-safe:
- * one instance per evaluating thread ({@link ByteRegex} pools them).
+ * gets {@link #GAVE_UP} and the caller answers it (and the rest of its chunk) with its slow engine (the NFA
+ * simulation, or RE2J). A DFA that is exact on ASCII rows only quits at a row's first byte above 0x7F
+ * with {@link #NON_ASCII}. Not thread-safe: one instance per evaluating thread ({@link ByteRegex} pools them).
  */
 public final class LazyDfa {
   /** {@link #matches} result when the cache thrashed on the row. */
   public static final int GAVE_UP = -1;
+  /** {@link #matches} result of a DFA that quits on non-ASCII bytes, for a row holding one. */
+  public static final int NON_ASCII = -2;
+  /** Bytes of a row scanned between cancellation checks: about a millisecond. */
+  static final int CHECK_BYTES = 1 << 20;
+  /** Instructions followed while building states between cancellation checks. */
+  static final int CHECK_WORK = 1 << 16;
   private static final int UNKNOWN = -1;
   private static final int MAX_RESETS_PER_ROW = 4;
   /** Bound on the instruction sets' total size, so that large NFAs do not blow the cache's memory either. */
@@ -39,7 +47,10 @@ public final class LazyDfa {
   private final int trackedFlags;
   private final int dead;
   private final int match;
+  private final int quit;
   private final int start;
+  /** Whether a byte above 0x7F ends the scan with {@link #NON_ASCII} (a DFA that is exact on ASCII rows only). */
+  private final boolean quitOnNonAscii;
 
   private int[] table;
   private final List<int[]> keys = new ArrayList<>();
@@ -47,6 +58,7 @@ public final class LazyDfa {
   private int keyInts;
   private int resetsThisRow;
   private long resets;
+  private int work;
 
   // Scratch for closures and steps (slow path only).
   private final int[] visited;
@@ -54,7 +66,7 @@ public final class LazyDfa {
   private final int[] stack;
   private final int[] nextSet;
 
-  LazyDfa(ByteProgram program, int[] classOf, int classes, int maxStates) {
+  LazyDfa(ByteProgram program, int[] classOf, int classes, int maxStates, boolean quitOnNonAscii) {
     this.program = program;
     this.classOf = classOf;
     this.representative = new int[classes];
@@ -75,13 +87,15 @@ public final class LazyDfa {
       flags |= BEFORE_NEWLINE;
     }
     this.trackedFlags = flags;
+    this.quitOnNonAscii = quitOnNonAscii;
     this.dead = 0;
     this.match = stride;
-    this.start = 2 * stride;
+    this.quit = 2 * stride;
+    this.start = 3 * stride;
     this.visited = new int[program.size];
     this.stack = new int[3 * program.size + 2]; // each visited instruction pushes at most two
     this.nextSet = new int[program.size];
-    this.table = new int[Math.min(this.maxStates, 64) * stride];
+    this.table = new int[Math.min(this.maxStates + 1, 64) * stride];
     clear();
   }
 
@@ -90,41 +104,61 @@ public final class LazyDfa {
     return resets;
   }
 
-  /** States in the cache now, the dead and match states included. */
+  /** States in the cache now, the dead, match and quit states included. */
   public int states() {
     return keys.size();
   }
 
-  /** 1 if {@code data[from, to)} matches, 0 if not, {@link #GAVE_UP} if the cache thrashed on it. */
+  /**
+   * 1 if {@code data[from, to)} matches, 0 if not, {@link #GAVE_UP} if the cache thrashed on it. Checks the
+   * thread's {@link CancelToken} after every {@link #CHECK_BYTES} bytes of a long row, and every
+   * {@link #CHECK_WORK} instructions followed while building states.
+   */
   public int matches(byte[] data, int from, int to) {
     resetsThisRow = 0;
     int[] t = table;
     int[] classes = classOf;
-    int limit = 2 * stride;
+    int limit = 3 * stride;
     int s = start;
-    for (int i = from; i < to; i++) {
-      int c = classes[data[i] & 0xFF];
-      int next = t[s + c];
-      if (next < limit) {
-        if (next == dead) {
-          return 0;
+    int blockFrom = from;
+    while (true) {
+      // Rows are scanned in blocks so that a long one checks for cancellation without a test per byte.
+      int blockTo = to - blockFrom > CHECK_BYTES ? blockFrom + CHECK_BYTES : to;
+      for (int i = blockFrom; i < blockTo; i++) {
+        int c = classes[data[i] & 0xFF];
+        int next = t[s + c];
+        if (next < limit) {
+          if (next == dead) {
+            return 0;
+          }
+          if (next == match) {
+            return 1;
+          }
+          if (next == quit) {
+            return NON_ASCII;
+          }
+          next = transition(s, c);
+          if (next == GAVE_UP) {
+            return GAVE_UP;
+          }
+          t = table;
+          if (next == dead) {
+            return 0;
+          }
+          if (next == match) {
+            return 1;
+          }
+          if (next == quit) {
+            return NON_ASCII;
+          }
         }
-        if (next == match) {
-          return 1;
-        }
-        next = transition(s, c);
-        if (next == GAVE_UP) {
-          return GAVE_UP;
-        }
-        t = table;
-        if (next == dead) {
-          return 0;
-        }
-        if (next == match) {
-          return 1;
-        }
+        s = next;
       }
-      s = next;
+      if (blockTo == to) {
+        break;
+      }
+      CancelToken.check();
+      blockFrom = blockTo;
     }
     int end = t[s + endClass];
     if (end == UNKNOWN) {
@@ -143,14 +177,20 @@ public final class LazyDfa {
     Arrays.fill(table, UNKNOWN);
     keys.add(null); // dead
     keys.add(null); // match
+    keys.add(null); // quit
     Arrays.fill(table, 0, stride, dead);
     Arrays.fill(table, stride, 2 * stride, match);
+    Arrays.fill(table, 2 * stride, 3 * stride, quit);
     int[] startKey = {program.start, BEFORE_START & trackedFlags};
     intern(startKey);
   }
 
   /** Computes, stores and returns the transition of state offset {@code s} on class {@code c}. */
   private int transition(int s, int c) {
+    if (quitOnNonAscii && c != endClass && representative[c] >= 0x80) {
+      table[s + c] = quit;
+      return quit;
+    }
     int[] key = keys.get(s / stride);
     int n = key.length - 1;
     int before = key[n];
@@ -170,6 +210,10 @@ public final class LazyDfa {
         continue;
       }
       visited[pc] = generation;
+      if (++work == CHECK_WORK) {
+        work = 0;
+        CancelToken.check();
+      }
       switch (program.op[pc]) {
         case ByteProgram.BYTE -> {
           if (!atEnd && b >= program.lo[pc] && b <= program.hi[pc]) {

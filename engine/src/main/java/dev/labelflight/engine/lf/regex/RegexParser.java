@@ -7,38 +7,60 @@ import dev.labelflight.engine.lf.regex.RegexNode.Concat;
 import dev.labelflight.engine.lf.regex.RegexNode.Empty;
 import dev.labelflight.engine.lf.regex.RegexNode.Kind;
 import dev.labelflight.engine.lf.regex.RegexNode.Repeat;
+import dev.labelflight.engine.lf.unicode.CaseFolding;
+import dev.labelflight.engine.lf.unicode.WordCharacters;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Parses the subset of RE2 syntax the lazy DFA runs, with RE2J's meaning: literals, escapes ({@code \t \n
- * \r \f \v \a}, {@code \xHH}, {@code \x{H...}}, escaped punctuation), {@code .}, classes with ranges and
- * negation, {@code \d \w \s} and their negations (ASCII), alternation, groups (capturing, named,
- * non-capturing, flags {@code i m s U} set and cleared), the quantifiers {@code * + ? {n} {n,} {n,m}}
- * greedy or lazy, {@code ^ $ \A \z \b \B}. Anything else ({@code \p}, POSIX classes, {@code \Q}, octal,
- * case folding beyond ASCII) throws {@link UnsupportedRegexException}. The pattern has already been
- * accepted by RE2J, so syntax errors are not reported here, only treated as unsupported.
+ * Parses RE2 syntax into a {@link RegexNode} tree (counted repeats stay unexpanded, so that a pattern's
+ * program size is known before anything builds it). Two meanings ({@link Syntax}):
+ * <ul>
+ *   <li>{@link Syntax#RE2}: RE2J's, for a subset: literals, escapes ({@code \t \n \r \f \v \a},
+ *   {@code \xHH}, {@code \x{H...}}, escaped punctuation), {@code .}, classes with ranges and negation,
+ *   {@code \d \w \s} and their negations (ASCII), alternation, groups (capturing, named, non-capturing,
+ *   flags {@code i m s U} set and cleared), the quantifiers {@code * + ? {n} {n,} {n,m}} greedy or lazy,
+ *   {@code ^ $ \A \z \b \B}; case folding of ASCII letters only. Anything else throws
+ *   {@link UnsupportedRegexException} and the caller keeps RE2J. CEL's {@code matches} uses it.</li>
+ *   <li>{@link Syntax#UNICODE}: all of RE2's syntax (also {@code \pL \p{Greek} \PN}, POSIX classes,
+ *   {@code \Q...\E}, octal escapes, {@code \C}), with Python's meaning where the two differ on Unicode:
+ *   {@code \w \d \s} and the word boundaries {@code \b \B} are Unicode-aware
+ *   ({@link dev.labelflight.engine.lf.unicode.WordCharacters}), and case-insensitive matching folds every
+ *   orbit ({@link dev.labelflight.engine.lf.unicode.CaseFolding}). Regex LFs use it.</li>
+ * </ul>
+ * The pattern has already been accepted by RE2J, so syntax errors are not reported here, only treated as
+ * unsupported. (Longer than most classes here on purpose: one recursive-descent parser over the whole
+ * syntax, whose parts share its position and flags.)
  */
 final class RegexParser {
+  /** Which meaning the parsed tree gives to RE2 syntax (see the class comment). */
+  enum Syntax { RE2, UNICODE }
+
   private static final int[] DIGIT = {'0', '9'};
   private static final int[] SPACE = {'\t', '\n', '\f', '\r', ' ', ' '};
   private static final int[] WORD = {'0', '9', 'A', 'Z', '_', '_', 'a', 'z'};
 
   private final String pattern;
+  private final boolean unicode;
   private int pos;
   private boolean fold;
   private boolean dotAll;
   private boolean multiLine;
 
-  private RegexParser(String pattern, boolean fold, boolean dotAll, boolean multiLine) {
+  private RegexParser(String pattern, Syntax syntax, boolean fold, boolean dotAll, boolean multiLine) {
     this.pattern = pattern;
+    this.unicode = syntax == Syntax.UNICODE;
     this.fold = fold;
     this.dotAll = dotAll;
     this.multiLine = multiLine;
   }
 
   static RegexNode parse(String pattern, boolean caseInsensitive, boolean dotAll, boolean multiLine) {
-    RegexParser p = new RegexParser(pattern, caseInsensitive, dotAll, multiLine);
+    return parse(pattern, Syntax.RE2, caseInsensitive, dotAll, multiLine);
+  }
+
+  static RegexNode parse(String pattern, Syntax syntax, boolean caseInsensitive, boolean dotAll, boolean multiLine) {
+    RegexParser p = new RegexParser(pattern, syntax, caseInsensitive, dotAll, multiLine);
     RegexNode node = p.alternation();
     if (p.pos != pattern.length()) {
       throw new UnsupportedRegexException("unbalanced ')'");
@@ -179,7 +201,24 @@ final class RegexParser {
   }
 
   private RegexNode literal(int cp) {
+    if (unicode) {
+      return new Chars(fold ? normalize(CaseFolding.orbit(cp)) : new int[] {cp, cp});
+    }
     return new Chars(new CodePointRanges().add(cp, cp, fold).toArray());
+  }
+
+  /** Sorted single code points as normalized ranges. */
+  private static int[] normalize(int[] points) {
+    CodePointRanges r = new CodePointRanges();
+    for (int p : points) {
+      r.add(p, p);
+    }
+    return r.toArray();
+  }
+
+  /** {@code ranges} closed under case folding when {@code fold} (Unicode syntax), normalized. */
+  private int[] folded(int[] ranges) {
+    return fold && unicode ? new CodePointRanges().addAll(CaseFolding.closeRanges(ranges)).toArray() : ranges;
   }
 
   private static Chars chars(int lo, int hi) {
@@ -266,27 +305,92 @@ final class RegexParser {
     int[] perl = perlClass(c);
     if (perl != null) {
       pos++;
-      return new Chars(perl);
+      return new Chars(perl, unicode);
+    }
+    if (unicode && (c == 'p' || c == 'P')) {
+      return new Chars(unicodeProperty(), true);
+    }
+    if (unicode && c == 'Q') {
+      return quoted();
+    }
+    if (unicode && c == 'C') {
+      pos++;
+      return chars(0, CodePointRanges.MAX); // RE2J matches code points: "any byte" is any character
     }
     return literal(escapedChar());
   }
 
-  /** {@code \d \s \w} and their negations (ASCII, as RE2), folded first when case-insensitive; else null. */
+  /** {@code \Q...\E} (or to the end): the characters in between as literals. */
+  private RegexNode quoted() {
+    pos++; // 'Q'
+    int end = pattern.indexOf("\\E", pos);
+    String text = pattern.substring(pos, end < 0 ? pattern.length() : end);
+    pos = end < 0 ? pattern.length() : end + 2;
+    List<RegexNode> items = new ArrayList<>();
+    text.codePoints().forEach(cp -> items.add(literal(cp)));
+    if (items.isEmpty()) {
+      return new Empty();
+    }
+    // A quantifier after \Q...\E applies to its last character only, as in RE2.
+    RegexNode last = quantified(items.remove(items.size() - 1));
+    items.add(last);
+    return items.size() == 1 ? items.get(0) : new Concat(items);
+  }
+
+  /** {@code \pL}, {@code \p{Name}}, {@code \p{^Name}} and their {@code \P} negations (at {@code p}/{@code P}). */
+  private int[] unicodeProperty() {
+    boolean negated = peek() == 'P';
+    pos++;
+    if (!more()) {
+      throw new UnsupportedRegexException("\\p");
+    }
+    String name;
+    if (peek() == '{') {
+      int close = pattern.indexOf('}', pos);
+      if (close < 0) {
+        throw new UnsupportedRegexException("\\p{");
+      }
+      name = pattern.substring(pos + 1, close);
+      pos = close + 1;
+    } else {
+      int cp = pattern.codePointAt(pos);
+      name = new String(Character.toChars(cp));
+      pos += Character.charCount(cp);
+    }
+    if (name.startsWith("^")) {
+      negated = !negated;
+      name = name.substring(1);
+    }
+    String n = name;
+    int[] ranges = folded(UnicodeProperties.property(name)
+        .orElseThrow(() -> new UnsupportedRegexException("unknown class \\p{" + n + "}")));
+    return negated ? CodePointRanges.negate(ranges) : ranges;
+  }
+
+  /**
+   * {@code \d \s \w} and their negations, folded first when case-insensitive; else null. RE2 syntax: ASCII,
+   * as RE2. Unicode syntax: Python's ({@link WordCharacters}; their orbits hold no other characters).
+   */
   private int[] perlClass(char c) {
     int[] base = switch (Character.toLowerCase(c)) {
-      case 'd' -> DIGIT;
-      case 's' -> SPACE;
-      case 'w' -> WORD;
+      case 'd' -> unicode ? WordCharacters.digitRanges() : DIGIT;
+      case 's' -> unicode ? WordCharacters.spaceRanges() : SPACE;
+      case 'w' -> unicode ? WordCharacters.wordRanges() : WORD;
       default -> null;
     };
     if (base == null) {
       return null;
     }
-    CodePointRanges ranges = new CodePointRanges();
-    for (int i = 0; i < base.length; i += 2) {
-      ranges.add(base[i], base[i + 1], fold);
+    int[] positive;
+    if (unicode) {
+      positive = base;
+    } else {
+      CodePointRanges ranges = new CodePointRanges();
+      for (int i = 0; i < base.length; i += 2) {
+        ranges.add(base[i], base[i + 1], fold);
+      }
+      positive = ranges.toArray();
     }
-    int[] positive = ranges.toArray();
     return Character.isUpperCase(c) ? CodePointRanges.negate(positive) : positive;
   }
 
@@ -309,11 +413,28 @@ final class RegexParser {
       case 'x':
         return hex();
       default:
+        if (unicode && c >= '0' && c <= '7') {
+          return octal(c);
+        }
         if (c < 0x80 && !Character.isLetterOrDigit(c)) {
           return c; // escaped punctuation
         }
         throw new UnsupportedRegexException("escape \\" + c);
     }
+  }
+
+  /** An octal escape: {@code \0} and up to two more octal digits, or {@code \1}-{@code \7} and one or two more. */
+  private int octal(char first) {
+    int value = first - '0';
+    int digits = 1;
+    while (digits < 3 && more() && peek() >= '0' && peek() <= '7') {
+      value = value * 8 + (pattern.charAt(pos++) - '0');
+      digits++;
+    }
+    if (first != '0' && digits == 1) {
+      throw new UnsupportedRegexException("backreference \\" + first); // RE2J refuses these
+    }
+    return value;
   }
 
   private int hex() {
@@ -352,18 +473,39 @@ final class RegexParser {
       pos++;
     }
     CodePointRanges ranges = new CodePointRanges();
+    boolean unicodeClass = false;
     boolean first = true;
     while (more() && (peek() != ']' || first)) {
       first = false;
       char c = peek();
       if (c == '[' && pattern.startsWith("[:", pos)) {
-        throw new UnsupportedRegexException("POSIX class");
+        int close = pattern.indexOf(":]", pos + 2);
+        if (!unicode || close < 0) {
+          throw new UnsupportedRegexException("POSIX class");
+        }
+        String name = pattern.substring(pos + 2, close);
+        boolean not = name.startsWith("^");
+        int[] posix = UnicodeProperties.posix(not ? name.substring(1) : name)
+            .orElseThrow(() -> new UnsupportedRegexException("POSIX class " + name));
+        posix = folded(posix);
+        ranges.addAll(not ? CodePointRanges.negate(posix) : posix);
+        unicodeClass |= not;
+        pos = close + 2;
+        continue;
       }
       if (c == '\\' && pos + 1 < pattern.length()) {
-        int[] perl = perlClass(pattern.charAt(pos + 1));
+        char e = pattern.charAt(pos + 1);
+        int[] perl = perlClass(e);
         if (perl != null) {
           pos += 2;
           ranges.addAll(perl); // already folded
+          unicodeClass |= unicode;
+          continue;
+        }
+        if (unicode && (e == 'p' || e == 'P')) {
+          pos++;
+          ranges.addAll(unicodeProperty());
+          unicodeClass = true;
           continue;
         }
       }
@@ -376,14 +518,18 @@ final class RegexParser {
       if (hi < lo) {
         throw new UnsupportedRegexException("bad range");
       }
-      ranges.add(lo, hi, fold);
+      if (unicode) {
+        ranges.addAll(folded(new int[] {lo, hi}));
+      } else {
+        ranges.add(lo, hi, fold);
+      }
     }
     if (!more()) {
       throw new UnsupportedRegexException("missing ']'");
     }
     pos++; // ']'
     int[] set = ranges.toArray();
-    return new Chars(negated ? CodePointRanges.negate(set) : set);
+    return new Chars(negated ? CodePointRanges.negate(set) : set, unicodeClass);
   }
 
   private int classChar() {
