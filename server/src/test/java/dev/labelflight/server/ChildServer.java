@@ -39,6 +39,26 @@ final class ChildServer implements AutoCloseable {
     port = ServerProcess.freePort();
     httpPort = ServerProcess.freePort();
     log = dir.resolve("server.log");
+    process = builder(dir, jvmOptions, env, port, httpPort, log).start();
+    awaitHttp();
+  }
+
+  /** Starts a server that is expected not to start; returns its output once it exited (within 60 s). */
+  static String startExpectingExit(Path dir, List<String> jvmOptions, Map<String, String> env) throws Exception {
+    Path log = dir.resolve("server.log");
+    Process process = builder(dir, jvmOptions, env, ServerProcess.freePort(), ServerProcess.freePort(), log).start();
+    try {
+      if (!process.waitFor(60, TimeUnit.SECONDS)) {
+        throw new AssertionError("the server still runs after 60 s:\n" + Files.readString(log));
+      }
+      return "exit " + process.exitValue() + "\n" + Files.readString(log);
+    } finally {
+      process.destroyForcibly();
+    }
+  }
+
+  private static ProcessBuilder builder(Path dir, List<String> jvmOptions, Map<String, String> env, int port,
+      int httpPort, Path log) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvmOptions);
@@ -58,8 +78,7 @@ final class ChildServer implements AutoCloseable {
     environment.putAll(env);
     builder.directory(dir.toFile());
     builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-    process = builder.start();
-    awaitHttp();
+    return builder;
   }
 
   private void awaitHttp() throws Exception {

@@ -105,6 +105,30 @@ class NativeMemoryTest {
     }
   }
 
+  /**
+   * Verifies that a configured budget above what the JVM's direct-memory limit leaves (limit minus 64 MiB for
+   * transport buffers) is clamped at start with a warning naming the flag, so that the contract holds for a plain
+   * {@code java -jar} too.
+   */
+  @Test
+  void budgetAboveTheDirectLimitIsClamped() throws Exception {
+    try (ChildServer server = new ChildServer(dir, List.of("-Xmx256m", "-XX:MaxDirectMemorySize=256m"),
+        Map.of("LABELFLIGHT_MEMORY_BUDGETMIB", "512"))) {
+      JsonObject health = server.health();
+      assertEquals(192L << 20, health.getJsonObject("memory").getLong("budgetBytes"), health.encode());
+      String log = server.logTail(200);
+      assertTrue(log.contains("memory budget clamped") && log.contains("-XX:MaxDirectMemorySize=576m"), log);
+    }
+  }
+
+  /** Verifies that a direct-memory limit too small for any budget stops the server at start with the reason. */
+  @Test
+  void tooSmallDirectLimitRefusesToStart() throws Exception {
+    String out = ChildServer.startExpectingExit(dir, List.of("-Xmx256m", "-XX:MaxDirectMemorySize=80m"), Map.of());
+    assertTrue(out.startsWith("exit 1") && out.contains("direct-memory limit of 80 MiB")
+        && out.contains("-XX:MaxDirectMemorySize=96m"), out);
+  }
+
   /** Polls a metric until it equals {@code expected} or 10 s passed; returns the last value. */
   static double awaitMetric(ChildServer server, String family, String filter, double expected) throws Exception {
     long deadline = System.currentTimeMillis() + 10_000;
