@@ -27,6 +27,8 @@ public class SemaphoreBench {
       System.out.printf("| member | calls | p50 us (tryAcquire+release) | p99 us | calls/s (one thread) |%n|---|---|---|---|---|%n");
       report("A", onA, calls);
       report("B", onB, calls);
+      System.out.println(dev.labelflight.perf.MemoryContract.thisJvm("this JVM (two Hazelcast members)").measure()
+          .summary());
     } finally {
       b.shutdown();
       a.shutdown();
