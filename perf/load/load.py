@@ -155,7 +155,10 @@ class Node:
                    LABELFLIGHT_HTTP_PORT=str(self.http_port), LABELFLIGHT_DEMO_ENABLED="false",
                    # One user for all clients (so all see the shared dataset), as many running jobs as clients.
                    LABELFLIGHT_AUTH_DEVUSER_ENABLED="true", LABELFLIGHT_AUTH_DEVUSER_TOKEN=TOKEN,
-                   LABELFLIGHT_JOBS_MAXRUNNINGPERUSER=str(max(16, self.args.clients)), **env_extra)
+                   LABELFLIGHT_JOBS_MAXRUNNINGPERUSER=str(max(16, self.args.clients)),
+                   # Resident copies idle for 15 s give their memory back, so that the end of a run can check that
+                   # every node is back at its baseline (and the eviction path runs during the load).
+                   LABELFLIGHT_RESIDENT_IDLEMS="15000", **env_extra)
         if self.cluster:
             env.update(LABELFLIGHT_CLUSTER_ENABLED="true", LABELFLIGHT_CLUSTER_NAME=self.cluster["name"],
                        LABELFLIGHT_CLUSTER_PORT=str(self.cluster["ports"][self.index]),
@@ -324,7 +327,7 @@ def native_memory(pid: int) -> str:
     return "; ".join(parts)
 
 
-def await_baseline(node: Node, seconds: float = 60) -> dict:
+def await_baseline(node: Node, seconds: float = 120) -> dict:
     """Polls until Arrow's allocator and the free budget are back at their values after start; returns the last."""
     deadline = time.monotonic() + seconds
     last = {}
