@@ -93,6 +93,7 @@ class Recorder:
         return result
 
 
+NODE_NAMES: dict[str, str] = {}  # node id (one per start) -> node1, node2, ...
 TOKEN = "load-test-token"  # the dev user's; every client authenticates as it (bearer header on every call)
 
 
@@ -188,6 +189,7 @@ class Node:
             time.sleep(0.2)
         self.memories.append(memory_contract.ServerMemory.of(f"{self.name} (start {self.starts})", self.proc.pid,
                                                              self.http_port))
+        NODE_NAMES[memory_contract.health(self.http_port)["node"]] = self.name
         if self.starts == 1:
             text = metrics_text(self.http_port)
             self.baseline = {"arrow": metric(text, "arrow"), "budget_free": metric(text, "budget_free")}
@@ -291,7 +293,8 @@ class Sampler(threading.Thread):
 
 
 class Killer(threading.Thread):
-    """Every `every` seconds: SIGKILL the next of the victims, start it again, wait until it rejoined."""
+    """On the clock, every `every` seconds: SIGKILL the next victim that is up and start it again (in the
+    background, so the next kill comes on time even while a restart takes long; then two nodes may be down)."""
 
     def __init__(self, victims: list[Node], every: float) -> None:
         super().__init__(daemon=True)
@@ -299,21 +302,44 @@ class Killer(threading.Thread):
         self.every = every
         self.stop = threading.Event()
         self.kills: list[str] = []
+        self.skipped = 0
         self.errors: list[str] = []
+        self.restarting: dict[str, threading.Thread] = {}
+        self.lock = threading.Lock()
 
     def run(self) -> None:
         turn = 0
-        while not self.stop.wait(self.every):
-            node = self.victims[turn % len(self.victims)]
+        while not self.stop.wait(max(0.0, START + self.every * (turn + 1) - time.monotonic())):
             turn += 1
-            t0 = time.monotonic()
+            up = [n for n in self.victims if not (n.name in self.restarting and self.restarting[n.name].is_alive())]
+            if not up:
+                self.skipped += 1
+                continue
+            node = min(up, key=lambda n: n.starts)  # in turn: the one killed least so far
+            at = time.monotonic() - START
             try:
                 node.kill()
-                node.start()
-                self.kills.append(f"{node.name} at +{t0 - START:.0f} s, back in {time.monotonic() - t0:.1f} s")
             except BaseException as e:  # noqa: BLE001 - reported; the run fails
-                self.errors.append(f"{node.name}: {e}")
-                return
+                self.errors.append(f"{node.name}: kill: {e}")
+                continue
+
+            def restart(node=node, at=at):
+                t0 = time.monotonic()
+                try:
+                    node.start()
+                    with self.lock:
+                        self.kills.append(f"{node.name} at +{at:.0f} s, back in {time.monotonic() - t0:.0f} s")
+                except BaseException as e:  # noqa: BLE001 - reported; the run fails
+                    with self.lock:
+                        self.errors.append(f"{node.name}: restart: {e}")
+
+            thread = threading.Thread(target=restart, daemon=True)
+            self.restarting[node.name] = thread
+            thread.start()
+
+    def join_restarts(self) -> None:
+        for thread in list(self.restarting.values()):
+            thread.join(300)
 
 
 START = time.monotonic()
@@ -341,6 +367,14 @@ def await_baseline(node: Node, seconds: float = 120) -> dict:
             pass
         time.sleep(0.5)
     return last
+
+
+def by_name(by_id: dict[str, int]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for node, chunks in by_id.items():
+        name = NODE_NAMES.get(node, "other")
+        out[name] = out.get(name, 0) + chunks
+    return dict(sorted(out.items()))
 
 
 def pct(values: list[float], q: float) -> float:
@@ -415,6 +449,7 @@ def main() -> int:
         if killer:
             killer.stop.set()
             killer.join()
+            killer.join_restarts()
         sampler.stop.set()
         sampler.join()
         for node in nodes:
@@ -438,11 +473,13 @@ def main() -> int:
           f"{args.base_rows:,} rows; {os.cpu_count()} CPUs shared with other work, load average "
           f"{load_before:.1f} before and {os.getloadavg()[0]:.1f} after the run.\n")
     print(f"{calls} calls in {wall:.1f} s, **{len(rec.failures)} failed**, {counts['jobs']} jobs, "
-          f"{len(failed_jobs)} not SUCCEEDED" + (f"; chunk tasks by node: {counts['byNode']}" if args.nodes > 1 else "")
+          f"{len(failed_jobs)} not SUCCEEDED" + (f"; chunk tasks run by node: {by_name(counts['byNode'])}"
+                                                 if args.nodes > 1 else "")
           + ".\n")
     if killer:
-        print(f"Kills: {len(killer.kills)} ({'; '.join(killer.kills)})" + (f"; errors: {killer.errors}" if killer.errors
-                                                                           else "") + ".\n")
+        print(f"Kills: {len(killer.kills)}, one every {args.kill_every:.0f} s on the clock ({'; '.join(sorted(killer.kills, key=lambda k: int(k.split('+')[1].split(' ')[0])))})"
+              + (f"; {killer.skipped} skipped (both nodes still restarting)" if killer.skipped else "")
+              + (f"; errors: {killer.errors}" if killer.errors else "") + ".\n")
     print("| call | count | p50 ms | p99 ms | max ms |")
     print("| --- | ---: | ---: | ---: | ---: |")
     for call, values in sorted(rec.latencies.items()):
