@@ -20,6 +20,9 @@ sys.path.insert(0, os.path.join(sys.argv[1], "clients", "python", "src"))
 import labelflight  # noqa: E402
 
 ROOT, ROWS, RUNS = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+sys.path.insert(0, os.path.join(ROOT, "perf"))
+import memory_contract  # noqa: E402  (peak RSS against the memory contract, shared by the perf harnesses)
+HEAP_MIB, BUDGET_MIB = 2048, 1536
 JAR = os.path.join(ROOT, "server", "target", "labelflight-server.jar")
 TOKEN = "cluster-bench-token"  # the dev user's, who owns the seeded demo dataset
 SECRET = os.urandom(24).hex()  # the cluster's secret
@@ -45,8 +48,10 @@ def start(name, work, cluster, hz_ports, index, demo):
                LABELFLIGHT_AUTH_DEVUSER_ENABLED="true", LABELFLIGHT_AUTH_DEVUSER_TOKEN=TOKEN,
                # Every node of a cluster holds the same secret (one per run).
                LABELFLIGHT_CLUSTER_SECRET=SECRET)
+    flags, budget_env = memory_contract.server_flags(HEAP_MIB, BUDGET_MIB)
+    env.update(budget_env)
     log = open(os.path.join(work, name + ".log"), "ab")
-    proc = subprocess.Popen(["java", "-Xmx2g", "--add-opens=java.base/java.nio=ALL-UNNAMED",
+    proc = subprocess.Popen(["java", *flags, "--add-opens=java.base/java.nio=ALL-UNNAMED",
                              "-Dhazelcast.local.localAddress=127.0.0.1", "-jar", JAR],
                             env=env, stdout=log, stderr=subprocess.STDOUT, cwd=work)
     return {"proc": proc, "flight": flight, "http": http, "name": name}
@@ -98,13 +103,17 @@ def main():
     print(f"# {ROWS} rows, {RUNS} timed runs per cluster size, {os.cpu_count()} cores; work dir {work}")
     print("| nodes | first run (s, fills copies) | median (s) | rows/s (median) | chunks per node (last run) |")
     print("|---|---|---|---|---|")
+    all_memories = []
     try:
         for n in (1, 2, 3):
             cluster = f"lf-bench-{os.getpid()}-{n}"
             hz_ports = [free_port() for _ in range(n)]
             nodes = [start(f"node{i + 1}", work, cluster, hz_ports, i, demo=(i == 0)) for i in range(n)]
+            memories = []
             try:
                 await_members(nodes, n)
+                memories = [memory_contract.ServerMemory.of(f"{n} nodes: {node['name']}", node["proc"].pid,
+                                                            node["http"], TOKEN) for node in nodes]
                 with labelflight.connect(f"grpc://127.0.0.1:{nodes[1 % n]['flight']}", token=TOKEN) as client:
                     first, _ = run(client, f"zzfirst{n}")
                     times, by_node = [], None
@@ -115,6 +124,9 @@ def main():
                 print(f"| {n} | {first:.2f} | {med:.2f} | {ROWS / med:,.0f} | {sorted(by_node.values(), reverse=True)} |",
                       flush=True)
             finally:
+                for m in memories:
+                    m.measure()
+                all_memories.extend(memories)
                 for node in nodes:
                     node["proc"].terminate()
                 for node in nodes:
@@ -124,6 +136,8 @@ def main():
                     shutil.rmtree(os.path.join(work, f"node{i + 1}"), ignore_errors=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    print()
+    print(memory_contract.summarize(all_memories))
 
 
 main()

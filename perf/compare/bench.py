@@ -29,6 +29,8 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "perf"))
+import memory_contract  # noqa: E402  (peak RSS against the memory contract, shared by the perf harnesses)
 HAM, SPAM = 0, 1
 ABSTAIN = -1
 
@@ -331,13 +333,12 @@ def vm_hwm_mib(pid):
 def start_server(args, workdir):
     jar = os.path.join(ROOT, "server", "target", "labelflight-server.jar")
     flight_port, http_port = free_port(), free_port()
+    flags, budget_env = memory_contract.server_flags(memory_contract.mib(args.xmx), args.budget_mib)
     env = dict(os.environ, LABELFLIGHT_FLIGHT_PORT=str(flight_port), LABELFLIGHT_HTTP_PORT=str(http_port),
                LABELFLIGHT_DATADIR=os.path.join(workdir, "lf-data"), LABELFLIGHT_DEMO_ENABLED="false",
-               LABELFLIGHT_MEMORY_BUDGETMIB=str(args.budget_mib),
                # Measures the engine against its peers, which have no authentication (tests cover it).
-               LABELFLIGHT_AUTH_ENABLED="false")
-    cmd = ["java", f"-Xmx{args.xmx}", f"-XX:MaxDirectMemorySize={args.xmx}",
-           "--add-opens=java.base/java.nio=ALL-UNNAMED", "-Dhazelcast.local.localAddress=127.0.0.1",
+               LABELFLIGHT_AUTH_ENABLED="false", **budget_env)
+    cmd = ["java", *flags, "--add-opens=java.base/java.nio=ALL-UNNAMED", "-Dhazelcast.local.localAddress=127.0.0.1",
            "-jar", jar]
     log = open(os.path.join(workdir, "server.log"), "wb")
     proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
@@ -355,13 +356,14 @@ def start_server(args, workdir):
             proc.terminate()
             raise RuntimeError("server not healthy after 120 s")
         time.sleep(0.2)
-    return proc, f"grpc://127.0.0.1:{flight_port}", " ".join(cmd)
+    memory = memory_contract.ServerMemory.of("LabelFlight server", proc.pid, http_port)
+    return proc, f"grpc://127.0.0.1:{flight_port}", " ".join(cmd), memory
 
 
 def run_labelflight(args, workdir):
     import labelflight as lf
     import pyarrow.parquet as pq
-    proc, location, cmd = start_server(args, workdir)
+    proc, location, cmd, memory = start_server(args, workdir)
     out = {"server_cmd": cmd}
     try:
         with lf.connect(location) as c:
@@ -427,7 +429,9 @@ def run_labelflight(args, workdir):
                                   "coverage": float(covered.mean())}
             majority = c.fit_label_model(L, "majority", tie_policy="random", seed=0).predict().to_numpy()
             out["majority_accuracy"] = float((majority == gold).mean())
-        out["peak_mib"] = vm_hwm_mib(proc.pid)
+        memory.measure()
+        out["peak_mib"] = memory.peak_mib
+        out["memory_contract"] = memory.summary()
     finally:
         proc.terminate()
         try:
@@ -631,7 +635,7 @@ def render(args, command, results, lfr, snorkel_lm, agreement, load_before, load
         f"`{command.strip()}` (took {total_s / 60:.1f} min). Data: {args.rows:,} rows, seed {args.seed}, "
         f"text {mean_len:.0f} chars on average; {args.runs} timed runs after one warm-up, medians. Server: "
         f"`{lfr['server_cmd'].split(' -jar')[0]}`, budget {args.budget_mib} MiB; upload took "
-        f"{lfr['upload_s']:.1f} s (not counted). Versions: {versions()}.",
+        f"{lfr['upload_s']:.1f} s (not counted). Versions: {versions()}. Memory: {lfr['memory_contract']}.",
         "",
         *table,
         "",

@@ -45,15 +45,16 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--xmx", default="1g")
+    parser.add_argument("--budget-mib", type=int, default=960, help="direct-memory limit = this + 64 MiB")
     args = parser.parse_args()
     table = throughput.make_table(int(args.rows * 149.5), seed=10).slice(0, args.rows)
     text = table.column("text").to_pandas()
     started: list = []
     with tempfile.TemporaryDirectory(prefix="lf-derive-") as tmp:
         try:
-            location = throughput.start_labelflight(throughput.ROOT / "server" / "target" / "labelflight-server.jar",
-                                                    Path(tmp) / "data", Path(tmp) / "server.log", args.xmx, [], {},
-                                                    started)
+            location, memory = throughput.start_labelflight(
+                throughput.ROOT / "server" / "target" / "labelflight-server.jar", Path(tmp) / "data",
+                Path(tmp) / "server.log", args.xmx, args.budget_mib, [], {}, started)
             with lf.connect(location) as c:
                 c.upload(table, "bench", progress=False)
                 rows = []
@@ -65,6 +66,7 @@ def main() -> None:
                 apply_derived = median_seconds(lambda i: c.apply(
                     "bench", [lf.numeric(f"long_{i}", "token_count_0", ">=", 20 + i, label="B")], labels=["A", "B"]),
                     args.runs)
+                memory.measure()
         finally:
             for proc in started:
                 throughput.stop(proc)
@@ -76,6 +78,7 @@ def main() -> None:
         print(f"| {kind} | {server:.2f} s | {pandas:.2f} s | {args.rows / server / 1e6:.1f} M |")
     print(f"\nA numeric LF over the stored `token_count` column, applied and read back as a DataFrame"
           f" (a new LF each run, so computed): {apply_derived:.2f} s.")
+    print(f"\n{memory.summary()}.")
 
 
 if __name__ == "__main__":

@@ -32,6 +32,8 @@ import pyarrow.flight as flight
 import labelflight as lf
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "perf"))
+import memory_contract  # noqa: E402  (peak RSS against the memory contract, shared by the perf harnesses)
 HERE = Path(__file__).resolve().parent
 
 
@@ -134,14 +136,15 @@ def wait_for(check, proc: subprocess.Popen, what: str, log: Path | None = None, 
         time.sleep(0.2)
 
 
-def start_labelflight(jar: Path, data_dir: Path, log: Path, xmx: str, java_opts: list[str], extra_env: dict,
-                      started: list) -> str:
+def start_labelflight(jar: Path, data_dir: Path, log: Path, xmx: str, budget_mib: int, java_opts: list[str],
+                      extra_env: dict, started: list) -> tuple[str, memory_contract.ServerMemory]:
     flight_port, http_port = free_port(), free_port()
+    flags, budget_env = memory_contract.server_flags(memory_contract.mib(xmx), budget_mib)
     env = dict(os.environ, LABELFLIGHT_FLIGHT_PORT=str(flight_port), LABELFLIGHT_HTTP_PORT=str(http_port),
                LABELFLIGHT_DATADIR=str(data_dir), LABELFLIGHT_DEMO_ENABLED="false",
                # Like the echo server it is compared with: no per-call token check (tests cover authentication).
-               LABELFLIGHT_AUTH_ENABLED="false", **extra_env)
-    cmd = ["java", f"-Xmx{xmx}", "--add-opens=java.base/java.nio=ALL-UNNAMED",
+               LABELFLIGHT_AUTH_ENABLED="false", **budget_env, **extra_env)
+    cmd = ["java", *flags, "--add-opens=java.base/java.nio=ALL-UNNAMED",
            "-Dhazelcast.local.localAddress=127.0.0.1", *java_opts, "-jar", str(jar)]
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
@@ -152,7 +155,7 @@ def start_labelflight(jar: Path, data_dir: Path, log: Path, xmx: str, java_opts:
             return r.status == 200
 
     wait_for(healthy, proc, "LabelFlight server", log)
-    return f"grpc://127.0.0.1:{flight_port}"
+    return f"grpc://127.0.0.1:{flight_port}", memory_contract.ServerMemory.of("LabelFlight server", proc.pid, http_port)
 
 
 def start_echo(started: list) -> str:
@@ -212,6 +215,8 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3, help="timed runs after one warm-up (default 3)")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--xmx", default="1g", help="LabelFlight server heap (Arrow buffers are off-heap)")
+    ap.add_argument("--budget-mib", type=int, default=960,
+                    help="LabelFlight memory budget; its direct-memory limit is this + 64 MiB")
     ap.add_argument("--java-opt", action="append", default=[], help="extra JVM option for the server (repeatable)")
     ap.add_argument("--jar", type=Path, default=ROOT / "server" / "target" / "labelflight-server.jar")
     ap.add_argument("--server-warmup", type=int, default=2,
@@ -244,7 +249,8 @@ def main() -> None:
     rows: list[tuple[str, str, list[float], str]] = []  # server, operation, times, ceiling key
     try:
         extra = {k: v for k, v in os.environ.items() if k.startswith("LABELFLIGHT_STORE_")}
-        lf_location = start_labelflight(args.jar, data_dir, log, args.xmx, args.java_opt, extra, started)
+        lf_location, lf_memory = start_labelflight(args.jar, data_dir, log, args.xmx, args.budget_mib, args.java_opt,
+                                                   extra, started)
         echo_location = start_echo(started)
         lf_proc, echo_proc = started
         lfc = lf.connect(lf_location)
@@ -292,7 +298,7 @@ def main() -> None:
         if got_rows != table.num_rows:
             raise RuntimeError(f"downloaded {got_rows} rows, uploaded {table.num_rows}")
 
-        lf_rss = rss_mib(lf_proc.pid)
+        lf_rss = rss_mib(lf_proc.pid) + "; " + lf_memory.measure().summary()
         echo_rss = rss_mib(echo_proc.pid)
         disk = sum(f.stat().st_size for f in data_dir.rglob("*") if f.is_file())
         chunk_rows = extra.get("LABELFLIGHT_STORE_CHUNKROWS", "65536 (default)")

@@ -56,6 +56,7 @@ public class HybridBench {
       interactive(work, args.length > 1 ? args[1] : "all");
     } else if (what.equals("read")) {
       reads(work);
+      System.out.println(dev.labelflight.perf.MemoryContract.thisJvm("this JVM (reads)").measure().summary());
     } else {
       System.setProperty("chunkRows", "4000");
       outOfCore(work, Integer.parseInt(args.length > 1 ? args[1] : "64"));
@@ -63,8 +64,11 @@ public class HybridBench {
   }
 
   static Process server(Path data, int port, String xmx, int budgetMiB, Path log) throws Exception {
+    // As bin/serve starts a server: the JVM's direct-memory limit is the budget + 64 MiB (perf MemoryContract).
+    long heapMib = xmx.endsWith("g") ? Long.parseLong(xmx.replace("g", "")) * 1024 : Long.parseLong(xmx.replace("m", ""));
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx" + xmx, "--add-opens=java.base/java.nio=ALL-UNNAMED"));
+        "--add-opens=java.base/java.nio=ALL-UNNAMED"));
+    command.addAll(dev.labelflight.perf.MemoryContract.serverOptions(heapMib, budgetMiB));
     // Extra server JVM options, e.g. SERVER_JAVA_OPTS=-XX:StartFlightRecording=filename=/tmp/s.jfr for a profile.
     String extra = System.getenv("SERVER_JAVA_OPTS");
     if (extra != null && !extra.isBlank()) {
@@ -154,6 +158,7 @@ public class HybridBench {
   static void interactive(Path work, String only) throws Exception {
     int port = freePort();
     Process p = server(work.resolve("data"), port, "2g", 1536, work.resolve("server.log"));
+    var memory = dev.labelflight.perf.MemoryContract.server("server", p.pid(), port + 1);
     try (RootAllocator allocator = new RootAllocator();
          FlightClient client = FlightClient.builder(allocator, Location.forGrpcInsecure("127.0.0.1", port)).build()) {
       ReviewsGenerator gen = new ReviewsGenerator(42);
@@ -168,6 +173,7 @@ public class HybridBench {
       loop(client, rows, "keyword LF edited (one keyword added)",
           run -> LFS.replace("[\"great\",\"excellent\",\"love\"]", "[\"great\",\"excellent\",\"love\",\"run" + run + "\"]"));
     } finally {
+      System.out.println("  " + memory.measure().summary());
       p.destroy();
       p.waitFor();
     }
@@ -344,7 +350,8 @@ public class HybridBench {
     for (int m = 0; m < 2; m++) {
       int port = 19915 + 10 * m;
       Path data = work.resolve("data-" + modes[m]);
-      Process p = server(data, port, "512m", m == 0 ? budgetMiB : budgetMiB * 8, work.resolve("server-" + modes[m] + ".log"));
+      Process p = server(data, port, "512m", m == 0 ? budgetMiB : budgetMiB * 16, work.resolve("server-" + modes[m] + ".log"));
+      var memory = dev.labelflight.perf.MemoryContract.server(modes[m] + " server", p.pid(), port + 1);
       try (RootAllocator allocator = new RootAllocator();
            FlightClient client = FlightClient.builder(allocator, Location.forGrpcInsecure("127.0.0.1", port)).build()) {
         upload(client, allocator, "big", LONG_TEXT, i -> longText(i, allocator), batches);
@@ -362,7 +369,8 @@ public class HybridBench {
         seconds[m] = runs.get(1);
         rss[m] = peakRssKiB(p);
         System.out.printf("%s: %d rows (%d MiB of text), budget %d MiB, median %.2f s over 3 runs, peak RSS %d MiB%n",
-            modes[m], batches * 1024L, batches * 2L, m == 0 ? budgetMiB : budgetMiB * 8, seconds[m], rss[m] >> 10);
+            modes[m], batches * 1024L, batches * 2L, m == 0 ? budgetMiB : budgetMiB * 16, seconds[m], rss[m] >> 10);
+        System.out.println("  " + memory.measure().summary());
       } finally {
         p.destroy();
         p.waitFor();

@@ -2,8 +2,9 @@
 # Hybrid execution benchmarks (see perf/RESULTS.md): ./perf/hybrid/run.sh interactive [numeric] | outofcore [BUDGET_MIB]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-if [ ! -f server/target/labelflight-server.jar ]; then
-  mvn -B -o -q -pl server -am package -DskipTests
+if [ ! -f server/target/labelflight-server.jar ] || [ ! -d perf/target/classes ]; then
+  mvn -B -o -q -DskipTests package
 fi
-exec java --add-opens=java.base/java.nio=ALL-UNNAMED -cp "server/target/labelflight-server.jar:server/target/lib/*" \
+# perf/target/classes: MemoryContract (peak RSS against the memory contract, shared by the perf harnesses).
+exec java --add-opens=java.base/java.nio=ALL-UNNAMED -cp "server/target/labelflight-server.jar:server/target/lib/*:perf/target/classes" \
   perf/hybrid/HybridBench.java "$@"

@@ -29,6 +29,10 @@ import numpy as np
 import labelflight as lf
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "perf"))
+import memory_contract  # noqa: E402  (peak RSS against the memory contract, shared by the perf harnesses)
+
+TOKEN = "many-lfs-bench-token"  # the dev user's, who owns the demo dataset
 # ReviewsGenerator.WORDS: the vocabulary review text is drawn from.
 WORDS = ["the", "product", "works", "great", "battery", "life", "is", "good", "bad", "quality", "shipping", "was",
          "fast", "slow", "would", "buy", "again", "not", "recommend", "love", "it", "terrible", "screen", "sound",
@@ -51,14 +55,16 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, jar: Path, rows: int, workdir: Path, xmx: str):
+    def __init__(self, jar: Path, rows: int, workdir: Path, xmx: str, budget_mib: int):
         self.flight, self.http = free_port(), free_port()
         self.gc_log = workdir / "gc.log"
         self.log = workdir / "server.log"
+        flags, budget_env = memory_contract.server_flags(memory_contract.mib(xmx), budget_mib)
         env = dict(os.environ, LABELFLIGHT_FLIGHT_PORT=str(self.flight), LABELFLIGHT_HTTP_PORT=str(self.http),
                    LABELFLIGHT_DATADIR=str(workdir / "data"), LABELFLIGHT_DEMO_ENABLED="true",
-                   LABELFLIGHT_DEMO_ROWS=str(rows), LABELFLIGHT_DEMO_DATASET="reviews")
-        cmd = ["java", f"-Xmx{xmx}", f"-Xlog:gc:file={self.gc_log}", "--add-opens=java.base/java.nio=ALL-UNNAMED",
+                   LABELFLIGHT_DEMO_ROWS=str(rows), LABELFLIGHT_DEMO_DATASET="reviews",
+                   LABELFLIGHT_AUTH_DEVUSER_ENABLED="true", LABELFLIGHT_AUTH_DEVUSER_TOKEN=TOKEN, **budget_env)
+        cmd = ["java", *flags, f"-Xlog:gc:file={self.gc_log}", "--add-opens=java.base/java.nio=ALL-UNNAMED",
                "-Dhazelcast.local.localAddress=127.0.0.1", "-jar", str(jar)]
         self.command = " ".join(cmd)
         with open(self.log, "wb") as out:
@@ -76,12 +82,15 @@ class Server:
             if time.monotonic() > deadline:
                 raise RuntimeError("server not healthy after 600 s")
             time.sleep(0.5)
+        self.memory = memory_contract.ServerMemory.of("LabelFlight server", self.proc.pid, self.http, TOKEN)
         self.peak_metrics = 0
         self._stop = False
         threading.Thread(target=self._sample, daemon=True).start()
 
     def heap_used(self) -> int:
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.http}/metrics", timeout=5) as r:
+        request = urllib.request.Request(f"http://127.0.0.1:{self.http}/metrics",
+                                         headers={"Authorization": f"Bearer {TOKEN}"})
+        with urllib.request.urlopen(request, timeout=5) as r:
             text = r.read().decode()
         return int(sum(float(m) for m in re.findall(r'^jvm_memory_used_bytes\{[^}]*area="heap"[^}]*\} (\S+)', text, re.M)))
 
@@ -176,13 +185,14 @@ def main() -> None:
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--snorkel-rows", type=int, default=2000)
     p.add_argument("--xmx", default="2g")
+    p.add_argument("--budget-mib", type=int, default=1536, help="direct-memory limit = this + 64 MiB")
     args = p.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="many-lfs-"))
-    server = Server(Path(args.jar), args.rows, workdir, args.xmx)
+    server = Server(Path(args.jar), args.rows, workdir, args.xmx, args.budget_mib)
     results = {args.peer_lfs: [], args.lfs: []}
     snorkel = None
     try:
-        with lf.connect(f"grpc://127.0.0.1:{server.flight}") as client:
+        with lf.connect(f"grpc://127.0.0.1:{server.flight}", token=TOKEN) as client:
             for run in range(args.runs):
                 for count in (args.peer_lfs, args.lfs):
                     r = run_job(server, client, args.rows, count, seed=1000 * run + count)
@@ -194,6 +204,7 @@ def main() -> None:
                 snorkel = snorkel_peer(client, last["specs"], last["job"], args.snorkel_rows)
         gc_before, gc_after, gc_old, committed = server.gc_peak()
         rss = server.rss_peak_mib()
+        server.memory.measure()
         peak_metrics = server.peak_metrics // (1 << 20)
     finally:
         server.stop()
@@ -224,12 +235,13 @@ def main() -> None:
           f"collection (GC log; a young collection leaves old garbage); "
           f"{peak_metrics} MiB sampled from /metrics every 100 ms; committed heap {committed} MiB; "
           f"peak RSS {rss} MiB. Medians of {args.runs} runs, new LFs each run (no cache hits).")
+    print(f"{server.memory.summary()}.")
     if snorkel:
         print(f"Snorkel's matrix on the subset equals LabelFlight's rows: {snorkel['agree']}.")
     print(f"Machine: {os.cpu_count()} cores, {platform.platform()}, load average {load[0]:.1f} at the end. "
           f"Server: `{server.command}` (demo generator, chunks of 65,536 rows).")
     print(f"Command: `perf/many-lfs/run.sh --rows {args.rows} --lfs {args.lfs} --peer-lfs {args.peer_lfs} "
-          f"--runs {args.runs} --snorkel-rows {args.snorkel_rows} --xmx {args.xmx}`")
+          f"--runs {args.runs} --snorkel-rows {args.snorkel_rows} --xmx {args.xmx} --budget-mib {args.budget_mib}`")
 
 
 if __name__ == "__main__":

@@ -58,6 +58,7 @@ public class IndexCost {
       long bytes = kept.stream().mapToLong(ResidentText::bytes).sum();
       System.out.printf("kept text column heap: %.1f MiB = %.1f bytes per row (text, offsets, signatures, word index)%n",
           bytes / 1048576.0, bytes / (double) total);
+      System.out.println(dev.labelflight.perf.MemoryContract.thisJvm("this JVM").measure().summary());
       for (VectorSchemaRoot c : chunks) {
         c.close();
       }

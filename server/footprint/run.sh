@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Minimum footprint: starts the built server pinned to one core (taskset -c 0) with -Xmx256m, runs the
 # demo flow (upload, apply on the task queue, LF analysis, label model) through the Python client, checks
-# /metrics, stops the server with SIGTERM (it must exit 0) and reports its peak RSS (VmHWM).
+# /metrics, stops the server with SIGTERM (it must exit 0) and reports its peak RSS (VmHWM), which must be within the
+# memory contract (heap + budget + 256 MiB).
 # Needs server/target/labelflight-server.jar (mvn verify) and clients/python/.venv (clients/python/bin/test).
 # Env: FOOTPRINT_ROWS (default 100000), FOOTPRINT_XMX (default 256m), LABELFLIGHT_PYTHON (the venv's python).
 set -euo pipefail
@@ -42,9 +43,12 @@ metrics="$(curl -sf -H "Authorization: Bearer $token" "http://127.0.0.1:$http_po
 grep -q '^labelflight_jobs{path="queue",state="SUCCEEDED"} 1' <<<"$metrics" \
   || fail "/metrics does not show the job: $(grep '^labelflight_jobs' <<<"$metrics" || echo 'no labelflight_jobs line')"
 hwm_kib=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status")
-budget=$(curl -sf -H "Authorization: Bearer $token" "http://127.0.0.1:$http_port/health" | "$python" -c 'import json,sys; print(json.load(sys.stdin)["memory"]["budgetBytes"] >> 20)')
+read -r budget heap < <(curl -sf -H "Authorization: Bearer $token" "http://127.0.0.1:$http_port/health" | "$python" -c 'import json,sys; h=json.load(sys.stdin); print(h["memory"]["budgetBytes"] >> 20, h["sizing"]["derivation"]["maxHeapBytes"] >> 20)')
+contract=$(( heap + budget + 256 ))
+[ $(( hwm_kib / 1024 )) -le "$contract" ] || fail "peak RSS $(( hwm_kib / 1024 )) MiB is over the memory contract: heap $heap + budget $budget + 256 = $contract MiB"
 kill -TERM "$pid"
 status=0; wait "$pid" || status=$?
 [ "$status" -eq 0 ] || fail "exit status $status after SIGTERM"
 echo "footprint: demo flow ($rows rows) passed on 1 core (taskset -c 0) with -Xmx$xmx in ${flow_ms} ms;" \
-  "peak RSS (VmHWM) $(( hwm_kib / 1024 )) MiB; derived memory budget $budget MiB; SIGTERM exit 0"
+  "peak RSS (VmHWM) $(( hwm_kib / 1024 )) MiB, within the memory contract of $contract MiB (heap $heap + derived" \
+  "budget $budget + 256); SIGTERM exit 0"

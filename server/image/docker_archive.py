@@ -44,8 +44,15 @@ def main(layers_dir, output, tag):
         "os": "linux",
         "created": "1970-01-01T00:00:00Z",
         "config": {
+            # Memory: heap a quarter of the container's limit, and (no -XX:MaxDirectMemorySize) the JVM's
+            # direct-memory limit the same; the server derives its budget as that limit minus 64 MiB (or less if the
+            # container leaves less), so RSS <= heap + budget + 256 MiB stays under about half the limit + 256 MiB.
+            # With LABELFLIGHT_MEMORY_BUDGETMIB=N also set JAVA_TOOL_OPTIONS=-XX:MaxDirectMemorySize=<N+64>m (the
+            # server clamps the budget to the direct limit otherwise). Metaspace and code cache are bounded too.
             "Entrypoint": ["/opt/java/bin/java", "--add-opens=java.base/java.nio=ALL-UNNAMED",
-                           "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/labelflight-server.jar"],
+                           "-XX:+ExitOnOutOfMemoryError", "-XX:MaxRAMPercentage=25",
+                           "-XX:MaxMetaspaceSize=256m", "-XX:ReservedCodeCacheSize=128m",
+                           "-jar", "/app/labelflight-server.jar"],
             "WorkingDir": "/app",
             "Env": ["PATH=/opt/java/bin:/usr/bin:/bin", "LABELFLIGHT_DATADIR=/data",
                     "LABELFLIGHT_FLIGHT_HOST=0.0.0.0", "LABELFLIGHT_HTTP_HOST=0.0.0.0",

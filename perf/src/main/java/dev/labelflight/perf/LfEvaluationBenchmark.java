@@ -169,6 +169,8 @@ public class LfEvaluationBenchmark {
 
   @TearDown(Level.Trial)
   public void tearDown() {
+    // In the JVM that ran the set (a JMH fork, or CpuTimeBenchmarks' own): peak RSS next to its bound.
+    System.out.println(MemoryContract.thisJvm("set " + set + " (" + rows + " rows)").measure().summary());
     chunks.forEach(VectorSchemaRoot::close);
     chunks.clear();
     models.close();

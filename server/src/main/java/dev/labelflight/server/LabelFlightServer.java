@@ -11,7 +11,6 @@ import dev.labelflight.engine.lf.LfLimits;
 import dev.labelflight.engine.lfset.LfSetStore;
 import dev.labelflight.engine.sizing.BoxLimits;
 import dev.labelflight.engine.sizing.NodeSizing;
-import io.netty.util.internal.PlatformDependent;
 import dev.labelflight.engine.lf.model.ModelRegistry;
 import dev.labelflight.engine.store.DatasetNames;
 import dev.labelflight.engine.store.DatasetStore;
@@ -24,6 +23,8 @@ import dev.labelflight.flight.cluster.NodeClients;
 import dev.labelflight.verticles.node.RemoteDatasets;
 import dev.labelflight.http.HttpVerticle;
 import dev.labelflight.server.auth.AuthSettings;
+import dev.labelflight.server.offheap.DirectMemoryLimit;
+import dev.labelflight.server.offheap.PooledArrowMemory;
 import dev.labelflight.verticles.browse.BrowseVerticle;
 import dev.labelflight.verticles.derive.DeriveVerticle;
 import dev.labelflight.verticles.job.JobCoordinator;
@@ -98,10 +99,17 @@ public final class LabelFlightServer implements AutoCloseable {
     Path dataDir = Path.of(config.getString("dataDir", "data")).toAbsolutePath();
     JsonObject limits = config.getJsonObject("limits", new JsonObject());
     JsonObject workers = config.getJsonObject("workers", new JsonObject());
-    sizing = NodeSizing.derive(config.getJsonObject("memory", new JsonObject()).getLong("budgetMiB", 0L),
-        workers.getInteger("instances", 0), BoxLimits.detect(), physicalMemory(), Runtime.getRuntime().maxMemory(),
-        PlatformDependent.maxDirectMemory(), Runtime.getRuntime().availableProcessors());
+    try {
+      sizing = NodeSizing.derive(config.getJsonObject("memory", new JsonObject()).getLong("budgetMiB", 0L),
+          workers.getInteger("instances", 0), BoxLimits.detect(), physicalMemory(), Runtime.getRuntime().maxMemory(),
+          DirectMemoryLimit.bytes(), Runtime.getRuntime().availableProcessors());
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(new IllegalStateException("memory: " + e.getMessage(), e));
+    }
     LOG.info("sizing: budget {} MiB, {} workers ({})", sizing.budgetBytes() >> 20, sizing.workers(), sizing.derivation());
+    if (sizing.derivation().containsKey("budgetClamped")) {
+      LOG.warn("memory budget clamped: {}", sizing.derivation().get("budgetClamped"));
+    }
     long budgetBytes = sizing.budgetBytes();
     int workerCount = sizing.workers();
     JsonObject resident = config.getJsonObject("resident", new JsonObject());
@@ -137,7 +145,9 @@ public final class LabelFlightServer implements AutoCloseable {
         : Future.succeededFuture(metrics.vertxBuilder(vertxOptions).build());
     return started.compose(v -> {
       vertx = v;
-      allocator = new RootAllocator();
+      // Every Arrow buffer of the node comes from the process's pool, at most the budget plus half the transport
+      // reserve in all (see PooledArrowMemory and NodeSizing.arrowLimitBytes).
+      allocator = PooledArrowMemory.shared().rootAllocator(sizing.arrowLimitBytes());
       return deploy(dataDir, budgetBytes, limits, workers, resident, workerCount);
     });
   }

@@ -1,6 +1,7 @@
 package dev.labelflight.server;
 
 import dev.labelflight.server.logging.ConsoleLogging;
+import dev.labelflight.server.offheap.ProcessMemorySettings;
 import io.vertx.core.json.JsonObject;
 
 /** Starts a LabelFlight node from {@code conf/} and environment overrides; runs until stopped. */
@@ -8,9 +9,12 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) throws Exception {
+    // First, before any Netty or NIO class reads them: all direct memory under one limit, no per-thread I/O copies kept.
+    var memorySettings = ProcessMemorySettings.apply();
     System.setProperty("hazelcast.local.localAddress", "127.0.0.1");
     JsonObject config = ServerConfig.load(System.getenv());
     ConsoleLogging.configure(config.getJsonObject("logging", new JsonObject()).getBoolean("json", false));
+    org.slf4j.LoggerFactory.getLogger(Main.class).info("process memory settings: {}", memorySettings);
     LabelFlightServer server = new LabelFlightServer(config);
     try {
       server.start().toCompletionStage().toCompletableFuture().get();

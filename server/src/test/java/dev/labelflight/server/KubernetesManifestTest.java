@@ -74,4 +74,43 @@ class KubernetesManifestTest {
     docs.get("Service/labelflight").at("/spec/ports").forEach(p -> ports.add(p.get("port").asInt()));
     assertEquals(List.of(8815, 8080), ports);
   }
+
+  /**
+   * Verifies that the pod's memory settings keep the memory contract inside its limit: the JVM's direct-memory limit
+   * is the budget + 64 MiB (NodeSizing.TRANSPORT_RESERVE, so the server does not clamp the budget), and heap + budget
+   * + 256 MiB fit under the container's memory limit.
+   */
+  @Test
+  void memorySettingsKeepTheContractUnderTheLimit() throws Exception {
+    JsonNode container = byKind().get("StatefulSet/labelflight").at("/spec/template/spec/containers/0");
+    Map<String, String> env = new HashMap<>();
+    container.get("env").forEach(e -> env.put(e.get("name").asText(), e.path("value").asText()));
+    long budgetMib = Long.parseLong(env.get("LABELFLIGHT_MEMORY_BUDGETMIB"));
+    long heapMib = -1;
+    long directMib = -1;
+    for (String option : env.get("JAVA_TOOL_OPTIONS").split("\\s+")) {
+      if (option.startsWith("-Xmx")) {
+        heapMib = mib(option.substring(4));
+      } else if (option.startsWith("-XX:MaxDirectMemorySize=")) {
+        directMib = mib(option.substring("-XX:MaxDirectMemorySize=".length()));
+      }
+    }
+    assertEquals(budgetMib + (dev.labelflight.engine.sizing.NodeSizing.TRANSPORT_RESERVE >> 20), directMib,
+        "direct-memory limit = budget + transport reserve");
+    long limitMib = mib(container.at("/resources/limits/memory").asText());
+    assertTrue(heapMib > 0 && heapMib + budgetMib + 256 <= limitMib,
+        "heap " + heapMib + " + budget " + budgetMib + " + 256 MiB must fit the limit of " + limitMib + " MiB");
+  }
+
+  /** MiB in a JVM size (512m, 2g) or a Kubernetes quantity (512Mi, 2Gi). */
+  static long mib(String size) {
+    String s = size.trim();
+    if (s.endsWith("Gi") || s.endsWith("g") || s.endsWith("G")) {
+      return Long.parseLong(s.replaceAll("[^0-9]", "")) << 10;
+    }
+    if (s.endsWith("Mi") || s.endsWith("m") || s.endsWith("M")) {
+      return Long.parseLong(s.replaceAll("[^0-9]", ""));
+    }
+    return Long.parseLong(s) >> 20;
+  }
 }

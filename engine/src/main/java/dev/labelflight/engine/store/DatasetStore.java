@@ -203,23 +203,11 @@ public final class DatasetStore {
 
   /**
    * Reads one chunk into a new root owned by the caller, after checking its size and checksum against
-   * the manifest.
+   * the manifest. Decodes straight from the file into the caller's allocator ({@link MappedChunks}): no heap copy
+   * of the file, and no JDK direct copy buffer of the file's size, which the JDK would keep per reading thread.
    */
   public VectorSchemaRoot readChunk(Manifest manifest, int index, BufferAllocator allocator) {
-    Manifest.Chunk chunk = manifest.chunk(index);
-    Path file = versionDir(manifest.name(), manifest.version()).resolve(chunk.file());
-    byte[] bytes;
-    try {
-      bytes = Files.readAllBytes(file);
-    } catch (IOException e) {
-      throw new CorruptDataException("chunk " + index + " of dataset '" + DatasetNames.display(manifest.name()) + "' v"
-          + manifest.version() + " cannot be read: " + e);
-    }
-    if (bytes.length != chunk.bytes() || AtomicFiles.crc32c(bytes) != chunk.crc32c()) {
-      throw new CorruptDataException("chunk " + index + " of dataset '" + DatasetNames.display(manifest.name()) + "' v"
-          + manifest.version() + " is corrupt (size or checksum differs from the manifest)");
-    }
-    return ArrowFiles.readSingleBatch(bytes, allocator, "chunk " + index + " of " + DatasetNames.display(manifest.name()));
+    return MappedChunks.read(this, manifest, index, allocator);
   }
 
   /** The directory of one version (its chunks, manifest and derived columns). */

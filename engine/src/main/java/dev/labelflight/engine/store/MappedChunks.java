@@ -2,7 +2,6 @@ package dev.labelflight.engine.store;
 
 import dev.labelflight.engine.error.CorruptDataException;
 import java.io.IOException;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -13,12 +12,15 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowFileReader;
 
 /**
- * Reads a dataset chunk without a heap copy of its file: the checksum is computed over a read-only
- * memory map of the file (page cache, not heap), and the batch is decoded straight from the file
- * channel into the caller's allocator. Compared with {@link DatasetStore#readChunk}, which holds the
- * whole file in a byte array while decoding, this needs about one chunk size less memory. Blocking.
+ * Reads a dataset chunk without a heap copy of its file: the checksum is computed while reading the file
+ * through a small buffer, and the batch is decoded straight from the file channel into the caller's allocator, so
+ * that reading a chunk costs the chunk's buffers and nothing else (no heap copy of the file, no JDK direct copy
+ * buffer as large as the file, no mapping left for the GC to remove). {@link DatasetStore#readChunk} reads this way.
+ * Blocking.
  */
 public final class MappedChunks {
+  private static final int CRC_BUFFER = 256 << 10;
+
   private MappedChunks() {}
 
   public static VectorSchemaRoot read(DatasetStore store, Manifest manifest, int index, BufferAllocator allocator) {
@@ -36,9 +38,14 @@ public final class MappedChunks {
         throw new CorruptDataException(what + " is corrupt (size differs from the manifest)");
       }
       CRC32C crc = new CRC32C();
-      if (size > 0) {
-        MappedByteBuffer map = channel.map(FileChannel.MapMode.READ_ONLY, 0, size);
-        crc.update(map);
+      // Through a small heap buffer rather than a memory map: a map stays until the GC finds it, and its pages
+      // count in the process's RSS meanwhile (a resident load mapped the whole dataset, a dropped dataset stayed
+      // mapped). The JDK copies through a per-thread direct buffer of the same 256 KiB, which it keeps.
+      java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(CRC_BUFFER);
+      while (channel.read(buffer) > 0 || buffer.position() > 0) {
+        buffer.flip();
+        crc.update(buffer);
+        buffer.clear();
       }
       if (crc.getValue() != crc32c) {
         throw new CorruptDataException(what + " is corrupt (checksum differs from the manifest)");

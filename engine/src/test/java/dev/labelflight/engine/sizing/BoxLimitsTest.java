@@ -82,7 +82,8 @@ class BoxLimitsTest {
     assertTrue(s.derivation().get("budget").toString().contains("cgroup limit"));
 
     NodeSizing capped = NodeSizing.derive(0, 0, pod, 24L << 30, 256L << 20, 128L << 20, 2);
-    assertEquals(128L << 20, capped.budgetBytes(), "direct memory caps the budget");
+    assertEquals((128L << 20) - NodeSizing.TRANSPORT_RESERVE, capped.budgetBytes(),
+        "direct memory minus the transport reserve caps the budget");
 
     NodeSizing machine = NodeSizing.derive(0, 0, new BoxLimits("none", OptionalLong.empty(), OptionalDouble.empty()),
         8L << 30, 2L << 30, 1L << 40, 2);
