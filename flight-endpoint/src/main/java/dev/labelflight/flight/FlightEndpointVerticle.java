@@ -1,7 +1,20 @@
 package dev.labelflight.flight;
 
+import dev.labelflight.flight.admin.AdminHandler;
+import dev.labelflight.flight.call.ActionSpec;
+import dev.labelflight.flight.call.Admission;
+import dev.labelflight.flight.call.BusCalls;
+import dev.labelflight.flight.call.TicketSpec;
 import dev.labelflight.flight.cluster.CallRouter;
 import dev.labelflight.flight.cluster.NodeClients;
+import dev.labelflight.flight.cluster.Relay;
+import dev.labelflight.flight.datasets.DatasetsHandler;
+import dev.labelflight.flight.jobs.JobsHandler;
+import dev.labelflight.flight.models.ModelsHandler;
+import dev.labelflight.flight.results.ResultsHandler;
+import dev.labelflight.flight.upload.UploadHandler;
+import java.util.ArrayList;
+import java.util.List;
 import dev.labelflight.engine.auth.Tls;
 import dev.labelflight.engine.auth.UserDirectory;
 import dev.labelflight.flight.auth.FlightAuthenticator;
@@ -65,9 +78,7 @@ public final class FlightEndpointVerticle extends VerticleBase {
       executor = boundedPool("flight-", threads, conf.getInteger("queue", 1024));
       int streamThreads = conf.getInteger("streamThreads", 16);
       streamExecutor = boundedPool("flight-stream-", streamThreads, conf.getInteger("streamQueue", 256));
-      producer = new LabelFlightProducer(allocator, node.datasets(), node.labels(),
-          new LabelFlightApi(vertx, callTimeoutMs), location, callTimeoutMs, traffic,
-          new CallRouter(node.directory()), clients, streamExecutor);
+      producer = producer(location, callTimeoutMs);
       FlightServer.Builder builder = FlightServer.builder(allocator, location, producer);
       if (tls != null) {
         builder.useTls(tls.certFile().toFile(), tls.keyFile().toFile());
@@ -86,6 +97,32 @@ public final class FlightEndpointVerticle extends VerticleBase {
           users.enabled() ? " (bearer token required)" : " (no authentication)");
       return server.getPort();
     });
+  }
+
+  /** The producer and its handlers: the one place that says which handler serves which call. */
+  private LabelFlightProducer producer(Location location, long callTimeoutMs) {
+    BusCalls bus = new BusCalls(callTimeoutMs);
+    CallRouter router = new CallRouter(node.directory());
+    Relay relay = new Relay(clients, traffic, callTimeoutMs);
+    Admission admission = new Admission();
+    DatasetsHandler datasets = new DatasetsHandler(allocator, node.datasets(), location, router, relay, bus, admission,
+        traffic);
+    ResultsHandler results = new ResultsHandler(allocator, node.labels(), location, bus, traffic);
+    JobsHandler jobs = new JobsHandler(bus);
+    ModelsHandler models = new ModelsHandler(bus);
+    AdminHandler admin = new AdminHandler(allocator, node.datasets(), traffic);
+    List<ActionSpec> actions = new ArrayList<>();
+    actions.addAll(jobs.actions());
+    actions.addAll(datasets.actions());
+    actions.addAll(models.actions());
+    actions.addAll(admin.actions());
+    List<TicketSpec> tickets = new ArrayList<>();
+    tickets.addAll(results.tickets());
+    tickets.addAll(datasets.tickets());
+    tickets.addAll(admin.tickets());
+    return new LabelFlightProducer(new LabelFlightApi(vertx, callTimeoutMs), router, relay, admission, streamExecutor,
+        new UploadHandler(allocator, node.datasets(), router, relay, admission, traffic), datasets, results, actions,
+        tickets);
   }
 
   /** A fixed number of daemon threads with a bounded queue: beyond it calls are refused, not queued forever. */

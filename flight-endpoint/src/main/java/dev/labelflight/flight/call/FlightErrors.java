@@ -1,4 +1,4 @@
-package dev.labelflight.flight;
+package dev.labelflight.flight.call;
 
 import dev.labelflight.engine.error.LabelFlightException;
 import dev.labelflight.verticles.bus.BusErrors;
@@ -8,12 +8,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Maps LabelFlight errors to Flight statuses with the message intact. */
-final class FlightErrors {
+public final class FlightErrors {
   private static final Logger LOG = LoggerFactory.getLogger(FlightErrors.class);
 
   private FlightErrors() {}
 
-  static FlightRuntimeException toFlight(Throwable error) {
+  public static FlightRuntimeException toFlight(Throwable error) {
     if (error instanceof FlightRuntimeException f) {
       return f;
     }

@@ -1,0 +1,80 @@
+package dev.labelflight.flight.admin;
+
+import dev.labelflight.engine.error.LabelFlightException;
+import dev.labelflight.engine.store.DatasetStore;
+import dev.labelflight.engine.store.Manifest;
+import dev.labelflight.engine.store.MappedChunks;
+import dev.labelflight.flight.FlightTraffic;
+import dev.labelflight.flight.call.ActionSpec;
+import dev.labelflight.flight.call.Bodies;
+import dev.labelflight.flight.call.Call;
+import dev.labelflight.flight.call.Home;
+import dev.labelflight.flight.call.TicketSpec;
+import dev.labelflight.flight.stream.StreamOut;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import org.apache.arrow.flight.FlightProducer.ServerStreamListener;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.VectorSchemaRoot;
+
+/**
+ * Node-to-node calls: a node that runs a task on a chunk of another node's dataset reads its manifest
+ * ({@code manifest} action) and the chunk ({@code chunk/NAME@V/I}) from the dataset's home node. Both take
+ * stored names and serve calls without a user only (another node's, with authentication on).
+ *
+ * <p>Meta actions about the service itself (for example {@code lf_kinds}, the LF kind registry) are added
+ * to {@link #actions()} here.
+ */
+public final class AdminHandler {
+  private final BufferAllocator allocator;
+  private final DatasetStore datasets;
+  private final FlightTraffic traffic;
+
+  public AdminHandler(BufferAllocator allocator, DatasetStore datasets, FlightTraffic traffic) {
+    this.allocator = allocator;
+    this.datasets = datasets;
+    this.traffic = traffic;
+  }
+
+  public List<ActionSpec> actions() {
+    return List.of(
+        new ActionSpec("manifest", "The manifest of a dataset version this node owns (nodes read each other's):"
+            + " {dataset, version} -> manifest", Home.HERE, false, this::manifest));
+  }
+
+  public List<TicketSpec> tickets() {
+    return List.of(new TicketSpec("chunk/", "chunk/NAME@VERSION/INDEX (nodes only)", Home.HERE, false, this::chunk));
+  }
+
+  private byte[] manifest(Call call, String body) {
+    call.requireNode("the manifest action");
+    JsonObject request = Bodies.jsonObject(body);
+    return datasets.manifest(request.getString("dataset"), request.getInteger("version")).toBytes();
+  }
+
+  /** {@code chunk/NAME@V/I}: one stored chunk of a dataset this node owns, for a node that runs a task on it. */
+  private void chunk(Call call, String spec, ServerStreamListener listener) throws Exception {
+    call.requireNode("chunk tickets");
+    int at = spec.lastIndexOf('@');
+    int slash = spec.lastIndexOf('/');
+    if (at < 0 || slash < at) {
+      throw LabelFlightException.invalid("chunk ticket must be chunk/NAME@VERSION/INDEX");
+    }
+    int index;
+    try {
+      index = Integer.parseInt(spec.substring(slash + 1));
+    } catch (NumberFormatException e) {
+      throw LabelFlightException.invalid("'" + spec.substring(slash + 1) + "' is not a chunk index");
+    }
+    Manifest manifest = datasets.manifest(spec.substring(0, at), Bodies.version(spec.substring(at + 1, slash)));
+    manifest.chunk(index);
+    try (BufferAllocator streamAllocator = allocator.newChildAllocator("chunk " + spec, 0, Long.MAX_VALUE);
+         VectorSchemaRoot root = VectorSchemaRoot.create(manifest.arrowSchema(), streamAllocator);
+         VectorSchemaRoot chunk = MappedChunks.read(datasets, manifest, index, streamAllocator)) {
+      StreamOut out = new StreamOut(listener, traffic);
+      out.start(root);
+      out.send(chunk);
+      out.completed();
+    }
+  }
+}

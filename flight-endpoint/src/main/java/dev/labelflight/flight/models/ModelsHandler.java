@@ -1,0 +1,47 @@
+package dev.labelflight.flight.models;
+
+import dev.labelflight.flight.call.ActionSpec;
+import dev.labelflight.flight.call.Bodies;
+import dev.labelflight.flight.call.BusCalls;
+import dev.labelflight.flight.call.Call;
+import dev.labelflight.flight.call.Home;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * LF analysis and label-model fits over the event bus to the label-model verticle, on the job's node. A
+ * fitted model's outputs stream as {@code probs/JOB/MODEL} and {@code preds/JOB/MODEL} (see the results
+ * package).
+ */
+public final class ModelsHandler {
+  private final BusCalls bus;
+
+  public ModelsHandler(BusCalls bus) {
+    this.bus = bus;
+  }
+
+  public List<ActionSpec> actions() {
+    return List.of(
+        new ActionSpec("analysis", "LF analysis (Snorkel definitions) once the job ended: {job, gold?} -> {lfs, totals, rows}",
+            Home.JOB, false, this::analysis),
+        new ActionSpec("fit_label_model", "Fit a label model on a finished job: {job, model: majority|generative,"
+            + " tiePolicy?, seed?, classBalance?, epochs?} -> {model, classes, classBalance, weights}",
+            Home.JOB, false, this::fit));
+  }
+
+  private byte[] analysis(Call call, String body) throws Exception {
+    JsonObject request = Bodies.jsonObject(body);
+    return json(bus.await(call.api().analysis(request), "the analysis of job '" + request.getValue("job") + "'"));
+  }
+
+  private byte[] fit(Call call, String body) throws Exception {
+    JsonObject request = Bodies.jsonObject(body);
+    return json(bus.await(call.api().fitLabelModel(request),
+        "the label model fit on job '" + request.getValue("job") + "'"));
+  }
+
+  private static byte[] json(JsonObject reply) {
+    return reply.encode().getBytes(StandardCharsets.UTF_8);
+  }
+}
