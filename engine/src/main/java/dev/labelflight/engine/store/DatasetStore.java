@@ -108,7 +108,7 @@ public final class DatasetStore {
     synchronized (nameLocks.computeIfAbsent(name, n -> new Object())) {
       List<Integer> versions = versions(name);
       if (versions.isEmpty()) {
-        throw LabelFlightException.notFound("dataset '" + DatasetNames.display(name) + "' not found");
+        throw notFound(name);
       }
       Path dir = root.resolve(name);
       Path doomed = root.resolve(".dropped-" + name + "-" + java.util.UUID.randomUUID());
@@ -171,7 +171,7 @@ public final class DatasetStore {
     DatasetNames.validateStored(name);
     int v = version != null
         ? version
-        : latestVersion(name).orElseThrow(() -> LabelFlightException.notFound("dataset '" + DatasetNames.display(name) + "' not found"));
+        : latestVersion(name).orElseThrow(() -> notFound(name));
     Manifest cached = manifests.get(key(name, v));
     if (cached != null) {
       return cached;
@@ -193,9 +193,10 @@ public final class DatasetStore {
       return manifest;
     } catch (NoSuchFileException e) {
       if (latestVersion(name).isEmpty()) {
-        throw LabelFlightException.notFound("dataset '" + DatasetNames.display(name) + "' not found");
+        throw notFound(name);
       }
-      throw LabelFlightException.notFound("dataset '" + DatasetNames.display(name) + "' has no version " + v);
+      throw LabelFlightException.notFound("dataset '" + DatasetNames.display(name) + "' has no version " + v)
+          .withDetail(LabelFlightException.Detail.DATASET, DatasetNames.display(name));
     } catch (IOException e) {
       throw new CorruptDataException("manifest of dataset '" + name + "' v" + v + " is unreadable: " + e.getMessage());
     }
@@ -225,6 +226,12 @@ public final class DatasetStore {
   /** The directory of one version (its chunks, manifest and derived columns). */
   public Path versionDir(String name, int version) {
     return root.resolve(name).resolve(String.format("v%06d", version));
+  }
+
+  /** NOT_FOUND for a dataset, named as its owner knows it. */
+  private static LabelFlightException notFound(String name) {
+    return LabelFlightException.notFound("dataset '" + DatasetNames.display(name) + "' not found")
+        .withDetail(LabelFlightException.Detail.DATASET, DatasetNames.display(name));
   }
 
   private static String key(String name, int version) {

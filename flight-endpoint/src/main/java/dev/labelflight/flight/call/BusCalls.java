@@ -8,10 +8,13 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Blocking waits for bus replies on Flight's threads (never on an event loop), bounded by
- * {@code flight.callTimeoutMs}. A wait that runs out is TIMED_OUT naming what was asked, never an
- * internal reply address.
+ * {@code flight.callTimeoutMs}: the bus request itself times out then (and says about what); this wait
+ * gives it a moment more and is only the backstop. A wait that runs out is TIMED_OUT naming what was
+ * asked, never an internal reply address.
  */
 public final class BusCalls {
+  /** How much longer than the bus request this wait lasts, so that the bus's own timeout answers first. */
+  private static final long GRACE_MS = 1_000;
   private final long timeoutMs;
 
   public BusCalls(long timeoutMs) {
@@ -25,7 +28,7 @@ public final class BusCalls {
   /** The future's value; its failure as thrown; TIMED_OUT about {@code what} (e.g. "the status of job 'x'") after the timeout. */
   public <T> T await(Future<T> future, String what) throws Exception {
     try {
-      return future.toCompletionStage().toCompletableFuture().get(timeoutMs, TimeUnit.MILLISECONDS);
+      return future.toCompletionStage().toCompletableFuture().get(timeoutMs + GRACE_MS, TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
       throw (Exception) (e.getCause() instanceof Exception c ? c : e);
     } catch (TimeoutException e) {

@@ -119,10 +119,6 @@ public final class JobLabelChunks {
 
   /** The error for a job that ended without all its labels. */
   private static LabelFlightException ended(String job, JsonObject reply) {
-    String state = reply.getString("state");
-    String why = reply.getString("error", state.toLowerCase());
-    LabelFlightException.Kind kind = "CANCELLED".equals(state)
-        ? LabelFlightException.Kind.CANCELLED : LabelFlightException.Kind.INTERNAL;
-    return new LabelFlightException(kind, "job " + job + " " + state.toLowerCase() + ": " + why);
+    return JobEndedException.of(job, reply);
   }
 }
