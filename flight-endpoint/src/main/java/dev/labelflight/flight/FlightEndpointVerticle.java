@@ -12,6 +12,8 @@ import dev.labelflight.flight.datasets.DatasetsHandler;
 import dev.labelflight.flight.jobs.JobsHandler;
 import dev.labelflight.flight.models.ModelsHandler;
 import dev.labelflight.flight.results.ResultsHandler;
+import dev.labelflight.flight.stream.OpenStreams;
+import dev.labelflight.flight.stream.Streams;
 import dev.labelflight.flight.upload.UploadHandler;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +27,8 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -37,8 +41,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs the Arrow Flight server for the life of the verticle. Config: {@code host}, {@code port},
- * {@code threads} (a bounded executor for calls), {@code queue}, {@code streamThreads} and {@code streamQueue}
- * (a bounded pool of its own for DoGet streams), {@code maxInboundMessageBytes},
+ * {@code threads} (a bounded executor for calls), {@code queue}, {@code streamThreads} (the pool that
+ * does DoGet streams' work) and {@code streamQueue} (streams beyond those threads: the node serves at most
+ * {@code streamThreads + streamQueue} streams at once), {@code maxStreamsPerUser}, {@code streamStallMs}
+ * (a stream whose client takes nothing that long is cancelled), {@code maxInboundMessageBytes},
  * {@code backpressureThreshold}, {@code callTimeoutMs}, {@code tls: {certFile, keyFile}} (PEM; TLS when
  * both are set). With a user directory that is enabled, every call needs a user's bearer token
  * ({@link FlightAuthenticator}).
@@ -52,6 +58,8 @@ public final class FlightEndpointVerticle extends VerticleBase {
   private BufferAllocator allocator;
   private ExecutorService executor;
   private ExecutorService streamExecutor;
+  private ExecutorService relayExecutor;
+  private OpenStreams openStreams;
   private LabelFlightProducer producer;
   private FlightServer server;
   private final FlightTraffic traffic = new FlightTraffic();
@@ -77,7 +85,14 @@ public final class FlightEndpointVerticle extends VerticleBase {
       allocator = node.allocator().newChildAllocator("flight", 0, Long.MAX_VALUE);
       executor = boundedPool("flight-", threads, conf.getInteger("queue", 1024));
       int streamThreads = conf.getInteger("streamThreads", 16);
-      streamExecutor = boundedPool("flight-stream-", streamThreads, conf.getInteger("streamQueue", 256));
+      int maxStreams = streamThreads + conf.getInteger("streamQueue", 256);
+      openStreams = new OpenStreams(conf.getInteger("maxStreamsPerUser", 8), maxStreams,
+          conf.getLong("streamStallMs", 120_000L));
+      // Each open stream has at most one step queued: a queue of maxStreams never refuses one.
+      streamExecutor = boundedPool("flight-stream-", streamThreads, maxStreams);
+      // Relayed streams block on the other node between batches: a thread each, up to the stream limit.
+      relayExecutor = new ThreadPoolExecutor(0, maxStreams, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
+          daemonThreads("flight-relay-"));
       producer = producer(location, callTimeoutMs);
       FlightServer.Builder builder = FlightServer.builder(allocator, location, producer);
       if (tls != null) {
@@ -105,12 +120,11 @@ public final class FlightEndpointVerticle extends VerticleBase {
     CallRouter router = new CallRouter(node.directory());
     Relay relay = new Relay(clients, traffic, callTimeoutMs);
     Admission admission = new Admission();
-    DatasetsHandler datasets = new DatasetsHandler(allocator, node.datasets(), location, router, relay, bus, admission,
-        traffic);
-    ResultsHandler results = new ResultsHandler(allocator, node.labels(), location, bus, traffic);
+    DatasetsHandler datasets = new DatasetsHandler(allocator, node.datasets(), location, router, relay, bus, admission);
+    ResultsHandler results = new ResultsHandler(allocator, node.labels(), location, bus);
     JobsHandler jobs = new JobsHandler(bus);
     ModelsHandler models = new ModelsHandler(bus);
-    AdminHandler admin = new AdminHandler(allocator, node.datasets(), traffic);
+    AdminHandler admin = new AdminHandler(allocator, node.datasets());
     List<ActionSpec> actions = new ArrayList<>();
     actions.addAll(jobs.actions());
     actions.addAll(datasets.actions());
@@ -120,19 +134,25 @@ public final class FlightEndpointVerticle extends VerticleBase {
     tickets.addAll(results.tickets());
     tickets.addAll(datasets.tickets());
     tickets.addAll(admin.tickets());
-    return new LabelFlightProducer(new LabelFlightApi(vertx, callTimeoutMs), router, relay, admission, streamExecutor,
+    Streams streams = new Streams(openStreams, streamExecutor, relayExecutor, traffic);
+    return new LabelFlightProducer(new LabelFlightApi(vertx, callTimeoutMs), router, relay, admission, streams,
         new UploadHandler(allocator, node.datasets(), router, relay, admission, traffic), datasets, results, actions,
         tickets);
   }
 
   /** A fixed number of daemon threads with a bounded queue: beyond it calls are refused, not queued forever. */
   private static ExecutorService boundedPool(String prefix, int threads, int queue) {
+    return new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(queue),
+        daemonThreads(prefix));
+  }
+
+  private static ThreadFactory daemonThreads(String prefix) {
     AtomicInteger n = new AtomicInteger();
-    return new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(queue), r -> {
+    return r -> {
       Thread t = new Thread(r, prefix + n.incrementAndGet());
       t.setDaemon(true);
       return t;
-    });
+    };
   }
 
   /** Calls and bytes served so far. */
@@ -166,6 +186,12 @@ public final class FlightEndpointVerticle extends VerticleBase {
       }
       if (streamExecutor != null) {
         streamExecutor.shutdownNow();
+      }
+      if (relayExecutor != null) {
+        relayExecutor.shutdownNow();
+      }
+      if (openStreams != null) {
+        openStreams.close();
       }
       AutoCloseables.close(server, producer, allocator);
       return null;

@@ -13,20 +13,17 @@ import dev.labelflight.flight.cluster.CallRouter;
 import dev.labelflight.flight.cluster.Relay;
 import dev.labelflight.flight.datasets.DatasetsHandler;
 import dev.labelflight.flight.results.ResultsHandler;
+import dev.labelflight.flight.stream.Streams;
 import dev.labelflight.flight.upload.UploadHandler;
 import dev.labelflight.verticles.bus.LabelFlightApi;
-import io.grpc.Context;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.stream.Collectors;
 import org.apache.arrow.flight.Action;
 import org.apache.arrow.flight.ActionType;
-import org.apache.arrow.flight.CallStatus;
 import org.apache.arrow.flight.Criteria;
 import org.apache.arrow.flight.FlightDescriptor;
 import org.apache.arrow.flight.FlightInfo;
@@ -43,7 +40,7 @@ import org.apache.arrow.flight.Ticket;
  * DoPut to {@link UploadHandler}; DoActions and DoGet tickets to the {@link ActionSpec}s and
  * {@link TicketSpec}s of the jobs, models, datasets, results and admin handlers; ListFlights and
  * GetFlightInfo to {@link DatasetsHandler} (and {@link ResultsHandler} for {@code ["labels", JOB]}).
- * Every call runs on Flight's executor or the stream pool, never on a Vert.x event loop, so it may block.
+ * Every call runs on Flight's executor or the stream pools, never on a Vert.x event loop, so it may block.
  */
 public final class LabelFlightProducer implements FlightProducer, AutoCloseable {
   private final LabelFlightApi api;
@@ -51,7 +48,7 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
   private final Relay relay;
   private final Admission admission;
   /** Runs DoGet streams, apart from Flight's executor. */
-  private final Executor streams;
+  private final Streams streams;
   private final UploadHandler upload;
   private final DatasetsHandler datasets;
   private final ResultsHandler results;
@@ -62,7 +59,7 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
    * @param actions every DoAction, in the order ListActions names them
    * @param tickets every DoGet ticket family (a ticket goes to the first whose prefix it starts with)
    */
-  public LabelFlightProducer(LabelFlightApi api, CallRouter router, Relay relay, Admission admission, Executor streams,
+  public LabelFlightProducer(LabelFlightApi api, CallRouter router, Relay relay, Admission admission, Streams streams,
       UploadHandler upload, DatasetsHandler datasets, ResultsHandler results, List<ActionSpec> actions,
       List<TicketSpec> tickets) {
     this.api = api;
@@ -169,17 +166,8 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
 
   @Override
   public void getStream(CallContext context, Ticket ticket, ServerStreamListener listener) {
-    // A stream may wait for its job's chunks for minutes: it runs on a pool of its own so that it does not
-    // hold one of Flight's threads, which stay free for short calls (job_status, apply, listings).
-    try {
-      streams.execute(Context.current().wrap(() -> serveStream(context, ticket, listener)));
-    } catch (RejectedExecutionException e) {
-      listener.error(CallStatus.UNAVAILABLE
-          .withDescription("too many streams open on this node; retry later").toRuntimeException());
-    }
-  }
-
-  private void serveStream(CallContext context, Ticket ticket, ServerStreamListener listener) {
+    // A stream may wait for its job's chunks or its client for minutes: it holds no thread meanwhile
+    // (Streams), so Flight's threads and the stream pool stay free for other users.
     String text = new String(ticket.getBytes(), StandardCharsets.UTF_8);
     try {
       Call call = Call.of(context, api);
@@ -189,10 +177,10 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
       String rest = text.substring(spec.prefix().length());
       Optional<NodeInfo> home = streamHome(call, spec, rest);
       if (home.isPresent()) {
-        relay.stream(home.get(), call.user(), ticket, listener);
-        return;
+        streams.serve(listener, call.user(), spec.counted(), true, () -> relay.stream(home.get(), call.user(), ticket));
+      } else {
+        streams.serve(listener, call.user(), spec.counted(), false, () -> spec.stream().open(call, rest));
       }
-      spec.stream().serve(call, rest, listener);
     } catch (Throwable t) {
       listener.error(FlightErrors.toFlight(t));
     }

@@ -55,7 +55,7 @@ final class FlightNode implements AutoCloseable {
   static final String NODE_SECRET = "node-secret-for-tests";
 
   final Vertx vertx;
-  final RootAllocator allocator = new RootAllocator(1L << 30);
+  final RootAllocator allocator;
   final NodeResources node;
   final NodeClients clients;
   final FlightEndpointVerticle endpoint;
@@ -66,6 +66,12 @@ final class FlightNode implements AutoCloseable {
   }
 
   FlightNode(Path dataDir, int chunkRows, JsonObject flight, UploadLimits limits) throws Exception {
+    this(dataDir, chunkRows, flight, limits, 1L << 30);
+  }
+
+  /** A node whose Arrow memory is limited to {@code allocatorLimit} bytes. */
+  FlightNode(Path dataDir, int chunkRows, JsonObject flight, UploadLimits limits, long allocatorLimit) throws Exception {
+    allocator = new RootAllocator(allocatorLimit);
     vertx = Vertx.vertx();
     try {
       node = NodeResources.standalone("node-1", dataDir, new DatasetStore(dataDir, chunkRows, limits),
@@ -108,6 +114,22 @@ final class FlightNode implements AutoCloseable {
     FlightCallHeaders headers = new FlightCallHeaders();
     headers.insert(NodeClients.NODE_HEADER, NODE_SECRET);
     return new HeaderCallOption(headers);
+  }
+
+  /** Who holds the node's Arrow memory: each allocator with memory, by name. */
+  String holders() {
+    StringBuilder out = new StringBuilder();
+    holders(allocator, "", out);
+    return out.toString();
+  }
+
+  private static void holders(BufferAllocator a, String indent, StringBuilder out) {
+    if (a.getAllocatedMemory() > 0) {
+      out.append('\n').append(indent).append(a.getName()).append(": ").append(a.getAllocatedMemory());
+    }
+    for (BufferAllocator child : a.getChildAllocators()) {
+      holders(child, indent + "  ", out);
+    }
   }
 
   /** The node's Arrow memory in use now. */

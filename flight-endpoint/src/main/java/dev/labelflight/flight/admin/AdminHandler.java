@@ -4,18 +4,16 @@ import dev.labelflight.engine.error.LabelFlightException;
 import dev.labelflight.engine.store.DatasetStore;
 import dev.labelflight.engine.store.Manifest;
 import dev.labelflight.engine.store.MappedChunks;
-import dev.labelflight.flight.FlightTraffic;
 import dev.labelflight.flight.call.ActionSpec;
 import dev.labelflight.flight.call.Bodies;
 import dev.labelflight.flight.call.Call;
 import dev.labelflight.flight.call.Home;
 import dev.labelflight.flight.call.TicketSpec;
-import dev.labelflight.flight.stream.StreamOut;
+import dev.labelflight.flight.stream.ChunksBody;
+import dev.labelflight.flight.stream.StreamBody;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
-import org.apache.arrow.flight.FlightProducer.ServerStreamListener;
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
  * Node-to-node calls: a node that runs a task on a chunk of another node's dataset reads its manifest
@@ -28,12 +26,10 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 public final class AdminHandler {
   private final BufferAllocator allocator;
   private final DatasetStore datasets;
-  private final FlightTraffic traffic;
 
-  public AdminHandler(BufferAllocator allocator, DatasetStore datasets, FlightTraffic traffic) {
+  public AdminHandler(BufferAllocator allocator, DatasetStore datasets) {
     this.allocator = allocator;
     this.datasets = datasets;
-    this.traffic = traffic;
   }
 
   public List<ActionSpec> actions() {
@@ -53,7 +49,7 @@ public final class AdminHandler {
   }
 
   /** {@code chunk/NAME@V/I}: one stored chunk of a dataset this node owns, for a node that runs a task on it. */
-  private void chunk(Call call, String spec, ServerStreamListener listener) throws Exception {
+  private StreamBody<?> chunk(Call call, String spec) {
     call.requireNode("chunk tickets");
     int at = spec.lastIndexOf('@');
     int slash = spec.lastIndexOf('/');
@@ -68,13 +64,7 @@ public final class AdminHandler {
     }
     Manifest manifest = datasets.manifest(spec.substring(0, at), Bodies.version(spec.substring(at + 1, slash)));
     manifest.chunk(index);
-    try (BufferAllocator streamAllocator = allocator.newChildAllocator("chunk " + spec, 0, Long.MAX_VALUE);
-         VectorSchemaRoot root = VectorSchemaRoot.create(manifest.arrowSchema(), streamAllocator);
-         VectorSchemaRoot chunk = MappedChunks.read(datasets, manifest, index, streamAllocator)) {
-      StreamOut out = new StreamOut(listener, traffic);
-      out.start(root);
-      out.send(chunk);
-      out.completed();
-    }
+    return new ChunksBody(allocator, "chunk " + spec, manifest.arrowSchema(), index, 1,
+        (i, chunkAllocator) -> MappedChunks.read(datasets, manifest, i, chunkAllocator));
   }
 }

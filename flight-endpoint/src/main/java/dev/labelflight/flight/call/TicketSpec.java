@@ -1,18 +1,18 @@
 package dev.labelflight.flight.call;
 
-import org.apache.arrow.flight.FlightProducer.ServerStreamListener;
+import dev.labelflight.flight.stream.StreamBody;
 
 /**
  * One family of DoGet tickets, {@code PREFIX/REST}: how it is written (for the error on an unknown
  * ticket), where it is served (the job or dataset it names, see {@link #homeKey}), whether it counts
- * against the caller's stream limits, and what serves it here.
+ * against the caller's stream limits, and what it streams here.
  */
 public record TicketSpec(String prefix, String usage, Home home, boolean counted, Stream stream) {
 
-  /** Serves the rest of the ticket (after the prefix) to {@code listener}; may block (runs on the stream pool). */
+  /** Opens the stream the rest of the ticket (after the prefix) names; may block (runs on the stream pool). */
   @FunctionalInterface
   public interface Stream {
-    void serve(Call call, String rest, ServerStreamListener listener) throws Exception;
+    StreamBody<?> open(Call call, String rest) throws Exception;
   }
 
   /**

@@ -2,7 +2,10 @@ package dev.labelflight.flight.cluster;
 
 import dev.labelflight.cluster.ClusterDirectory.NodeInfo;
 import dev.labelflight.flight.FlightTraffic;
+import dev.labelflight.flight.stream.Batches;
+import dev.labelflight.flight.stream.StreamBody;
 import dev.labelflight.flight.stream.StreamOut;
+import io.reactivex.rxjava3.core.Flowable;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +19,6 @@ import org.apache.arrow.flight.FlightClient;
 import org.apache.arrow.flight.FlightDescriptor;
 import org.apache.arrow.flight.FlightInfo;
 import org.apache.arrow.flight.FlightProducer.CallContext;
-import org.apache.arrow.flight.FlightProducer.ServerStreamListener;
 import org.apache.arrow.flight.FlightProducer.StreamListener;
 import org.apache.arrow.flight.FlightRuntimeException;
 import org.apache.arrow.flight.FlightStream;
@@ -102,20 +104,49 @@ public final class Relay {
     }
   }
 
-  /** Streams another node's answer to a ticket through, batch by batch, at the pace of our client. */
-  public void stream(NodeInfo from, String user, Ticket ticket, ServerStreamListener listener) throws Exception {
-    try (FlightStream in = clients.client(from.flight()).getStream(ticket, clients.options(user))) {
-      StreamOut out = new StreamOut(listener, traffic);
-      out.start(in.getRoot(), in.getDictionaryProvider());
-      while (in.next()) {
-        if (!out.awaitReady()) {
-          in.cancel("the client went away", null);
-          return;
-        }
-        out.putNext();
+  /**
+   * Another node's answer to a ticket, passed through batch by batch at the pace of our client: reading the
+   * other node's next batch blocks (run it on the relay pool); waiting for our client does not.
+   */
+  public StreamBody<?> stream(NodeInfo from, String user, Ticket ticket) {
+    FlightStream in = clients.client(from.flight()).getStream(ticket, clients.options(user));
+    return new StreamBody<Integer>() {
+      private boolean done;
+
+      @Override
+      public void start(StreamOut out) {
+        out.start(in.getRoot(), in.getDictionaryProvider());
       }
-      out.completed();
-    }
+
+      @Override
+      public Flowable<Integer> units() {
+        return Flowable.just(0);
+      }
+
+      @Override
+      public Batches open(Integer unit) {
+        return out -> {
+          if (!in.next()) {
+            done = true;
+            return false;
+          }
+          out.putNext();
+          return true;
+        };
+      }
+
+      @Override
+      public void close() {
+        try {
+          if (!done) {
+            in.cancel("the stream ended on this node", null);
+          }
+          in.close();
+        } catch (Exception e) {
+          LOG.debug("relayed stream closed: {}", e.toString());
+        }
+      }
+    };
   }
 
   /** Another node's FlightInfo for a descriptor it serves. */

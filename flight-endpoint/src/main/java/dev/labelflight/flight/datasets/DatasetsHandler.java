@@ -6,7 +6,6 @@ import dev.labelflight.engine.error.LabelFlightException;
 import dev.labelflight.engine.store.DatasetNames;
 import dev.labelflight.engine.store.DatasetStore;
 import dev.labelflight.engine.store.Manifest;
-import dev.labelflight.flight.FlightTraffic;
 import dev.labelflight.flight.call.ActionSpec;
 import dev.labelflight.flight.call.Admission;
 import dev.labelflight.flight.call.Bodies;
@@ -16,7 +15,8 @@ import dev.labelflight.flight.call.Home;
 import dev.labelflight.flight.call.TicketSpec;
 import dev.labelflight.flight.cluster.CallRouter;
 import dev.labelflight.flight.cluster.Relay;
-import dev.labelflight.flight.stream.StreamOut;
+import dev.labelflight.flight.stream.ChunksBody;
+import dev.labelflight.flight.stream.StreamBody;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -24,11 +24,9 @@ import java.util.List;
 import org.apache.arrow.flight.FlightDescriptor;
 import org.apache.arrow.flight.FlightEndpoint;
 import org.apache.arrow.flight.FlightInfo;
-import org.apache.arrow.flight.FlightProducer.ServerStreamListener;
 import org.apache.arrow.flight.Location;
 import org.apache.arrow.flight.Ticket;
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
  * The caller's datasets as Flight sees them: listings and FlightInfos (schema with derived columns, rows,
@@ -44,10 +42,9 @@ public final class DatasetsHandler {
   private final Relay relay;
   private final BusCalls bus;
   private final Admission admission;
-  private final FlightTraffic traffic;
 
   public DatasetsHandler(BufferAllocator allocator, DatasetStore datasets, Location location, CallRouter router,
-      Relay relay, BusCalls bus, Admission admission, FlightTraffic traffic) {
+      Relay relay, BusCalls bus, Admission admission) {
     this.allocator = allocator;
     this.datasets = datasets;
     this.derived = new DerivedColumnStore(datasets);
@@ -56,7 +53,6 @@ public final class DatasetsHandler {
     this.relay = relay;
     this.bus = bus;
     this.admission = admission;
-    this.traffic = traffic;
   }
 
   public List<ActionSpec> actions() {
@@ -124,27 +120,14 @@ public final class DatasetsHandler {
   }
 
   /** {@code dataset/NAME@VERSION}: the stored rows with the derived columns, chunk by chunk. */
-  private void download(Call call, String spec, ServerStreamListener listener) throws Exception {
+  private StreamBody<?> download(Call call, String spec) {
     int at = spec.lastIndexOf('@');
     if (at < 0) {
       throw LabelFlightException.invalid("dataset ticket must be dataset/NAME@VERSION");
     }
     Manifest manifest = datasets.manifest(call.dataset(spec.substring(0, at)), Bodies.version(spec.substring(at + 1)));
     List<DerivedColumn> derivedColumns = derived.columns(manifest);
-    try (BufferAllocator streamAllocator = allocator.newChildAllocator("dataset " + spec, 0, Long.MAX_VALUE);
-         VectorSchemaRoot root = VectorSchemaRoot.create(DerivedColumnStore.schema(manifest, derivedColumns),
-             streamAllocator)) {
-      StreamOut out = new StreamOut(listener, traffic);
-      out.start(root);
-      for (int i = 0; i < manifest.chunks().size(); i++) {
-        if (!out.awaitReady()) {
-          return;
-        }
-        try (VectorSchemaRoot chunk = derived.readChunk(manifest, derivedColumns, i, streamAllocator)) {
-          out.send(chunk);
-        }
-      }
-      out.completed();
-    }
+    return new ChunksBody(allocator, "dataset " + spec, DerivedColumnStore.schema(manifest, derivedColumns), 0,
+        manifest.chunks().size(), (i, chunkAllocator) -> derived.readChunk(manifest, derivedColumns, i, chunkAllocator));
   }
 }

@@ -1,31 +1,30 @@
 package dev.labelflight.flight.stream;
 
-import dev.labelflight.engine.error.LabelFlightException;
 import dev.labelflight.flight.FlightTraffic;
-import org.apache.arrow.flight.BackpressureStrategy;
 import org.apache.arrow.flight.FlightProducer.ServerStreamListener;
 import org.apache.arrow.vector.VectorLoader;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.VectorUnloader;
 import org.apache.arrow.vector.compression.NoCompressionCodec;
-import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
 import org.apache.arrow.vector.dictionary.DictionaryProvider;
+import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
 
-/** One DoGet's way out: starts the stream, waits for the client to take more, sends batches and counts them. */
+/**
+ * One DoGet's way out, used only by its {@link FlightSink} (which decides when the client can take more):
+ * starts the stream with the root every batch goes through, sends batches, counts their bytes.
+ */
 public final class StreamOut {
-  private static final long READY_POLL_MS = 2;
   private final ServerStreamListener listener;
   private final FlightTraffic traffic;
-  private final BackpressureStrategy backpressure = new BackpressureStrategy.CallbackBackpressureStrategy();
   private VectorSchemaRoot root;
+  private long batches;
 
-  public StreamOut(ServerStreamListener listener, FlightTraffic traffic) {
+  StreamOut(ServerStreamListener listener, FlightTraffic traffic) {
     this.listener = listener;
     this.traffic = traffic;
-    backpressure.register(listener);
   }
 
-  /** Starts the stream with {@code root} as the batch every send goes through. */
+  /** Starts the stream (sends the schema) with {@code root} as the batch every send goes through. */
   public void start(VectorSchemaRoot root) {
     start(root, null);
   }
@@ -36,28 +35,6 @@ public final class StreamOut {
       listener.start(root);
     } else {
       listener.start(root, dictionaries);
-    }
-  }
-
-  /** Waits for the client to take more; false if it went away. */
-  public boolean awaitReady() {
-    while (true) {
-      if (listener.isCancelled()) {
-        return false;
-      }
-      // Flight delivers the onReady callback on the call's serialized executor, which may be busy: re-check
-      // isReady in short waits.
-      BackpressureStrategy.WaitResult result = backpressure.waitForListener(READY_POLL_MS);
-      switch (result) {
-        case READY:
-          return true;
-        case CANCELLED:
-          return false;
-        case TIMEOUT:
-          continue;
-        default:
-          throw LabelFlightException.internal("stream failed while waiting for the client", null);
-      }
     }
   }
 
@@ -73,13 +50,15 @@ public final class StreamOut {
     }
   }
 
-  /** Sends what the root holds now. */
+  /** Sends what the root holds now (Flight serializes it at once: the root may be refilled right after). */
   public void putNext() {
     traffic.sent(root);
     listener.putNext();
+    batches++;
   }
 
-  public void completed() {
-    listener.completed();
+  /** Batches sent so far. */
+  public long batches() {
+    return batches;
   }
 }
