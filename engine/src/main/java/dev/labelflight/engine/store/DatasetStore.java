@@ -69,17 +69,42 @@ public final class DatasetStore {
     return chunkRows;
   }
 
+  /** The bounds every upload batch is checked against. */
+  public UploadLimits uploadLimits() {
+    return uploadLimits;
+  }
+
   /** Starts an upload; nothing is visible until {@link DatasetUpload#commit()}. */
   public DatasetUpload beginUpload(String name, Schema schema, BufferAllocator allocator) {
     DatasetNames.validateStored(name);
     ColumnTypes.validate(schema);
-    try {
+    synchronized (nameLocks.computeIfAbsent(name, n -> new Object())) {
+      try {
+        Path datasetDir = root.resolve(name);
+        Files.createDirectories(datasetDir);
+        Path staging = Files.createTempDirectory(datasetDir, STAGING_PREFIX);
+        return new DatasetUpload(this, name, schema, staging, chunkRows, uploadLimits, allocator, chunkWriters);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot start upload of " + name, e);
+      }
+    }
+  }
+
+  /**
+   * Removes an abandoned upload's staging directory, and the dataset's directory if that leaves it empty
+   * (a first upload that failed), so that a failed upload leaves the data directory as it was.
+   */
+  void abandon(String name, Path staging) throws IOException {
+    synchronized (nameLocks.computeIfAbsent(name, n -> new Object())) {
+      AtomicFiles.deleteRecursively(staging);
       Path datasetDir = root.resolve(name);
-      Files.createDirectories(datasetDir);
-      Path staging = Files.createTempDirectory(datasetDir, STAGING_PREFIX);
-      return new DatasetUpload(this, name, schema, staging, chunkRows, uploadLimits, allocator, chunkWriters);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot start upload of " + name, e);
+      try (Stream<Path> entries = Files.list(datasetDir)) {
+        if (entries.findAny().isEmpty()) {
+          Files.deleteIfExists(datasetDir);
+        }
+      } catch (NoSuchFileException gone) {
+        // dropped meanwhile
+      }
     }
   }
 

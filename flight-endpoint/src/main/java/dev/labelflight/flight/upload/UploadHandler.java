@@ -36,6 +36,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class UploadHandler {
   private static final Logger LOG = LoggerFactory.getLogger(UploadHandler.class);
+  /** Room for the acknowledgement's JSON: a name of at most 128 characters and three numbers. */
+  private static final int ACK_BYTES = 512;
 
   private final BufferAllocator allocator;
   private final DatasetStore datasets;
@@ -67,17 +69,25 @@ public final class UploadHandler {
         relay.put(owner.get(), call.user(), context, stream, ackStream, () -> UploadBatches.next(stream, display));
         return;
       }
-      Manifest manifest = store(name, context, stream);
-      LOG.info("stored dataset {} v{}: {} rows in {} chunks", manifest.name(), manifest.version(), manifest.rows(),
-          manifest.chunks().size());
-      byte[] meta = new JsonObject().put("dataset", DatasetNames.display(manifest.name())).put("version", manifest.version())
-          .put("rows", manifest.rows()).put("chunks", manifest.chunks().size()).encode()
-          .getBytes(StandardCharsets.UTF_8);
-      try (BufferAllocator ackAllocator = allocator.newChildAllocator("ack", 0, meta.length + 64L)) {
-        ArrowBuf buf = ackAllocator.buffer(meta.length);
-        buf.writeBytes(meta);
-        try (PutResult result = PutResult.metadata(buf)) {
+      // The acknowledgement's buffer is taken before the commit: nothing after the commit fails for want of
+      // memory, so a failed upload never leaves a version behind.
+      ArrowBuf ack = allocator.buffer(ACK_BYTES);
+      try {
+        Manifest manifest = store(name, context, stream);
+        LOG.info("stored dataset {} v{}: {} rows in {} chunks", manifest.name(), manifest.version(), manifest.rows(),
+            manifest.chunks().size());
+        byte[] meta = new JsonObject().put("dataset", DatasetNames.display(manifest.name()))
+            .put("version", manifest.version()).put("rows", manifest.rows()).put("chunks", manifest.chunks().size())
+            .encode().getBytes(StandardCharsets.UTF_8);
+        ack.writeBytes(meta);
+        PutResult result = PutResult.metadata(ack);
+        ack = null;
+        try (result) {
           ackStream.onNext(result);
+        }
+      } finally {
+        if (ack != null) {
+          ack.close();
         }
       }
       ackStream.onCompleted();
@@ -117,7 +127,7 @@ public final class UploadHandler {
             upload = datasets.beginUpload(name, stored, uploadAllocator);
           }
           try (VectorSchemaRoot plain = DictionaryColumns.decode(stream.getRoot(), stream.getDictionaryProvider(),
-              stored, uploadAllocator)) {
+              stored, datasets.uploadLimits(), name, uploadAllocator)) {
             upload.append(plain);
           }
         }
