@@ -167,6 +167,11 @@ public final class FlightEndpointVerticle extends VerticleBase {
     }
   }
 
+  /** The DoGet streams open on this node. */
+  public OpenStreams streams() {
+    return openStreams;
+  }
+
   /** The port actually bound (useful with port 0). */
   public int port() {
     return server.getPort();

@@ -116,8 +116,9 @@ public final class FlightSink<T> implements FlowableSubscriber<T> {
     return true;
   }
 
-  boolean ended() {
-    return ended;
+  /** Whether the stream waits for its client to take more. */
+  boolean waitingForClient() {
+    return waitingSince != 0;
   }
 
   private void schedule() {

@@ -80,6 +80,15 @@ public final class OpenStreams implements AutoCloseable {
     return total.get();
   }
 
+  /** Open streams that wait for their client to take more (for tests and metrics). */
+  public int waitingForClients() {
+    int n = 0;
+    for (FlightSink<?> sink : watched) {
+      n += sink.waitingForClient() ? 1 : 0;
+    }
+    return n;
+  }
+
   private void sweep() {
     long now = System.nanoTime();
     long stallNanos = TimeUnit.MILLISECONDS.toNanos(stallMs);
