@@ -41,6 +41,14 @@ public interface ClusterDirectory {
    */
   String claim(String dataset);
 
+  /**
+   * The node recorded as the owner of {@code dataset} if that node is not live any more (it crashed or
+   * stopped and has not come back): an upload of the same name elsewhere would later hide its data.
+   */
+  default Optional<String> downOwnerOf(String dataset) {
+    return Optional.empty();
+  }
+
   /** Forgets this node's ownership of {@code dataset} (after a drop). */
   void release(String dataset);
 

@@ -125,6 +125,12 @@ public final class HazelcastDirectory implements ClusterDirectory {
   }
 
   @Override
+  public Optional<String> downOwnerOf(String dataset) {
+    String owner = owners.get(dataset);
+    return owner != null && !owner.equals(localNode) && !live().contains(owner) ? Optional.of(owner) : Optional.empty();
+  }
+
+  @Override
   public String claim(String dataset) {
     while (true) {
       String owner = owners.putIfAbsent(dataset, localNode);

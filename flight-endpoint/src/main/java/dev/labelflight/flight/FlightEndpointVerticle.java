@@ -1,7 +1,22 @@
 package dev.labelflight.flight;
 
+import dev.labelflight.flight.admin.AdminHandler;
+import dev.labelflight.flight.call.ActionSpec;
+import dev.labelflight.flight.call.Admission;
+import dev.labelflight.flight.call.BusCalls;
+import dev.labelflight.flight.call.TicketSpec;
 import dev.labelflight.flight.cluster.CallRouter;
 import dev.labelflight.flight.cluster.NodeClients;
+import dev.labelflight.flight.cluster.Relay;
+import dev.labelflight.flight.datasets.DatasetsHandler;
+import dev.labelflight.flight.jobs.JobsHandler;
+import dev.labelflight.flight.models.ModelsHandler;
+import dev.labelflight.flight.results.ResultsHandler;
+import dev.labelflight.flight.stream.OpenStreams;
+import dev.labelflight.flight.stream.Streams;
+import dev.labelflight.flight.upload.UploadHandler;
+import java.util.ArrayList;
+import java.util.List;
 import dev.labelflight.engine.auth.Tls;
 import dev.labelflight.engine.auth.UserDirectory;
 import dev.labelflight.flight.auth.FlightAuthenticator;
@@ -12,6 +27,8 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -24,8 +41,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs the Arrow Flight server for the life of the verticle. Config: {@code host}, {@code port},
- * {@code threads} (a bounded executor for calls), {@code queue}, {@code streamThreads} and {@code streamQueue}
- * (a bounded pool of its own for DoGet streams), {@code maxInboundMessageBytes},
+ * {@code threads} (a bounded executor for calls), {@code queue}, {@code streamThreads} (the pool that
+ * does DoGet streams' work) and {@code streamQueue} (streams beyond those threads: the node serves at most
+ * {@code streamThreads + streamQueue} streams at once), {@code maxStreamsPerUser}, {@code streamStallMs}
+ * (a stream whose client takes nothing that long is cancelled), {@code maxInboundMessageBytes},
  * {@code backpressureThreshold}, {@code callTimeoutMs}, {@code tls: {certFile, keyFile}} (PEM; TLS when
  * both are set). With a user directory that is enabled, every call needs a user's bearer token
  * ({@link FlightAuthenticator}).
@@ -39,6 +58,8 @@ public final class FlightEndpointVerticle extends VerticleBase {
   private BufferAllocator allocator;
   private ExecutorService executor;
   private ExecutorService streamExecutor;
+  private ExecutorService relayExecutor;
+  private OpenStreams openStreams;
   private LabelFlightProducer producer;
   private FlightServer server;
   private final FlightTraffic traffic = new FlightTraffic();
@@ -64,10 +85,15 @@ public final class FlightEndpointVerticle extends VerticleBase {
       allocator = node.allocator().newChildAllocator("flight", 0, Long.MAX_VALUE);
       executor = boundedPool("flight-", threads, conf.getInteger("queue", 1024));
       int streamThreads = conf.getInteger("streamThreads", 16);
-      streamExecutor = boundedPool("flight-stream-", streamThreads, conf.getInteger("streamQueue", 256));
-      producer = new LabelFlightProducer(allocator, node.datasets(), node.labels(),
-          new LabelFlightApi(vertx, callTimeoutMs), location, callTimeoutMs, traffic,
-          new CallRouter(node.directory()), clients, streamExecutor);
+      int maxStreams = streamThreads + conf.getInteger("streamQueue", 256);
+      openStreams = new OpenStreams(conf.getInteger("maxStreamsPerUser", 8), maxStreams,
+          conf.getLong("streamStallMs", 120_000L));
+      // Each open stream has at most one step queued: a queue of maxStreams never refuses one.
+      streamExecutor = boundedPool("flight-stream-", streamThreads, maxStreams);
+      // Relayed streams block on the other node between batches: a thread each, up to the stream limit.
+      relayExecutor = new ThreadPoolExecutor(0, maxStreams, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
+          daemonThreads("flight-relay-"));
+      producer = producer(location, callTimeoutMs);
       FlightServer.Builder builder = FlightServer.builder(allocator, location, producer);
       if (tls != null) {
         builder.useTls(tls.certFile().toFile(), tls.keyFile().toFile());
@@ -88,14 +114,45 @@ public final class FlightEndpointVerticle extends VerticleBase {
     });
   }
 
+  /** The producer and its handlers: the one place that says which handler serves which call. */
+  private LabelFlightProducer producer(Location location, long callTimeoutMs) {
+    BusCalls bus = new BusCalls(callTimeoutMs);
+    CallRouter router = new CallRouter(node.directory());
+    Relay relay = new Relay(clients, traffic, callTimeoutMs);
+    Admission admission = new Admission();
+    DatasetsHandler datasets = new DatasetsHandler(allocator, node.datasets(), location, router, relay, bus, admission);
+    ResultsHandler results = new ResultsHandler(allocator, node.labels(), location, bus);
+    JobsHandler jobs = new JobsHandler(bus);
+    ModelsHandler models = new ModelsHandler(bus);
+    AdminHandler admin = new AdminHandler(allocator, node.datasets(), node.limits());
+    List<ActionSpec> actions = new ArrayList<>();
+    actions.addAll(jobs.actions());
+    actions.addAll(datasets.actions());
+    actions.addAll(models.actions());
+    actions.addAll(admin.actions());
+    List<TicketSpec> tickets = new ArrayList<>();
+    tickets.addAll(results.tickets());
+    tickets.addAll(datasets.tickets());
+    tickets.addAll(admin.tickets());
+    Streams streams = new Streams(openStreams, streamExecutor, relayExecutor, traffic);
+    return new LabelFlightProducer(new LabelFlightApi(vertx, callTimeoutMs), router, relay, admission, streams,
+        new UploadHandler(allocator, node.datasets(), node.labels(), router, relay, admission, traffic, bus), datasets, results, actions,
+        tickets);
+  }
+
   /** A fixed number of daemon threads with a bounded queue: beyond it calls are refused, not queued forever. */
   private static ExecutorService boundedPool(String prefix, int threads, int queue) {
+    return new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(queue),
+        daemonThreads(prefix));
+  }
+
+  private static ThreadFactory daemonThreads(String prefix) {
     AtomicInteger n = new AtomicInteger();
-    return new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(queue), r -> {
+    return r -> {
       Thread t = new Thread(r, prefix + n.incrementAndGet());
       t.setDaemon(true);
       return t;
-    });
+    };
   }
 
   /** Calls and bytes served so far. */
@@ -108,6 +165,11 @@ public final class FlightEndpointVerticle extends VerticleBase {
     if (producer != null) {
       producer.refuseNewWork();
     }
+  }
+
+  /** The DoGet streams open on this node. */
+  public OpenStreams streams() {
+    return openStreams;
   }
 
   /** The port actually bound (useful with port 0). */
@@ -129,6 +191,12 @@ public final class FlightEndpointVerticle extends VerticleBase {
       }
       if (streamExecutor != null) {
         streamExecutor.shutdownNow();
+      }
+      if (relayExecutor != null) {
+        relayExecutor.shutdownNow();
+      }
+      if (openStreams != null) {
+        openStreams.close();
       }
       AutoCloseables.close(server, producer, allocator);
       return null;

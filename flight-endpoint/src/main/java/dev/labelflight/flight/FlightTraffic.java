@@ -62,11 +62,11 @@ public final class FlightTraffic implements FlightServerMiddleware.Factory<Fligh
     return bytesOut.sum();
   }
 
-  void received(VectorSchemaRoot batch) {
+  public void received(VectorSchemaRoot batch) {
     bytesIn.add(size(batch));
   }
 
-  void sent(VectorSchemaRoot batch) {
+  public void sent(VectorSchemaRoot batch) {
     bytesOut.add(size(batch));
   }
 

@@ -397,6 +397,11 @@ public final class LabelFlightServer implements AutoCloseable {
     }
   }
 
+  /** The Flight endpoint (its streams, its traffic). */
+  public FlightEndpointVerticle flight() {
+    return flight;
+  }
+
   public int flightPort() {
     return flight.port();
   }

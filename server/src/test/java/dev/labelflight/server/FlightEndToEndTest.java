@@ -297,8 +297,9 @@ class FlightEndToEndTest {
 
   /**
    * Verifies that a dataset download far bigger than the server's send buffer, read by a client that
-   * pauses, goes on as soon as the client reads again rather than after the call timeout (10 minutes
-   * here; the test's own timeout is 2): the server must notice the stream is ready again by itself.
+   * pauses until the server waits for it, goes on as soon as the client reads again rather than after the
+   * call timeout (10 minutes here; the test's own timeout is 2): the server must notice the stream is
+   * ready again by itself.
    */
   @Test
   @Timeout(120)
@@ -321,7 +322,10 @@ class FlightEndToEndTest {
           count += v.getValueCount();
           if (!paused) {
             paused = true;
-            Thread.sleep(1000); // lets the server fill its send buffer and wait for the client
+            // The client reads nothing until the server has filled what it may buffer and waits for it.
+            Eventually.until(java.time.Duration.ofSeconds(30),
+                () -> server.server.flight().streams().waitingForClients() == 1,
+                () -> "the download waiting for its client");
           }
         }
       }

@@ -8,6 +8,7 @@ import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -95,19 +96,14 @@ class LimitsTest {
     String stored = dev.labelflight.engine.store.DatasetNames.qualify(TestServer.USER, name);
     assertTrue(server.server.node().datasets().versions(stored).isEmpty(), name + " has a version");
     Path d = dir.resolve("datasets").resolve(stored);
-    long deadline = System.currentTimeMillis() + 10_000;
-    while (true) {
-      long files;
-      try (Stream<Path> walk = Files.exists(d) ? Files.walk(d) : Stream.empty()) {
-        files = walk.filter(Files::isRegularFile).count();
-      }
-      if (files == 0) {
-        return;
-      }
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError(files + " stray files of the refused upload " + name);
-      }
-      Thread.sleep(50);
+    Eventually.until(Duration.ofSeconds(10), () -> files(d) == 0, () -> files(d) + " stray files of the refused upload " + name);
+  }
+
+  private static long files(Path d) {
+    try (Stream<Path> walk = Files.exists(d) ? Files.walk(d) : Stream.empty()) {
+      return walk.filter(Files::isRegularFile).count();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
   }
 
@@ -210,17 +206,24 @@ class LimitsTest {
     hold.close();
   }
 
-  /** Waits until every permit is back, then checks that no LF evaluation happens any more. */
-  private void assertWorkersIdle() throws InterruptedException {
+  private int probes;
+
+  /**
+   * Waits until every permit is back, then checks that no LF evaluation of an ended job happens any more:
+   * while a fresh probe job (an LF never seen, so nothing cached) runs to its end, the node evaluates
+   * exactly the probe's chunks.
+   */
+  private void assertWorkersIdle() throws Exception {
     var node = server.server.node();
-    long deadline = System.currentTimeMillis() + 30_000;
-    while (node.memoryPool().freeBytes() < node.memoryPool().maxBytes() && System.currentTimeMillis() < deadline) {
-      Thread.sleep(20);
-    }
-    assertEquals(node.memoryPool().maxBytes(), node.memoryPool().freeBytes(), "every permit back");
-    long evaluations = node.labeler().lfChunkEvaluations();
-    Thread.sleep(300);
-    assertEquals(evaluations, node.labeler().lfChunkEvaluations(), "no chunk of an ended job is evaluated");
+    Eventually.until(Duration.ofSeconds(30), () -> node.memoryPool().freeBytes() == node.memoryPool().maxBytes(),
+        () -> "every permit back: " + node.memoryPool().freeBytes() + " of " + node.memoryPool().maxBytes() + " free");
+    long before = node.labeler().lfChunkEvaluations();
+    String probe = HybridExecutionTest.apply(client, "small", "[{\"name\":\"probe\",\"kind\":\"keyword\","
+        + "\"column\":\"text\",\"keywords\":[\"probe" + (probes++) + "\"],\"label\":\"SPAM\"}]", "queue", "probe");
+    JsonObject end = FlightClients.awaitEnd(client, probe, 60_000);
+    assertEquals("SUCCEEDED", end.getString("state"), end.encode());
+    assertEquals(before + end.getLong("lfChunkEvaluations"), node.labeler().lfChunkEvaluations(),
+        "no chunk of an ended job is evaluated: " + end.encode());
   }
 
   /**

@@ -72,13 +72,21 @@ public final class SparseVotes {
    * false if the sink stopped.
    */
   public boolean add(VectorSchemaRoot dense) throws Exception {
+    return add(dense, 0, dense.getFieldVectors().size() - 1);
+  }
+
+  /**
+   * Adds the votes of LFs {@code fromLf} (inclusive) to {@code toLf} (exclusive) of a dense label chunk, so
+   * that a caller can pace its batches (one LF column of a chunk at a time fills at most
+   * {@code rows / maxVotes + 1} batches). Returns false if the sink stopped.
+   */
+  public boolean add(VectorSchemaRoot dense, int fromLf, int toLf) throws Exception {
     int rows = dense.getRowCount();
     ArrowBuf ids = ((BigIntVector) dense.getVector(0)).getDataBuffer();
-    int lfs = dense.getFieldVectors().size() - 1;
     if (shorts.length < rows) {
       shorts = new short[rows];
     }
-    for (int lf = 0; lf < lfs; lf++) {
+    for (int lf = fromLf; lf < toLf; lf++) {
       FieldVector column = dense.getVector(lf + 1);
       boolean wide = column instanceof SmallIntVector;
       if (wide != int16) {

@@ -21,19 +21,33 @@ public final class DatasetNames {
 
   private DatasetNames() {}
 
-  /** Returns the name if it is valid, else throws INVALID_ARGUMENT naming the problem. */
+  /** The naming rule, as every refusal states it. */
+  public static final String RULE = "dataset names have 1 to " + MAX_LENGTH + " characters: letters, digits, '_', '-'"
+      + " and '.', starting with a letter or digit, without '..'";
+
+  /**
+   * Returns the name if it is valid, else throws INVALID_ARGUMENT stating the rule, with the field and (for
+   * a name too long) the limit and the length among its details. Every name that passes is stored and
+   * served as it is (each file name built from it stays within the file system's 255 bytes).
+   */
   public static String validate(String name) {
     if (name == null || name.isEmpty()) {
-      throw LabelFlightException.invalid("dataset name is empty");
+      throw refused("a dataset name is empty; " + RULE);
     }
     if (name.length() > MAX_LENGTH) {
-      throw LabelFlightException.invalid("dataset name is longer than " + MAX_LENGTH + " characters");
+      throw refused("dataset name '" + abbreviate(name) + "' has " + name.length() + " characters; " + RULE)
+          .withDetail(LabelFlightException.Detail.LIMIT, MAX_LENGTH)
+          .withDetail(LabelFlightException.Detail.REQUESTED, name.length())
+          .withDetail(LabelFlightException.Detail.UNIT, "chars");
     }
     if (!VALID.matcher(name).matches() || name.contains("..")) {
-      throw LabelFlightException.invalid(
-          "dataset name '" + abbreviate(name) + "' is invalid: use letters, digits, '_', '-', '.', starting with a letter or digit, no '..'");
+      throw refused("dataset name '" + abbreviate(name) + "' is invalid: " + RULE);
     }
     return name;
+  }
+
+  private static LabelFlightException refused(String message) {
+    return LabelFlightException.invalid(message).withDetail(LabelFlightException.Detail.FIELD, "dataset");
   }
 
   /** Returns the user name if it may own datasets (letters, digits, '_', '-', at most 64), else INVALID_ARGUMENT. */

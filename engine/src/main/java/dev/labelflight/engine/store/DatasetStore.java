@@ -69,17 +69,42 @@ public final class DatasetStore {
     return chunkRows;
   }
 
+  /** The bounds every upload batch is checked against. */
+  public UploadLimits uploadLimits() {
+    return uploadLimits;
+  }
+
   /** Starts an upload; nothing is visible until {@link DatasetUpload#commit()}. */
   public DatasetUpload beginUpload(String name, Schema schema, BufferAllocator allocator) {
     DatasetNames.validateStored(name);
     ColumnTypes.validate(schema);
-    try {
+    synchronized (nameLocks.computeIfAbsent(name, n -> new Object())) {
+      try {
+        Path datasetDir = root.resolve(name);
+        Files.createDirectories(datasetDir);
+        Path staging = Files.createTempDirectory(datasetDir, STAGING_PREFIX);
+        return new DatasetUpload(this, name, schema, staging, chunkRows, uploadLimits, allocator, chunkWriters);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot start upload of " + name, e);
+      }
+    }
+  }
+
+  /**
+   * Removes an abandoned upload's staging directory, and the dataset's directory if that leaves it empty
+   * (a first upload that failed), so that a failed upload leaves the data directory as it was.
+   */
+  void abandon(String name, Path staging) throws IOException {
+    synchronized (nameLocks.computeIfAbsent(name, n -> new Object())) {
+      AtomicFiles.deleteRecursively(staging);
       Path datasetDir = root.resolve(name);
-      Files.createDirectories(datasetDir);
-      Path staging = Files.createTempDirectory(datasetDir, STAGING_PREFIX);
-      return new DatasetUpload(this, name, schema, staging, chunkRows, uploadLimits, allocator, chunkWriters);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot start upload of " + name, e);
+      try (Stream<Path> entries = Files.list(datasetDir)) {
+        if (entries.findAny().isEmpty()) {
+          Files.deleteIfExists(datasetDir);
+        }
+      } catch (NoSuchFileException gone) {
+        // dropped meanwhile
+      }
     }
   }
 
@@ -108,7 +133,7 @@ public final class DatasetStore {
     synchronized (nameLocks.computeIfAbsent(name, n -> new Object())) {
       List<Integer> versions = versions(name);
       if (versions.isEmpty()) {
-        throw LabelFlightException.notFound("dataset '" + DatasetNames.display(name) + "' not found");
+        throw notFound(name);
       }
       Path dir = root.resolve(name);
       Path doomed = root.resolve(".dropped-" + name + "-" + java.util.UUID.randomUUID());
@@ -171,7 +196,7 @@ public final class DatasetStore {
     DatasetNames.validateStored(name);
     int v = version != null
         ? version
-        : latestVersion(name).orElseThrow(() -> LabelFlightException.notFound("dataset '" + DatasetNames.display(name) + "' not found"));
+        : latestVersion(name).orElseThrow(() -> notFound(name));
     Manifest cached = manifests.get(key(name, v));
     if (cached != null) {
       return cached;
@@ -193,9 +218,10 @@ public final class DatasetStore {
       return manifest;
     } catch (NoSuchFileException e) {
       if (latestVersion(name).isEmpty()) {
-        throw LabelFlightException.notFound("dataset '" + DatasetNames.display(name) + "' not found");
+        throw notFound(name);
       }
-      throw LabelFlightException.notFound("dataset '" + DatasetNames.display(name) + "' has no version " + v);
+      throw LabelFlightException.notFound("dataset '" + DatasetNames.display(name) + "' has no version " + v)
+          .withDetail(LabelFlightException.Detail.DATASET, DatasetNames.display(name));
     } catch (IOException e) {
       throw new CorruptDataException("manifest of dataset '" + DatasetNames.display(name) + "' v" + v + " is unreadable: " + e.getMessage());
     }
@@ -213,6 +239,12 @@ public final class DatasetStore {
   /** The directory of one version (its chunks, manifest and derived columns). */
   public Path versionDir(String name, int version) {
     return root.resolve(name).resolve(String.format("v%06d", version));
+  }
+
+  /** NOT_FOUND for a dataset, named as its owner knows it. */
+  private static LabelFlightException notFound(String name) {
+    return LabelFlightException.notFound("dataset '" + DatasetNames.display(name) + "' not found")
+        .withDetail(LabelFlightException.Detail.DATASET, DatasetNames.display(name));
   }
 
   private static String key(String name, int version) {

@@ -265,7 +265,7 @@ public final class DatasetUpload implements AutoCloseable {
     }
     if (!committed) {
       try {
-        AtomicFiles.deleteRecursively(staging);
+        store.abandon(name, staging);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot remove abandoned upload " + staging, e);
       }

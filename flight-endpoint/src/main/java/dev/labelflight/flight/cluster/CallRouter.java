@@ -40,10 +40,22 @@ public final class CallRouter {
         "job '" + job + "' not found: the node that ran it left the cluster")));
   }
 
-  /** Makes this node the owner of a new dataset name, or names the other node that already owns it. */
+  /**
+   * Makes this node the owner of a new dataset name, or names the other node that already owns it.
+   * UNAVAILABLE while the name's home node is down: an upload here would make a second dataset of the same
+   * name that hides the home node's versions once it is back, so it waits for that node instead.
+   */
   public Optional<NodeInfo> claim(String dataset) {
     if (!directory.clustered()) {
       return Optional.empty();
+    }
+    Optional<String> down = directory.downOwnerOf(dataset);
+    if (down.isPresent()) {
+      String name = dev.labelflight.engine.store.DatasetNames.display(dataset);
+      throw new LabelFlightException(LabelFlightException.Kind.UNAVAILABLE, "dataset '" + name + "' lives on node "
+          + down.get() + ", which is down: uploads of '" + name + "' wait until that node is back (so that none of its"
+          + " versions is hidden); use another name meanwhile")
+          .withDetail(LabelFlightException.Detail.DATASET, name).withDetail("node", down.get());
     }
     String owner = directory.claim(dataset);
     if (directory.isLocal(owner)) {

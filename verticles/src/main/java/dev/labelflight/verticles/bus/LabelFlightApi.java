@@ -1,5 +1,6 @@
 package dev.labelflight.verticles.bus;
 
+import dev.labelflight.engine.error.LabelFlightException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -102,6 +103,30 @@ public final class LabelFlightApi {
   private Future<JsonObject> request(String address, Object body) {
     return vertx.eventBus().<JsonObject>request(address, body, options)
         .map(reply -> reply.body())
-        .recover(error -> Future.failedFuture(BusErrors.toLabelFlight(error)));
+        .recover(error -> Future.failedFuture(about(BusErrors.toLabelFlight(error, subject(body)), body)));
+  }
+
+  /** What a request is about, for a timeout's message: its job, else its dataset; null if neither. */
+  private static String subject(Object body) {
+    if (body instanceof JsonObject json && json.getValue("job") instanceof String job) {
+      return "job '" + job + "'";
+    }
+    if (body instanceof JsonObject json && json.getValue("dataset") instanceof String dataset) {
+      return "dataset '" + dataset + "'";
+    }
+    return null;
+  }
+
+  /** The error with the request's job (or dataset) among its details, unless it names one already. */
+  private static LabelFlightException about(LabelFlightException error, Object body) {
+    if (body instanceof JsonObject json && !error.details().containsKey(LabelFlightException.Detail.JOB)
+        && !error.details().containsKey(LabelFlightException.Detail.DATASET)) {
+      if (json.getValue("job") instanceof String job) {
+        error.withDetail(LabelFlightException.Detail.JOB, job);
+      } else if (json.getValue("dataset") instanceof String dataset) {
+        error.withDetail(LabelFlightException.Detail.DATASET, dataset);
+      }
+    }
+    return error;
   }
 }

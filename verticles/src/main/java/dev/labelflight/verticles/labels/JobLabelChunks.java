@@ -4,16 +4,22 @@ import dev.labelflight.engine.apply.LabelStore;
 import dev.labelflight.engine.error.LabelFlightException;
 import dev.labelflight.engine.store.AtomicFiles;
 import dev.labelflight.verticles.bus.LabelFlightApi;
+import io.reactivex.rxjava3.core.Flowable;
+import io.reactivex.rxjava3.core.Single;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
  * The one place that knows how to go through a job's label chunks in row order: which chunks the
  * coordinator reports done (with their sizes and checksums) and how to read each from the label store.
- * Everything that consumes a job's label matrix (label streams, analysis, label models) goes through here.
+ * Everything that consumes a job's label matrix goes through here: label streams as they finish
+ * ({@link #feed}), analysis and label models once the job ended ({@link #awaitFinished},
+ * {@link #forEachFinished}).
  */
 public final class JobLabelChunks {
   private final LabelStore labels;
@@ -28,34 +34,50 @@ public final class JobLabelChunks {
     boolean visit(int chunk, VectorSchemaRoot labels) throws Exception;
   }
 
-  /** Blocks until more than {@code after} leading chunks are done or the job ended (see AWAIT_PROGRESS). */
+  /** One finished label chunk of a job: its index and the size and checksum its file must have. */
+  public record DoneChunk(int index, AtomicFiles.Written file) {}
+
+  /** Asks the coordinator for a job's progress past {@code after} leading chunks (see AWAIT_PROGRESS); non-blocking. */
   @FunctionalInterface
   public interface Progress {
-    JsonObject await(String job, int after) throws Exception;
+    Future<JsonObject> await(String job, int after);
   }
 
   /**
-   * Blocking: visits every chunk of the job in row order, each as soon as it is done. Returns true when all
-   * were visited, false when the visitor stopped; fails if the job ends without all its chunks.
-   * Call from a thread that may block and is not the Vert.x context the progress replies arrive on.
+   * The job's {@code chunks} label chunks in row order, each as soon as it is done: a cold, back-pressured
+   * stream that asks the coordinator for progress only when its subscriber wants the next chunk (and
+   * again, at AWAIT_PROGRESS's pace, while that chunk is not done). Every progress reply's finished chunks
+   * are kept for the next requests, so a finished job costs one reply. Fails if the job ends without all
+   * its chunks ({@link JobEndedException}). Read each chunk with {@link #read}.
    */
-  public boolean forEach(String job, Progress progress, BufferAllocator allocator, Visitor visitor) throws Exception {
-    int next = 0;
-    while (true) {
-      JsonObject reply = progress.await(job, next);
-      int total = reply.getInteger("chunksTotal");
-      int[] cursor = {next};
-      if (!visitDone(job, reply, cursor, allocator, visitor)) {
-        return false;
+  public static Flowable<DoneChunk> feed(String job, int chunks, Progress progress) {
+    Map<Integer, DoneChunk> known = new ConcurrentHashMap<>();
+    return Flowable.range(0, chunks).concatMapSingle(index -> {
+      DoneChunk ready = known.remove(index);
+      if (ready != null) {
+        return Single.just(ready);
       }
-      next = cursor[0];
-      if (next >= total) {
-        return true;
-      }
-      if (!"RUNNING".equals(reply.getString("state"))) {
-        throw ended(job, reply);
-      }
-    }
+      return Single.defer(() -> Single.fromCompletionStage(progress.await(job, index).toCompletionStage()))
+          .repeat()
+          .filter(reply -> {
+            for (Object o : reply.getJsonArray("files", new JsonArray())) {
+              JsonObject f = (JsonObject) o;
+              known.put(f.getInteger("chunk"), new DoneChunk(f.getInteger("chunk"),
+                  new AtomicFiles.Written(f.getLong("bytes"), f.getLong("crc32c"))));
+            }
+            return known.containsKey(index) || !"RUNNING".equals(reply.getString("state"));
+          })
+          .firstOrError()
+          .flatMap(reply -> {
+            DoneChunk done = known.remove(index);
+            return done != null ? Single.just(done) : Single.<DoneChunk>error(ended(job, reply));
+          });
+    }, 1);
+  }
+
+  /** Blocking: reads one finished chunk (checked against its size and checksum) into a root the caller closes. */
+  public VectorSchemaRoot read(String job, DoneChunk chunk, BufferAllocator allocator) {
+    return labels.read(job, chunk.index(), chunk.file(), allocator);
   }
 
   /**
@@ -119,10 +141,6 @@ public final class JobLabelChunks {
 
   /** The error for a job that ended without all its labels. */
   private static LabelFlightException ended(String job, JsonObject reply) {
-    String state = reply.getString("state");
-    String why = reply.getString("error", state.toLowerCase());
-    LabelFlightException.Kind kind = "CANCELLED".equals(state)
-        ? LabelFlightException.Kind.CANCELLED : LabelFlightException.Kind.INTERNAL;
-    return new LabelFlightException(kind, "job " + job + " " + state.toLowerCase() + ": " + why);
+    return JobEndedException.of(job, reply);
   }
 }

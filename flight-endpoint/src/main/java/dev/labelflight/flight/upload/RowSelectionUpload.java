@@ -1,4 +1,4 @@
-package dev.labelflight.flight;
+package dev.labelflight.flight.upload;
 
 import dev.labelflight.engine.error.LabelFlightException;
 import dev.labelflight.engine.labelmatrix.RowBitmap;

@@ -1,4 +1,4 @@
-package dev.labelflight.flight;
+package dev.labelflight.flight.datasets;
 
 import dev.labelflight.engine.error.LabelFlightException;
 import java.net.URLDecoder;
@@ -40,9 +40,14 @@ final class DatasetProjection {
     return new Schema(columns.stream().map(full.getFields()::get).toList(), full.getCustomMetadata());
   }
 
-  /** A root over the chosen vectors of {@code chunk} (shared, not copied: {@code chunk} still owns them). */
-  static VectorSchemaRoot view(VectorSchemaRoot chunk, Schema schema, List<Integer> columns) {
+  /** A root of the chosen vectors of {@code chunk}, which it takes over; the others are freed. */
+  static VectorSchemaRoot take(VectorSchemaRoot chunk, Schema schema, List<Integer> columns) {
     List<FieldVector> vectors = columns.stream().map(chunk::getVector).toList();
+    for (int i = 0; i < chunk.getFieldVectors().size(); i++) {
+      if (!columns.contains(i)) {
+        chunk.getVector(i).close();
+      }
+    }
     return new VectorSchemaRoot(schema, vectors, chunk.getRowCount());
   }
 }

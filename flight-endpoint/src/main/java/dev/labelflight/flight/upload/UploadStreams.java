@@ -1,4 +1,4 @@
-package dev.labelflight.flight;
+package dev.labelflight.flight.upload;
 
 import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
