@@ -43,16 +43,16 @@ def test_snorkel_lfs_run_on_the_server_and_in_snorkel_alike(client, dataset):
 
 
 def test_python_functions_are_refused_naming_them(client, dataset):
-    """Verifies that a Snorkel LF over Python code and a plain function fail with InvalidLF naming the LF
-    (not a TypeError about iteration), before any job starts."""
+    """Verifies that on a node without Python LFs a Snorkel LF over Python code and a plain function are
+    refused when the job is submitted, with InvalidLF naming the LF (not a TypeError, not a failed job)."""
     @snorkel_labeling.labeling_function()
     def lf_short(x):
         return 0 if len(x.text or "") < 10 else -1
 
-    with pytest.raises(lf.InvalidLF, match="LF 'lf_short' is a Python function") as e:
+    with pytest.raises(lf.InvalidLF, match=r"LF 'lf_short' \(python\): Python LFs are not enabled") as e:
         client.apply("snorkel_reviews", [lf_short], labels=LABELS)
     assert e.value.lf == "lf_short"
-    with pytest.raises(lf.InvalidLF, match="LF 'plain'"):
+    with pytest.raises(lf.InvalidLF, match=r"LF 'plain' \(python\)"):
         def plain(row):
             return -1
         client.apply("snorkel_reviews", plain, labels=LABELS)

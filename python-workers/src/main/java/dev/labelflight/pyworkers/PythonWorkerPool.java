@@ -61,6 +61,7 @@ public final class PythonWorkerPool implements PythonLfs, AutoCloseable {
   private final List<WorkerProcess> alive = new ArrayList<>();
   private int totalWorkers;
   private boolean closed;
+  private volatile java.util.function.Predicate<String> granted = user -> false;
 
   private PythonWorkerPool(PythonWorkersConfig config, MemoryPool memory, BufferAllocator allocator, Path runDir)
       throws IOException {
@@ -112,6 +113,20 @@ public final class PythonWorkerPool implements PythonLfs, AutoCloseable {
     return config;
   }
 
+  /**
+   * Also lets the users {@code granted} accepts run Python LFs (the server passes the users whose account has
+   * the python permission), besides those {@code python.users} names.
+   */
+  public PythonWorkerPool grant(java.util.function.Predicate<String> granted) {
+    this.granted = granted;
+    return this;
+  }
+
+  @Override
+  public boolean allows(String user) {
+    return config.allows(user) || (config.enabled() && user != null && granted.test(user));
+  }
+
   @Override
   public LfEvaluator compile(List<PythonFunction> functions, LabelSpace labels) {
     return new PythonLfEvaluator(this, List.copyOf(functions), labels.size(), setKey(functions, labels.size()));
@@ -123,9 +138,9 @@ public final class PythonWorkerPool implements PythonLfs, AutoCloseable {
     String owner = origin == null ? null : owner(origin.dataset());
     String user = owner == null ? PythonWorkersConfig.ANONYMOUS : owner;
     String first = lfs.functions().get(0).name();
-    if (!config.allows(owner)) {
+    if (!allows(owner)) {
       throw LabelFlightException.invalid("LF '" + first + "' (python): Python LFs are not enabled for user '" + user
-          + "' (python.enabled and python.users in the server configuration)").withDetail(Detail.LF, first);
+          + "' (python.users, or the python permission of the user's account)").withDetail(Detail.LF, first);
     }
     CancelToken token = CancelToken.current();
     long firstRow = origin == null ? 0 : origin.firstRow();

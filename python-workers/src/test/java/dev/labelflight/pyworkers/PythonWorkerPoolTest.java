@@ -2,6 +2,7 @@ package dev.labelflight.pyworkers;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -116,6 +117,26 @@ class PythonWorkerPoolTest {
     assertArrayEquals(new byte[] {0, 0, -1, 0, -1, 0, -1, 0, 0, 0}, labels[1]);
     assertArrayEquals(new byte[] {-1, -1, -1, 0, 0, -1, -1, -1, 0, 0}, labels[2]);
     assertArrayEquals(new byte[] {-1, -1, 1, -1, -1, -1, -1, -1, -1, -1}, labels[3]);
+  }
+
+  /**
+   * Verifies that a user may run Python LFs when python.users names them or when the server grants them (the
+   * python permission of their account), and nobody else; and that a job of a user without either is refused
+   * when it is submitted, naming the LF.
+   */
+  @Test
+  void usersNamedOrGrantedMayRunPythonLfs() {
+    assertTrue(pool.allows("alice"));
+    assertTrue(pool.allows(null), "anonymous is listed");
+    assertFalse(pool.allows("carol"));
+    pool.grant(user -> user.equals("carol"));
+    assertTrue(pool.allows("carol"));
+    assertFalse(pool.allows("bob"));
+    var spec = dev.labelflight.engine.lf.LfSpec.parse(specs.get("kw"), 0);
+    var e = assertThrows(dev.labelflight.engine.error.LabelFlightException.class,
+        () -> dev.labelflight.engine.lf.python.PythonLfs.checkAllowed(pool, "bob", List.of(spec)));
+    assertTrue(e.getMessage().contains("Python LFs are not enabled for user 'bob'"), e.getMessage());
+    dev.labelflight.engine.lf.python.PythonLfs.checkAllowed(pool, "carol", List.of(spec));
   }
 
   /** Verifies that workers are reused across chunks (warm) and replaced after tasksPerWorker chunks. */

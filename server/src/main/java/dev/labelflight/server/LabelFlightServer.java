@@ -463,8 +463,10 @@ public final class LabelFlightServer implements AutoCloseable {
     var conf = dev.labelflight.pyworkers.PythonWorkersConfig.fromJson(
         new com.fasterxml.jackson.databind.ObjectMapper().readTree(config.getJsonObject("python", new JsonObject()).encode()),
         dataDir);
+    // A user may run Python LFs when python.users names them or their account has the python permission.
     return conf.enabled() ? dev.labelflight.pyworkers.PythonWorkerPool.start(conf,
-        cluster.memoryPool(), allocator) : null;
+        cluster.memoryPool(), allocator).grant(user -> auth.users().permits(user,
+            dev.labelflight.engine.auth.Permission.PYTHON)) : null;
   }
 
   /**

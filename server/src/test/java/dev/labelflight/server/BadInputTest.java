@@ -109,6 +109,18 @@ class BadInputTest {
         FlightStatusCode.INVALID_ARGUMENT, "LF 'n'", "not a number");
   }
 
+  /**
+   * Verifies that a Python LF on a node without Python LFs is refused when the job is submitted
+   * (INVALID_ARGUMENT naming the LF and the setting), not left to fail the job once a chunk runs.
+   */
+  @Test
+  void pythonLfRefusedWhereDisabled() throws Exception {
+    assertApplyFails(apply("reviews", "[\"HAM\",\"SPAM\"]",
+            "{\"name\":\"py_len\",\"kind\":\"python\",\"pickle\":\"gASVAAAAAAAAAAA=\",\"fingerprint\":\""
+                + "ab".repeat(32) + "\",\"python\":\"3.11\",\"mode\":\"row\"}"),
+        FlightStatusCode.INVALID_ARGUMENT, "LF 'py_len' (python)", "Python LFs are not enabled on this node");
+  }
+
   /** Verifies that malformed JSON is INVALID_ARGUMENT saying so. */
   @Test
   void malformedJson() throws Exception {

@@ -59,6 +59,11 @@ public final class LfCompiler {
     return limits;
   }
 
+  /** The node service of {@code type} this compiler was given (the Python worker pool, ...), or null. */
+  public <T> T service(Class<T> type) {
+    return type.cast(services.get(type));
+  }
+
   public CompiledLfSet compile(List<LfSpec> specs, LabelSpace labels, Schema schema) {
     if (specs.isEmpty()) {
       throw LabelFlightException.invalid("'lfs' is empty: give at least one LF").withDetail(Detail.FIELD, "lfs");

@@ -2,6 +2,7 @@ package dev.labelflight.verticles.job;
 
 import dev.labelflight.engine.apply.ApplyRequest;
 import dev.labelflight.engine.apply.ChunkLabeler;
+import dev.labelflight.engine.lf.python.PythonLfs;
 import dev.labelflight.engine.apply.LabelStore;
 import dev.labelflight.engine.cancel.CancelToken;
 import dev.labelflight.engine.error.LabelFlightException;
@@ -159,6 +160,9 @@ public final class JobCoordinator extends VerticleBase {
   private Job prepare(String body, String caller) {
     ApplyRequest request = ApplyRequest.parse(body);
     Manifest manifest = node.datasets().manifest(DatasetNames.qualify(caller, request.dataset()), request.version());
+    // A job whose Python LFs its user may not run is refused now, not when its first chunk runs.
+    PythonLfs.checkAllowed(node.compiler().service(PythonLfs.class), caller != null ? caller : request.user(),
+        request.lfs());
     ChunkLabeler.JobLfs lfs = node.labeler().jobLfs(manifest, request.lfs(), request.labels());
     node.compiler().compile(request.lfs(), request.labels(), lfs.schema() != null ? lfs.schema() : manifest.arrowSchema());
     String id = JobIds.create(node.nodeId());

@@ -3,6 +3,8 @@ package dev.labelflight.engine.lf.python;
 import dev.labelflight.engine.error.LabelFlightException;
 import dev.labelflight.engine.lf.LabelSpace;
 import dev.labelflight.engine.lf.LfEvaluator;
+import dev.labelflight.engine.lf.LfKind;
+import dev.labelflight.engine.lf.LfSpec;
 import java.util.List;
 import org.apache.arrow.vector.VectorSchemaRoot;
 
@@ -15,6 +17,32 @@ public interface PythonLfs {
 
   /** An evaluator for {@code functions} (in job order; each knows its slot). Cheap: processes start on use. */
   LfEvaluator compile(List<PythonFunction> functions, LabelSpace labels);
+
+  /**
+   * Whether {@code user} (null: no authentication) may run Python LFs on this node: a job carrying one is
+   * refused when it is submitted otherwise, and a chunk is never handed to a worker for them.
+   */
+  boolean allows(String user);
+
+  /**
+   * Refuses (INVALID_ARGUMENT naming the first Python LF) a job with Python LFs that {@code user} may not run
+   * on a node whose pool is {@code python} (null: Python LFs are off on the node).
+   */
+  static void checkAllowed(PythonLfs python, String user, List<LfSpec> specs) {
+    for (LfSpec spec : specs) {
+      if (spec.kind() != LfKind.PYTHON) {
+        continue;
+      }
+      if (python == null) {
+        throw spec.invalid("Python LFs are not enabled on this node (python.enabled in the server configuration)");
+      }
+      if (!python.allows(user)) {
+        throw spec.invalid("Python LFs are not enabled for user '" + (user == null ? "anonymous" : user)
+            + "' (an administrator grants them: the user's \"permissions\": [\"python\"] in auth.users)");
+      }
+      return;
+    }
+  }
 
   /** Where no pool runs (a compiler made without one, e.g. to check a request): evaluation fails clearly. */
   static LfEvaluator unavailable(List<PythonFunction> functions) {
