@@ -59,8 +59,10 @@ class ClusterNodeMemoryTest {
     String cluster = "lf-node-test-" + UUID.randomUUID();
     int port = freePort();
     List<String> seed = List.of("127.0.0.1:" + port);
-    try (ClusterNode one = ClusterNode.start(cluster, port, seed, 64L << 20);
-         ClusterNode two = ClusterNode.start(cluster, freePort(), seed, 32L << 20)) {
+    // Members of one cluster hold one secret (the cluster name Hazelcast sees is derived from it).
+    ClusterSecret secret = ClusterSecret.random();
+    try (ClusterNode one = ClusterNode.start(cluster, secret, port, seed, 64L << 20);
+         ClusterNode two = ClusterNode.start(cluster, secret, freePort(), seed, 32L << 20)) {
       assertInstanceOf(HazelcastMemoryPool.class, one.memoryPool());
       assertEquals(2, one.members());
       try (Reservation r = two.memoryPool().newReservation("resident copy")) {
