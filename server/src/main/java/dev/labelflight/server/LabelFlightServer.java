@@ -48,7 +48,12 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** One LabelFlight node: Vert.x, the job coordinator, chunk workers, label models, the Flight endpoint and HTTP. */
+/**
+ * One LabelFlight node: Vert.x, the job coordinator, chunk workers, label models, the Flight endpoint and HTTP.
+ *
+ * <p>Over 400 lines because it is the one place that wires a node together from its configuration, in start
+ * order, and takes it apart in reverse order on shutdown; each part it starts lives in its own package.
+ */
 public final class LabelFlightServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LabelFlightServer.class);
 

@@ -55,6 +55,10 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * layer's bytes are split: three quarters for columns (pinned ones included), a quarter caps the
  * writer's Arrow allocator; columns waiting for the writer take at most a quarter of the column share,
  * beyond which writes are made by the caller as without write-behind.
+ *
+ * <p>Over 400 lines because the disk layer, the hot layer and the write-behind queue share one lock and one
+ * accounting of bytes; split apart, their invariants (a column is on disk or pinned, never neither) would
+ * span classes.
  */
 public final class LabelCache {
   public static final int SEGMENT_COLUMNS = 64;

@@ -21,6 +21,9 @@ import java.util.Arrays;
  * <p>Each EM epoch is one pass over the label chunks (or over {@link VotePatterns}); a pass keeps only the
  * expected counts ({@link Statistics}). A fitted model keeps the statistics of its rows, which is what
  * {@link Fitter#partial partial fits} on new rows or new LFs build on.
+ *
+ * <p>Longer than 400 lines because the model, its {@link Statistics}, its {@link Fitter} and their JSON form
+ * are one unit: the fitter's E and M steps and the statistics' layout change together.
  */
 public final class GenerativeModel implements LabelModel {
   static final String KIND = "generative";

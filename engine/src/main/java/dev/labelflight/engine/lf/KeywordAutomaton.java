@@ -19,6 +19,9 @@ import java.util.List;
  * text pays nothing) the row is read again folded into a scratch copy, whose bytes map back to the row's;
  * keywords that keep their case are compared byte for byte with the row on each match. Whole-word and exact-case checks read the row
  * itself, so they follow Unicode's word characters ({@link WordCharacters}).
+ *
+ * <p>A little over 400 lines on purpose: building the automaton and its scan loops share the packed state
+ * tables, and splitting them would put the hot loop behind accessors.
  */
 final class KeywordAutomaton {
   /** Rows scanned between cancellation checks, or fewer when the rows are long ({@link #CHECK_BYTES}). */

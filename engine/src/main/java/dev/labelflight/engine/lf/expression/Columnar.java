@@ -16,6 +16,9 @@ import java.util.Arrays;
  * The columnar form of the common CEL subset: each node computes its value for every row of a chunk at
  * once into a plain array, with a per-row error flag that follows CEL's rules (strict operators pass
  * errors on; {@code &&} and {@code ||} absorb an error when the other side decides the result).
+ *
+ * <p>Long because it is one node type per CEL operator of the subset, each a small columnar loop; they
+ * read alike side by side and share the error-flag helpers.
  */
 final class Columnar {
   private Columnar() {}
