@@ -91,7 +91,7 @@ final class ChildServer implements AutoCloseable {
         if (!process.isAlive() || System.currentTimeMillis() > deadline) {
           throw new AssertionError("server process did not start; the end of " + log + ":\n" + logTail(40));
         }
-        Thread.sleep(100);
+        java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(100)); // poll; bounded by the deadline
       }
     }
   }

@@ -81,7 +81,7 @@ class FaultSuiteTest {
     BufferAllocator node = server.server.node().allocator();
     long deadline = System.currentTimeMillis() + 15_000;
     while (node.getAllocatedMemory() > 0 && System.currentTimeMillis() < deadline) {
-      Thread.sleep(20);
+      java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(20)); // poll; bounded by the deadline
     }
     assertEquals(0, node.getAllocatedMemory(), () -> "Arrow memory still held:\n" + node.toVerboseString());
   }
@@ -117,7 +117,7 @@ class FaultSuiteTest {
       long deadline = System.currentTimeMillis() + 10_000;
       Path d = dir.resolve("datasets").resolve(stored);
       while (filesUnder(d) > 0 && System.currentTimeMillis() < deadline) {
-        Thread.sleep(50);
+        java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(50)); // poll; bounded by the deadline
       }
       assertEquals(0, filesUnder(d), "stray files of the refused upload");
     }
@@ -139,7 +139,7 @@ class FaultSuiteTest {
           put.putNext();
         }
       }
-      Thread.sleep(pauseMs);
+      java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(pauseMs)); // the client pauses mid-upload (a slow client), then breaks the schema
       put.start(second);
       org.apache.arrow.vector.IntVector n = (org.apache.arrow.vector.IntVector) second.getVector(0);
       n.allocateNew(10);
@@ -200,7 +200,7 @@ class FaultSuiteTest {
           }
         }
       }
-      Thread.sleep(20);
+      java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(20)); // poll; bounded by the deadline
     }
     throw new AssertionError("the server never started the upload in " + datasetDir);
   }

@@ -102,7 +102,7 @@ final class FlightClients {
       if (System.currentTimeMillis() > deadline) {
         throw new AssertionError("job " + job + " still running after " + timeoutMs + " ms: " + status);
       }
-      Thread.sleep(20);
+      java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(20)); // poll; bounded by the deadline
     }
   }
 

@@ -134,7 +134,7 @@ class NativeMemoryTest {
     long deadline = System.currentTimeMillis() + 10_000;
     double value = server.metric(family, filter);
     while (value != expected && System.currentTimeMillis() < deadline) {
-      Thread.sleep(50);
+      java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(50)); // poll; bounded by the deadline
       value = server.metric(family, filter);
     }
     return value;
