@@ -972,7 +972,13 @@ public final class JobCoordinator extends VerticleBase {
 
   private void onStatus(Message<JsonObject> message) {
     try {
-      message.reply(job(message).status());
+      Job job = job(message);
+      JsonObject status = job.status();
+      // {"specs": true}: the LF specs too (the review pages highlight where keyword/regex LFs match).
+      if (Boolean.TRUE.equals(message.body().getValue("specs"))) {
+        status.put("specs", new JsonArray(job.lfs.specs().stream().map(s -> (Object) new JsonObject(s.json().toString())).toList()));
+      }
+      message.reply(status);
     } catch (RuntimeException e) {
       BusErrors.fail(message, e);
     }
