@@ -7,6 +7,8 @@ import dev.labelflight.engine.analysis.MultiLabelAnalysis;
 import dev.labelflight.engine.analysis.MultiLabelGold;
 import dev.labelflight.engine.apply.ChunkLabeler;
 import dev.labelflight.engine.apply.LabelStore;
+import dev.labelflight.engine.devset.DevGold;
+import dev.labelflight.engine.devset.DevSetStore;
 import dev.labelflight.engine.error.LabelFlightException;
 import dev.labelflight.engine.labelmatrix.LabelChunk;
 import dev.labelflight.engine.labelmatrix.LfClasses;
@@ -50,7 +52,8 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  * generative model (see {@link #fit}). Both take {@code rowRanges} ({@code [[start, end), ...]}, at most
  * {@link RowRanges#MAX_RANGES}) or {@code selection} (the id of row ids uploaded as Arrow to
  * {@code ["selections", JOB]}, {@link RowBitmap}): only those rows of the job are read, so a client's subset of a
- * label matrix is analysed and fitted as it is.
+ * label matrix is analysed and fitted as it is. Analysis takes {@code "gold": "@dev"}: the dataset version's
+ * hand-labelled dev set ({@link DevSetStore}), over exactly its rows.
  */
 public final class LabelModelVerticle extends VerticleBase {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -61,8 +64,12 @@ public final class LabelModelVerticle extends VerticleBase {
   /** Labels per slice of a label chunk read without gold (4 MiB as shorts). */
   private static final int SLICE_VALUES = 2 << 20;
 
+  /** The {@code gold} value that names the dataset version's hand-labelled dev set. */
+  static final String DEV_GOLD = "@dev";
+
   private final NodeResources node;
   private final FittedModels models;
+  private DevSetStore devSets;
   private final long callTimeoutMs;
   private LabelFlightApi api;
   private JobLabelChunks chunks;
@@ -78,6 +85,7 @@ public final class LabelModelVerticle extends VerticleBase {
   public Future<?> start() {
     api = new LabelFlightApi(vertx, callTimeoutMs);
     chunks = new JobLabelChunks(node.labels());
+    devSets = new DevSetStore(node.dataDir());
     maxPatternBytes = config().getLong("maxPatternBytes", 64L << 20);
     var bus = vertx.eventBus();
     return Future.all(
@@ -115,6 +123,9 @@ public final class LabelModelVerticle extends VerticleBase {
       Manifest manifest = node.datasets().manifest(status.getString("datasetKey"), status.getInteger("version"));
       List<String> classes = classes(status);
       RowSelection rows = rowSelection(body, status, job);
+      if (multiLabel(status) && DEV_GOLD.equals(goldName)) {
+        throw LabelFlightException.invalid("'gold': \"@dev\" is for single-label jobs");
+      }
       if (multiLabel(status)) {
         MultiLabelGold gold = goldName == null ? null : new MultiLabelGold(goldName, classes, manifest.arrowSchema());
         return JobLabelChunks.awaitFinished(api, job).compose(progress -> vertx.executeBlocking(() -> {
@@ -124,18 +135,36 @@ public final class LabelModelVerticle extends VerticleBase {
           return new JsonObject(JSON.writeValueAsString(analysis.toJson())).put("job", job);
         }, false));
       }
-      GoldColumn gold = goldName == null ? null : new GoldColumn(goldName, classes, manifest.arrowSchema());
+      GoldReader<short[]> gold;
+      RowSelection selected = rows;
+      if (DEV_GOLD.equals(goldName)) {
+        // The hand-labelled dev set: exactly its rows, with their labels as gold.
+        if (rows != null) {
+          throw LabelFlightException.invalid("'gold': \"@dev\" analyses the dev set's rows; give no 'rowRanges' or 'selection'");
+        }
+        DevGold dev = devSets.get(manifest.name(), manifest.version()).gold(classes);
+        if (dev.count() == 0) {
+          throw LabelFlightException.invalid("the dev set of '" + status.getString("dataset") + "' v" + manifest.version()
+              + " is empty: label some rows first");
+        }
+        selected = dev;
+        gold = (data, firstRow) -> dev.read(firstRow, data.getRowCount());
+      } else {
+        GoldColumn column = goldName == null ? null : new GoldColumn(goldName, classes, manifest.arrowSchema());
+        gold = column == null ? null : column::read;
+      }
+      RowSelection analysed = selected;
       return JobLabelChunks.awaitFinished(api, job)
-          .compose(progress -> vertx.executeBlocking(() -> analyse(job, status, manifest, gold, progress, rows), false));
+          .compose(progress -> vertx.executeBlocking(() -> analyse(job, status, manifest, gold, progress, analysed), false));
     });
   }
 
-  private JsonObject analyse(String job, JsonObject status, Manifest manifest, GoldColumn gold, JsonObject progress,
-      RowSelection rows) throws Exception {
+  private JsonObject analyse(String job, JsonObject status, Manifest manifest, GoldReader<short[]> gold,
+      JsonObject progress, RowSelection rows) throws Exception {
     List<String> lfs = strings(status.getJsonArray("lfs"));
     LfAnalysis analysis = new LfAnalysis(lfs, classes(status).size(), gold != null);
     ChunkConsumer<short[]> add = analysis::add;
-    readAll(job, manifest, progress, rows, gold == null ? null : gold::read, add);
+    readAll(job, manifest, progress, rows, gold, add);
     return new JsonObject(JSON.writeValueAsString(analysis.summary().toJson())).put("job", job);
   }
 
