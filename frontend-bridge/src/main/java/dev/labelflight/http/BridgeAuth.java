@@ -84,7 +84,10 @@ final class BridgeAuth {
     String authorization = ctx.request().getHeader("Authorization");
     Future<String> user = authorization == null
         ? Future.failedFuture(new Refused(UNAUTHENTICATED, MISSING)) : authenticate(authorization);
-    user.onSuccess(u -> ctx.next()).onFailure(e -> ctx.response().setStatusCode(UNAUTHENTICATED)
+    user.onSuccess(u -> {
+      ctx.put(HttpVerticle.USER, u);
+      ctx.next();
+    }).onFailure(e -> ctx.response().setStatusCode(UNAUTHENTICATED)
         .putHeader("WWW-Authenticate", "Bearer realm=\"labelflight\"")
         .putHeader("Content-Type", "text/plain; charset=utf-8")
         .end(e.getMessage() + "\n"));
