@@ -11,11 +11,12 @@ from .errors import (AlreadyExists, Cancelled, InvalidLF, InvalidRequest, LabelF
                      PermissionDenied, ResourceExhausted, ServerError, TimedOut, Unauthenticated, Unavailable,
                      Unimplemented, UnknownAction)
 from .lfs import LF, NUMERIC_OPS, categorical, expr, keyword, model, numeric, regex, similarity
+from .shared import DEV_GOLD, LfSet
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "connect", "Client", "Job", "LabelModel", "TERMINAL_STATES",
+    "connect", "Client", "Job", "LabelModel", "TERMINAL_STATES", "LfSet", "DEV_GOLD",
     "LF", "NUMERIC_OPS", "keyword", "regex", "numeric", "categorical", "expr", "similarity", "model",
     "LabelFlightError", "InvalidRequest", "InvalidLF", "UnknownAction", "NotFound", "AlreadyExists",
     "ResourceExhausted", "Unavailable", "Cancelled", "TimedOut", "Unauthenticated", "PermissionDenied",

@@ -67,7 +67,8 @@ public final class FlightEndpointVerticle extends VerticleBase {
       streamExecutor = boundedPool("flight-stream-", streamThreads, conf.getInteger("streamQueue", 256));
       producer = new LabelFlightProducer(allocator, node.datasets(), node.labels(),
           new LabelFlightApi(vertx, callTimeoutMs), location, callTimeoutMs, traffic,
-          new CallRouter(node.directory()), clients, streamExecutor);
+          new CallRouter(node.directory()), clients, streamExecutor,
+          new dev.labelflight.engine.devset.DevSetStore(node.dataDir()));
       FlightServer.Builder builder = FlightServer.builder(allocator, location, producer);
       if (tls != null) {
         builder.useTls(tls.certFile().toFile(), tls.keyFile().toFile());

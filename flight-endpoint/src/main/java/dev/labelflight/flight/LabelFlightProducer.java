@@ -115,6 +115,8 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
   /** Runs DoGet streams, apart from Flight's executor. */
   private final Executor streams;
   private final NodeClients clients;
+  /** LF sets and dev sets for the Python client (the web page's, shared). */
+  private final LfSetFlight lfSets;
   private volatile boolean shuttingDown;
 
   /**
@@ -124,6 +126,14 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
   public LabelFlightProducer(BufferAllocator allocator, DatasetStore datasets, LabelStore labels, LabelFlightApi api,
       Location location, long callTimeoutMs, FlightTraffic traffic, CallRouter router, NodeClients clients,
       Executor streams) {
+    this(allocator, datasets, labels, api, location, callTimeoutMs, traffic, router, clients, streams, null);
+  }
+
+  /** As above, with the dev sets of the node ({@code null}: a store under the datasets' data directory is not known, dev-set calls fail). */
+  public LabelFlightProducer(BufferAllocator allocator, DatasetStore datasets, LabelStore labels, LabelFlightApi api,
+      Location location, long callTimeoutMs, FlightTraffic traffic, CallRouter router, NodeClients clients,
+      Executor streams, dev.labelflight.engine.devset.DevSetStore devSets) {
+    this.lfSets = new LfSetFlight(allocator, datasets, devSets);
     this.streams = streams;
     this.router = router;
     this.clients = clients;
@@ -145,6 +155,20 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
     return () -> {
       if (RowSelectionUpload.isFor(stream.getDescriptor())) {
         acceptSelection(context, stream, ackStream);
+        return;
+      }
+      if (LfSetFlight.isDevSetPut(stream.getDescriptor())) {
+        try {
+          String user = user(context);
+          Optional<NodeInfo> home = datasetHome(user, stream.getDescriptor().getPath().get(1));
+          if (home.isPresent()) {
+            relayPut(home.get(), user, context, stream, ackStream);
+          } else {
+            lfSets.acceptDevSet(user, stream, ackStream);
+          }
+        } catch (Throwable t) {
+          ackStream.onError(FlightErrors.toFlight(t));
+        }
         return;
       }
       String name = null;
@@ -372,7 +396,8 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
       LabelFlightApi api = this.api.forUser(user);
       String body = new String(action.getBody(), StandardCharsets.UTF_8);
       Optional<NodeInfo> home = switch (action.getType()) {
-        case "apply", "drop_dataset", "derive" -> datasetHome(user, fieldOf(body, "dataset"));
+        case "apply", "drop_dataset", "derive", "lfset_get", "lfset_put", "lfset_history", "dev_set_info" ->
+            datasetHome(user, fieldOf(body, "dataset"));
         case "job_status", "cancel", "analysis", "fit_label_model" -> router.forJob(fieldOf(body, "job"));
         default -> Optional.empty();
       };
@@ -409,6 +434,8 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
         }
         case "analysis" -> await(api.analysis(jsonObject(body)));
         case "fit_label_model" -> await(api.fitLabelModel(jsonObject(body)));
+        case "lfset_get", "lfset_put", "lfset_history", "dev_set_info" ->
+            await(lfSets.action(api, action.getType(), jsonObject(body)));
         default -> throw LabelFlightException.invalid("unknown action '" + action.getType() + "' (known: "
             + String.join(", ", ACTIONS.stream().map(ActionType::getType).toList()) + ")");
       };
@@ -509,6 +536,7 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
   @Override
   public void listActions(CallContext context, StreamListener<ActionType> listener) {
     ACTIONS.forEach(listener::onNext);
+    LfSetFlight.ACTIONS.forEach(listener::onNext);
     listener.onCompleted();
   }
 
@@ -636,6 +664,8 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
         streamModelOutput(api, text.substring("probs/".length()), false, listener);
       } else if (text.startsWith("preds/")) {
         streamModelOutput(api, text.substring("preds/".length()), true, listener);
+      } else if (LfSetFlight.isDevSetTicket(text)) {
+        lfSets.streamDevSet(user, text, listener);
       } else {
         throw LabelFlightException.invalid("unknown ticket '" + text
             + "' (known: labels/JOB, labels/JOB?layout=sparse, dataset/NAME@VERSION, dataset/NAME@VERSION?columns=A,B,"
@@ -654,6 +684,9 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
         int slash = rest.indexOf('/');
         return router.forJob(slash < 0 ? rest : rest.substring(0, slash));
       }
+    }
+    if (LfSetFlight.isDevSetTicket(ticket)) {
+      return datasetHome(user, LfSetFlight.ticketDataset(ticket));
     }
     if (ticket.startsWith("dataset/") && ticket.lastIndexOf('@') > "dataset/".length()) {
       return router.forDataset(DatasetNames.qualify(user, ticket.substring("dataset/".length(), ticket.lastIndexOf('@'))));

@@ -25,19 +25,20 @@ import java.util.concurrent.ConcurrentHashMap;
  * rows and labels that every read checks. Labels are class names, so a dev set outlives edits of the LF
  * set's label space; readers map them to a job's classes ({@link DevSet#gold}). Stored under the dataset's
  * stored name, so each user's dev sets are theirs alone. Blocking (disk); saves of one dev set are
- * serialized.
+ * serialized across every store of the JVM (reads need no lock: files are replaced by rename).
  */
 public final class DevSetStore {
   /** Most labelled rows one dev set may hold (hand labels: a few thousand is typical). */
   public static final int MAX_ROWS = 100_000;
   /** Longest class name accepted. */
   public static final int MAX_LABEL_LENGTH = 256;
-  /** Most label changes one save may carry. */
-  public static final int MAX_CHANGES = 10_000;
+  /** Most label changes one save may carry (a whole dev set). */
+  public static final int MAX_CHANGES = MAX_ROWS;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Path root;
-  private final Map<String, Object> locks = new ConcurrentHashMap<>();
+  /** One lock per dev-set file for the whole JVM: the page's and Flight's stores write the same files. */
+  private static final Map<Path, Object> LOCKS = new ConcurrentHashMap<>();
 
   public DevSetStore(Path dataDir) {
     this.root = dataDir.resolve("devsets");
@@ -85,7 +86,7 @@ public final class DevSetStore {
             + " characters");
       }
     }
-    synchronized (locks.computeIfAbsent(dataset + "@" + version, k -> new Object())) {
+    synchronized (LOCKS.computeIfAbsent(file(dataset, version).toAbsolutePath().normalize(), k -> new Object())) {
       DevSet current = get(dataset, version);
       TreeMap<Long, String> merged = new TreeMap<>();
       for (int i = 0; i < current.size(); i++) {

@@ -141,6 +141,7 @@ public final class LfSetStore {
         byte[] bytes = JSON.writeValueAsBytes(set);
         Path history = historyFile(dataset, version);
         Files.createDirectories(history.getParent());
+        Files.createDirectories(file.getParent());
         // History first: a crash in between leaves the current file one version behind, never ahead.
         AtomicFiles.write(history, bytes);
         AtomicFiles.write(file, bytes);
