@@ -34,7 +34,9 @@ final class BodyPipe extends InputStream {
   private long received;
   private Buffer current;
   private int position;
-  private boolean ended;
+  private boolean readEnd;
+  /** Whether the whole body has arrived (set on the event loop). */
+  private volatile boolean ended;
 
   BodyPipe(HttpServerRequest request, Context context, long maxBytes, long stallMs) {
     this.request = request;
@@ -62,9 +64,17 @@ final class BodyPipe extends InputStream {
         request.pause();
       }
     });
-    request.endHandler(v -> queue.add(END));
+    request.endHandler(v -> {
+      ended = true;
+      queue.add(END);
+    });
     request.exceptionHandler(e -> queue.add(new IOException("the upload connection failed: " + e.getMessage(), e)));
     request.resume();
+  }
+
+  /** Whether the request's body has ended (the client sent all of it). */
+  boolean ended() {
+    return ended;
   }
 
   /** Bytes of body received so far. */
@@ -84,7 +94,7 @@ final class BodyPipe extends InputStream {
       return 0;
     }
     while (current == null || position == current.length()) {
-      if (ended) {
+      if (readEnd) {
         return -1;
       }
       Object next;
@@ -99,7 +109,7 @@ final class BodyPipe extends InputStream {
             + stallMs + " ms");
       }
       if (next == END) {
-        ended = true;
+        readEnd = true;
         return -1;
       }
       if (next instanceof LabelFlightException e) {

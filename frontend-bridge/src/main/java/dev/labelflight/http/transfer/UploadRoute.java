@@ -85,7 +85,12 @@ public final class UploadRoute implements HttpRoutes {
 
   @Override
   public void mount(Router router, Handler<RoutingContext> authenticate) {
-    router.post("/api/upload/:dataset").handler(authenticate).handler(this::upload);
+    // Paused before anything asynchronous (checking the token): body bytes that arrive meanwhile stay in the
+    // connection instead of being dropped, and a client that does not wait for 100-continue loses nothing.
+    router.post("/api/upload/:dataset").handler(ctx -> {
+      ctx.request().pause();
+      ctx.next();
+    }).handler(authenticate).handler(this::upload);
   }
 
   private void upload(RoutingContext ctx) {
@@ -136,8 +141,12 @@ public final class UploadRoute implements HttpRoutes {
         Manifest m = ar.result();
         ctx.json(new JsonObject().put("dataset", DatasetNames.display(m.name())).put("version", m.version())
             .put("rows", m.rows()).put("chunks", m.chunks().size()).put("bytes", body.received()));
+      } else if (body.ended() || body.received() > settings.maxBytes()) {
+        fail(ctx, ar.cause(), !body.ended());
       } else {
-        fail(ctx, ar.cause(), true);
+        // The client is still sending: browsers report a reset, not the answer, when the connection closes
+        // under an upload. Take the rest of the body (at most maxBytes in all, not kept), then answer.
+        failAfterBody(ctx, ar.cause());
       }
     });
   }
@@ -227,6 +236,25 @@ public final class UploadRoute implements HttpRoutes {
     }
   }
 
+  private void failAfterBody(RoutingContext ctx, Throwable error) {
+    var request = ctx.request();
+    long[] taken = {0};
+    request.handler(buffer -> {
+      taken[0] += buffer.length();
+      if (taken[0] > settings.maxBytes()) {
+        request.handler(null);
+        fail(ctx, error, true);
+      }
+    });
+    request.endHandler(v -> {
+      if (!ctx.response().ended()) {
+        fail(ctx, error, false);
+      }
+    });
+    request.exceptionHandler(e -> ctx.response().reset());
+    request.resume();
+  }
+
   /** Answers an error as JSON with the HTTP status of its kind; closes the connection if the body was not read. */
   static void fail(RoutingContext ctx, Throwable error, boolean closeConnection) {
     LabelFlightException e = BusErrors.toLabelFlight(error);
@@ -240,6 +268,9 @@ public final class UploadRoute implements HttpRoutes {
       case CANCELLED -> 499;
       case INTERNAL -> 500;
     };
+    if (ctx.response().ended()) {
+      return;
+    }
     if (ctx.response().headWritten()) {
       ctx.response().reset();
       return;
