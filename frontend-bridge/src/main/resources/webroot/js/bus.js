@@ -30,7 +30,10 @@ export class Bus {
     this.connects = 0;
     let opened;
     this.ready = new Promise((resolve) => { opened = resolve; });
-    const eb = new EventBus(url, {vertxbus_reconnect_delay_min: 300, vertxbus_reconnect_delay_max: 3000});
+    // WebSocket only: the server offers no other SockJS transport, and the iframe fallbacks would load
+    // scripts from elsewhere.
+    const eb = new EventBus(url, {vertxbus_reconnect_delay_min: 300, vertxbus_reconnect_delay_max: 3000,
+      transports: ['websocket']});
     eb.enableReconnect(true);
     eb.onopen = () => {
       this.connects++;

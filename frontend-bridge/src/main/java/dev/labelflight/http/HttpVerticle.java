@@ -104,7 +104,9 @@ public final class HttpVerticle extends VerticleBase {
     }));
     // WebSocket only: the HTTP fallback transports buffer POST bodies without a size limit, and every
     // browser LabelFlight supports has WebSockets, whose frame limits are set below.
-    SockJSHandlerOptions sockJsOptions = new SockJSHandlerOptions().setRegisterWriteHandler(false);
+    // The SockJS iframe page names the client library to load: ours (vendored), never a CDN.
+    SockJSHandlerOptions sockJsOptions = new SockJSHandlerOptions().setRegisterWriteHandler(false)
+        .setLibraryURL("/vendor/sockjs.min.js");
     for (Transport transport : List.of(Transport.XHR, Transport.EVENT_SOURCE, Transport.HTML_FILE, Transport.JSON_P)) {
       sockJsOptions.addDisabledTransport(transport.name());
     }
