@@ -38,6 +38,7 @@ async function step(name, body) {
   if (ONLY && !ONLY.test(name)) {
     return;
   }
+  consoleErrors.length = 0;
   const start = Date.now();
   const took = () => ` (${((Date.now() - start) / 1000).toFixed(1)} s)`;
   try {
@@ -52,6 +53,8 @@ async function step(name, body) {
   } catch (e) {
     failed++;
     console.log('FAIL ' + name + took() + '\n     ' + String(e && e.stack || e).split('\n').slice(0, 5).join('\n     '));
+    // What the browser said meanwhile (failed loads, script errors): why a step failed is often there.
+    consoleErrors.splice(0).slice(-5).forEach((m) => console.log('     console: ' + m.slice(0, 300)));
     await page.screenshot({path: join(SHOTS, `failed-${String(shot + 1).padStart(2, '0')}.png`), fullPage: true})
         .catch(() => {});
   }
@@ -186,6 +189,17 @@ page.on('request', (r) => {
 });
 const pageErrors = [];
 page.on('pageerror', (e) => pageErrors.push(String(e)));
+const consoleErrors = [];
+page.on('console', (m) => {
+  if (m.type() === 'error') {
+    consoleErrors.push(m.text());
+  }
+});
+page.on('response', (r) => {
+  if (r.status() >= 500 || (r.status() === 404 && r.request().resourceType() !== 'fetch')) {
+    consoleErrors.push(`${r.status()} ${r.url()}`);
+  }
+});
 
 const lf = (name) => page.locator(`.lf[data-lf="${name}"]`);
 const bus = (address, body) => page.evaluate(([a, b]) => window.labelflight.bus.request(a, b)
