@@ -13,11 +13,13 @@ from .errors import (AlreadyExists, Cancelled, InvalidLF, InvalidRequest, LabelF
 from .offline import OfflineLabelModel
 from .lfs import LF, NUMERIC_OPS, categorical, expr, keyword, model, numeric, regex, similarity
 from .pyfunc import PythonLF, batch_lf, python_lf
+from .shared import DEV_GOLD, LfSet
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "connect", "Client", "Job", "LabelModel", "LabelModelWarning", "OfflineLabelModel", "TERMINAL_STATES",
+    "connect", "Client", "Job", "LabelModel", "LabelModelWarning", "OfflineLabelModel", "TERMINAL_STATES", "LfSet",
+    "DEV_GOLD",
     "LF", "NUMERIC_OPS", "keyword", "regex", "numeric", "categorical", "expr", "similarity", "model",
     "PythonLF", "python_lf", "batch_lf",
     "LabelFlightError", "InvalidRequest", "InvalidLF", "UnknownAction", "NotFound", "AlreadyExists",

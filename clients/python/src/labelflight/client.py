@@ -18,6 +18,7 @@ import pyarrow.flight as flight
 
 from . import index as stored_index
 from . import pyfunc
+from . import shared
 from .errors import InvalidLF, InvalidRequest, translated
 from .lfs import LF, spec_of
 from .upload import UploadSource
@@ -391,13 +392,48 @@ class Client:
         """Cancels a running job (chunks already done stay readable); returns its status."""
         return self._action("cancel", {"job": _job_id(job)})
 
+    # ---- the LF set and the dev set, shared with the web page ------------------------------------
+
+    def lfset(self, dataset: str, version: int | None = None) -> "shared.LfSet | None":
+        """The LF set of ``dataset`` as the web page and other clients saved it (its newest version, or
+        ``version``), or None when there is none: ``.labels``, ``.lfs`` (specs as dicts), ``.gold``,
+        ``.version`` and who saved it (``.user``, ``.source``, ``.saved``). Edit it and ``.save()``, or
+        ``.apply()`` it."""
+        return shared.lfset(self, dataset, version)
+
+    def save_lfset(self, dataset: str, lfs: "Sequence[LF | dict]", *, labels: Sequence[str], gold: str | None = None,
+                   base_version: int | None = None) -> "shared.LfSet":
+        """Saves ``lfs`` (``lf.keyword(...)`` objects or dicts), ``labels`` and ``gold`` as the next version
+        of the dataset's LF set, the one the web page shows. With ``base_version`` (the version you read),
+        a set saved meanwhile by someone else is not overwritten: :class:`AlreadyExists` names it."""
+        return shared.save_lfset(self, dataset, lfs, labels, gold, base_version)
+
+    def lfset_history(self, dataset: str, limit: int = 50) -> pd.DataFrame:
+        """The LF set's versions, newest first: when, by whom, from which client ("page", "python") and what
+        changed (LFs added, changed, removed)."""
+        return shared.lfset_history(self, dataset, limit)
+
+    def dev_set(self, dataset: str, version: int | None = None) -> pd.DataFrame:
+        """The hand-labelled dev set of a dataset version (default: the newest), as a DataFrame with one
+        column ``label`` (class names) indexed like the uploaded frame (by ``row_id`` when it had no index),
+        so ``df.loc[dev.index]`` are the labelled rows. Labels come from the web page or :meth:`label_dev`."""
+        return shared.dev_set(self, dataset, version)
+
+    def label_dev(self, dataset: str, labels: "pd.Series | dict", *, version: int | None = None) -> dict:
+        """Adds hand labels to the dev set of a dataset version (default: the newest): ``labels`` maps rows,
+        by the uploaded frame's index (row ids without one), to class names; None removes a row's label.
+        Returns ``{"dataset", "version", "count", "changed"}``. The dev set is gold ``"@dev"`` for
+        :meth:`analysis` and label-model selection, here and in the web page."""
+        return shared.label_dev(self, dataset, labels, version)
+
     # ---- analysis and label models ---------------------------------------------------------------
 
     def analysis(self, job: "Job | str | pd.DataFrame", gold: str | None = None) -> pd.DataFrame:
         """Snorkel's ``LFAnalysis(L).lf_summary(Y)`` for a job or label matrix, computed by the server.
 
         Columns j, Polarity, Coverage, Overlaps, Conflicts and, with ``gold`` (a dataset column holding
-        gold class indexes), Correct, Incorrect, Emp. Acc.; indexed by LF name. ``attrs`` holds the
+        gold class indexes, or ``"@dev"``: the hand-labelled dev set, over exactly its rows), Correct,
+        Incorrect, Emp. Acc.; indexed by LF name. ``attrs`` holds the
         totals (coverage, overlap, conflict of the whole matrix) and the row count.
 
         A subset of a label matrix (``L.iloc[:1000]``, ``L[mask]``, in any order) is analysed on exactly

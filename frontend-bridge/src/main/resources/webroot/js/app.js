@@ -1,22 +1,17 @@
-// The LabelFlight page: datasets, a paged sample, the LF editor, runs with live progress, the LF
-// summary, coverage per class, example rows and the label model; everything over the event-bus bridge.
-import {connect} from './eventbus.js';
-import {el, fill, table, percent, bars} from './dom.js';
+// The LabelFlight page: datasets, a paged sample, the LF editor (an LF set shared with the Python client,
+// versioned), runs with live progress, the LF summary and charts, the label model, error analysis, search,
+// hand labelling and file transfer; everything over the event-bus bridge except files (HTTP).
+import {connect} from './bus.js';
+import {API, DEV_GOLD, goldOptions} from './api.js';
+import {el, fill, table, percent, count, cell} from './dom.js';
 import {KINDS, newLf, lfForm} from './lf-forms.js';
+import {barChart} from './charts.js';
+import * as review from './review.js';
+import * as search from './search.js';
+import * as devset from './devset.js';
+import * as transfer from './transfer.js';
+import * as model from './model.js';
 
-const API = {
-  apply: 'labelflight.api.apply',
-  status: 'labelflight.api.job_status',
-  cancel: 'labelflight.api.cancel',
-  analysis: 'labelflight.api.analysis',
-  fit: 'labelflight.api.fit_label_model',
-  datasets: 'labelflight.api.datasets',
-  sample: 'labelflight.api.sample',
-  lfsetGet: 'labelflight.api.lfsets.get',
-  lfsetPut: 'labelflight.api.lfsets.put',
-  examples: 'labelflight.api.examples',
-  coverage: 'labelflight.api.coverage',
-};
 const PAGE = 20;
 const SAVE_DELAY_MS = 400;
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
@@ -25,16 +20,20 @@ const state = {
   datasets: [],
   dataset: null, // the selected dataset's description
   offset: 0,
-  set: {labels: ['HAM', 'SPAM'], lfs: [], gold: null},
+  set: {labels: ['HAM', 'SPAM'], lfs: [], gold: null, version: 0},
   errors: new Map(), // LF name -> message from the server
-  job: null, // {id, dataset, labels, lfs, state, stop}
+  job: null, // the run in progress or last started: {id, labels, lfs, specs, gold, state, stop}
+  results: null, // the last run that succeeded: {id, dataset, version, labels, lfs, specs, gold}
   saveTimer: null,
   dirty: false, // edits not sent to the server yet
+  conflict: null, // a newer version saved elsewhere while we edited
 };
 
 const bus = connect();
-// For tests and the console: the page's own bus.
+// For tests and the console: the page's own bus and state.
 window.labelflight = {bus, state};
+
+const app = {bus, state, showError, addLf: addLfSpec, loadDatasets, selectDataset, refreshLabelDistribution};
 
 // ---- sign-in: the user's API token, from ?token= (then removed from the address bar) or typed in ----
 
@@ -89,8 +88,19 @@ document.getElementById('login').onsubmit = (e) => {
     loadDatasets();
   }
 };
-bus.onstatus = (s) => fill('connection', s === 'connected' ? 'connected' : 'disconnected — reload to reconnect');
+bus.onstatus = (s) => {
+  fill('connection', s === 'connected' ? 'connected' : s === 'reconnecting' ? 'connection lost — reconnecting…' : 'disconnected');
+  document.getElementById('connection').dataset.state = s;
+};
 bus.onerror = (e) => fill('bus-error', e.message);
+// After a dropped connection: progress listeners are registered again by the bus; catch up on the run.
+bus.onreconnect(() => {
+  fill('bus-error');
+  const job = state.job;
+  if (job && !TERMINAL.has(job.state)) {
+    bus.requestAgain(API.status, {job: job.id}).then((s) => onStatus(job, s), (e) => fill('run-error', e.message));
+  }
+});
 
 /** Shows a server error: next to the LF it names, else in {@code fallbackId}. */
 function showError(error, fallbackId) {
@@ -104,21 +114,19 @@ function showError(error, fallbackId) {
   }
 }
 
-const unavailable = (error) => error.failureType === 'NO_HANDLERS';
-
 // ---- datasets and sample ----
 
-async function loadDatasets() {
+async function loadDatasets(select) {
   try {
-    const reply = await bus.request(API.datasets, {});
+    const reply = await bus.requestAgain(API.datasets, {});
     state.datasets = reply.datasets;
-    const wanted = decodeURIComponent(location.hash.slice(1));
+    const wanted = select || decodeURIComponent(location.hash.slice(1));
     const pick = state.datasets.find((d) => d.name === wanted) || state.datasets[0];
     renderDatasets();
     if (pick) {
       await selectDataset(pick.name);
     } else {
-      fill('sample', el('span', {class: 'muted'}, 'No datasets yet: upload one with the Python client or Flight DoPut.'));
+      fill('sample', el('span', {class: 'muted'}, 'No datasets yet: upload a CSV file, or one from Python or Flight.'));
     }
   } catch (e) {
     unauthenticated(e);
@@ -132,7 +140,7 @@ function renderDatasets() {
     'data-dataset': d.name, onclick: () => selectDataset(d.name)},
   el('div', {class: 'name'}, d.name),
   el('div', {class: 'muted', 'data-testid': 'dataset-rows'},
-      `${d.rows.toLocaleString('en-US')} rows · v${d.version} · ${d.fields.length} columns`))));
+      `${count(d.rows)} rows · v${d.version} · ${d.fields.length} columns`))));
 }
 
 async function selectDataset(name) {
@@ -140,20 +148,24 @@ async function selectDataset(name) {
   history.replaceState(null, '', '#' + encodeURIComponent(name));
   state.offset = 0;
   state.errors.clear();
+  state.results = null;
   renderDatasets();
   fill('schema', table(['column', 'type'], state.dataset.fields.map((f) => [f.name, f.type + (f.nullable ? '?' : '')]),
       {'data-testid': 'schema'}));
   await Promise.all([loadSample(), loadLfSet()]);
+  search.datasetChanged(app);
+  devset.datasetChanged(app);
+  review.datasetChanged(app);
 }
 
 async function loadSample() {
   const d = state.dataset;
   try {
-    const page = await bus.request(API.sample, {dataset: d.name, version: d.version, offset: state.offset, limit: PAGE});
+    const page = await bus.requestAgain(API.sample, {dataset: d.name, version: d.version, offset: state.offset, limit: PAGE});
     const columns = ['#', ...page.fields.map((f) => f.name)];
     fill('sample', table(columns, page.rows.map((r) => [r._row, ...page.fields.map((f) => cell(r[f.name]))])));
     const last = page.offset + page.rows.length;
-    fill('sample-range', page.rows.length ? `rows ${page.offset + 1}–${last} of ${page.total.toLocaleString('en-US')}` : 'no rows');
+    fill('sample-range', page.rows.length ? `rows ${page.offset + 1}–${last} of ${count(page.total)}` : 'no rows');
     document.getElementById('sample-prev').disabled = page.offset === 0;
     document.getElementById('sample-next').disabled = last >= page.total;
   } catch (e) {
@@ -161,46 +173,131 @@ async function loadSample() {
   }
 }
 
-function cell(value) {
-  if (value === null || value === undefined) {
-    return el('span', {class: 'muted'}, 'null');
-  }
-  return Array.isArray(value) ? '[' + value.map((x) => +(+x).toFixed(3)).join(', ') + ']' : String(value);
-}
+// ---- LF set: label space, gold, LFs; saved on the server as versions, shared with Python ----
 
-// ---- LF set: label space, gold column, LFs; saved on the server ----
-
-async function loadLfSet() {
+function adopt(set) {
   const d = state.dataset;
-  try {
-    const reply = await bus.request(API.lfsetGet, {dataset: d.name});
-    const gold = d.fields.some((f) => f.name === 'gold') ? 'gold' : null;
-    state.set = reply.set ? {labels: reply.set.labels, lfs: reply.set.lfs, gold: reply.set.gold ?? null}
-      : {labels: ['HAM', 'SPAM'], lfs: [], gold};
-    fill('save-state', reply.set ? `saved ${new Date(reply.set.saved).toLocaleTimeString()}` : 'new LF set');
-  } catch (e) {
-    fill('save-state', el('span', {class: 'error'}, 'cannot load the saved LF set: ' + e.message));
-  }
+  const gold = d.fields.some((f) => f.name === 'gold') ? 'gold' : null;
+  state.set = set ? {labels: set.labels, lfs: set.lfs, gold: set.gold ?? null, version: set.version, user: set.user,
+    source: set.source, saved: set.saved} : {labels: ['HAM', 'SPAM'], lfs: [], gold, version: 0};
+  state.conflict = null;
+  document.getElementById('lfset-notice').hidden = true;
   renderLabels();
   renderLfs();
+  showSaved();
+}
+
+function showSaved() {
+  const s = state.set;
+  fill('save-state', s.version ? `version ${s.version} · saved ${new Date(s.saved).toLocaleTimeString()}`
+    + (s.user ? ` by ${s.user}` : '') + (s.source ? ` (${s.source})` : '') : 'new LF set');
+}
+
+async function loadLfSet() {
+  try {
+    const reply = await bus.requestAgain(API.lfsetGet, {dataset: state.dataset.name});
+    adopt(reply.set);
+  } catch (e) {
+    adopt(null);
+    fill('save-state', el('span', {class: 'error'}, 'cannot load the saved LF set: ' + e.message));
+  }
+  loadHistory();
+}
+
+/** Another client (Python) may have saved a newer version: take it when we have nothing unsaved. */
+async function checkForNewerSet() {
+  if (!state.dataset || !bus.token) {
+    return;
+  }
+  try {
+    const reply = await bus.request(API.lfsetGet, {dataset: state.dataset.name});
+    const set = reply.set;
+    if (set && set.version > (state.set.version || 0)) {
+      if (state.dirty) {
+        showConflict(set);
+        return;
+      }
+      adopt(set);
+      notice(`Loaded version ${set.version}, saved by ${set.user || 'anonymous'} (${set.source || '?'}) at `
+        + new Date(set.saved).toLocaleTimeString() + '.');
+      loadHistory();
+    }
+  } catch (e) {
+    // a failed refresh changes nothing; the next save reports problems
+  }
+}
+
+function notice(text, ...actions) {
+  const box = fill('lfset-notice', el('span', {}, text), ...actions);
+  box.hidden = false;
+}
+
+function showConflict(newer) {
+  state.conflict = newer;
+  notice(`The LF set changed elsewhere: version ${newer.version} was saved by ${newer.user || 'anonymous'} `
+    + `(${newer.source || '?'}) at ${new Date(newer.saved).toLocaleTimeString()}. Your edits are not saved. `,
+  el('button', {'data-testid': 'conflict-load', onclick: () => { adopt(newer); loadHistory(); }}, 'Load their version'),
+  el('button', {'data-testid': 'conflict-keep', onclick: () => { state.set.version = newer.version; save(); }},
+      'Save mine over it'));
 }
 
 function scheduleSave() {
   clearTimeout(state.saveTimer);
   state.dirty = true;
+  state.edits = (state.edits || 0) + 1;
   fill('save-state', 'unsaved changes…');
   state.saveTimer = setTimeout(save, SAVE_DELAY_MS);
 }
 
-async function save() {
+// Saves go one after the other: each names the version the previous one made as its base.
+let saving = Promise.resolve();
+
+function save() {
   clearTimeout(state.saveTimer);
-  state.dirty = false;
+  saving = saving.then(saveNow, saveNow);
+  return saving;
+}
+
+async function saveNow() {
   const d = state.dataset;
+  const {labels, lfs, gold} = state.set;
+  const edits = state.edits;
   try {
-    const reply = await bus.request(API.lfsetPut, {dataset: d.name, set: state.set});
-    fill('save-state', `saved ${new Date(reply.set.saved).toLocaleTimeString()}`);
+    const reply = await bus.request(API.lfsetPut, {dataset: d.name, source: 'page', baseVersion: state.set.version || 0,
+      set: {labels, lfs, gold}});
+    if (state.edits === edits) {
+      state.dirty = false;
+    }
+    Object.assign(state.set, {version: reply.set.version, user: reply.set.user, source: reply.set.source, saved: reply.set.saved});
+    showSaved();
+    loadHistory();
   } catch (e) {
+    if (e.failureCode === 409) {
+      const current = await bus.request(API.lfsetGet, {dataset: d.name}).catch(() => null);
+      if (current && current.set) {
+        showConflict(current.set);
+      }
+      fill('save-state', el('span', {class: 'error', 'data-testid': 'save-error'}, 'not saved: changed elsewhere'));
+      return;
+    }
     fill('save-state', el('span', {class: 'error', 'data-testid': 'save-error'}, 'not saved: ' + e.message));
+  }
+}
+
+async function loadHistory() {
+  if (!document.getElementById('history-box').open || !state.dataset) {
+    return;
+  }
+  try {
+    const h = await bus.request(API.lfsetHistory, {dataset: state.dataset.name, limit: 20});
+    const changes = (c) => [c.created ? 'created' : '', c.added ? 'added ' + c.added.join(', ') : '',
+      c.changed ? 'changed ' + c.changed.join(', ') : '', c.removed ? 'removed ' + c.removed.join(', ') : '',
+      c.labels ? 'label space' : '', c.gold ? 'gold' : ''].filter(Boolean).join('; ') || 'no change';
+    fill('history', table(['version', 'saved', 'by', 'from', 'what changed'], h.versions.map((v) => [v.version,
+      new Date(v.saved).toLocaleString(), v.user || 'anonymous', v.source || '?', changes(v.changes || {})]),
+    {'data-testid': 'history-table'}));
+  } catch (e) {
+    fill('history', el('span', {class: 'error'}, e.message));
   }
 }
 
@@ -212,8 +309,8 @@ function renderLabels() {
       }}, '✕'))));
   const gold = document.getElementById('gold');
   gold.replaceChildren(el('option', {value: ''}, '(none)'),
-      ...state.dataset.fields.filter((f) => /^int/.test(f.type))
-          .map((f) => el('option', {value: f.name, selected: f.name === state.set.gold}, f.name)));
+      el('option', {value: DEV_GOLD, selected: state.set.gold === DEV_GOLD}, 'dev set (hand labels)'),
+      ...goldOptions(state.dataset.fields).map((name) => el('option', {value: name, selected: name === state.set.gold}, name)));
 }
 
 function renderLfs() {
@@ -229,18 +326,31 @@ function renderLfs() {
       })));
 }
 
-function addLf(kind) {
+function freeName(prefix) {
   const taken = new Set(state.set.lfs.map((lf) => lf.name));
   let n = 1;
-  while (taken.has(`${kind}_${n}`)) {
+  while (taken.has(`${prefix}_${n}`)) {
     n++;
   }
-  state.set.lfs.push(newLf(kind, `${kind}_${n}`, state.dataset.fields, state.set.labels));
+  return `${prefix}_${n}`;
+}
+
+function addLf(kind) {
+  state.set.lfs.push(newLf(kind, freeName(kind), state.dataset.fields, state.set.labels));
   renderLfs();
   scheduleSave();
 }
 
-// ---- running: apply, progress events, then analysis, coverage, examples ----
+/** Adds a finished LF spec (from search) under a free name; returns the name. */
+function addLfSpec(spec) {
+  const name = spec.name && !state.set.lfs.some((lf) => lf.name === spec.name) ? spec.name : freeName(spec.kind);
+  state.set.lfs.push({...spec, name});
+  renderLfs();
+  scheduleSave();
+  return name;
+}
+
+// ---- running: apply, progress events (rows), then analysis, charts, coverage ----
 
 function checkLocally() {
   const names = new Set();
@@ -270,34 +380,28 @@ async function run() {
   }
   const d = state.dataset;
   const labels = [...state.set.labels];
-  const lfs = JSON.parse(JSON.stringify(state.set.lfs));
+  const specs = JSON.parse(JSON.stringify(state.set.lfs));
   setProgress(0, 'submitting…');
-  // Results of an earlier run must not pass for this one's.
-  fill('summary', el('span', {class: 'muted'}, 'waiting for the run…'));
-  fill('coverage');
-  fill('examples');
-  fill('model');
-  document.getElementById('fit').disabled = true;
-  document.getElementById('examples-show').disabled = true;
   document.getElementById('run').disabled = true;
+  // The results of the last good run stay on the page until this one succeeds.
   try {
-    const reply = await bus.request(API.apply, {dataset: d.name, version: d.version, labels, lfs});
-    const job = {id: reply.job, dataset: d.name, labels, lfs: lfs.map((lf) => lf.name), state: 'RUNNING', gold: state.set.gold};
+    const reply = await bus.request(API.apply, {dataset: d.name, version: d.version, labels, lfs: specs});
+    const job = {id: reply.job, dataset: d.name, version: d.version, labels, specs, lfs: specs.map((lf) => lf.name),
+      state: 'RUNNING', gold: state.set.gold, events: 0};
     state.job = job;
     document.getElementById('cancel').disabled = false;
-    job.events = 0;
     job.stop = bus.listen('labelflight.job.' + job.id, (status) => {
       job.events++;
       onStatus(job, status);
     });
     // The job may have ended before the listener was registered: ask once.
-    const first = await bus.request(API.status, {job: job.id});
+    const first = await bus.requestAgain(API.status, {job: job.id});
     job.firstState = first.state;
     onStatus(job, first);
   } catch (e) {
     setProgress(0, 'not started');
-    fill('summary', el('span', {class: 'muted'}, 'The run did not start: see the error above.'));
     showError(e, 'run-error');
+    keptNotice();
   } finally {
     document.getElementById('run').disabled = false;
   }
@@ -312,11 +416,12 @@ function onStatus(job, s) {
   if (state.job !== job || TERMINAL.has(job.state)) {
     return;
   }
-  const fraction = s.chunksTotal === 0 ? 1 : s.chunksDone / s.chunksTotal;
-  setProgress(fraction, `${Math.floor(100 * fraction)}% · ${s.rowsDone.toLocaleString('en-US')} of ${s.rowsTotal.toLocaleString('en-US')} rows · ${s.state}`
+  // Rows, not chunks: chunks differ in size, the last one most.
+  const fraction = s.rowsTotal === 0 ? 1 : s.rowsDone / s.rowsTotal;
+  job.rowsDone = s.rowsDone;
+  setProgress(fraction, `${Math.floor(100 * fraction)}% · ${count(s.rowsDone)} of ${count(s.rowsTotal)} rows · ${s.state}`
       + (s.elapsedMillis !== undefined ? ` in ${s.elapsedMillis} ms` : '')
-      // Rows fault-tolerant LFs failed on (and abstained), by LF.
-      + Object.entries(s.faults || {}).map(([lf, n]) => ` · ${lf}: ${n.toLocaleString('en-US')} faults`).join(''));
+      + Object.entries(s.faults || {}).map(([lf, n]) => ` · ${lf}: ${count(n)} faults`).join(''));
   if (!TERMINAL.has(s.state)) {
     return;
   }
@@ -327,28 +432,44 @@ function onStatus(job, s) {
     jobDone(job);
   } else {
     showError(new Error(`job ${s.state.toLowerCase()}: ${s.error || ''}`), 'run-error');
+    keptNotice();
+  }
+}
+
+/** After a failed run: say whose results the page still shows. */
+function keptNotice() {
+  if (state.results) {
+    fill('results-of', `(from the last good run, job ${state.results.id}; the latest run failed)`);
   }
 }
 
 function jobDone(job) {
-  document.getElementById('fit').disabled = false;
-  document.getElementById('examples-show').disabled = false;
-  const lfOptions = job.lfs.map((name) => el('option', {value: name}, name));
-  document.getElementById('example-lf').replaceChildren(...lfOptions);
-  document.getElementById('example-other').replaceChildren(el('option', {value: ''}, '— (rows where it fires)'),
-      ...job.lfs.map((name) => el('option', {value: name}, name)));
+  state.results = job;
+  fill('results-of', `(job ${job.id})`);
   loadSummary(job);
-  loadCoverage(job);
+  refreshLabelDistribution();
+  model.jobChanged(app);
+  review.jobChanged(app);
 }
 
 async function loadSummary(job) {
   fill('summary', el('span', {class: 'muted'}, 'analysing…'));
+  fill('lf-charts');
   try {
-    const body = {job: job.id};
-    if (job.gold) {
-      body.gold = job.gold;
+    let a;
+    let goldNote = '';
+    try {
+      a = await bus.requestAgain(API.analysis, job.gold ? {job: job.id, gold: job.gold} : {job: job.id});
+    } catch (e) {
+      if (job.gold !== DEV_GOLD || !/dev set .* is empty/.test(e.message)) {
+        throw e;
+      }
+      a = await bus.requestAgain(API.analysis, {job: job.id});
+      goldNote = ' · the dev set is empty: label rows below for accuracy';
     }
-    const a = await bus.request(API.analysis, body);
+    if (state.results !== job) {
+      return;
+    }
     const hasGold = a.lfs.some((lf) => lf.emp_acc !== undefined && lf.emp_acc !== null);
     const num = (v, key) => el('span', {'data-value': v, 'data-key': key}, percent(v));
     const columns = ['LF', 'polarity', 'coverage', 'overlaps', 'conflicts', ...(hasGold ? ['correct', 'incorrect', 'emp. accuracy'] : [])];
@@ -356,79 +477,45 @@ async function loadSummary(job) {
       num(lf.coverage, 'coverage'), num(lf.overlaps, 'overlaps'), num(lf.conflicts, 'conflicts'),
       ...(hasGold ? [lf.correct ?? '', lf.incorrect ?? '', lf.emp_acc === undefined || lf.emp_acc === null ? '' : percent(lf.emp_acc)] : [])]);
     fill('summary', table(columns, rows, {'data-testid': 'summary-table'}),
-        el('div', {class: 'muted'}, `${a.rows.toLocaleString('en-US')} rows · all LFs: coverage ${percent(a.totals.coverage)}, `
-          + `overlap ${percent(a.totals.overlap)}, conflict ${percent(a.totals.conflict)}`
-          + (hasGold ? '' : ' · no gold column: accuracy not shown')));
-  } catch (e) {
-    if (unavailable(e)) {
-      fill('summary', el('div', {class: 'notice', 'data-testid': 'analysis-unavailable'},
-          'LF analysis is not available on this server yet (no service answers labelflight.api.analysis).'));
-    } else {
-      showError(e, 'summary');
+        el('div', {class: 'muted'}, `${count(a.rows)} rows` + (job.gold === DEV_GOLD && !goldNote ? ' of the dev set' : '')
+          + ` · all LFs: coverage ${percent(a.totals.coverage)}, overlap ${percent(a.totals.overlap)}, conflict ${percent(a.totals.conflict)}`
+          + (hasGold ? '' : ' · no gold: accuracy not shown') + goldNote));
+    const series = [{label: 'coverage', values: a.lfs.map((lf) => lf.coverage)},
+      {label: 'conflicts', values: a.lfs.map((lf) => lf.conflicts)}];
+    if (hasGold) {
+      series.push({label: 'accuracy', values: a.lfs.map((lf) => (lf.emp_acc === undefined ? null : lf.emp_acc))});
     }
-  }
-}
-
-async function loadCoverage(job) {
-  try {
-    const c = await bus.request(API.coverage, {job: job.id, classes: job.labels.length});
-    const items = job.labels.map((label, i) => ({label, value: c.rows ? c.perClass[i] / c.rows : 0,
-      text: `${percent(c.rows ? c.perClass[i] / c.rows : 0)} (${c.perClass[i].toLocaleString('en-US')})`}));
-    fill('coverage', bars(items, {'data-testid': 'coverage-bars'}),
-        el('div', {class: 'muted'}, `any label: ${percent(c.rows ? c.covered / c.rows : 0)} · `
-          + `votes for 2+ classes: ${percent(c.rows ? c.conflicted / c.rows : 0)} of ${c.rows.toLocaleString('en-US')} rows`));
+    fill('lf-charts', barChart({title: 'Per LF: coverage, conflicts' + (hasGold ? ', accuracy on gold' : ''),
+      categories: a.lfs.map((lf) => lf.name), series, yMax: 1, percent: true, testid: 'lf-chart'}));
   } catch (e) {
-    fill('coverage', el('span', {class: 'error'}, e.message));
+    showError(e, 'summary');
   }
 }
 
-async function showExamples() {
-  const job = state.job;
-  const lf = document.getElementById('example-lf').value;
-  const other = document.getElementById('example-other').value || undefined;
-  if (other === lf) {
-    fill('examples', el('span', {class: 'error'}, 'choose two different LFs to see conflicts'));
+/** The label distribution chart: rows voted per class, the dev set's classes, the model's predictions. */
+async function refreshLabelDistribution() {
+  const job = state.results;
+  if (!job) {
     return;
   }
-  fill('examples', el('span', {class: 'muted'}, 'searching…'));
   try {
-    const r = await bus.request(API.examples, {job: job.id, lf, other, limit: 20});
-    const voters = other ? [lf, other] : [lf];
-    const fields = state.dataset.fields.map((f) => f.name);
-    const heading = `${r.matches.toLocaleString('en-US')} rows where ` + (other ? `'${lf}' and '${other}' disagree` : `'${lf}' fires`)
-      + (r.examples.length < r.matches ? ` (first ${r.examples.length} shown)` : '');
-    fill('examples', el('div', {class: 'muted', 'data-testid': 'examples-heading'}, heading),
-        table(['row', ...voters.map((v) => 'vote ' + v), ...fields],
-            r.examples.map((x) => [x.row_id, ...voters.map((v) => job.labels[x.votes[v]] ?? x.votes[v]),
-              ...fields.map((f) => cell(x.row[f]))])));
-  } catch (e) {
-    fill('examples', el('span', {class: 'error'}, e.message));
-  }
-}
-
-async function fitModel() {
-  const job = state.job;
-  const model = document.getElementById('model-kind').value;
-  fill('model', el('span', {class: 'muted'}, 'fitting…'));
-  try {
-    const body = {job: job.id, model};
-    if (model === 'majority') {
-      body.tiePolicy = 'abstain';
+    const c = await bus.requestAgain(API.coverage, {job: job.id, classes: job.labels.length});
+    const dev = await bus.requestAgain(API.devGet, {dataset: job.dataset, version: job.version}).catch(() => null);
+    const series = [{label: 'rows with a vote', values: job.labels.map((_, i) => (c.rows ? c.perClass[i] / c.rows : 0))}];
+    if (dev && dev.count > 0) {
+      series.push({label: 'dev set', values: job.labels.map((l) => (dev.perClass[l] || 0) / dev.count)});
     }
-    const m = await bus.request(API.fit, body);
-    const classes = m.classes || job.labels;
-    fill('model',
-        el('div', {class: 'muted'}, `model ${m.model} (${m.kind})`),
-        el('h3', {}, 'Class balance'),
-        bars(classes.map((c, i) => ({label: c, value: m.classBalance[i], text: percent(m.classBalance[i])})), {'data-testid': 'class-balance'}),
-        el('h3', {}, 'LF weights'),
-        table(['LF', 'weight'], job.lfs.map((name, i) => [name, m.weights[i] === undefined ? '' : (+m.weights[i]).toFixed(3)]),
-            {'data-testid': 'lf-weights'}));
+    const shares = model.predictedShares(app);
+    if (shares) {
+      series.push({label: 'model predicts', values: shares});
+    }
+    fill('coverage', barChart({title: 'Share of rows per class', categories: job.labels, series, yMax: 1, percent: true,
+      testid: 'class-chart'}),
+    el('div', {class: 'muted', 'data-testid': 'coverage-counts'}, job.labels.map((l, i) => `${l}: ${count(c.perClass[i])}`).join(' · ')
+      + ` · any label: ${percent(c.rows ? c.covered / c.rows : 0)} · votes for 2+ classes: `
+      + `${percent(c.rows ? c.conflicted / c.rows : 0)} of ${count(c.rows)} rows`));
   } catch (e) {
-    fill('model', unavailable(e)
-      ? el('div', {class: 'notice', 'data-testid': 'model-unavailable'},
-          'Label models are not available on this server yet (no service answers labelflight.api.fit_label_model).')
-      : el('span', {class: 'error'}, e.message));
+    fill('coverage', el('span', {class: 'error'}, e.message));
   }
 }
 
@@ -453,8 +540,9 @@ document.getElementById('sample-prev').onclick = () => { state.offset = Math.max
 document.getElementById('sample-next').onclick = () => { state.offset += PAGE; loadSample(); };
 document.getElementById('run').onclick = run;
 document.getElementById('cancel').onclick = () => state.job && bus.request(API.cancel, {job: state.job.id}).catch((e) => fill('run-error', e.message));
-document.getElementById('fit').onclick = fitModel;
-document.getElementById('examples-show').onclick = showExamples;
+document.getElementById('history-box').addEventListener('toggle', loadHistory);
+window.addEventListener('focus', checkForNewerSet);
+document.addEventListener('visibilitychange', () => document.visibilityState === 'visible' && checkForNewerSet());
 
 // Leaving within the save delay: send the pending save now (the socket still delivers it).
 window.addEventListener('pagehide', () => {
@@ -463,4 +551,9 @@ window.addEventListener('pagehide', () => {
   }
 });
 
-bus.ready.then(loadDatasets, (e) => fill('bus-error', e.message));
+review.init(app);
+search.init(app);
+devset.init(app);
+transfer.init(app);
+model.init(app);
+bus.ready.then(() => loadDatasets());

@@ -60,3 +60,16 @@ export function bars(items, attrs = {}) {
       el('span', {class: 'bar-track'}, el('span', {class: 'bar-fill', style: `width:${Math.max(0, Math.min(1, item.value)) * 100}%`})),
       el('span', {class: 'bar-text'}, item.text))));
 }
+
+/** A number with thousands separators. */
+export function count(n) {
+  return Number(n).toLocaleString('en-US');
+}
+
+/** A cell value as text: null shown muted, vectors shortened. */
+export function cell(value) {
+  if (value === null || value === undefined) {
+    return el('span', {class: 'muted'}, 'null');
+  }
+  return Array.isArray(value) ? '[' + value.map((x) => +(+x).toFixed(3)).join(', ') + ']' : String(value);
+}

@@ -12,6 +12,8 @@ import dev.labelflight.flight.datasets.DatasetsHandler;
 import dev.labelflight.flight.jobs.JobsHandler;
 import dev.labelflight.flight.models.ModelsHandler;
 import dev.labelflight.flight.results.ResultsHandler;
+import dev.labelflight.flight.review.LfSetsHandler;
+import dev.labelflight.engine.devset.DevSetStore;
 import dev.labelflight.flight.stream.OpenStreams;
 import dev.labelflight.flight.stream.Streams;
 import dev.labelflight.flight.upload.UploadHandler;
@@ -125,19 +127,22 @@ public final class FlightEndpointVerticle extends VerticleBase {
     JobsHandler jobs = new JobsHandler(bus);
     ModelsHandler models = new ModelsHandler(bus);
     AdminHandler admin = new AdminHandler(allocator, node.datasets(), node.limits());
+    LfSetsHandler lfSets = new LfSetsHandler(allocator, node.datasets(), new DevSetStore(node.dataDir()), bus);
     List<ActionSpec> actions = new ArrayList<>();
     actions.addAll(jobs.actions());
     actions.addAll(datasets.actions());
     actions.addAll(models.actions());
+    actions.addAll(lfSets.actions());
     actions.addAll(admin.actions());
     List<TicketSpec> tickets = new ArrayList<>();
     tickets.addAll(results.tickets());
     tickets.addAll(datasets.tickets());
+    tickets.addAll(lfSets.tickets());
     tickets.addAll(admin.tickets());
     Streams streams = new Streams(openStreams, streamExecutor, relayExecutor, traffic);
     return new LabelFlightProducer(new LabelFlightApi(vertx, callTimeoutMs), router, relay, admission, streams,
-        new UploadHandler(allocator, node.datasets(), node.labels(), router, relay, admission, traffic, bus), datasets, results, actions,
-        tickets);
+        new UploadHandler(allocator, node.datasets(), node.labels(), router, relay, admission, traffic, bus, lfSets),
+        datasets, results, actions, tickets);
   }
 
   /** A fixed number of daemon threads with a bounded queue: beyond it calls are refused, not queued forever. */

@@ -103,7 +103,10 @@ final class BridgeAuth {
     var remote = ctx.request().remoteAddress();
     Future<String> user = authorization == null ? Future.failedFuture(new Refused(UNAUTHENTICATED, MISSING))
         : authenticate(authorization, remote == null ? null : remote.hostAddress());
-    user.onSuccess(u -> then.run()).onFailure(e -> {
+    user.onSuccess(u -> {
+      ctx.put(HttpVerticle.USER, u);
+      then.run();
+    }).onFailure(e -> {
       var response = ctx.response().putHeader("Content-Type", "text/plain; charset=utf-8");
       if (e instanceof Refused r && r.code() == TOO_MANY) {
         response.setStatusCode(TOO_MANY).putHeader("Retry-After", String.valueOf(r.retryAfterSeconds()));

@@ -16,7 +16,8 @@ public final class BridgePolicy {
   public static final List<String> REQUEST_ADDRESSES = List.of(
       Addresses.APPLY, Addresses.JOB_STATUS, Addresses.CANCEL, Addresses.ANALYSIS, Addresses.FIT_LABEL_MODEL,
       Addresses.DATASETS, Addresses.SAMPLE, Addresses.LFSETS_GET, Addresses.LFSETS_PUT, Addresses.EXAMPLES,
-      Addresses.COVERAGE);
+      Addresses.COVERAGE, Addresses.REVIEW_ROWS, Addresses.SEARCH, Addresses.DEVSET_GET, Addresses.DEVSET_PUT,
+      Addresses.DEVSET_NEXT, Addresses.LFSETS_HISTORY);
   private static final Pattern JOB_ADDRESS = Pattern.compile(Addresses.JOB_ADDRESS_REGEX);
 
   private final int maxBodyBytes;

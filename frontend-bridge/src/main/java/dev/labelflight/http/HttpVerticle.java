@@ -39,7 +39,11 @@ public final class HttpVerticle extends VerticleBase {
   private final java.util.concurrent.Callable<JsonObject> readiness;
   private final Supplier<Future<String>> metrics;
   private final Instant started = Instant.now();
+  /** The routing-context key under which authenticated routes find the user (null without authentication). */
+  public static final String USER = "labelflight.user";
+
   private final UserDirectory users;
+  private final List<HttpRoutes> routes;
   private HttpServer server;
 
   /**
@@ -67,6 +71,13 @@ public final class HttpVerticle extends VerticleBase {
   /** As above; when {@code users} is enabled, {@code /metrics} and the bridge need a user's bearer token. */
   public HttpVerticle(Supplier<JsonObject> nodeInfo, java.util.concurrent.Callable<JsonObject> readiness,
       Supplier<Future<String>> metrics, UserDirectory users) {
+    this(nodeInfo, readiness, metrics, users, List.of());
+  }
+
+  /** As above, with more routes (uploads, exports: {@link HttpRoutes}) mounted before the static files. */
+  public HttpVerticle(Supplier<JsonObject> nodeInfo, java.util.concurrent.Callable<JsonObject> readiness,
+      Supplier<Future<String>> metrics, UserDirectory users, List<HttpRoutes> routes) {
+    this.routes = List.copyOf(routes);
     this.users = users;
     this.nodeInfo = nodeInfo;
     this.readiness = readiness;
@@ -102,13 +113,16 @@ public final class HttpVerticle extends VerticleBase {
     }));
     // WebSocket only: the HTTP fallback transports buffer POST bodies without a size limit, and every
     // browser LabelFlight supports has WebSockets, whose frame limits are set below.
-    SockJSHandlerOptions sockJsOptions = new SockJSHandlerOptions().setRegisterWriteHandler(false);
+    // The SockJS iframe page names the client library to load: ours (vendored), never a CDN.
+    SockJSHandlerOptions sockJsOptions = new SockJSHandlerOptions().setRegisterWriteHandler(false)
+        .setLibraryURL("/vendor/sockjs.min.js");
     for (Transport transport : List.of(Transport.XHR, Transport.EVENT_SOURCE, Transport.HTML_FILE, Transport.JSON_P)) {
       sockJsOptions.addDisabledTransport(transport.name());
     }
     SockJSHandler sockJs = SockJSHandler.create(vertx, sockJsOptions);
     router.route("/eventbus/*").subRouter(sockJs.bridge(
         policy.bridgeOptions(config().getLong("replyTimeoutMs", 60_000L)), event -> check(policy, auth, event)));
+    routes.forEach(r -> r.mount(router, auth::requireUser));
     router.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
     // Browsers send a whole message as one frame: both limits sit above the bridge's body limit, so an
     // oversized message reaches the bridge check and gets a clear answer instead of a dropped socket.

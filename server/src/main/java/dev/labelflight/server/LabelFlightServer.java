@@ -8,6 +8,7 @@ import dev.labelflight.engine.lf.HeapAllowance;
 import dev.labelflight.engine.lf.LfCompiler;
 import dev.labelflight.engine.demo.ReviewsGenerator;
 import dev.labelflight.engine.lf.LfLimits;
+import dev.labelflight.engine.devset.DevSetStore;
 import dev.labelflight.engine.lfset.LfSetStore;
 import dev.labelflight.engine.sizing.BoxLimits;
 import dev.labelflight.engine.sizing.NodeSizing;
@@ -22,6 +23,10 @@ import dev.labelflight.flight.cluster.ChunkReplicas;
 import dev.labelflight.flight.cluster.NodeClients;
 import dev.labelflight.verticles.node.RemoteDatasets;
 import dev.labelflight.http.HttpVerticle;
+import dev.labelflight.http.transfer.ExportRoute;
+import dev.labelflight.http.transfer.UploadRoute;
+import dev.labelflight.verticles.review.ModelLookup;
+import dev.labelflight.verticles.review.ReviewVerticle;
 import dev.labelflight.server.auth.AuthSettings;
 import dev.labelflight.server.offheap.DirectMemoryLimit;
 import dev.labelflight.server.offheap.PooledArrowMemory;
@@ -70,6 +75,7 @@ public final class LabelFlightServer implements AutoCloseable {
   private dev.labelflight.pyworkers.PythonWorkerPool python;
   private NodeResources node;
   private LfSetStore lfSets;
+  private DevSetStore devSets;
   private FlightEndpointVerticle flight;
   private NodeClients clients;
   private String flightUri;
@@ -201,6 +207,7 @@ public final class LabelFlightServer implements AutoCloseable {
           cluster.directory(),
           cluster.clustered() ? new ChunkReplicas(dataDir, clients) : RemoteDatasets.NONE);
       lfSets = new LfSetStore(dataDir);
+      devSets = new DevSetStore(dataDir);
       seedDemo();
       return node;
     }).compose(n -> vertx.deployVerticle(new JobCoordinator(node, metrics::chunkEvaluated),
@@ -208,6 +215,9 @@ public final class LabelFlightServer implements AutoCloseable {
         .compose(id -> vertx.deployVerticle(() -> new ChunkWorker(node),
             new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(workerCount)))
         .compose(id -> vertx.deployVerticle(() -> new BrowseVerticle(node, lfSets, 30_000),
+            new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(2)))
+        .compose(id -> vertx.deployVerticle(() -> new ReviewVerticle(node, devSets,
+                new ModelLookup(vertx, config.getJsonObject("flight").getLong("callTimeoutMs", 60_000L)), 30_000),
             new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(2)))
         .compose(id -> vertx.deployVerticle(() -> new DeriveVerticle(node),
             new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)))
@@ -230,7 +240,11 @@ public final class LabelFlightServer implements AutoCloseable {
         .compose(id -> {
           metrics.bind(vertx, node, flight.traffic());
           metrics.bindAuth(auth.users());
-          http = new HttpVerticle(this::healthInfo, this::readiness, metrics::scrape, auth.users());
+          JsonObject httpConf = config.getJsonObject("http");
+          UploadRoute.Settings upload = UploadRoute.Settings.from(httpConf.getJsonObject("upload", new JsonObject()));
+          http = new HttpVerticle(this::healthInfo, this::readiness, metrics::scrape, auth.users(), List.of(
+              new UploadRoute(node, upload, uploadPlacement()),
+              new ExportRoute(node, devSets, httpConf.getLong("replyTimeoutMs", 60_000L), upload.budgetWaitMs())));
           return vertx.deployVerticle(http, new DeploymentOptions().setConfig(withTls(config.getJsonObject("http"))));
         })
         .map(id -> {
@@ -255,6 +269,25 @@ public final class LabelFlightServer implements AutoCloseable {
         LOG.warn("dataset {} is stored here but owned by node {}: requests for it go there", name, owner);
       }
     }
+  }
+
+  /** Where browser uploads may store a dataset: a name another node of the cluster owns stays there. Blocking. */
+  private UploadRoute.Placement uploadPlacement() {
+    if (!cluster.clustered()) {
+      return UploadRoute.Placement.LOCAL;
+    }
+    return new UploadRoute.Placement() {
+      @Override
+      public java.util.Optional<String> claim(String dataset) {
+        String owner = cluster.directory().claim(dataset);
+        return cluster.directory().isLocal(owner) ? java.util.Optional.empty() : java.util.Optional.of(owner);
+      }
+
+      @Override
+      public void release(String dataset) {
+        cluster.directory().release(dataset);
+      }
+    };
   }
 
   /** Blocking: tells the cluster this node's room and load, and refreshes this node's view of the others. */

@@ -12,6 +12,7 @@ import dev.labelflight.engine.store.ArrowFiles;
 import dev.labelflight.engine.store.AtomicFiles;
 import dev.labelflight.engine.store.ColumnTypes;
 import dev.labelflight.engine.store.DatasetStore;
+import dev.labelflight.engine.store.DatasetNames;
 import dev.labelflight.engine.store.Manifest;
 import dev.labelflight.engine.store.MappedChunks;
 import java.io.IOException;
@@ -126,7 +127,7 @@ public final class DerivedColumnStore {
     Manifest manifest = datasets.manifest(request.dataset(), request.version());
     Derivation derivation = Derivation.of(request.kind(), request.pattern(), maxPatternLength);
     Schema base = manifest.arrowSchema();
-    String what = "dataset '" + manifest.name() + "' v" + manifest.version();
+    String what = "dataset '" + DatasetNames.display(manifest.name()) + "' v" + manifest.version();
     for (Field f : base.getFields()) {
       if (f.getName().equals(request.name())) {
         throw LabelFlightException.invalid("'" + request.name() + "' is already a column of " + what);
@@ -278,7 +279,7 @@ public final class DerivedColumnStore {
   public FieldVector read(Manifest manifest, DerivedColumn column, int chunk, BufferAllocator allocator) {
     DerivedColumn.Chunk c = column.chunks().get(chunk);
     Path file = derivedDir(manifest).resolve(column.dir()).resolve(c.file());
-    String what = "chunk " + chunk + " of derived column '" + column.name() + "' of dataset '" + manifest.name()
+    String what = "chunk " + chunk + " of derived column '" + column.name() + "' of dataset '" + DatasetNames.display(manifest.name())
         + "' v" + manifest.version();
     if (!Files.exists(file)) {
       throw LabelFlightException.notFound(what + " is gone: the column was redefined or dropped meanwhile");

@@ -47,6 +47,50 @@ class LfSetStoreTest {
     assertTrue(store.get("reviews").isEmpty());
   }
 
+  /**
+   * Verifies that every save is a new version naming its user and client, that the history lists them newest
+   * first with what changed, and that old versions stay readable.
+   */
+  @Test
+  void versionsRecordWhoChangedWhat() {
+    LfSetStore store = new LfSetStore(dataDir);
+    var first = store.put("alice~reviews", "{\"labels\":[\"HAM\",\"SPAM\"],\"lfs\":[{\"name\":\"a\",\"kind\":\"regex\"}]}",
+        new LfSetStore.Author("alice", "page"), 0);
+    assertEquals(1, first.get("version").asInt());
+    assertEquals("alice", first.get("user").asText());
+    var second = store.put("alice~reviews", "{\"labels\":[\"HAM\",\"SPAM\"],\"lfs\":[{\"name\":\"a\",\"kind\":\"regex\","
+        + "\"pattern\":\"x\"},{\"name\":\"b\",\"kind\":\"keyword\"}],\"version\":1,\"user\":\"mallory\"}",
+        new LfSetStore.Author("alice", "python"), 1);
+    assertEquals(2, second.get("version").asInt());
+    assertEquals("alice", second.get("user").asText(), "the author is who saved, not what the body says");
+    assertEquals("python", second.get("source").asText());
+    assertEquals("[\"b\"]", second.get("changes").get("added").toString());
+    assertEquals("[\"a\"]", second.get("changes").get("changed").toString());
+    var history = store.history("alice~reviews", 10);
+    assertEquals(2, history.size());
+    assertEquals(2, history.get(0).get("version").asInt());
+    assertEquals("python", history.get(0).get("source").asText());
+    assertTrue(history.get(1).get("changes").get("created").asBoolean());
+    assertEquals(1, store.get("alice~reviews", 1).orElseThrow().get("lfs").size());
+    assertEquals(2, new LfSetStore(dataDir).get("alice~reviews").orElseThrow().get("version").asInt());
+  }
+
+  /** Verifies that a save based on a version another save replaced is refused, naming the newer version and its author. */
+  @Test
+  void refusesASaveBasedOnAnOldVersion() {
+    LfSetStore store = new LfSetStore(dataDir);
+    String set = "{\"labels\":[\"HAM\",\"SPAM\"],\"lfs\":[]}";
+    store.put("reviews", set, new LfSetStore.Author("alice", "page"), null);
+    store.put("reviews", set, new LfSetStore.Author("alice", "python"), 1);
+    LabelFlightException e = assertThrows(LabelFlightException.class,
+        () -> store.put("reviews", set, new LfSetStore.Author("alice", "page"), 1));
+    assertEquals(LabelFlightException.Kind.ALREADY_EXISTS, e.kind());
+    assertTrue(e.getMessage().contains("version 2 was saved by alice (python)"), e.getMessage());
+    assertEquals(2, store.get("reviews").orElseThrow().get("version").asInt());
+    assertThrows(LabelFlightException.class, () -> store.put("fresh", set, new LfSetStore.Author("a", "page"), 3));
+    assertEquals(1, store.put("fresh", set, new LfSetStore.Author("a", "page"), 0).get("version").asInt());
+  }
+
   private static void assertInvalid(LfSetStore store, String json, String text) {
     LabelFlightException e = assertThrows(LabelFlightException.class, () -> store.put("reviews", json));
     assertEquals(LabelFlightException.Kind.INVALID_ARGUMENT, e.kind());

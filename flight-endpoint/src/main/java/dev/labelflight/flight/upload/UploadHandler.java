@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.UUID;
 import dev.labelflight.flight.call.BusCalls;
+import dev.labelflight.flight.review.LfSetsHandler;
 import dev.labelflight.engine.apply.LabelStore;
 import org.apache.arrow.flight.CallStatus;
 import org.apache.arrow.flight.FlightDescriptor;
@@ -50,10 +51,12 @@ public final class UploadHandler {
   private final FlightTraffic traffic;
   private final LabelStore labels;
   private final BusCalls bus;
+  private final LfSetsHandler lfSets;
 
   /** {@code allocator} becomes the parent of one child per upload. */
   public UploadHandler(BufferAllocator allocator, DatasetStore datasets, LabelStore labels, CallRouter router,
-      Relay relay, Admission admission, FlightTraffic traffic, BusCalls bus) {
+      Relay relay, Admission admission, FlightTraffic traffic, BusCalls bus, LfSetsHandler lfSets) {
+    this.lfSets = lfSets;
     this.labels = labels;
     this.bus = bus;
     this.allocator = allocator;
@@ -68,6 +71,10 @@ public final class UploadHandler {
   public void put(Call call, CallContext context, FlightStream stream, StreamListener<PutResult> ackStream) {
     if (RowSelectionUpload.isFor(stream.getDescriptor())) {
       selection(call, context, stream, ackStream);
+      return;
+    }
+    if (LfSetsHandler.isDevSetPut(stream.getDescriptor())) {
+      devSet(call, context, stream, ackStream);
       return;
     }
     String name = null;
@@ -186,6 +193,25 @@ public final class UploadHandler {
         }
       }
       ackStream.onCompleted();
+    } catch (Throwable t) {
+      try {
+        ackStream.onError(FlightErrors.toFlight(t));
+      } catch (RuntimeException ignored) {
+        // The client is already gone.
+      }
+    }
+  }
+
+  /** DoPut {@code ["devsets", NAME, VERSION]}: hand labels of a dataset version, on its home node. */
+  private void devSet(Call call, CallContext context, FlightStream stream, StreamListener<PutResult> ackStream) {
+    try {
+      Optional<NodeInfo> home = router.clustered()
+          ? router.forDataset(call.dataset(stream.getDescriptor().getPath().get(1))) : Optional.empty();
+      if (home.isPresent()) {
+        relay.put(home.get(), call.user(), context, stream, ackStream, () -> UploadBatches.next(stream, "dev set"));
+        return;
+      }
+      lfSets.put(call, stream, ackStream);
     } catch (Throwable t) {
       try {
         ackStream.onError(FlightErrors.toFlight(t));

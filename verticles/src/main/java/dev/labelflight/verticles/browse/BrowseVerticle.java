@@ -32,7 +32,8 @@ import dev.labelflight.verticles.node.MemoryAdmission;
 
 /**
  * A worker verticle (deploy with {@code ThreadingModel.WORKER}) answering the browser's read and save
- * requests: dataset list, row pages, LF sets and example rows of a job. Handlers block on disk, which
+ * requests: dataset list, row pages, LF sets (versions, history; shared with the Python client's Flight
+ * actions) and example rows of a job. Handlers block on disk, which
  * is why this runs on worker threads; the logic lives in the engine.
  */
 public final class BrowseVerticle extends VerticleBase {
@@ -56,6 +57,7 @@ public final class BrowseVerticle extends VerticleBase {
         bus.localConsumer(Addresses.SAMPLE, m -> answer(m, () -> sample(m, body(m)))).completion(),
         bus.localConsumer(Addresses.LFSETS_GET, m -> answer(m, () -> getLfSet(m, body(m)))).completion(),
         bus.localConsumer(Addresses.LFSETS_PUT, m -> answer(m, () -> putLfSet(m, body(m)))).completion(),
+        bus.localConsumer(Addresses.LFSETS_HISTORY, m -> answer(m, () -> lfSetHistory(m, body(m)))).completion(),
         bus.localConsumer(Addresses.EXAMPLES, m -> onJobRequest(m, this::examplesQuery, this::examples)).completion(),
         bus.localConsumer(Addresses.COVERAGE, m -> onJobRequest(m, this::coverageQuery, this::coverage)).completion()));
   }
@@ -78,12 +80,19 @@ public final class BrowseVerticle extends VerticleBase {
         allocator -> json(new RowSampler(node.datasets()).page(manifest, offset, limit, allocator)));
   }
 
+  /** {@code {"dataset", "version"?}}: the current set, or an earlier version from its history. */
   private JsonObject getLfSet(Message<Object> message, JsonObject request) {
     String dataset = dataset(request);
-    return new JsonObject().put("dataset", dataset)
-        .put("set", lfSets.get(Caller.dataset(message, dataset)).map(BrowseVerticle::json).orElse(null));
+    String stored = Caller.dataset(message, dataset);
+    Integer version = integer(request, "version", null);
+    var set = version == null ? lfSets.get(stored) : lfSets.get(stored, version);
+    return new JsonObject().put("dataset", dataset).put("set", set.map(BrowseVerticle::json).orElse(null));
   }
 
+  /**
+   * {@code {"dataset", "set", "baseVersion"?, "source"?}}: saves the next version as the caller, refusing
+   * (409) when {@code baseVersion} is given and another save came in since.
+   */
   private JsonObject putLfSet(Message<Object> message, JsonObject request) {
     String dataset = dataset(request);
     String stored = Caller.dataset(message, dataset);
@@ -92,7 +101,24 @@ public final class BrowseVerticle extends VerticleBase {
     if (set != null && text == null) {
       throw LabelFlightException.invalid("'set' must be a JSON object");
     }
-    return new JsonObject().put("dataset", dataset).put("set", json(lfSets.put(stored, text)));
+    Object source = request.getValue("source");
+    if (source != null && !(source instanceof String)) {
+      throw LabelFlightException.invalid("'source' must be a string");
+    }
+    LfSetStore.Author author = new LfSetStore.Author(Caller.of(message), source == null ? "api" : (String) source);
+    return new JsonObject().put("dataset", dataset)
+        .put("set", json(lfSets.put(stored, text, author, integer(request, "baseVersion", null))));
+  }
+
+  /** {@code {"dataset", "limit"?}} (default 50): the newest versions, newest first, without their LFs. */
+  private JsonObject lfSetHistory(Message<Object> message, JsonObject request) {
+    String dataset = dataset(request);
+    int limit = integer(request, "limit", 50);
+    if (limit < 1 || limit > LfSetStore.MAX_HISTORY) {
+      throw LabelFlightException.invalid("'limit' must be between 1 and " + LfSetStore.MAX_HISTORY);
+    }
+    return new JsonObject().put("dataset", dataset)
+        .put("versions", new JsonArray(lfSets.history(Caller.dataset(message, dataset), limit).toString()));
   }
 
   /** A job's finished label chunks as the coordinator reports them. */

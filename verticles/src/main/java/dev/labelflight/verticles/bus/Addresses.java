@@ -68,6 +68,28 @@ public final class Addresses {
   public static final String WORK_AVAILABLE = "labelflight.cluster.work_available";
   /** Local: {@code {"node"}}: a cluster member left (crash or shutdown); its borrowed tasks are queued again. */
   public static final String NODE_LEFT = "labelflight.cluster.node_left";
+  // ---- the web UI's review, search, dev-set and LF-set history services (ReviewVerticle, BrowseVerticle) ----
+
+  /**
+   * Request: {@code {"job", "view": lf-wrong|model-wrong|uncovered|conflicts, "gold"?: column|"@dev", "model"?,
+   * "lf"?, "class"?, "minConfidence"?, "maxConfidence"?, "offset"?, "limit"?}}; reply: a page of the rows the
+   * view lists with votes, gold, prediction and match spans ({@code ReviewFinder}).
+   */
+  public static final String REVIEW_ROWS = "labelflight.api.review.rows";
+  /**
+   * Request: {@code {"dataset", "version"?, "lf": {kind: keyword|regex, column, ...}, "labels"?, "gold"?,
+   * "offset"?, "limit"?}}; reply: hit count, coverage, a page of hits with spans, accuracy on gold ({@code TextSearch}).
+   */
+  public static final String SEARCH = "labelflight.api.search";
+  /** Request: {@code {"dataset", "version"?, "rows"?: [ids]}}; reply: the dev set's size, counts per class, labels of those rows. */
+  public static final String DEVSET_GET = "labelflight.api.devset.get";
+  /** Request: {@code {"dataset", "version", "labels": [[row, class or null], ...]}}; reply: the dev set's size after the save. */
+  public static final String DEVSET_PUT = "labelflight.api.devset.put";
+  /** Request: {@code {"dataset", "version"?, "position"?}}; reply: the next row to hand-label (a fixed shuffle of the rows). */
+  public static final String DEVSET_NEXT = "labelflight.api.devset.next";
+  /** Request: {@code {"dataset", "limit"?}}; reply: {@code {"dataset", "versions": [{version, saved, user, source, changes}]}}. */
+  public static final String LFSETS_HISTORY = "labelflight.api.lfsets.history";
+
   private static final String NODE_PREFIX = "labelflight.node.";
   private static final String WORKER_PREFIX = "labelflight.worker.task.";
   private static final String RESIDENT_PREFIX = "labelflight.resident.run.";

@@ -100,6 +100,26 @@ public final class LabelFlightApi {
     return request(Addresses.IMPORT_MODEL, body);
   }
 
+  /** The caller's LF set of a dataset, shared with the web page: {@code {"dataset", "version"?}} ({@link Addresses#LFSETS_GET}). */
+  public Future<JsonObject> lfSet(JsonObject body) {
+    return request(Addresses.LFSETS_GET, body);
+  }
+
+  /** Saves the next version of an LF set: {@code {"dataset", "set", "baseVersion"?, "source"?}} ({@link Addresses#LFSETS_PUT}). */
+  public Future<JsonObject> saveLfSet(JsonObject body) {
+    return request(Addresses.LFSETS_PUT, body);
+  }
+
+  /** The versions of an LF set, newest first: {@code {"dataset", "limit"?}} ({@link Addresses#LFSETS_HISTORY}). */
+  public Future<JsonObject> lfSetHistory(JsonObject body) {
+    return request(Addresses.LFSETS_HISTORY, body);
+  }
+
+  /** Size and classes of a dataset version's dev set: {@code {"dataset", "version"?}} ({@link Addresses#DEVSET_GET}). */
+  public Future<JsonObject> devSetInfo(JsonObject body) {
+    return request(Addresses.DEVSET_GET, body);
+  }
+
   private Future<JsonObject> request(String address, Object body) {
     return vertx.eventBus().<JsonObject>request(address, body, options)
         .map(reply -> reply.body())

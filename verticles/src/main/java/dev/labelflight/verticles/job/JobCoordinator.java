@@ -88,8 +88,7 @@ public final class JobCoordinator extends VerticleBase {
     var bus = vertx.eventBus();
     return Future.all(List.of(
         bus.localConsumer(Addresses.APPLY, this::onApply).completion(),
-        bus.<JsonObject>localConsumer(Addresses.JOB_STATUS, m -> answer(m, () -> accessible(m,
-            JobQuery.fromJson(m.body()).job()).status())).completion(),
+        bus.<JsonObject>localConsumer(Addresses.JOB_STATUS, m -> answer(m, () -> status(m))).completion(),
         bus.<JsonObject>localConsumer(Addresses.AWAIT_PROGRESS, this::onAwait).completion(),
         bus.<JsonObject>localConsumer(Addresses.CANCEL, this::onCancel).completion(),
         bus.<JsonObject>localConsumer(Addresses.DROP_DATASET, this::onDropDataset).completion(),
@@ -180,6 +179,17 @@ public final class JobCoordinator extends VerticleBase {
       throw Caller.jobNotFound(id);
     }
     return job;
+  }
+
+  private JsonObject status(Message<JsonObject> message) {
+    JobQuery query = JobQuery.fromJson(message.body());
+    Job job = accessible(message, query.job());
+    JsonObject status = job.status();
+    if (query.specs()) {
+      status.put("specs", new JsonArray(job.lfs().specs().stream()
+          .map(s -> (Object) new JsonObject(s.json().toString())).toList()));
+    }
+    return status;
   }
 
   private void onAwait(Message<JsonObject> message) {

@@ -7,6 +7,8 @@ import dev.labelflight.engine.analysis.GoldColumn;
 import dev.labelflight.engine.analysis.LfAnalysis;
 import dev.labelflight.engine.analysis.MultiLabelAnalysis;
 import dev.labelflight.engine.analysis.MultiLabelGold;
+import dev.labelflight.engine.devset.DevGold;
+import dev.labelflight.engine.devset.DevSetStore;
 import dev.labelflight.engine.error.LabelFlightException;
 import dev.labelflight.engine.labelmatrix.RowSelection;
 import dev.labelflight.engine.labelmodel.LabelModel;
@@ -36,11 +38,14 @@ import java.util.function.BiFunction;
  * among the job's columns), and the user's models: list, fetch (the document export writes), delete, import.
  * Analysis and fits wait for the job to end, then read the label chunks (and gold) chunk by chunk under
  * the node's memory budget ({@link LabelMatrixReader}); both take a row selection ({@code rowRanges} or
- * {@code selection}). Config: {@code maxPatternBytes} (cap of the vote-pattern table that lets EM passes run
+ * {@code selection}); analysis also takes {@code "gold": "@dev"}, the dataset version's hand-labelled dev set
+ * ({@link DevSetStore}), over exactly its rows. Config: {@code maxPatternBytes} (cap of the vote-pattern table that lets EM passes run
  * in memory; past it each pass reads the label chunks again).
  */
 public final class LabelModelVerticle extends VerticleBase {
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** The {@code gold} value that names the dataset version's hand-labelled dev set. */
+  static final String DEV_GOLD = "@dev";
   private static final Set<String> ANALYSIS_FIELDS = Set.of("job", "gold", "rowRanges", "selection");
 
   private final NodeResources node;
@@ -48,6 +53,7 @@ public final class LabelModelVerticle extends VerticleBase {
   private LabelFlightApi api;
   private LabelMatrixReader reader;
   private ModelStore store;
+  private DevSetStore devSets;
   private ModelFits fits;
 
   public LabelModelVerticle(NodeResources node, long callTimeoutMs) {
@@ -60,7 +66,8 @@ public final class LabelModelVerticle extends VerticleBase {
     api = new LabelFlightApi(vertx, callTimeoutMs);
     reader = new LabelMatrixReader(node, new JobLabelChunks(node.labels()));
     store = new ModelStore(node.dataDir());
-    fits = new ModelFits(reader, store, config().getLong("maxPatternBytes", 64L << 20));
+    devSets = new DevSetStore(node.dataDir());
+    fits = new ModelFits(reader, store, devSets, config().getLong("maxPatternBytes", 64L << 20));
     var bus = vertx.eventBus();
     return Future.all(java.util.List.of(
         bus.<JsonObject>localConsumer(Addresses.ANALYSIS, m -> serveJob(m, this::analysis)).completion(),
@@ -114,6 +121,9 @@ public final class LabelModelVerticle extends VerticleBase {
       JobFacts facts = facts(job, status);
       Manifest manifest = node.datasets().manifest(facts.datasetKey(), facts.version());
       RowSelection rows = reader.rowSelection(body, facts.rowsTotal(), job);
+      if (facts.multiLabel() && DEV_GOLD.equals(goldName)) {
+        throw LabelFlightException.invalid("'gold': \"@dev\" is for single-label jobs");
+      }
       if (facts.multiLabel()) {
         MultiLabelGold gold = goldName == null ? null : new MultiLabelGold(goldName, facts.classes(), manifest.arrowSchema());
         return JobLabelChunks.awaitFinished(api, job).compose(progress -> vertx.executeBlocking(() -> {
@@ -122,11 +132,29 @@ public final class LabelModelVerticle extends VerticleBase {
           return new JsonObject(JSON.writeValueAsString(analysis.toJson())).put("job", job);
         }, false));
       }
-      GoldColumn gold = goldName == null ? null : new GoldColumn(goldName, facts.classes(), manifest.arrowSchema());
+      LabelMatrixReader.GoldReader<short[]> gold;
+      RowSelection selected = rows;
+      if (DEV_GOLD.equals(goldName)) {
+        // The hand-labelled dev set: exactly its rows, with their labels as gold.
+        if (rows != null) {
+          throw LabelFlightException.invalid("'gold': \"@dev\" analyses the dev set's rows; give no 'rowRanges' or 'selection'");
+        }
+        DevGold dev = devSets.get(manifest.name(), manifest.version()).gold(facts.classes());
+        if (dev.count() == 0) {
+          throw LabelFlightException.invalid("the dev set of '" + status.getString("dataset") + "' v" + manifest.version()
+              + " is empty: label some rows first");
+        }
+        selected = dev;
+        gold = (data, firstRow) -> dev.read(firstRow, data.getRowCount());
+      } else {
+        GoldColumn column = goldName == null ? null : new GoldColumn(goldName, facts.classes(), manifest.arrowSchema());
+        gold = column == null ? null : column::read;
+      }
+      RowSelection analysed = selected;
       return JobLabelChunks.awaitFinished(api, job).compose(progress -> vertx.executeBlocking(() -> {
         LfAnalysis analysis = new LfAnalysis(facts.lfs(), facts.classes().size(), gold != null);
         LabelMatrixReader.ChunkConsumer<short[]> add = analysis::add;
-        reader.readAll(job, manifest, progress, rows, gold == null ? null : gold::read, add);
+        reader.readAll(job, manifest, progress, analysed, gold, add);
         return new JsonObject(JSON.writeValueAsString(analysis.summary().toJson())).put("job", job);
       }, false));
     });
@@ -141,7 +169,7 @@ public final class LabelModelVerticle extends VerticleBase {
       Manifest manifest = node.datasets().manifest(facts.datasetKey(), facts.version());
       RowSelection selection = reader.rowSelection(body, facts.rowsTotal(), request.job());
       if (request.gold() != null && !facts.multiLabel()) {
-        new GoldColumn(request.gold(), facts.classes(), manifest.arrowSchema()); // a bad gold column fails now
+        fits.goldReader(request.gold(), facts, manifest); // a bad gold column or an empty dev set fails now
       }
       return JobLabelChunks.awaitFinished(api, request.job()).compose(progress -> vertx.executeBlocking(
           () -> fits.fit(request, facts, manifest, progress, selection, caller).reply(), false));

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.labelflight.engine.analysis.GoldColumn;
+import dev.labelflight.engine.devset.DevGold;
+import dev.labelflight.engine.devset.DevSetStore;
 import dev.labelflight.engine.error.LabelFlightException;
 import dev.labelflight.engine.labelmatrix.LabelChunk;
 import dev.labelflight.engine.labelmatrix.RowSelection;
@@ -41,9 +43,11 @@ final class ModelFits {
 
   private final LabelMatrixReader reader;
   private final ModelStore store;
+  private final DevSetStore devSets;
   private final long maxPatternBytes;
 
-  ModelFits(LabelMatrixReader reader, ModelStore store, long maxPatternBytes) {
+  ModelFits(LabelMatrixReader reader, ModelStore store, DevSetStore devSets, long maxPatternBytes) {
+    this.devSets = devSets;
     this.reader = reader;
     this.store = store;
     this.maxPatternBytes = maxPatternBytes;
@@ -66,7 +70,8 @@ final class ModelFits {
     if (facts.multiLabel()) {
       return multiLabel(request, facts, progress, selection, user, settings, balance, name, rows);
     }
-    GoldColumn gold = request.gold() == null ? null : new GoldColumn(request.gold(), facts.classes(), manifest.arrowSchema());
+    LabelMatrixReader.GoldReader<short[]> gold = request.gold() == null ? null
+        : goldReader(request.gold(), facts, manifest);
     RowSample dev = gold == null ? null : new RowSample(m, (int) Math.max(100, Math.min(100_000, DEV_VALUES / Math.max(1, m))));
     RowSample sample = new RowSample(m, (int) Math.max(100, Math.min(50_000, SAMPLE_VALUES / Math.max(1, m))));
 
@@ -98,7 +103,7 @@ final class ModelFits {
     int maxPatterns = (int) Math.max(1, Math.min(Integer.MAX_VALUE / 2, maxPatternBytes / ModelFitFootprint.votePattern(m)));
     VotePatterns patterns = new VotePatterns(m, maxPatterns);
     boolean[] overflow = {false};
-    reader.readAll(facts.job(), manifest, progress, selection, gold == null ? null : gold::read, (chunk, goldLabels) -> {
+    reader.readAll(facts.job(), manifest, progress, selection, gold, (chunk, goldLabels) -> {
       if (!overflow[0]) {
         try {
           patterns.add(chunk);
@@ -287,6 +292,24 @@ final class ModelFits {
   }
 
   /** Gold as class indexes (-1 where a row has none). */
+  /**
+   * The gold labels a fit scores candidates by: a dataset column, or {@code @dev}, the dataset version's
+   * hand-labelled dev set (the web page's); INVALID_ARGUMENT for an unknown column or an empty dev set.
+   */
+  LabelMatrixReader.GoldReader<short[]> goldReader(String name, JobFacts facts, Manifest manifest) {
+    if (LabelModelVerticle.DEV_GOLD.equals(name)) {
+      DevGold dev = devSets.get(manifest.name(), manifest.version()).gold(facts.classes());
+      if (dev.count() == 0) {
+        throw LabelFlightException.invalid("the dev set of '" + facts.dataset() + "' v" + manifest.version()
+            + " is empty: label some rows first, or name a gold column")
+            .withDetail(LabelFlightException.Detail.FIELD, "gold");
+      }
+      return (data, firstRow) -> dev.read(firstRow, data.getRowCount());
+    }
+    GoldColumn column = new GoldColumn(name, facts.classes(), manifest.arrowSchema());
+    return column::read;
+  }
+
   private static int[] ints(Object gold) {
     short[] column = (short[]) gold;
     int[] out = new int[column.length];
