@@ -12,6 +12,9 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import dev.labelflight.engine.lf.regex.StepBudget;
+import dev.labelflight.engine.lf.regex.UnicodeRegex;
+import dev.labelflight.engine.lf.unicode.CaseFolding;
 import dev.labelflight.engine.lf.unicode.WordCharacters;
 
 /**
@@ -33,8 +36,18 @@ public final class MatchSpans {
   private final Keywords keywords;
   private final Pattern regex;
   private final boolean fullMatch;
+  /** The LF's own regex engine (Python's Unicode word rules), which decides whether a value matches at all. */
+  private final UnicodeRegex engine;
+  private final long stepsPerByte;
 
   private MatchSpans(String column, Keywords keywords, Pattern regex, boolean fullMatch) {
+    this(column, keywords, regex, fullMatch, null, 0);
+  }
+
+  private MatchSpans(String column, Keywords keywords, Pattern regex, boolean fullMatch, UnicodeRegex engine,
+      long stepsPerByte) {
+    this.engine = engine;
+    this.stepsPerByte = stepsPerByte;
     this.column = column;
     this.keywords = keywords;
     this.regex = regex;
@@ -71,7 +84,15 @@ public final class MatchSpans {
             | (spec.bool(LfFields.DOT_ALL) ? Pattern.DOTALL : 0)
             | (spec.bool(LfFields.MULTILINE) ? Pattern.MULTILINE : 0);
         try {
-          return Optional.of(new MatchSpans(column, null, Pattern.compile(pattern, flags), match.equals("full")));
+          Pattern re2j = Pattern.compile(pattern, flags);
+          UnicodeRegex engine = UnicodeRegex.compile(pattern, !spec.bool(LfFields.REGEX_CASE_SENSITIVE),
+              spec.bool(LfFields.DOT_ALL), spec.bool(LfFields.MULTILINE), match.equals("full"),
+              limits.maxRegexProgramSize()).orElse(null);
+          return Optional.of(new MatchSpans(column, null, re2j, match.equals("full"), engine, limits.regexStepsPerByte()));
+        } catch (UnicodeRegex.TooLargeException e) {
+          throw spec.overLimit("pattern", "the regex's program has " + e.size() + " instructions, more than"
+              + " limits.maxRegexProgramSize = " + limits.maxRegexProgramSize(), limits.maxRegexProgramSize(), e.size(),
+              "instructions");
         } catch (PatternSyntaxException e) {
           throw spec.invalid("invalid regex: " + e.getMessage());
         } catch (StackOverflowError e) {
@@ -99,6 +120,24 @@ public final class MatchSpans {
   }
 
   private int[] regex(String value) {
+    if (engine != null) {
+      // Whether the LF votes is the LF engine's answer (Unicode \b \w as Python's re); RE2J, whose \b is
+      // ASCII, only places the spans. Where the two disagree on a matching value, the whole value is marked.
+      byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+      boolean matches;
+      try (UnicodeRegex.Scan scan = engine.scan()) {
+        matches = scan.matches(bytes, 0, bytes.length, StepBudget.perByte(stepsPerByte, bytes.length)) == 1;
+      }
+      if (!matches) {
+        return new int[0];
+      }
+      int[] spans = re2jSpans(value);
+      return spans.length > 0 ? spans : new int[] {0, value.length()};
+    }
+    return re2jSpans(value);
+  }
+
+  private int[] re2jSpans(String value) {
     Matcher m = regex.matcher(value);
     if (fullMatch) {
       return m.matches() ? new int[] {0, value.length()} : new int[0];
@@ -128,7 +167,8 @@ public final class MatchSpans {
       this.caseSensitive = caseSensitive;
       this.wholeWord = wholeWord;
       for (String w : words) {
-        byte[] bytes = (caseSensitive ? w : w.toLowerCase(Locale.ROOT)).getBytes(StandardCharsets.UTF_8);
+        // Folded as the LF folds them: Unicode simple case folding (CaseFolding), as Python's re.IGNORECASE.
+        byte[] bytes = caseSensitive ? w.getBytes(StandardCharsets.UTF_8) : CaseFolding.foldToUtf8(w);
         byLength.computeIfAbsent(bytes.length, n -> new HashSet<>()).add(new Bytes(bytes, 0, bytes.length));
       }
     }
@@ -136,38 +176,45 @@ public final class MatchSpans {
     int[] find(String value) {
       byte[] raw = value.getBytes(StandardCharsets.UTF_8);
       byte[] data = raw;
+      // origin[k]: where in the row the folded byte k came from (null: not folded, the same offsets).
+      int[] origin = null;
       if (!caseSensitive) {
-        // The automaton folds ASCII letters of the text only; keywords were lower-cased whole.
-        data = raw.clone();
-        for (int i = 0; i < data.length; i++) {
-          if (data[i] >= 'A' && data[i] <= 'Z') {
-            data[i] += 32;
-          }
-        }
+        byte[] folded = new byte[CaseFolding.maxFoldedLength(raw.length)];
+        int[] from = new int[folded.length + 1];
+        int n = CaseFolding.foldUtf8(raw, 0, raw.length, folded, from);
+        data = Arrays.copyOf(folded, n);
+        origin = Arrays.copyOf(from, n + 1);
       }
       List<Integer> spans = new ArrayList<>();
       Bytes probe = new Bytes(data, 0, 0);
       int p = 0;
       while (p < data.length && spans.size() < 2 * MAX_SPANS) {
         int found = 0;
-        for (var entry : byLength.entrySet()) {
-          int length = entry.getKey();
-          if (p + length > data.length || (wholeWord && !isWholeWord(raw, p, p + length))) {
-            continue;
-          }
-          probe.at(p, length);
-          if (entry.getValue().contains(probe)) {
-            found = length;
-            break;
+        if (origin == null || p == 0 || origin[p] != origin[p - 1]) {
+          for (var entry : byLength.entrySet()) {
+            int length = entry.getKey();
+            if (p + length > data.length) {
+              continue;
+            }
+            int end = p + length;
+            if (origin != null && end < data.length && origin[end] == origin[end - 1]) {
+              continue; // ends inside a folded code point
+            }
+            int rawFrom = origin == null ? p : origin[p];
+            int rawTo = origin == null ? end : origin[end];
+            if (wholeWord && !isWholeWord(raw, rawFrom, rawTo)) {
+              continue;
+            }
+            probe.at(p, length);
+            if (entry.getValue().contains(probe)) {
+              found = length;
+              spans.add(rawFrom);
+              spans.add(rawTo);
+              break;
+            }
           }
         }
-        if (found > 0) {
-          spans.add(p);
-          spans.add(p + found);
-          p += found;
-        } else {
-          p++;
-        }
+        p += found > 0 ? found : 1;
       }
       return toChars(value, raw.length, spans);
     }
