@@ -467,13 +467,35 @@ def write_results(report):
         f.write(head + marker + "\n\n" + report + "\n\n" + tail)
 
 
+def export(args):
+    """Writes DIR/lfs-SET.json and, unless it is there, DIR/messages.arrow (65,536-row batches, as the
+    server's chunks) for EngineProfile.java (perf/peers/profile.sh)."""
+    import pyarrow as pa
+    import data
+    os.makedirs(args.data, exist_ok=True)
+    path = os.path.join(args.data, "messages.arrow")
+    if not os.path.exists(path):
+        table = data.generate(args.rows, args.seed)
+        with pa.OSFile(path + ".tmp", "wb") as f:
+            with pa.ipc.new_file(f, table.schema) as w:
+                for batch in table.to_batches(max_chunksize=65_536):
+                    w.write_batch(batch)
+        os.rename(path + ".tmp", path)
+        log(f"wrote {args.rows:,} rows to {path}: {data.describe(table)}")
+    for set_name, make in lfsets.SETS.items():
+        classes, lfs = make()
+        with open(os.path.join(args.data, f"lfs-{set_name}.json"), "w") as f:
+            # The server takes class names (the client resolves indexes to names).
+            json.dump({"labels": classes, "lfs": [{**x.spec, "label": classes[x.label]} for x in lfs]}, f, indent=1)
+
+
 def log(msg):
     print(msg, file=sys.stderr, flush=True)
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["all", "one"])
+    ap.add_argument("mode", choices=["all", "one", "export"])
     ap.add_argument("engine", nargs="?")
     ap.add_argument("--rows", type=int, default=200_000)
     ap.add_argument("--runs", type=int, default=3)
@@ -498,6 +520,8 @@ def main():
         args.snorkel_rows = min(args.snorkel_rows, args.rows)
     if args.mode == "one":
         run_one(args)
+    elif args.mode == "export":
+        export(args)
     else:
         main_all(args)
 
