@@ -294,12 +294,17 @@ def main_all(args):
             write_results(report)
         failed = [e for e, r in results.items() if "*" in r]
         bad = [a for a in agreement if a["mismatches"]]
-        if args.check and (failed or bad or not agreement):
+        contract = mib(args.xmx) + args.budget_mib + 256
+        over = [r["server_peak_mib"] for r in results.get("labelflight", {}).values()
+                if r.get("server_peak_mib", 0) > contract]
+        if args.check and (failed or bad or not agreement or over):
             log(f"peer check FAILED: engines that did not run {failed}; mismatching matrices "
-                f"{[(a['engine'], a['set'], a['per_lf']) for a in bad]}")
+                f"{[(a['engine'], a['set'], a['per_lf']) for a in bad]}; server peak RSS over the "
+                f"{contract} MiB contract: {over}")
             sys.exit(1)
         if args.check:
-            log(f"peer check passed: {len(agreement)} label matrices equal to LabelFlight's")
+            log(f"peer check passed: {len(agreement)} label matrices equal to LabelFlight's, server peak RSS "
+                f"within Xmx + budget + 256 MiB")
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -412,7 +417,12 @@ def render(args, results, agreement, stats, load_before, load_after, total_s):
             out.append(f"| {name} | {n:,} | {t:.2f} | {cpu:.2f} | {rps:,.0f} | {n / cpu:,.0f} | {ratio_r} | {ratio_q} "
                        f"| {peak} | {note} |")
         if lf_rps:
+            contract = mib(args.xmx) + args.budget_mib + 256
             out.append("")
+            out.append(f"Memory contract (RSS <= Xmx + budget + 256 MiB = {mib(args.xmx):,} + {args.budget_mib:,} + 256 = "
+                       f"{contract:,} MiB): server peak RSS {lfr['server_peak_mib']:,.0f} MiB, "
+                       f"{'within' if lfr['server_peak_mib'] <= contract else '**over**'} "
+                       f"({lfr['server_peak_mib'] / contract:.0%} of it; the peak over the whole server run, both sets).")
             out.append(f"Resident / queue: **{lf_rps['resident'] / lf_rps['queue']:.2f}x** wall, "
                        f"{lf_cps['resident'] / lf_cps['queue']:.2f}x per CPU-second.")
             if "resident_first" in lfr:
@@ -425,6 +435,14 @@ def render(args, results, agreement, stats, load_before, load_after, total_s):
         else:
             out.append(f"- {a['engine']} / {a['set']}: **{a['mismatches']:,} cells differ** {json.dumps(a['per_lf'])}.")
     return "\n".join(out)
+
+
+def mib(size):
+    """A JVM size (-Xmx form: 2g, 1536m, bytes) in MiB."""
+    units = {"k": 1 / 1024, "m": 1, "g": 1024, "t": 1024 * 1024}
+    if size[-1].lower() in units:
+        return int(float(size[:-1]) * units[size[-1].lower()])
+    return int(size) // 2**20
 
 
 def versions(results):

@@ -3,7 +3,7 @@
 # through the server jar and the Python client), Polars, DuckDB and Snorkel on the same generated messages
 # and LF sets, L checked equal across engines.
 #   perf/peers/run.sh [--rows 200000] [--runs 3] [--snorkel-rows 3000] [--sets spam,support] [--write]
-#   perf/peers/run.sh --check      # CI short form (bin/test): 3,000 rows, one run, exit 1 unless every L is equal
+#   perf/peers/run.sh --check      # CI short form (bin/test): 3,000 rows, one run, exit 1 unless every L is equal and the server stays within its memory contract
 # Polars and DuckDB come from PyPI into a venv cached outside the work tree (reused by fresh clones, as the
 # other scripts' venvs are); Snorkel runs in engine/conformance/setup-snorkel-venv.sh's venv. The labelflight
 # client is read from this checkout (PYTHONPATH), never installed into the cached venv.
