@@ -466,6 +466,21 @@ try {
     check(readFileSync(await dev.path(), 'utf8').trim().split('\r\n').length === 21, 'dev set export');
   });
 
+  await step('a stored model picked from the list predicts a new run (issue 21) and its predictions export', async () => {
+    await page.getByTestId('run').click();
+    await page.waitForFunction((j) => window.labelflight.state.results && window.labelflight.state.results.id !== j, job);
+    const rerun = await page.evaluate(() => window.labelflight.state.results.id);
+    check(await page.getByTestId('export-preds').isDisabled(), 'the old fit does not export for the new run');
+    await page.locator(`[data-testid="stored-model"] option[value="${model}"]`).waitFor({state: 'attached'});
+    await page.getByTestId('stored-model').selectOption(model);
+    await page.getByTestId('use-model').click();
+    await page.waitForFunction((j) => window.labelflight.state.model && window.labelflight.state.model.job === j, rerun);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-preds').click()]);
+    const preds = readFileSync(await download.path(), 'utf8').trim().split('\r\n');
+    check(preds.length === CSV_ROWS + 1, 'rows predicted by the stored model ' + (preds.length - 1));
+    job = rerun;
+  });
+
   await step('Python reads the LF set and the dev labels the page saved; the page picks up the set Python saves', async () => {
     const seen = python(server, `
 s = c.lfset(${JSON.stringify(UPLOADED)})

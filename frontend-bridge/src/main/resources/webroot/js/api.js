@@ -5,6 +5,8 @@ export const API = {
   cancel: 'labelflight.api.cancel',
   analysis: 'labelflight.api.analysis',
   fit: 'labelflight.api.fit_label_model',
+  models: 'labelflight.api.models',
+  labelModel: 'labelflight.api.label_model',
   datasets: 'labelflight.api.datasets',
   sample: 'labelflight.api.sample',
   lfsetGet: 'labelflight.api.lfsets.get',

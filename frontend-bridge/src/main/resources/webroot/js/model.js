@@ -11,6 +11,10 @@ let app;
 export function init(a) {
   app = a;
   document.getElementById('fit').onclick = fit;
+  document.getElementById('use-model').onclick = useStored;
+  document.getElementById('stored-model').onchange = () => {
+    document.getElementById('use-model').disabled = !app.state.results || !document.getElementById('stored-model').value;
+  };
   document.getElementById('export-labels').onclick = () => exportCsv(`/api/export/labels/${app.state.results.id}`,
       `labels-${app.state.results.id}.csv`);
   document.getElementById('export-preds').onclick = () => {
@@ -21,6 +25,8 @@ export function init(a) {
 
 export function jobChanged() {
   document.getElementById('fit').disabled = false;
+  document.getElementById('use-model').disabled = !document.getElementById('stored-model').value;
+  refreshModels();
   document.getElementById('export-labels').disabled = false;
   const stale = app.state.model && app.state.model.job !== app.state.results.id;
   document.getElementById('export-preds').disabled = !app.state.model || stale;
@@ -69,6 +75,7 @@ async function fit() {
       return;
     }
     app.state.model = {id: m.model, job: job.id, reply: m};
+    refreshModels();
     document.getElementById('export-preds').disabled = false;
     render(job, m);
     app.refreshLabelDistribution();
@@ -76,6 +83,44 @@ async function fit() {
     fill('model', e.failureType === 'NO_HANDLERS'
       ? el('div', {class: 'notice', 'data-testid': 'model-unavailable'}, 'Label models are not available on this server.')
       : el('span', {class: 'error', 'data-testid': 'model-error'}, e.message));
+  }
+}
+
+/** Lists the user's stored label models (every version; they survive restarts) in the picker. */
+async function refreshModels() {
+  const select = document.getElementById('stored-model');
+  try {
+    const r = await app.bus.request(API.models, {});
+    const chosen = select.value;
+    select.replaceChildren(el('option', {value: ''}, 'stored models…'), ...r.models.flatMap((m) =>
+      m.versions.slice().reverse().map((v) => el('option', {value: `${m.name}@v${v}`}, `${m.name}@v${v} (${m.kind})`))));
+    select.value = [...select.options].some((o) => o.value === chosen) ? chosen : '';
+  } catch (e) {
+    // The picker stays as it was; fitting works without it.
+  }
+}
+
+/**
+ * A stored model on the shown run: the server checks that the run has the model's LFs (by name and spec),
+ * else says which one is missing or changed; then its predictions export like a fitted model's.
+ */
+async function useStored() {
+  const job = app.state.results;
+  const id = document.getElementById('stored-model').value;
+  if (!job || !id) {
+    return;
+  }
+  try {
+    const m = await app.bus.request(API.labelModel, {job: job.id, model: id});
+    if (app.state.results !== job) {
+      return;
+    }
+    app.state.model = {id, job: job.id, reply: m};
+    document.getElementById('export-preds').disabled = false;
+    render(job, {...m, model: id});
+    app.refreshLabelDistribution();
+  } catch (e) {
+    fill('model', el('span', {class: 'error', 'data-testid': 'model-error'}, e.message));
   }
 }
 

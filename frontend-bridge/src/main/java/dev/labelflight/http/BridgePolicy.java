@@ -17,7 +17,7 @@ public final class BridgePolicy {
       Addresses.APPLY, Addresses.JOB_STATUS, Addresses.CANCEL, Addresses.ANALYSIS, Addresses.FIT_LABEL_MODEL,
       Addresses.DATASETS, Addresses.SAMPLE, Addresses.LFSETS_GET, Addresses.LFSETS_PUT, Addresses.EXAMPLES,
       Addresses.COVERAGE, Addresses.REVIEW_ROWS, Addresses.SEARCH, Addresses.DEVSET_GET, Addresses.DEVSET_PUT,
-      Addresses.DEVSET_NEXT, Addresses.LFSETS_HISTORY);
+      Addresses.DEVSET_NEXT, Addresses.LFSETS_HISTORY, Addresses.MODELS, Addresses.LABEL_MODEL);
   private static final Pattern JOB_ADDRESS = Pattern.compile(Addresses.JOB_ADDRESS_REGEX);
 
   private final int maxBodyBytes;
