@@ -9,6 +9,7 @@ import dev.labelflight.engine.error.LabelFlightException;
 import dev.labelflight.engine.lf.CompiledLfSet;
 import dev.labelflight.engine.lf.LabelSpace;
 import dev.labelflight.engine.lf.LfCompiler;
+import dev.labelflight.engine.lf.LfKind;
 import dev.labelflight.engine.lf.LfLimits;
 import dev.labelflight.engine.lf.LfSpec;
 import dev.labelflight.engine.store.DatasetNames;
@@ -49,7 +50,7 @@ public final class TextSearch {
    */
   public record Query(LfSpec lf, List<String> labels, long offset, int limit) {
     public Query {
-      if (!lf.kind().equals("keyword") && !lf.kind().equals("regex")) {
+      if (lf.kind() != LfKind.KEYWORD && lf.kind() != LfKind.REGEX) {
         throw LabelFlightException.invalid("search takes a keyword or regex LF, not '" + lf.kind() + "'");
       }
       if (offset < 0) {
