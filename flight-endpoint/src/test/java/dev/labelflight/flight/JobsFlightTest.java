@@ -95,7 +95,8 @@ class JobsFlightTest {
       assertTrue(!a.getDescription().isEmpty());
     });
     assertEquals(List.of("apply", "job_status", "cancel", "drop_dataset", "derive", "analysis", "fit_label_model",
-        "models", "model", "delete_model", "import_model", "manifest", "lf_kinds"), types);
+        "models", "model", "delete_model", "import_model", "lfset_get", "lfset_put", "lfset_history", "dev_set_info",
+        "manifest", "lf_kinds"), types);
   }
 
   private void assertFails(FlightStatusCode code, String fragment, String action, String body) {

@@ -178,7 +178,7 @@ class ReviewVerticleTest {
   /** Verifies the model-wrong view and the confidence filter against majority vote computed by hand. */
   @Test
   void modelWrongMatchesMajorityVote() throws Exception {
-    String model = request(Addresses.FIT_LABEL_MODEL, new JsonObject().put("job", job).put("model", "majority"), null)
+    String model = request(Addresses.FIT_LABEL_MODEL, new JsonObject().put("job", job).put("model", "majority"), "alice")
         .getString("model");
     long wrong = 0;
     long confidentWrong = 0;
