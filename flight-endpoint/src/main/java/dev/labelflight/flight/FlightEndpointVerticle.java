@@ -4,6 +4,7 @@ import dev.labelflight.flight.admin.AdminHandler;
 import dev.labelflight.flight.call.ActionSpec;
 import dev.labelflight.flight.call.Admission;
 import dev.labelflight.flight.call.BusCalls;
+import dev.labelflight.flight.call.CallSlots;
 import dev.labelflight.flight.call.TicketSpec;
 import dev.labelflight.flight.cluster.CallRouter;
 import dev.labelflight.flight.cluster.NodeClients;
@@ -43,7 +44,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs the Arrow Flight server for the life of the verticle. Config: {@code host}, {@code port},
- * {@code threads} (a bounded executor for calls), {@code queue}, {@code streamThreads} (the pool that
+ * {@code threads} and {@code queue} (at most {@code threads + queue} calls at once, {@link CallSlots}), {@code streamThreads} (the pool that
  * does DoGet streams' work) and {@code streamQueue} (streams beyond those threads: the node serves at most
  * {@code streamThreads + streamQueue} streams at once), {@code maxStreamsPerUser}, {@code streamStallMs}
  * (a stream whose client takes nothing that long is cancelled), {@code maxInboundMessageBytes},
@@ -59,6 +60,7 @@ public final class FlightEndpointVerticle extends VerticleBase {
   private final UserDirectory users;
   private BufferAllocator allocator;
   private ExecutorService executor;
+  private CallSlots callSlots;
   private ExecutorService streamExecutor;
   private ExecutorService relayExecutor;
   private OpenStreams openStreams;
@@ -85,7 +87,13 @@ public final class FlightEndpointVerticle extends VerticleBase {
       Tls tls = Tls.of(tlsConf.getString("certFile"), tlsConf.getString("keyFile"));
       Location location = tls != null ? Location.forGrpcTls(host, port) : Location.forGrpcInsecure(host, port);
       allocator = node.allocator().newChildAllocator("flight", 0, Long.MAX_VALUE);
-      executor = boundedPool("flight-", threads, conf.getInteger("queue", 1024));
+      // Calls and gRPC's own callbacks (which hand a waiting upload its messages) share this executor: it
+      // grows as needed, so waiting calls never hold up the callbacks they wait for; CallSlots bounds the
+      // calls themselves (threads + queue), so the threads stay bounded too.
+      int maxCalls = threads + conf.getInteger("queue", 1024);
+      executor = new ThreadPoolExecutor(threads, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
+          daemonThreads("flight-"));
+      callSlots = new CallSlots(maxCalls);
       int streamThreads = conf.getInteger("streamThreads", 16);
       int maxStreams = streamThreads + conf.getInteger("streamQueue", 256);
       openStreams = new OpenStreams(conf.getInteger("maxStreamsPerUser", 8), maxStreams,
@@ -140,7 +148,7 @@ public final class FlightEndpointVerticle extends VerticleBase {
     tickets.addAll(lfSets.tickets());
     tickets.addAll(admin.tickets());
     Streams streams = new Streams(openStreams, streamExecutor, relayExecutor, traffic);
-    return new LabelFlightProducer(new LabelFlightApi(vertx, callTimeoutMs), router, relay, admission, streams,
+    return new LabelFlightProducer(new LabelFlightApi(vertx, callTimeoutMs), router, relay, admission, callSlots, streams,
         new UploadHandler(allocator, node.datasets(), node.labels(), router, relay, admission, traffic, bus, lfSets),
         datasets, results, actions, tickets);
   }

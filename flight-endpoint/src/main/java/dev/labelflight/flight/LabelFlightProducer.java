@@ -6,6 +6,7 @@ import dev.labelflight.flight.call.ActionSpec;
 import dev.labelflight.flight.call.Admission;
 import dev.labelflight.flight.call.Bodies;
 import dev.labelflight.flight.call.Call;
+import dev.labelflight.flight.call.CallSlots;
 import dev.labelflight.flight.call.FlightErrors;
 import dev.labelflight.flight.call.Home;
 import dev.labelflight.flight.call.TicketSpec;
@@ -47,6 +48,7 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
   private final CallRouter router;
   private final Relay relay;
   private final Admission admission;
+  private final CallSlots slots;
   /** Runs DoGet streams, apart from Flight's executor. */
   private final Streams streams;
   private final UploadHandler upload;
@@ -59,13 +61,15 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
    * @param actions every DoAction, in the order ListActions names them
    * @param tickets every DoGet ticket family (a ticket goes to the first whose prefix it starts with)
    */
-  public LabelFlightProducer(LabelFlightApi api, CallRouter router, Relay relay, Admission admission, Streams streams,
+  public LabelFlightProducer(LabelFlightApi api, CallRouter router, Relay relay, Admission admission, CallSlots slots,
+      Streams streams,
       UploadHandler upload, DatasetsHandler datasets, ResultsHandler results, List<ActionSpec> actions,
       List<TicketSpec> tickets) {
     this.api = api;
     this.router = router;
     this.relay = relay;
     this.admission = admission;
+    this.slots = slots;
     this.streams = streams;
     this.upload = upload;
     this.datasets = datasets;
@@ -85,14 +89,25 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
 
   @Override
   public Runnable acceptPut(CallContext context, FlightStream stream, StreamListener<PutResult> ackStream) {
-    return () -> upload.put(Call.of(context, api), context, stream, ackStream);
+    return () -> {
+      CallSlots.Slot slot;
+      try {
+        slot = slots.take();
+      } catch (RuntimeException full) {
+        ackStream.onError(FlightErrors.toFlight(full));
+        return;
+      }
+      try (slot) {
+        upload.put(Call.of(context, api), context, stream, ackStream);
+      }
+    };
   }
 
   // ---- DoAction ---------------------------------------------------------------------------------
 
   @Override
   public void doAction(CallContext context, Action action, StreamListener<Result> listener) {
-    try {
+    try (CallSlots.Slot slot = slots.take()) {
       Call call = Call.of(context, api);
       ActionSpec spec = actions.get(action.getType());
       if (spec == null) {
@@ -129,7 +144,7 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
 
   @Override
   public void listFlights(CallContext context, Criteria criteria, StreamListener<FlightInfo> listener) {
-    try {
+    try (CallSlots.Slot slot = slots.take()) {
       boolean localOnly = criteria != null && criteria.getExpression() != null
           && new String(criteria.getExpression(), StandardCharsets.UTF_8).equals(Relay.LOCAL_LISTING);
       datasets.list(Call.of(context, api), localOnly).forEach(listener::onNext);
@@ -141,7 +156,7 @@ public final class LabelFlightProducer implements FlightProducer, AutoCloseable 
 
   @Override
   public FlightInfo getFlightInfo(CallContext context, FlightDescriptor descriptor) {
-    try {
+    try (CallSlots.Slot slot = slots.take()) {
       Call call = Call.of(context, api);
       List<String> path = descriptor.isCommand() ? List.of() : descriptor.getPath();
       String family = path.isEmpty() ? "" : path.get(0);
