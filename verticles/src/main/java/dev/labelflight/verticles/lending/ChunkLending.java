@@ -4,6 +4,7 @@ import dev.labelflight.engine.apply.LabelStore;
 import dev.labelflight.engine.cancel.CancelToken;
 import dev.labelflight.engine.error.CorruptDataException;
 import dev.labelflight.engine.memory.Reservation;
+import dev.labelflight.engine.memory.footprint.LabelFootprint;
 import dev.labelflight.verticles.bus.Addresses;
 import dev.labelflight.verticles.bus.BusErrors;
 import dev.labelflight.verticles.dispatch.FairQueue;
@@ -232,12 +233,16 @@ public final class ChunkLending {
       throw new CorruptDataException("labels of " + outcome.report().rows() + " rows for a chunk of " + rows);
     }
     String holder = "labels of job " + job.id() + " chunk " + outcome.chunk() + " from node " + outcome.node();
-    // Decoded once into Arrow buffers (the message's size) and once onto the heap.
-    long bytes = 2L * outcome.labels().length() + (1 << 20);
+    // Decoded once into Arrow buffers (the message's size) and once onto the heap; then written to the cache,
+    // which may merge them into a segment of up to 64 columns (the fault run saw that write run out of an
+    // allocator sized by the message alone: about one borrowed result in ten was computed again).
+    long decode = 2L * outcome.labels().length() + (1 << 20);
+    long cacheWrite = LabelFootprint.cacheWrite(rows) + (1 << 20);
+    long bytes = decode + cacheWrite;
     try (Reservation reservation = node.memoryPool().newReservation(holder)) {
       MemoryAdmission.await(reservation, bytes, node.execution().memoryWait(), job.token());
       byte[][] columns;
-      try (BufferAllocator allocator = node.allocator().newChildAllocator(holder, 0, bytes)) {
+      try (BufferAllocator allocator = node.allocator().newChildAllocator(holder, 0, decode)) {
         columns = outcome.labelColumns(prints.size(), allocator);
       }
       if (!LabelStore.payload(columns).equals(outcome.report().payload())) {
@@ -247,7 +252,7 @@ public final class ChunkLending {
       for (int i = 0; i < columns.length; i++) {
         distinct.putIfAbsent(prints.get(i), columns[i]);
       }
-      try (BufferAllocator allocator = node.allocator().newChildAllocator(holder + " (cache)", 0, bytes)) {
+      try (BufferAllocator allocator = node.allocator().newChildAllocator(holder + " (cache)", 0, cacheWrite)) {
         node.labels().cache().write(job.manifest(), outcome.chunk(), List.copyOf(distinct.keySet()),
             distinct.values().toArray(new byte[0][]), allocator);
       }

@@ -20,6 +20,14 @@ public final class LabelFootprint {
   }
 
   /**
+   * Writing one chunk's columns into the label cache ({@code LabelCache.write}): a segment built while the one
+   * it merges with is read, two {@link #segment}s.
+   */
+  public static long cacheWrite(int rows) {
+    return 2 * segment(rows);
+  }
+
+  /**
    * One label-cache segment of {@link LabelCache#SEGMENT_COLUMNS} int8 columns over {@code rows} rows, the
    * larger of: as read (the file on the heap, then its record-batch body decoded as one buffer, which the
    * allocator rounds up to a power of two) and as built (each column's data and validity in one buffer,
