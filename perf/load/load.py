@@ -164,6 +164,8 @@ class Node:
             env.update(LABELFLIGHT_CLUSTER_ENABLED="true", LABELFLIGHT_CLUSTER_NAME=self.cluster["name"],
                        LABELFLIGHT_CLUSTER_PORT=str(self.cluster["ports"][self.index]),
                        LABELFLIGHT_CLUSTER_MEMBERS=",".join(f"127.0.0.1:{p}" for p in self.cluster["ports"]),
+                       # A clustered node needs the cluster's secret (the same on every node; one per run).
+                       LABELFLIGHT_CLUSTER_SECRET=self.cluster["secret"],
                        # Jobs run on the task queue, where borrowed chunk tasks are what a killed node loses.
                        LABELFLIGHT_RESIDENT_ENABLED="false")
         else:
@@ -369,6 +371,25 @@ def await_baseline(node: Node, seconds: float = 120) -> dict:
     return last
 
 
+def fresh_job(node: Node, args) -> str:
+    """Applies new LFs to `base` through this node and streams the labels; '' when the job SUCCEEDED with every row,
+    else what went wrong."""
+    body = {"dataset": "base", "labels": ["HAM", "SPAM"], "lfs": random_lfs(random.Random(f"fresh-{node.name}")),
+            "user": "fresh"}
+    if args.nodes > 1:
+        body["mode"] = "queue"
+    try:
+        with connect(node.flight_port) as client:
+            job = action(client, "apply", body)["job"]
+            table = client.do_get(flight.Ticket(f"labels/{job}".encode())).read_all()
+            status = action(client, "job_status", {"job": job})
+        if status["state"] != "SUCCEEDED" or table.num_rows != status["rowsTotal"] or table.num_rows != args.base_rows:
+            return f"{status['state']}, {table.num_rows} rows of {status.get('rowsTotal')}"
+        return ""
+    except Exception as e:  # noqa: BLE001 - reported; the run fails
+        return f"{type(e).__name__}: {str(e)[:200]}"
+
+
 def by_name(by_id: dict[str, int]) -> dict[str, int]:
     out: dict[str, int] = {}
     for node, chunks in by_id.items():
@@ -404,7 +425,8 @@ def main() -> int:
     time_limit = args.time_limit or (args.duration + 600 if args.duration else 600)
 
     work = Path(tempfile.mkdtemp(prefix="labelflight-load-"))
-    cluster = ({"name": f"lf-load-{os.getpid()}", "ports": [free_port() for _ in range(args.nodes)]}
+    cluster = ({"name": f"lf-load-{os.getpid()}", "ports": [free_port() for _ in range(args.nodes)],
+                "secret": os.urandom(24).hex()}
                if args.nodes > 1 else None)
     nodes = [Node(i, work, args, cluster) for i in range(args.nodes)]
     load_before = os.getloadavg()[0]
@@ -414,6 +436,7 @@ def main() -> int:
     killer = None
     sampler = Sampler(nodes)
     ends: dict[str, dict] = {}
+    fresh: dict[str, str] = {}
     nmt: dict[str, str] = {}
     try:
         for node in nodes:
@@ -454,6 +477,8 @@ def main() -> int:
         sampler.join()
         for node in nodes:
             ends[node.name] = await_baseline(node)
+        for node in nodes:  # after the baseline check: every node still serves a fresh job (new LFs, all rows)
+            fresh[node.name] = fresh_job(node, args)
             node.memories[-1].measure()
             if "NativeMemoryTracking" in os.environ.get("SERVER_JAVA_OPTS", ""):
                 nmt[node.name] = native_memory(node.proc.pid)
@@ -503,7 +528,8 @@ def main() -> int:
               f"{'back' if at_base else 'NOT BACK'} |")
     memories = [m for n in nodes for m in n.memories]
     contract_ok = all(m.within for m in memories)
-    ok = (not rec.failures and not failed_jobs and contract_ok and baseline_ok and sampler.samples > 0
+    fresh_ok = len(fresh) == len(nodes) and not any(fresh.values())
+    ok = (not rec.failures and not failed_jobs and contract_ok and baseline_ok and fresh_ok and sampler.samples > 0
           and not (killer and killer.errors))
     print()
     for f in rec.failures[:20]:
@@ -512,9 +538,12 @@ def main() -> int:
         print(f"- job: {json.dumps(j)[:300]}")
     for name, summary in nmt.items():
         print(f"\nNative memory of {name} at the end (NMT, committed KiB): {summary}")
+    print("\nFresh job after the run (new LFs on `base` through each node, labels streamed): "
+          + "; ".join(f"{name} {problem or 'SUCCEEDED, all rows'}" for name, problem in fresh.items()) + ".")
     print(f"\nResult: {'PASS' if ok else 'FAIL'} (failed calls {len(rec.failures)}, jobs not SUCCEEDED "
           f"{len(failed_jobs)}, memory contract {'kept' if contract_ok else 'BROKEN'}, allocators and budgets "
-          f"{'back at baseline' if baseline_ok else 'NOT back at baseline'})")
+          f"{'back at baseline' if baseline_ok else 'NOT back at baseline'}, fresh job "
+          f"{'served by every node' if fresh_ok else 'NOT served by every node'})")
     if ok:
         shutil.rmtree(work, ignore_errors=True)
     else:
