@@ -154,9 +154,11 @@ class Node:
         flags, env_extra = memory_contract.server_flags(self.args.heap_mib, self.args.budget_mib)
         env = dict(os.environ, LABELFLIGHT_DATADIR=str(self.data / "data"), LABELFLIGHT_FLIGHT_PORT=str(self.flight_port),
                    LABELFLIGHT_HTTP_PORT=str(self.http_port), LABELFLIGHT_DEMO_ENABLED="false",
-                   # One user for all clients (so all see the shared dataset), as many running jobs as clients.
+                   # One user for all clients (so all see the shared dataset), as many running jobs and open label
+                   # streams as clients (the per-user caps assume one person, not 32 clients under one token).
                    LABELFLIGHT_AUTH_DEVUSER_ENABLED="true", LABELFLIGHT_AUTH_DEVUSER_TOKEN=TOKEN,
                    LABELFLIGHT_JOBS_MAXRUNNINGPERUSER=str(max(16, self.args.clients)),
+                   LABELFLIGHT_FLIGHT_MAXSTREAMSPERUSER=str(max(8, self.args.clients)),
                    # Resident copies idle for 15 s give their memory back, so that the end of a run can check that
                    # every node is back at its baseline (and the eviction path runs during the load).
                    LABELFLIGHT_RESIDENT_IDLEMS="15000", **env_extra)
@@ -532,7 +534,14 @@ def main() -> int:
     ok = (not rec.failures and not failed_jobs and contract_ok and baseline_ok and fresh_ok and sampler.samples > 0
           and not (killer and killer.errors))
     print()
-    for f in rec.failures[:20]:
+    kinds: dict[str, int] = {}
+    for f in rec.failures:  # "call: Type: message": grouped by call, type and the message's first clause
+        call, _, rest = f.partition(": ")
+        kind = f"{call}: {rest.split(' gRPC client debug context')[0].split('. ')[0][:160]}"
+        kinds[kind] = kinds.get(kind, 0) + 1
+    if kinds:
+        print("Failures by kind: " + "; ".join(f"{n} x {k}" for k, n in sorted(kinds.items(), key=lambda e: -e[1])) + ".\n")
+    for f in rec.failures[:5]:
         print(f"- failure: {f}")
     for j in failed_jobs[:5]:
         print(f"- job: {json.dumps(j)[:300]}")
