@@ -111,8 +111,8 @@ def connect(port: int) -> flight.FlightClient:
     return flight.connect(f"grpc://127.0.0.1:{port}", middleware=[_BearerFactory()])
 
 
-def action(client: flight.FlightClient, kind: str, body: dict) -> dict:
-    results = list(client.do_action(flight.Action(kind, json.dumps(body).encode())))
+def action(client: flight.FlightClient, kind: str, body: dict, options: flight.FlightCallOptions | None = None) -> dict:
+    results = list(client.do_action(flight.Action(kind, json.dumps(body).encode()), options))
     return json.loads(results[0].body.to_pybytes())
 
 
@@ -380,11 +380,12 @@ def fresh_job(node: Node, args) -> str:
             "user": "fresh"}
     if args.nodes > 1:
         body["mode"] = "queue"
+    bounded = flight.FlightCallOptions(timeout=120)  # a wedged node fails this check instead of hanging the run
     try:
         with connect(node.flight_port) as client:
-            job = action(client, "apply", body)["job"]
-            table = client.do_get(flight.Ticket(f"labels/{job}".encode())).read_all()
-            status = action(client, "job_status", {"job": job})
+            job = action(client, "apply", body, bounded)["job"]
+            table = client.do_get(flight.Ticket(f"labels/{job}".encode()), bounded).read_all()
+            status = action(client, "job_status", {"job": job}, bounded)
         if status["state"] != "SUCCEEDED" or table.num_rows != status["rowsTotal"] or table.num_rows != args.base_rows:
             return f"{status['state']}, {table.num_rows} rows of {status.get('rowsTotal')}"
         return ""
@@ -463,13 +464,20 @@ def main() -> int:
             killer.start()
         deadline = START + time_limit
         stop_at = START + args.duration
-        threads = [threading.Thread(target=run_client,
+        # Daemon threads joined up to the time limit: a client stuck in a call (a wedged server) fails the run and
+        # the report is still written, instead of the harness waiting forever.
+        threads = [threading.Thread(target=run_client, daemon=True,
                                     args=(i, entry.flight_port, args, rec, stop_at, deadline, failed_jobs, counts))
                    for i in range(args.clients)]
         for t in threads:
             t.start()
         for t in threads:
-            t.join()
+            t.join(max(0.0, deadline - time.monotonic()))
+        stuck = sum(t.is_alive() for t in threads)
+        if stuck:
+            with rec.lock:
+                rec.failures.append(f"time limit: {stuck} clients still inside a call after {time_limit:.0f} s "
+                                    "(a node stopped answering)")
         wall = time.monotonic() - START
         if killer:
             killer.stop.set()
