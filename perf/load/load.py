@@ -111,8 +111,8 @@ def connect(port: int) -> flight.FlightClient:
     return flight.connect(f"grpc://127.0.0.1:{port}", middleware=[_BearerFactory()])
 
 
-def action(client: flight.FlightClient, kind: str, body: dict) -> dict:
-    results = list(client.do_action(flight.Action(kind, json.dumps(body).encode())))
+def action(client: flight.FlightClient, kind: str, body: dict, options: flight.FlightCallOptions | None = None) -> dict:
+    results = list(client.do_action(flight.Action(kind, json.dumps(body).encode()), options))
     return json.loads(results[0].body.to_pybytes())
 
 
@@ -154,9 +154,11 @@ class Node:
         flags, env_extra = memory_contract.server_flags(self.args.heap_mib, self.args.budget_mib)
         env = dict(os.environ, LABELFLIGHT_DATADIR=str(self.data / "data"), LABELFLIGHT_FLIGHT_PORT=str(self.flight_port),
                    LABELFLIGHT_HTTP_PORT=str(self.http_port), LABELFLIGHT_DEMO_ENABLED="false",
-                   # One user for all clients (so all see the shared dataset), as many running jobs as clients.
+                   # One user for all clients (so all see the shared dataset), as many running jobs and open label
+                   # streams as clients (the per-user caps assume one person, not 32 clients under one token).
                    LABELFLIGHT_AUTH_DEVUSER_ENABLED="true", LABELFLIGHT_AUTH_DEVUSER_TOKEN=TOKEN,
                    LABELFLIGHT_JOBS_MAXRUNNINGPERUSER=str(max(16, self.args.clients)),
+                   LABELFLIGHT_FLIGHT_MAXSTREAMSPERUSER=str(max(8, self.args.clients)),
                    # Resident copies idle for 15 s give their memory back, so that the end of a run can check that
                    # every node is back at its baseline (and the eviction path runs during the load).
                    LABELFLIGHT_RESIDENT_IDLEMS="15000", **env_extra)
@@ -164,6 +166,8 @@ class Node:
             env.update(LABELFLIGHT_CLUSTER_ENABLED="true", LABELFLIGHT_CLUSTER_NAME=self.cluster["name"],
                        LABELFLIGHT_CLUSTER_PORT=str(self.cluster["ports"][self.index]),
                        LABELFLIGHT_CLUSTER_MEMBERS=",".join(f"127.0.0.1:{p}" for p in self.cluster["ports"]),
+                       # A clustered node needs the cluster's secret (the same on every node; one per run).
+                       LABELFLIGHT_CLUSTER_SECRET=self.cluster["secret"],
                        # Jobs run on the task queue, where borrowed chunk tasks are what a killed node loses.
                        LABELFLIGHT_RESIDENT_ENABLED="false")
         else:
@@ -369,6 +373,26 @@ def await_baseline(node: Node, seconds: float = 120) -> dict:
     return last
 
 
+def fresh_job(node: Node, args) -> str:
+    """Applies new LFs to `base` through this node and streams the labels; '' when the job SUCCEEDED with every row,
+    else what went wrong."""
+    body = {"dataset": "base", "labels": ["HAM", "SPAM"], "lfs": random_lfs(random.Random(f"fresh-{node.name}")),
+            "user": "fresh"}
+    if args.nodes > 1:
+        body["mode"] = "queue"
+    bounded = flight.FlightCallOptions(timeout=120)  # a wedged node fails this check instead of hanging the run
+    try:
+        with connect(node.flight_port) as client:
+            job = action(client, "apply", body, bounded)["job"]
+            table = client.do_get(flight.Ticket(f"labels/{job}".encode()), bounded).read_all()
+            status = action(client, "job_status", {"job": job}, bounded)
+        if status["state"] != "SUCCEEDED" or table.num_rows != status["rowsTotal"] or table.num_rows != args.base_rows:
+            return f"{status['state']}, {table.num_rows} rows of {status.get('rowsTotal')}"
+        return ""
+    except Exception as e:  # noqa: BLE001 - reported; the run fails
+        return f"{type(e).__name__}: {str(e)[:200]}"
+
+
 def by_name(by_id: dict[str, int]) -> dict[str, int]:
     out: dict[str, int] = {}
     for node, chunks in by_id.items():
@@ -404,7 +428,8 @@ def main() -> int:
     time_limit = args.time_limit or (args.duration + 600 if args.duration else 600)
 
     work = Path(tempfile.mkdtemp(prefix="labelflight-load-"))
-    cluster = ({"name": f"lf-load-{os.getpid()}", "ports": [free_port() for _ in range(args.nodes)]}
+    cluster = ({"name": f"lf-load-{os.getpid()}", "ports": [free_port() for _ in range(args.nodes)],
+                "secret": os.urandom(24).hex()}
                if args.nodes > 1 else None)
     nodes = [Node(i, work, args, cluster) for i in range(args.nodes)]
     load_before = os.getloadavg()[0]
@@ -414,6 +439,7 @@ def main() -> int:
     killer = None
     sampler = Sampler(nodes)
     ends: dict[str, dict] = {}
+    fresh: dict[str, str] = {}
     nmt: dict[str, str] = {}
     try:
         for node in nodes:
@@ -438,13 +464,20 @@ def main() -> int:
             killer.start()
         deadline = START + time_limit
         stop_at = START + args.duration
-        threads = [threading.Thread(target=run_client,
+        # Daemon threads joined up to the time limit: a client stuck in a call (a wedged server) fails the run and
+        # the report is still written, instead of the harness waiting forever.
+        threads = [threading.Thread(target=run_client, daemon=True,
                                     args=(i, entry.flight_port, args, rec, stop_at, deadline, failed_jobs, counts))
                    for i in range(args.clients)]
         for t in threads:
             t.start()
         for t in threads:
-            t.join()
+            t.join(max(0.0, deadline - time.monotonic()))
+        stuck = sum(t.is_alive() for t in threads)
+        if stuck:
+            with rec.lock:
+                rec.failures.append(f"time limit: {stuck} clients still inside a call after {time_limit:.0f} s "
+                                    "(a node stopped answering)")
         wall = time.monotonic() - START
         if killer:
             killer.stop.set()
@@ -454,6 +487,8 @@ def main() -> int:
         sampler.join()
         for node in nodes:
             ends[node.name] = await_baseline(node)
+        for node in nodes:  # after the baseline check: every node still serves a fresh job (new LFs, all rows)
+            fresh[node.name] = fresh_job(node, args)
             node.memories[-1].measure()
             if "NativeMemoryTracking" in os.environ.get("SERVER_JAVA_OPTS", ""):
                 nmt[node.name] = native_memory(node.proc.pid)
@@ -503,18 +538,29 @@ def main() -> int:
               f"{'back' if at_base else 'NOT BACK'} |")
     memories = [m for n in nodes for m in n.memories]
     contract_ok = all(m.within for m in memories)
-    ok = (not rec.failures and not failed_jobs and contract_ok and baseline_ok and sampler.samples > 0
+    fresh_ok = len(fresh) == len(nodes) and not any(fresh.values())
+    ok = (not rec.failures and not failed_jobs and contract_ok and baseline_ok and fresh_ok and sampler.samples > 0
           and not (killer and killer.errors))
     print()
-    for f in rec.failures[:20]:
+    kinds: dict[str, int] = {}
+    for f in rec.failures:  # "call: Type: message": grouped by call, type and the message's first clause
+        call, _, rest = f.partition(": ")
+        kind = f"{call}: {rest.split(' gRPC client debug context')[0].split('. ')[0][:160]}"
+        kinds[kind] = kinds.get(kind, 0) + 1
+    if kinds:
+        print("Failures by kind: " + "; ".join(f"{n} x {k}" for k, n in sorted(kinds.items(), key=lambda e: -e[1])) + ".\n")
+    for f in rec.failures[:5]:
         print(f"- failure: {f}")
     for j in failed_jobs[:5]:
         print(f"- job: {json.dumps(j)[:300]}")
     for name, summary in nmt.items():
         print(f"\nNative memory of {name} at the end (NMT, committed KiB): {summary}")
+    print("\nFresh job after the run (new LFs on `base` through each node, labels streamed): "
+          + "; ".join(f"{name} {problem or 'SUCCEEDED, all rows'}" for name, problem in fresh.items()) + ".")
     print(f"\nResult: {'PASS' if ok else 'FAIL'} (failed calls {len(rec.failures)}, jobs not SUCCEEDED "
           f"{len(failed_jobs)}, memory contract {'kept' if contract_ok else 'BROKEN'}, allocators and budgets "
-          f"{'back at baseline' if baseline_ok else 'NOT back at baseline'})")
+          f"{'back at baseline' if baseline_ok else 'NOT back at baseline'}, fresh job "
+          f"{'served by every node' if fresh_ok else 'NOT served by every node'})")
     if ok:
         shutil.rmtree(work, ignore_errors=True)
     else:
