@@ -96,6 +96,11 @@ public final class ChunkLabeler {
     }
   }
 
+  /** The compiler this labeler evaluates with (the node's services: model registry, Python worker pool). */
+  public LfCompiler compiler() {
+    return compiler;
+  }
+
   public ChunkLabeler(DatasetStore datasets, LabelCache cache, LfCompiler compiler) {
     this.datasets = datasets;
     this.cache = cache;

@@ -82,7 +82,8 @@ public record NodeResources(
     return execution.taskTimeoutMs();
   }
 
+  /** The node's LF compiler, the one its chunk labeler runs (with the node's model registry and Python pool). */
   public LfCompiler compiler() {
-    return new LfCompiler(limits, models);
+    return labeler.compiler();
   }
 }
