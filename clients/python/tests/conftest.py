@@ -92,7 +92,10 @@ def run_server(tmp_path_factory, scheme: str = "grpc", **extra_env: str) -> Iter
                # Small enough for a test to exceed cheaply (test_oversized_value_is_refused_naming_the_limit).
                LABELFLIGHT_LIMITS_MAXVALUEBYTES=str(1 << 20),
                **extra_env)
-    cmd = ["java", "-Xmx512m", "--add-opens=java.base/java.nio=ALL-UNNAMED",
+    # As bin/serve starts a node: the JVM's direct-memory limit is the budget + 64 MiB (the server clamps a
+    # budget above that limit, which defaults to the heap size).
+    budget_mib = int(extra_env.get("LABELFLIGHT_MEMORY_BUDGETMIB", "448"))
+    cmd = ["java", "-Xmx512m", f"-XX:MaxDirectMemorySize={budget_mib + 64}m", "--add-opens=java.base/java.nio=ALL-UNNAMED",
            "-Dhazelcast.local.localAddress=127.0.0.1", "-jar", str(JAR)]
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
