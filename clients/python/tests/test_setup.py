@@ -68,7 +68,7 @@ def python_blocks(path: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("readme", ["README.md", "clients/python/README.md"])
-def test_readme_code_runs_as_written(server, monkeypatch, readme):
+def test_readme_code_runs_as_written(server, monkeypatch, readme, tmp_path):
     """Verifies that every Python block of the README runs, in order, in one namespace, against a real server
     (the set-up its text names: LABELFLIGHT_URL/TOKEN, and the small ONNX model in the server's models dir)."""
     blocks = python_blocks(ROOT / readme)
@@ -76,6 +76,7 @@ def test_readme_code_runs_as_written(server, monkeypatch, readme):
     models = server.data_dir / "models"
     models.mkdir(exist_ok=True)
     shutil.copy(ROOT / "engine" / "src" / "test" / "resources" / "models" / "text_spam.onnx", models)
+    monkeypatch.chdir(tmp_path)  # files the READMEs write (a saved model) stay out of the checkout
     monkeypatch.setenv("LABELFLIGHT_URL", server.location)
     monkeypatch.setenv("LABELFLIGHT_TOKEN", TOKEN)
     namespace: dict = {"__name__": "readme"}
