@@ -1,7 +1,7 @@
 """Issue 8's re-apply row alone: the 10-LF set of perf/compare/bench.py over 1,000,000 seeded reviews, resident,
 then N re-applies each adding one keyword to kw_praise (nine LFs from the label cache), through the Python client,
 from the apply call to the label DataFrame in hand (as bench.py's "edit" row). Prints p50 / p90 / min and the
-server's job elapsedMillis / evalMillis medians.
+server's job elapsedMillis / evalMillis medians, p99, and the server's peak RSS against the memory contract.
 
 Run from the repository root:  python3 perf/skip-index/reapply.py [--root DIR] [--runs N]
 (--root: the checkout whose server jar, client and bench definitions to use; default this one.)
@@ -29,7 +29,7 @@ def main():
     import labelflight as lf
     workdir = tempfile.mkdtemp(prefix="lf-reapply-")
     table = bench.generate(args.rows, 8)
-    proc, location, _ = bench.start_server(args, workdir)
+    proc, location, _, memory = bench.start_server(args, workdir)
     try:
         with lf.connect(location) as c:
             c.upload(table, "reviews", progress=False)
@@ -53,8 +53,10 @@ def main():
             times.sort()
             print(f"re-apply, kw_praise + 1 keyword, {args.rows:,} rows, {len(times)} runs: "
                   f"p50 {statistics.median(times):.0f} ms, p90 {times[int(len(times) * 0.9) - 1]:.0f} ms, "
-                  f"min {times[0]:.0f} ms; server job p50 {statistics.median(jobs):.0f} ms, "
+                  f"p99 {times[max(0, -(-len(times) * 99 // 100) - 1)]:.0f} ms, "
+                  f"min {times[0]:.0f} ms, max {times[-1]:.0f} ms; server job p50 {statistics.median(jobs):.0f} ms, "
                   f"evalMillis p50 {statistics.median(evals):.0f} ms")
+            print(memory.measure().summary())
     finally:
         proc.terminate()
         proc.wait(timeout=30)
