@@ -39,16 +39,18 @@ public enum LfKind {
       NumericThreshold::compile),
   CATEGORICAL("categorical", "votes where a text or integer column's value is one of a set",
       List.of(LfFields.CATEGORY_COLUMN, LfFields.VALUES), List.of(), CategoricalMatcher::compile),
+  // An expression may return the class index itself: its label is optional.
   EXPRESSION("expression", "a CEL expression over the row's columns: votes 'label' where true, or returns the "
-      + "class index itself", List.of(LfFields.EXPR), List.of(), ExpressionCompiler::compile),
+      + "class index itself", LfFields.OPTIONAL_LABEL, List.of(LfFields.EXPR), List.of(), ExpressionCompiler::compile),
   SIMILARITY("similarity", "votes where the cosine similarity of a vector column to a query vector is above a "
       + "threshold", List.of(LfFields.VECTOR_COLUMN, LfFields.QUERY, LfFields.EXAMPLES, LfFields.SIMILARITY_THRESHOLD),
       List.of(List.of("query", "examples")), CosineSimilarity::compile),
   MODEL("model", "votes where an ONNX model's score for a class is above a threshold (loaded once per node)",
       List.of(LfFields.MODEL_COLUMN, LfFields.MODEL, LfFields.CLASS, LfFields.MODEL_THRESHOLD, LfFields.OUTPUT),
       List.of(), ModelScorer::compile),
+  // A Python function returns class indexes itself: no label.
   PYTHON("python", "a user's Python function (a Snorkel LF, f(row) or a batch f(frame)) returning class indexes "
-      + "itself, run in the node's Python worker processes", List.of(LfFields.PICKLE, LfFields.FINGERPRINT,
+      + "itself, run in the node's Python worker processes", null, List.of(LfFields.PICKLE, LfFields.FINGERPRINT,
           LfFields.PYTHON_VERSION, LfFields.IMPORTS, LfFields.PYTHON_MODE, LfFields.MEMORY_MIB), List.of(),
       PythonFunction::compile);
 
@@ -65,15 +67,20 @@ public enum LfKind {
   private final Compile compile;
 
   LfKind(String id, String summary, List<LfField> own, List<List<String>> exactlyOneOf, Compile compile) {
+    this(id, summary, LfFields.LABEL, own, exactlyOneOf, compile);
+  }
+
+  /** {@code label}: the kind's label field in place of the common one (null: the kind has none). */
+  LfKind(String id, String summary, LfField label, List<LfField> own, List<List<String>> exactlyOneOf,
+      Compile compile) {
     this.id = id;
     this.summary = summary;
     List<LfField> all = new ArrayList<>();
     for (LfField common : LfFields.COMMON) {
-      if (common == LfFields.LABEL && "python".equals(id)) {
-        continue; // a Python function returns class indexes itself
+      LfField field = common == LfFields.LABEL ? label : common;
+      if (field != null) {
+        all.add(field);
       }
-      // An expression may return the class index itself: its label is optional.
-      all.add(common == LfFields.LABEL && "expression".equals(id) ? LfFields.OPTIONAL_LABEL : common);
     }
     all.addAll(own);
     this.fields = List.copyOf(all);

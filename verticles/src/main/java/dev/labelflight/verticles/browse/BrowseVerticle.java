@@ -25,8 +25,6 @@ import java.util.concurrent.Callable;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.apache.arrow.memory.BufferAllocator;
-import dev.labelflight.engine.cancel.CancelToken;
-import dev.labelflight.engine.memory.Reservation;
 import dev.labelflight.engine.memory.footprint.BrowseFootprint;
 import dev.labelflight.verticles.node.MemoryAdmission;
 
@@ -192,17 +190,9 @@ public final class BrowseVerticle extends VerticleBase {
             .count(query.job(), job.lfNames().size(), query.classes(), job.files(), allocator)));
   }
 
-  /**
-   * Runs {@code work} with the estimate held in a reservation of the node's memory pool (waiting at most
-   * {@code memory.waitMs}, else RESOURCE_EXHAUSTED) and an allocator capped at it.
-   */
+  /** {@link MemoryAdmission#within}: the work under a reservation of its estimate and an allocator capped at it. */
   private JsonObject withBudget(String holder, long estimate, Function<BufferAllocator, JsonObject> work) {
-    try (Reservation reservation = node.memoryPool().newReservation(holder)) {
-      MemoryAdmission.await(reservation, estimate, node.execution().memoryWait(), CancelToken.NEVER);
-      try (BufferAllocator allocator = node.allocator().newChildAllocator(holder, 0, estimate)) {
-        return work.apply(allocator);
-      }
-    }
+    return MemoryAdmission.within(node, holder, estimate, work);
   }
 
   private static JsonObject body(Message<Object> message) {

@@ -53,7 +53,6 @@ public final class LabelModelVerticle extends VerticleBase {
   private LabelFlightApi api;
   private LabelMatrixReader reader;
   private ModelStore store;
-  private DevSetStore devSets;
   private ModelFits fits;
 
   public LabelModelVerticle(NodeResources node, long callTimeoutMs) {
@@ -66,8 +65,8 @@ public final class LabelModelVerticle extends VerticleBase {
     api = new LabelFlightApi(vertx, callTimeoutMs);
     reader = new LabelMatrixReader(node, new JobLabelChunks(node.labels()));
     store = new ModelStore(node.dataDir());
-    devSets = new DevSetStore(node.dataDir());
-    fits = new ModelFits(reader, store, devSets, config().getLong("maxPatternBytes", 64L << 20));
+    fits = new ModelFits(reader, store, new DevSetStore(node.dataDir()),
+        config().getLong("maxPatternBytes", 64L << 20));
     var bus = vertx.eventBus();
     return Future.all(java.util.List.of(
         bus.<JsonObject>localConsumer(Addresses.ANALYSIS, m -> serveJob(m, this::analysis)).completion(),
@@ -139,11 +138,7 @@ public final class LabelModelVerticle extends VerticleBase {
         if (rows != null) {
           throw LabelFlightException.invalid("'gold': \"@dev\" analyses the dev set's rows; give no 'rowRanges' or 'selection'");
         }
-        DevGold dev = devSets.get(manifest.name(), manifest.version()).gold(facts.classes());
-        if (dev.count() == 0) {
-          throw LabelFlightException.invalid("the dev set of '" + status.getString("dataset") + "' v" + manifest.version()
-              + " is empty: label some rows first");
-        }
+        DevGold dev = fits.devGold(facts, manifest);
         selected = dev;
         gold = (data, firstRow) -> dev.read(firstRow, data.getRowCount());
       } else {

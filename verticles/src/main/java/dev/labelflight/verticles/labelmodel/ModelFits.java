@@ -298,16 +298,22 @@ final class ModelFits {
    */
   LabelMatrixReader.GoldReader<short[]> goldReader(String name, JobFacts facts, Manifest manifest) {
     if (LabelModelVerticle.DEV_GOLD.equals(name)) {
-      DevGold dev = devSets.get(manifest.name(), manifest.version()).gold(facts.classes());
-      if (dev.count() == 0) {
-        throw LabelFlightException.invalid("the dev set of '" + facts.dataset() + "' v" + manifest.version()
-            + " is empty: label some rows first, or name a gold column")
-            .withDetail(LabelFlightException.Detail.FIELD, "gold");
-      }
+      DevGold dev = devGold(facts, manifest);
       return (data, firstRow) -> dev.read(firstRow, data.getRowCount());
     }
     GoldColumn column = new GoldColumn(name, facts.classes(), manifest.arrowSchema());
     return column::read;
+  }
+
+  /** The dataset version's dev set as gold; INVALID_ARGUMENT if nobody labelled a row of it yet. */
+  DevGold devGold(JobFacts facts, Manifest manifest) {
+    DevGold dev = devSets.get(manifest.name(), manifest.version()).gold(facts.classes());
+    if (dev.count() == 0) {
+      throw LabelFlightException.invalid("the dev set of '" + facts.dataset() + "' v" + manifest.version()
+          + " is empty: label some rows first, or name a gold column")
+          .withDetail(LabelFlightException.Detail.FIELD, "gold");
+    }
+    return dev;
   }
 
   private static int[] ints(Object gold) {

@@ -96,4 +96,19 @@ public final class MemoryAdmission {
   public static long mibFloor(long bytes) {
     return Math.max(0, bytes) >> 20;
   }
+
+  /**
+   * Runs {@code work} with {@code estimate} bytes held in a reservation of the node's pool for {@code holder}
+   * (waiting in arrival order at most {@code memory.waitMs}, else RESOURCE_EXHAUSTED) and an allocator capped
+   * at them; both are closed when it returns. Short reads under memory (browse and review pages) use it.
+   */
+  public static <T> T within(NodeResources node, String holder, long estimate,
+      java.util.function.Function<org.apache.arrow.memory.BufferAllocator, T> work) {
+    try (Reservation reservation = node.memoryPool().newReservation(holder)) {
+      await(reservation, estimate, node.execution().memoryWait(), CancelToken.NEVER);
+      try (org.apache.arrow.memory.BufferAllocator allocator = node.allocator().newChildAllocator(holder, 0, estimate)) {
+        return work.apply(allocator);
+      }
+    }
+  }
 }

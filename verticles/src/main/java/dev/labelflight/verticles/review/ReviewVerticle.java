@@ -9,8 +9,6 @@ import dev.labelflight.engine.devset.DevSet;
 import dev.labelflight.engine.devset.DevSetStore;
 import dev.labelflight.engine.devset.RowShuffle;
 import dev.labelflight.engine.error.LabelFlightException;
-import dev.labelflight.engine.cancel.CancelToken;
-import dev.labelflight.engine.memory.Reservation;
 import dev.labelflight.verticles.node.MemoryAdmission;
 import dev.labelflight.engine.lf.LfSpec;
 import dev.labelflight.engine.review.Gold;
@@ -296,17 +294,9 @@ public final class ReviewVerticle extends VerticleBase {
     throw LabelFlightException.invalid("'class' must be a class name or index of " + classes);
   }
 
-  /**
-   * Runs {@code work} with the estimate held in a reservation of the node's memory pool (waiting at most
-   * {@code memory.waitMs}, else RESOURCE_EXHAUSTED) and an allocator capped at it.
-   */
+  /** {@link MemoryAdmission#within}: the work under a reservation of its estimate and an allocator capped at it. */
   private JsonObject withBudget(String holder, long estimate, Function<BufferAllocator, JsonObject> work) {
-    try (Reservation reservation = node.memoryPool().newReservation(holder)) {
-      MemoryAdmission.await(reservation, estimate, node.execution().memoryWait(), CancelToken.NEVER);
-      try (BufferAllocator allocator = node.allocator().newChildAllocator(holder, 0, estimate)) {
-        return work.apply(allocator);
-      }
-    }
+    return MemoryAdmission.within(node, holder, estimate, work);
   }
 
   private static JsonNode jsonNode(JsonObject object) {
