@@ -8,8 +8,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 /**
  * A regex compiled for boolean matching over UTF-8 bytes with a lazy DFA ({@link LazyDfa}). From an RE2J
  * pattern ({@link #compile(Pattern, boolean)}, RE2 syntax: CEL's {@code matches()}) it gives the same answer
- * as RE2J's {@code find()} or {@code matches()} for the supported syntax ({@link RegexParser}); a regex LF's
- * {@link UnicodeRegex} builds one from its parsed tree. Thread-safe: each evaluating thread borrows a DFA
+ * as RE2J's {@code find()} or {@code matches()} for the supported syntax ({@link RegexParser}). (Regex LFs,
+ * with Unicode classes, run on {@link CodePointDfa} instead.) Thread-safe: each evaluating thread borrows a DFA
  * cache from a pool and returns it.
  */
 public final class ByteRegex {
@@ -21,11 +21,9 @@ public final class ByteRegex {
   private final int[] classOf;
   private final int classes;
   private final int maxStates;
-  private final boolean quitOnNonAscii;
   private final ConcurrentLinkedQueue<LazyDfa> pool = new ConcurrentLinkedQueue<>();
 
-  private ByteRegex(ByteProgram program, int maxStates, boolean quitOnNonAscii) {
-    this.quitOnNonAscii = quitOnNonAscii;
+  private ByteRegex(ByteProgram program, int maxStates) {
     this.program = program;
     this.classOf = new int[256];
     this.classes = byteClasses(program, classOf);
@@ -50,19 +48,7 @@ public final class ByteRegex {
     try {
       RegexNode node = RegexParser.parse(pattern.pattern(), (flags & Pattern.CASE_INSENSITIVE) != 0,
           (flags & Pattern.DOTALL) != 0, (flags & Pattern.MULTILINE) != 0);
-      return Optional.of(new ByteRegex(ByteProgram.compile(node, fullMatch), maxStates, false));
-    } catch (UnsupportedRegexException | StackOverflowError e) {
-      return Optional.empty();
-    }
-  }
-
-  /**
-   * The DFA of a parsed tree ({@link UnicodeRegex} builds it from the ASCII projection of a Unicode pattern,
-   * quitting on non-ASCII bytes with {@link LazyDfa#NON_ASCII}); empty when its byte program is too large.
-   */
-  static Optional<ByteRegex> compile(RegexNode node, boolean fullMatch, int maxStates, boolean quitOnNonAscii) {
-    try {
-      return Optional.of(new ByteRegex(ByteProgram.compile(node, fullMatch), maxStates, quitOnNonAscii));
+      return Optional.of(new ByteRegex(ByteProgram.compile(node, fullMatch), maxStates));
     } catch (UnsupportedRegexException | StackOverflowError e) {
       return Optional.empty();
     }
@@ -81,7 +67,7 @@ public final class ByteRegex {
   /** A DFA cache for this thread's use until {@link #release}. */
   public LazyDfa acquire() {
     LazyDfa dfa = pool.poll();
-    return dfa != null ? dfa : new LazyDfa(program, classOf, classes, maxStates, quitOnNonAscii);
+    return dfa != null ? dfa : new LazyDfa(program, classOf, classes, maxStates);
   }
 
   public void release(LazyDfa dfa) {

@@ -16,14 +16,11 @@ import java.util.Map;
  * over byte classes plus an end-of-text column, holding the next state's row offset. Its size is bounded:
  * when full the cache is cleared and rebuilt from the current state; a row that needs too many clears
  * gets {@link #GAVE_UP} and the caller answers it (and the rest of its chunk) with its slow engine (the NFA
- * simulation, or RE2J). A DFA that is exact on ASCII rows only quits at a row's first byte above 0x7F
- * with {@link #NON_ASCII}. Not thread-safe: one instance per evaluating thread ({@link ByteRegex} pools them).
+ * simulation, or RE2J). Not thread-safe: one instance per evaluating thread ({@link ByteRegex} pools them).
  */
 public final class LazyDfa {
   /** {@link #matches} result when the cache thrashed on the row. */
   public static final int GAVE_UP = -1;
-  /** {@link #matches} result of a DFA that quits on non-ASCII bytes, for a row holding one. */
-  public static final int NON_ASCII = -2;
   /** Bytes of a row scanned between cancellation checks: about a millisecond. */
   static final int CHECK_BYTES = 1 << 20;
   /** Instructions followed while building states between cancellation checks. */
@@ -47,10 +44,7 @@ public final class LazyDfa {
   private final int trackedFlags;
   private final int dead;
   private final int match;
-  private final int quit;
   private final int start;
-  /** Whether a byte above 0x7F ends the scan with {@link #NON_ASCII} (a DFA that is exact on ASCII rows only). */
-  private final boolean quitOnNonAscii;
 
   private int[] table;
   private final List<int[]> keys = new ArrayList<>();
@@ -66,7 +60,7 @@ public final class LazyDfa {
   private final int[] stack;
   private final int[] nextSet;
 
-  LazyDfa(ByteProgram program, int[] classOf, int classes, int maxStates, boolean quitOnNonAscii) {
+  LazyDfa(ByteProgram program, int[] classOf, int classes, int maxStates) {
     this.program = program;
     this.classOf = classOf;
     this.representative = new int[classes];
@@ -87,11 +81,9 @@ public final class LazyDfa {
       flags |= BEFORE_NEWLINE;
     }
     this.trackedFlags = flags;
-    this.quitOnNonAscii = quitOnNonAscii;
     this.dead = 0;
     this.match = stride;
-    this.quit = 2 * stride;
-    this.start = 3 * stride;
+    this.start = 2 * stride;
     this.visited = new int[program.size];
     this.stack = new int[3 * program.size + 2]; // each visited instruction pushes at most two
     this.nextSet = new int[program.size];
@@ -104,7 +96,7 @@ public final class LazyDfa {
     return resets;
   }
 
-  /** States in the cache now, the dead, match and quit states included. */
+  /** States in the cache now, the dead and match states included. */
   public int states() {
     return keys.size();
   }
@@ -118,7 +110,7 @@ public final class LazyDfa {
     resetsThisRow = 0;
     int[] t = table;
     int[] classes = classOf;
-    int limit = 3 * stride;
+    int limit = start;
     int s = start;
     int blockFrom = from;
     while (true) {
@@ -134,9 +126,6 @@ public final class LazyDfa {
           if (next == match) {
             return 1;
           }
-          if (next == quit) {
-            return NON_ASCII;
-          }
           next = transition(s, c);
           if (next == GAVE_UP) {
             return GAVE_UP;
@@ -147,9 +136,6 @@ public final class LazyDfa {
           }
           if (next == match) {
             return 1;
-          }
-          if (next == quit) {
-            return NON_ASCII;
           }
         }
         s = next;
@@ -177,20 +163,14 @@ public final class LazyDfa {
     Arrays.fill(table, UNKNOWN);
     keys.add(null); // dead
     keys.add(null); // match
-    keys.add(null); // quit
     Arrays.fill(table, 0, stride, dead);
     Arrays.fill(table, stride, 2 * stride, match);
-    Arrays.fill(table, 2 * stride, 3 * stride, quit);
     int[] startKey = {program.start, BEFORE_START & trackedFlags};
     intern(startKey);
   }
 
   /** Computes, stores and returns the transition of state offset {@code s} on class {@code c}. */
   private int transition(int s, int c) {
-    if (quitOnNonAscii && c != endClass && representative[c] >= 0x80) {
-      table[s + c] = quit;
-      return quit;
-    }
     int[] key = keys.get(s / stride);
     int n = key.length - 1;
     int before = key[n];

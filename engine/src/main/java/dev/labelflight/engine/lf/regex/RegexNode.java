@@ -11,8 +11,7 @@ sealed interface RegexNode {
   /**
    * One code point out of sorted, disjoint, non-adjacent inclusive ranges {@code [lo0, hi0, lo1, hi1, ...]};
    * {@code unicodeClass} marks the large Unicode classes ({@code \w \d \s \p{..}} and their negations, and
-   * bracket classes holding one), which a DFA that serves ASCII rows only may cut down to ASCII
-   * ({@link #asciiProjection}).
+   * bracket classes holding one).
    */
   record Chars(int[] ranges, boolean unicodeClass) implements RegexNode {
     Chars(int[] ranges) {
@@ -81,44 +80,5 @@ sealed interface RegexNode {
 
   private static long multiply(long a, long b) {
     return a == 0 || b == 0 ? 0 : a > Long.MAX_VALUE / b ? Long.MAX_VALUE : a * b;
-  }
-
-  /** Whether the tree holds a large Unicode class or a word boundary assertion. */
-  static boolean dependsOnUnicodeClasses(RegexNode node) {
-    if (node instanceof Chars c) {
-      return c.unicodeClass();
-    } else if (node instanceof Assertion a) {
-      return a.kind() == Kind.WORD_BOUNDARY || a.kind() == Kind.NOT_WORD_BOUNDARY;
-    } else if (node instanceof Concat c) {
-      return c.items().stream().anyMatch(RegexNode::dependsOnUnicodeClasses);
-    } else if (node instanceof Alternation a) {
-      return a.branches().stream().anyMatch(RegexNode::dependsOnUnicodeClasses);
-    } else if (node instanceof Repeat r) {
-      return dependsOnUnicodeClasses(r.item());
-    }
-    return false;
-  }
-
-  /**
-   * The tree with every Unicode class cut down to its ASCII part: it matches an ASCII string exactly when
-   * the tree does (an ASCII string has nothing else for a class to match), with a far smaller byte program.
-   */
-  static RegexNode asciiProjection(RegexNode node) {
-    if (node instanceof Chars c && c.unicodeClass()) {
-      int[] r = c.ranges();
-      List<Integer> out = new ArrayList<>();
-      for (int i = 0; i < r.length && r[i] < 0x80; i += 2) {
-        out.add(r[i]);
-        out.add(Math.min(r[i + 1], 0x7F));
-      }
-      return new Chars(out.stream().mapToInt(Integer::intValue).toArray());
-    } else if (node instanceof Concat c) {
-      return new Concat(c.items().stream().map(RegexNode::asciiProjection).toList());
-    } else if (node instanceof Alternation a) {
-      return new Alternation(a.branches().stream().map(RegexNode::asciiProjection).toList());
-    } else if (node instanceof Repeat r) {
-      return new Repeat(asciiProjection(r.item()), r.min(), r.max());
-    }
-    return node;
   }
 }

@@ -6,31 +6,39 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 /**
  * A regex LF's pattern compiled for boolean matching over UTF-8 rows with LabelFlight's meaning of RE2
  * syntax ({@link RegexParser.Syntax#UNICODE}: Python's Unicode {@code \w \d \s \b}, full case folding).
- * Two engines, both linear in the text:
+ * Two engines over the same code point program, both linear in the text:
  * <ul>
- *   <li>a lazy DFA ({@link ByteRegex}) over the row's bytes, the fast one. A pattern with Unicode classes
- *   or word boundaries gets the DFA of its ASCII projection ({@link RegexNode#asciiProjection}), which is
- *   exact on ASCII rows only: it quits at a row's first byte above 0x7F (a transition like any other, so
- *   ASCII rows pay nothing for it) and the NFA answers that row. No DFA at all when its byte program
- *   would be too large;</li>
- *   <li>the NFA simulation ({@link UnicodeNfa}) over code points, for the other rows, and for the rest of
- *   a chunk once the DFA's cache thrashed on a row. Its work counts against the LF's {@link StepBudget}.</li>
+ *   <li>a lazy DFA ({@link CodePointDfa}), the fast one: it reads an ASCII byte with one table load and
+ *   decodes longer sequences, so it is exact on every row, Unicode classes and {@code \b} included, and
+ *   skips from its idle states to the next byte that can start a match;</li>
+ *   <li>the NFA simulation ({@link UnicodeNfa}) over code points, for the rest of a chunk once the DFA's
+ *   cache thrashed on a row. Its work counts against the LF's {@link StepBudget}.</li>
  * </ul>
  * Before anything is built, the pattern's program size is known from its tree: {@link #compile} refuses
  * patterns above a limit ({@link TooLargeException}). Thread-safe: each evaluating thread borrows the
  * engines' state for a chunk through {@link #scan}.
  */
 public final class UnicodeRegex {
+  /** Cache memory per DFA: about this many table entries (4 bytes each). */
+  private static final int TABLE_ENTRIES = 1 << 20;
+  private static final int MAX_STATES = 10_000;
+
   private final long programSize;
-  private final ByteRegex dfa;
-  private final CodePointProgram nfaProgram;
+  private final CodePointProgram program;
+  /** Null when no DFA serves (tests that want the NFA alone). */
+  private final CodePointClasses classes;
+  private final int maxDfaStates;
   private final boolean fullMatch;
+  private final ConcurrentLinkedQueue<CodePointDfa> dfas = new ConcurrentLinkedQueue<>();
   private final ConcurrentLinkedQueue<UnicodeNfa> nfas = new ConcurrentLinkedQueue<>();
 
-  private UnicodeRegex(long programSize, ByteRegex dfa, CodePointProgram nfaProgram, boolean fullMatch) {
+  private UnicodeRegex(long programSize, CodePointProgram program, CodePointClasses classes, int maxDfaStates,
+      boolean fullMatch) {
     this.programSize = programSize;
-    this.dfa = dfa;
-    this.nfaProgram = nfaProgram;
+    this.program = program;
+    this.classes = classes;
+    this.maxDfaStates = maxDfaStates > 0 ? maxDfaStates
+        : classes == null ? 0 : Math.max(16, Math.min(MAX_STATES, TABLE_ENTRIES / (classes.count + 1)));
     this.fullMatch = fullMatch;
   }
 
@@ -87,17 +95,21 @@ public final class UnicodeRegex {
     if (size > maxProgramSize) {
       throw new TooLargeException(size);
     }
-    CodePointProgram nfa;
+    CodePointProgram program;
     try {
-      nfa = CodePointProgram.compile(node, fullMatch, maxProgramSize + 2);
+      program = CodePointProgram.compile(node, fullMatch, maxProgramSize + 2);
     } catch (UnsupportedRegexException e) {
       throw new TooLargeException(size);
     }
-    boolean asciiOnly = RegexNode.dependsOnUnicodeClasses(node);
-    ByteRegex dfa = maxDfaStates < 0 ? null
-        : ByteRegex.compile(asciiOnly ? RegexNode.asciiProjection(node) : node, fullMatch, maxDfaStates, asciiOnly)
-            .orElse(null);
-    return Optional.of(new UnicodeRegex(size, dfa, nfa, fullMatch));
+    CodePointClasses classes = null;
+    if (maxDfaStates >= 0) {
+      try {
+        classes = CodePointClasses.of(program);
+      } catch (UnsupportedRegexException e) {
+        classes = null; // more distinct classes than a table column can name: the NFA serves
+      }
+    }
+    return Optional.of(new UnicodeRegex(size, program, classes, maxDfaStates, fullMatch));
   }
 
   /** Instructions of the pattern's code point program. */
@@ -107,7 +119,7 @@ public final class UnicodeRegex {
 
   /** Whether a DFA serves (some) rows. */
   public boolean hasDfa() {
-    return dfa != null;
+    return classes != null;
   }
 
   /** The engines' state for one chunk on this thread; close it when the chunk is done. */
@@ -117,11 +129,16 @@ public final class UnicodeRegex {
 
   /** One chunk's matching on one thread: a borrowed DFA cache until it thrashes, and an NFA. */
   public final class Scan implements AutoCloseable {
-    private LazyDfa lazy;
+    private CodePointDfa lazy;
     private UnicodeNfa nfa;
 
     private Scan() {
-      this.lazy = dfa == null ? null : dfa.acquire();
+      if (classes != null) {
+        lazy = dfas.poll();
+        if (lazy == null) {
+          lazy = new CodePointDfa(program, classes, fullMatch, maxDfaStates);
+        }
+      }
     }
 
     /**
@@ -134,14 +151,12 @@ public final class UnicodeRegex {
         if (answer >= 0) {
           return answer;
         }
-        if (answer == LazyDfa.GAVE_UP) {
-          releaseDfa(); // the cache thrashes on this data: the NFA takes the rest of the chunk
-        } // else NON_ASCII: a DFA exact on ASCII rows only met another character; the NFA takes this row
+        releaseDfa(); // the cache thrashes on this data: the NFA takes the rest of the chunk
       }
       if (nfa == null) {
         nfa = nfas.poll();
         if (nfa == null) {
-          nfa = new UnicodeNfa(nfaProgram, fullMatch);
+          nfa = new UnicodeNfa(program, fullMatch);
         }
       }
       return nfa.matches(data, from, to, budget);
@@ -149,12 +164,12 @@ public final class UnicodeRegex {
 
     /** Whether the DFA gave up on this chunk. */
     public boolean dfaGaveUp() {
-      return dfa != null && lazy == null;
+      return classes != null && lazy == null;
     }
 
     private void releaseDfa() {
       if (lazy != null) {
-        dfa.release(lazy);
+        dfas.offer(lazy);
         lazy = null;
       }
     }

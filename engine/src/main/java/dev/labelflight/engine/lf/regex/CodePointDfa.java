@@ -1,0 +1,413 @@
+package dev.labelflight.engine.lf.regex;
+
+import dev.labelflight.engine.cancel.CancelToken;
+import dev.labelflight.engine.lf.regex.RegexNode.Kind;
+import dev.labelflight.engine.lf.unicode.Utf8;
+import dev.labelflight.engine.lf.unicode.WordCharacters;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A DFA built lazily from a {@link CodePointProgram}, one transition at a time, reading UTF-8 one code point
+ * at a time: an ASCII byte is its own character (one array load for its class), a longer sequence is decoded
+ * and looked up in the program's {@link CodePointClasses}. Unlike the byte DFA ({@link LazyDfa}) it decides
+ * Unicode {@code \b \B} exactly, since a state remembers whether the previous <em>character</em> was a word
+ * character, so non-ASCII rows of patterns with Unicode classes stay on the fast path instead of going to
+ * the NFA. Malformed sequences read as U+FFFD, as {@link UnicodeNfa} reads them.
+ *
+ * <p>A state is the set of instructions waiting for the next character plus what is known of the previous
+ * one (start of text, word character, newline). Searches (not full matches) add the program's start at every
+ * position; their <em>idle</em> states (nothing waiting) are interned first, so that a transition into one is
+ * recognised by its offset alone. From an idle state the scan skips ahead to the next byte that can leave the
+ * idle states ({@link #escapes}, found once from the table): that is a plain loop over bytes with no
+ * dependency from one byte to the next, several times faster than stepping the table, and most text is
+ * skipped that way. A scan whose skips stop almost at once gives skipping up.
+ *
+ * <p>The cache is bounded as the byte DFA's is: cleared when full, {@link LazyDfa#GAVE_UP} when a row needs
+ * too many clears (the NFA answers it). Cancellation is checked every {@link LazyDfa#CHECK_BYTES} bytes and
+ * every {@link LazyDfa#CHECK_WORK} instructions followed. Not thread-safe: one per evaluating thread.
+ */
+final class CodePointDfa {
+  private static final int UNKNOWN = -1;
+  private static final int MAX_RESETS_PER_ROW = 4;
+  private static final int MAX_KEY_INTS = 1 << 20;
+  private static final Kind[] KINDS = Kind.values();
+  private static final int BEFORE_START = 1;
+  private static final int BEFORE_WORD = 2;
+  private static final int BEFORE_NEWLINE = 4;
+  /** Programs larger than this do not look for escape bytes (each idle transition follows the whole program). */
+  private static final int MAX_SKIP_PROGRAM = 4096;
+  /** Skips between checks of whether skipping pays, and the bytes they must skip on average to keep it on. */
+  private static final int SKIP_SAMPLE = 4096;
+  private static final int MIN_BYTES_PER_SKIP = 8;
+
+  private final CodePointProgram program;
+  private final CodePointClasses classes;
+  private final boolean fullMatch;
+  private final int endClass;
+  private final int stride;
+  private final int maxStates;
+  private final int trackedFlags;
+  /** The before-flags a character leaves behind, by class. */
+  private final int[] classFlags;
+  private final int dead;
+  private final int match;
+  private final int start;
+  /** Offsets from {@link #start} (included) to this are idle states; equal to {@link #start} for full matches. */
+  private int idleLimit;
+  private final int[] idleByFlags = new int[8];
+  /** Per byte: whether it may leave the idle states (every byte above 0x7F does); null when not skipping. */
+  private boolean[] escapes;
+  private int skips;
+  private long skipped;
+
+  private int[] table;
+  private final List<int[]> keys = new ArrayList<>();
+  private final Map<Key, Integer> ids = new HashMap<>();
+  private int keyInts;
+  private int fixedStates;
+  private int resetsThisRow;
+  private long resets;
+  private int work;
+
+  private final int[] visited;
+  private int generation;
+  private final int[] stack;
+  private final int[] nextSet;
+
+  CodePointDfa(CodePointProgram program, CodePointClasses classes, boolean fullMatch, int maxStates) {
+    this.program = program;
+    this.classes = classes;
+    this.fullMatch = fullMatch;
+    this.endClass = classes.count;
+    this.stride = classes.count + 1;
+    this.maxStates = Math.max(maxStates, 4);
+    int flags = 0;
+    for (int pc = 0; pc < program.size; pc++) {
+      if (program.op[pc] == CodePointProgram.ASSERT) {
+        switch (KINDS[program.arg[pc]]) {
+          case BEGIN_TEXT -> flags |= BEFORE_START;
+          case BEGIN_LINE -> flags |= BEFORE_START | BEFORE_NEWLINE;
+          case WORD_BOUNDARY, NOT_WORD_BOUNDARY -> flags |= BEFORE_WORD;
+          default -> { }
+        }
+      }
+    }
+    this.trackedFlags = flags;
+    this.classFlags = new int[classes.count];
+    for (int c = 0; c < classes.count; c++) {
+      int cp = classes.representative[c];
+      classFlags[c] = flags & ((WordCharacters.isWord(cp) ? BEFORE_WORD : 0) | (cp == '\n' ? BEFORE_NEWLINE : 0));
+    }
+    this.dead = 0;
+    this.match = stride;
+    this.start = 2 * stride;
+    this.visited = new int[program.size];
+    this.stack = new int[3 * program.size + 3];
+    this.nextSet = new int[program.size];
+    this.table = new int[Math.min(this.maxStates + 8, 64) * stride];
+    clear();
+    if (!fullMatch && program.size <= MAX_SKIP_PROGRAM) {
+      escapes = findEscapes();
+    }
+  }
+
+  /** Cache clears so far. */
+  long resets() {
+    return resets;
+  }
+
+  /** Whether this DFA skips ahead from idle states (for tests). */
+  boolean skipping() {
+    return escapes != null;
+  }
+
+  /**
+   * 1 if {@code data[from, to)} matches, 0 if not, {@link LazyDfa#GAVE_UP} if the cache thrashed on it.
+   */
+  int matches(byte[] data, int from, int to) {
+    resetsThisRow = 0;
+    int[] t = table;
+    char[] bmp = classes.bmp;
+    boolean[] esc = escapes;
+    int limit = esc != null ? idleLimit : start;
+    int s = start;
+    int i = from;
+    while (true) {
+      // Rows are scanned in blocks so that a long one checks for cancellation without a test per byte.
+      int blockTo = to - i > LazyDfa.CHECK_BYTES ? i + LazyDfa.CHECK_BYTES : to;
+      if (esc != null && s >= start && s < idleLimit) {
+        int p = skip(esc, data, i, blockTo);
+        if (p > i) {
+          s = idleByFlags[classFlags[bmp[data[p - 1]]]];
+          i = p;
+        }
+      }
+      while (i < blockTo) {
+        int b = data[i];
+        int c;
+        if (b >= 0) {
+          c = bmp[b];
+          i++;
+        } else {
+          int n = Utf8.advance(data, i, to);
+          c = classes.classOf(n == 1 ? Utf8.REPLACEMENT : Utf8.decode(data, i, to));
+          i += n;
+        }
+        int next = t[s + c];
+        if (next < limit) {
+          if (next < start) {
+            if (next == dead) {
+              return 0;
+            }
+            if (next == match) {
+              return 1;
+            }
+            next = transition(s, c);
+            if (next == LazyDfa.GAVE_UP) {
+              return LazyDfa.GAVE_UP;
+            }
+            t = table;
+            if (next == dead) {
+              return 0;
+            }
+            if (next == match) {
+              return 1;
+            }
+          }
+          if (esc != null && next >= start && next < idleLimit && i < blockTo) {
+            int p = skip(esc, data, i, blockTo);
+            if (p > i) {
+              // Every skipped byte is ASCII and keeps the scan idle: the state is the idle one it leaves.
+              next = idleByFlags[classFlags[bmp[data[p - 1]]]];
+              skipped += p - i;
+              i = p;
+            }
+            if (++skips == SKIP_SAMPLE) {
+              if (skipped < (long) MIN_BYTES_PER_SKIP * SKIP_SAMPLE) {
+                escapes = esc = null; // the text keeps the scan busy: skipping only adds calls
+                limit = start;
+              }
+              skips = 0;
+              skipped = 0;
+            }
+          }
+        }
+        s = next;
+      }
+      if (i >= to) {
+        break;
+      }
+      CancelToken.check();
+    }
+    int end = t[s + endClass];
+    if (end == UNKNOWN) {
+      end = transition(s, endClass);
+      if (end == LazyDfa.GAVE_UP) {
+        return LazyDfa.GAVE_UP;
+      }
+    }
+    return end == match ? 1 : 0;
+  }
+
+  /** The first position from {@code i} below {@code to} holding an escape byte, or {@code to}. */
+  private static int skip(boolean[] esc, byte[] data, int i, int to) {
+    while (i + 4 <= to) {
+      if (esc[data[i] & 0xFF]) {
+        return i;
+      }
+      if (esc[data[i + 1] & 0xFF]) {
+        return i + 1;
+      }
+      if (esc[data[i + 2] & 0xFF]) {
+        return i + 2;
+      }
+      if (esc[data[i + 3] & 0xFF]) {
+        return i + 3;
+      }
+      i += 4;
+    }
+    while (i < to && !esc[data[i] & 0xFF]) {
+      i++;
+    }
+    return i;
+  }
+
+  /**
+   * The bytes after which a search may leave its idle states: a byte above 0x7F (decoded first), or an ASCII
+   * byte on which some idle state steps out of them.
+   */
+  private boolean[] findEscapes() {
+    boolean[] esc = new boolean[256];
+    Arrays.fill(esc, 0x80, 256, true);
+    int idleCount = (idleLimit - start) / stride;
+    for (int b = 0; b < 0x80; b++) {
+      int c = classes.bmp[b];
+      for (int k = 0; k < idleCount && !esc[b]; k++) {
+        int s = start + k * stride;
+        int next = table[s + c];
+        if (next == UNKNOWN) {
+          next = transition(s, c);
+        }
+        if (next == LazyDfa.GAVE_UP || next < start || next >= idleLimit) {
+          esc[b] = true;
+        }
+      }
+    }
+    return esc;
+  }
+
+  private void clear() {
+    keys.clear();
+    ids.clear();
+    keyInts = 0;
+    Arrays.fill(table, UNKNOWN);
+    keys.add(null); // dead
+    keys.add(null); // match
+    Arrays.fill(table, 0, stride, dead);
+    Arrays.fill(table, stride, 2 * stride, match);
+    if (fullMatch) {
+      intern(new int[] {program.start, BEFORE_START & trackedFlags});
+      idleLimit = start;
+    } else {
+      // The idle states first: the start (nothing waiting, before the text) and one per flag a character leaves.
+      intern(new int[] {BEFORE_START & trackedFlags});
+      for (int f : new int[] {0, BEFORE_WORD, BEFORE_NEWLINE}) {
+        if ((f & ~trackedFlags) == 0) {
+          idleByFlags[f] = intern(new int[] {f});
+        }
+      }
+      idleLimit = keys.size() * stride;
+    }
+    fixedStates = keys.size();
+  }
+
+  /** Computes, stores and returns the transition of state offset {@code s} on class {@code c}. */
+  private int transition(int s, int c) {
+    int[] key = keys.get(s / stride);
+    int n = key.length - 1;
+    int before = key[n];
+    boolean atEnd = c == endClass;
+    int cur = atEnd ? -1 : classes.representative[c];
+    generation++;
+    int top = 0;
+    int found = 0;
+    boolean matched = false;
+    for (int i = 0; i < n; i++) {
+      stack[top++] = key[i];
+    }
+    if (!fullMatch) {
+      stack[top++] = program.start;
+    }
+    while (top > 0) {
+      int pc = stack[--top];
+      if (visited[pc] == generation) {
+        continue;
+      }
+      visited[pc] = generation;
+      if (++work == LazyDfa.CHECK_WORK) {
+        work = 0;
+        CancelToken.check();
+      }
+      switch (program.op[pc]) {
+        case CodePointProgram.CHAR -> {
+          if (!atEnd && program.inClass(program.arg[pc], cur)) {
+            nextSet[found++] = program.out[pc];
+          }
+        }
+        case CodePointProgram.SPLIT -> {
+          stack[top++] = program.out1[pc];
+          stack[top++] = program.out[pc];
+        }
+        case CodePointProgram.ASSERT -> {
+          if (holds(program.arg[pc], before, cur)) {
+            stack[top++] = program.out[pc];
+          }
+        }
+        default -> matched = true;
+      }
+    }
+    int result;
+    if (matched) {
+      result = match;
+    } else if (atEnd || found == 0 && fullMatch) {
+      result = dead;
+    } else if (found == 0) {
+      result = idleByFlags[classFlags[c]];
+    } else {
+      int[] next = Arrays.copyOf(nextSet, found + 1);
+      Arrays.sort(next, 0, found);
+      int unique = 0;
+      for (int i = 0; i < found; i++) {
+        if (unique == 0 || next[unique - 1] != next[i]) {
+          next[unique++] = next[i];
+        }
+      }
+      next = Arrays.copyOf(next, unique + 1);
+      next[unique] = classFlags[c];
+      Integer known = ids.get(new Key(next));
+      if (known != null) {
+        result = known;
+      } else {
+        if (keys.size() >= Math.max(maxStates, fixedStates + 1) || keyInts + next.length > MAX_KEY_INTS) {
+          if (++resetsThisRow > MAX_RESETS_PER_ROW) {
+            return LazyDfa.GAVE_UP;
+          }
+          resets++;
+          clear();
+          s = intern(key);
+        }
+        result = intern(next);
+      }
+    }
+    table[s + c] = result;
+    return result;
+  }
+
+  private int intern(int[] key) {
+    Key k = new Key(key);
+    Integer known = ids.get(k);
+    if (known != null) {
+      return known;
+    }
+    int offset = keys.size() * stride;
+    if (offset + stride > table.length) {
+      int old = table.length;
+      table = Arrays.copyOf(table, Math.max(Math.min(old * 2, (maxStates + 8) * stride), offset + stride));
+      Arrays.fill(table, old, table.length, UNKNOWN);
+    }
+    keys.add(key);
+    keyInts += key.length;
+    ids.put(k, offset);
+    return offset;
+  }
+
+  private boolean holds(int kind, int before, int cur) {
+    boolean atEnd = cur < 0;
+    return switch (KINDS[kind]) {
+      case BEGIN_TEXT -> (before & BEFORE_START) != 0;
+      case END_TEXT -> atEnd;
+      case BEGIN_LINE -> (before & (BEFORE_START | BEFORE_NEWLINE)) != 0;
+      case END_LINE -> atEnd || cur == '\n';
+      case WORD_BOUNDARY -> ((before & BEFORE_WORD) != 0) != (!atEnd && WordCharacters.isWord(cur));
+      case NOT_WORD_BOUNDARY -> ((before & BEFORE_WORD) != 0) == (!atEnd && WordCharacters.isWord(cur));
+      case CHAR_START -> true;
+    };
+  }
+
+  /** A state's identity: its waiting instructions and before-flags. */
+  private record Key(int[] key) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Key other && Arrays.equals(key, other.key);
+    }
+
+    @Override
+    public int hashCode() {
+      return Arrays.hashCode(key);
+    }
+  }
+}
