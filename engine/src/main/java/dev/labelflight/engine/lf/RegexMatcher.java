@@ -134,7 +134,8 @@ final class RegexMatcher implements LfEvaluator {
       Member member = this.members[m];
       boolean ci = member.caseInsensitive();
       var required = RegexPrefilter.requiredLiterals(member.pattern().pattern())
-          // Non-ASCII letters fold in ways the literal scan does not model; non-ASCII rows always run (below).
+          // The folding automaton reads rows folded as the pattern folds (Unicode orbits: K and the Kelvin sign
+          // alike), so a row where no folded literal occurs cannot match; only ASCII literals are folded here.
           .filter(ls -> !ci || ls.stream().allMatch(RegexMatcher::isAscii));
       if (required.isEmpty()) {
         ownerOf[m] = -1;
@@ -199,10 +200,8 @@ final class RegexMatcher implements LfEvaluator {
           continue;
         }
         long[] hits = candidates[ownerOf[m]];
-        // Unicode case folding may match non-ASCII rows without the ASCII literal: those rows run too.
-        long[] nonAscii = member.caseInsensitive() ? text.nonAsciiRows() : null;
         for (int w = 0; w < words; w++) {
-          long bits = nonAscii != null ? hits[w] | nonAscii[w] : hits[w];
+          long bits = hits[w];
           while (bits != 0) {
             int row = (w << 6) + Long.numberOfTrailingZeros(bits);
             bits &= bits - 1;

@@ -1,6 +1,5 @@
 package dev.labelflight.engine.lf;
 
-import dev.labelflight.engine.lf.unicode.Utf8;
 import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.vector.LargeVarCharVector;
 import org.apache.arrow.vector.ValueVector;
@@ -20,7 +19,6 @@ public final class TextColumn {
   private volatile TextSignatures signatures;
   private WordIndex words;
   private volatile boolean wordsBuilt;
-  private volatile long[] nonAscii;
 
   private TextColumn(byte[] data, int[] offsets, ValueVector vector, boolean kept) {
     this.data = data;
@@ -118,9 +116,7 @@ public final class TextColumn {
   long heapBytes() {
     TextSignatures s = signatures;
     WordIndex w = wordsBuilt ? words : null;
-    long[] n = nonAscii;
-    return data.length + 4L * offsets.length + (s == null ? 0 : s.bytes()) + (w == null ? 0 : w.bytes())
-        + (n == null ? 0 : 8L * n.length);
+    return data.length + 4L * offsets.length + (s == null ? 0 : s.bytes()) + (w == null ? 0 : w.bytes());
   }
 
   /** Bytes of text in a utf8 or large_utf8 vector (what a copy's {@link #data} holds). */
@@ -166,26 +162,6 @@ public final class TextColumn {
 
   public boolean isNull(int row) {
     return vector.isNull(row);
-  }
-
-  /**
-   * A bitmap of the rows holding a byte above 0x7F (a non-ASCII character, or malformed UTF-8), made on
-   * first use (one pass, eight bytes at a time) and kept with this copy: case-insensitive regexes run on such
-   * rows even where their ASCII literals do not occur.
-   */
-  public long[] nonAsciiRows() {
-    long[] bits = nonAscii;
-    if (bits == null) {
-      int rows = rows();
-      bits = new long[(rows + 63) >>> 6];
-      for (int row = 0; row < rows; row++) {
-        if (!Utf8.isAscii(data, offsets[row], offsets[row + 1])) {
-          bits[row >>> 6] |= 1L << row;
-        }
-      }
-      nonAscii = bits; // racing threads compute the same bitmap
-    }
-    return bits;
   }
 
   public int rows() {

@@ -65,7 +65,10 @@ class RegexDfaLfTest {
       new Lf(".+é.*", true, true, false, true),
       new Lf("^break", true, false, true, false),
       new Lf("\\pL+ing", true, false, false, false), // outside the DFA's syntax: RE2J
-      new Lf("(?i)naïve", true, false, false, false)); // non-ASCII folding: RE2J
+      new Lf("(?i)naïve", true, false, false, false), // non-ASCII folding: RE2J
+      // Case-insensitive literals prefilter through the folding automaton: the Kelvin sign and long s are k and s.
+      new Lf("\\bkelvin\\b", false, false, false, false),
+      new Lf("naïve|sk[i]p", false, false, false, false));
 
   /**
    * Verifies that every cell of a chunk labelled through the LF compiler (DFA, literal prefilter, NFA,
