@@ -2,6 +2,7 @@ package dev.labelflight.engine.lf;
 
 import dev.labelflight.engine.cancel.CancelToken;
 import dev.labelflight.engine.lf.unicode.CaseFolding;
+import dev.labelflight.engine.lf.unicode.Utf8;
 import dev.labelflight.engine.lf.unicode.WordCharacters;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -15,8 +16,9 @@ import java.util.List;
  * keywords. Each keyword carries the local index of the LF it belongs to and whether it must match a
  * whole word. A <em>folding</em> automaton (some keyword ignores case) holds every keyword case-folded
  * ({@link CaseFolding}) and reads rows folded: ASCII rows through its byte classes (A-Z read as a-z); at a
- * row's first byte above 0x7F (its transitions are flagged, like those into states with matches, so ASCII
- * text pays nothing) the row is read again folded into a scratch copy, whose bytes map back to the row's;
+ * byte above 0x7F (its transitions are flagged, like those into states with matches, so ASCII text pays
+ * nothing) an automaton of ASCII keywords steps over a character that folds to no ASCII one, and otherwise
+ * the row is read again folded into a scratch copy, whose bytes map back to the row's;
  * keywords that keep their case are compared byte for byte with the row on each match. Whole-word and exact-case checks read the row
  * itself, so they follow Unicode's word characters ({@link WordCharacters}).
  *
@@ -29,6 +31,11 @@ final class KeywordAutomaton {
   private static final int CHECK_BYTES = 1 << 20;
 
   private final boolean fold;
+  /**
+   * Whether every keyword is ASCII once folded: then a folding scan steps over a non-ASCII character that
+   * folds to no ASCII one in place, and reads the row folded only at one that does (rare: K, ſ, İ, ı).
+   */
+  private final boolean asciiKeywords;
   private final int[] byteClass = new int[256];
   private final int classes;
   private final int classShift;
@@ -107,6 +114,11 @@ final class KeywordAutomaton {
         used[foldAscii(b & 0xff, fold)] = true;
       }
     }
+    boolean ascii = true;
+    for (int b = 0x80; b < 256; b++) {
+      ascii &= !used[b];
+    }
+    asciiKeywords = ascii;
     int c = 1;
     for (int b = 0; b < 256; b++) {
       if (used[b]) {
@@ -372,7 +384,17 @@ final class KeywordAutomaton {
       }
       state = ~state;
       if (buffer[j] < 0 && fold && origin == null) {
-        return false;
+        if (!asciiKeywords) {
+          return false;
+        }
+        int n = Utf8.advance(buffer, j, to);
+        if (CaseFolding.fold(n == 1 ? Utf8.REPLACEMENT : Utf8.decode(buffer, j, to)) < 0x80) {
+          return false; // the Kelvin sign, long s...: the row is read folded
+        }
+        // Every keyword is ASCII once folded, and this character folds to none of them: no occurrence spans it.
+        state = 0;
+        j += n - 1;
+        continue;
       }
       int s = state >>> classShift;
       int o = outStart[s];
