@@ -4,6 +4,9 @@ import dev.labelflight.engine.cancel.CancelToken;
 import dev.labelflight.engine.lf.regex.RegexNode.Kind;
 import dev.labelflight.engine.lf.unicode.Utf8;
 import dev.labelflight.engine.lf.unicode.WordCharacters;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -43,6 +46,10 @@ final class CodePointDfa {
   /** Skips between checks of whether skipping pays, and the bytes they must skip on average to keep it on. */
   private static final int SKIP_SAMPLE = 4096;
   private static final int MIN_BYTES_PER_SKIP = 8;
+  private static final int MAX_WIDE_RANGES = 4;
+  private static final long ONES = 0x0101010101010101L;
+  private static final long HIGH = 0x8080808080808080L;
+  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
   private final CodePointProgram program;
   private final CodePointClasses classes;
@@ -61,6 +68,12 @@ final class CodePointDfa {
   private final int[] idleByFlags = new int[8];
   /** Per byte: whether it may leave the idle states (every byte above 0x7F does); null when not skipping. */
   private boolean[] escapes;
+  /**
+   * The ASCII escape bytes as at most {@link #MAX_WIDE_RANGES} ranges, as the two addends per range that test
+   * eight bytes at once ({@link #skipWide}); null when they take more ranges (the byte loop serves then).
+   */
+  private long[] wideLow;
+  private long[] wideHigh;
   private int skips;
   private long skipped;
 
@@ -112,6 +125,7 @@ final class CodePointDfa {
     clear();
     if (!fullMatch && program.size <= MAX_SKIP_PROGRAM) {
       escapes = findEscapes();
+      wideRanges(escapes);
     }
   }
 
@@ -140,7 +154,7 @@ final class CodePointDfa {
       // Rows are scanned in blocks so that a long one checks for cancellation without a test per byte.
       int blockTo = to - i > LazyDfa.CHECK_BYTES ? i + LazyDfa.CHECK_BYTES : to;
       if (esc != null && s >= start && s < idleLimit) {
-        int p = skip(esc, data, i, blockTo);
+        int p = wideLow != null ? skipWide(data, i, blockTo) : skip(esc, data, i, blockTo);
         if (p > i) {
           s = idleByFlags[classFlags[bmp[data[p - 1]]]];
           i = p;
@@ -179,7 +193,7 @@ final class CodePointDfa {
             }
           }
           if (esc != null && next >= start && next < idleLimit && i < blockTo) {
-            int p = skip(esc, data, i, blockTo);
+            int p = wideLow != null ? skipWide(data, i, blockTo) : skip(esc, data, i, blockTo);
             if (p > i) {
               // Every skipped byte is ASCII and keeps the scan idle: the state is the idle one it leaves.
               next = idleByFlags[classFlags[bmp[data[p - 1]]]];
@@ -189,6 +203,7 @@ final class CodePointDfa {
             if (++skips == SKIP_SAMPLE) {
               if (skipped < (long) MIN_BYTES_PER_SKIP * SKIP_SAMPLE) {
                 escapes = esc = null; // the text keeps the scan busy: skipping only adds calls
+                wideLow = null;
                 limit = start;
               }
               skips = 0;
@@ -234,6 +249,48 @@ final class CodePointDfa {
       i++;
     }
     return i;
+  }
+
+  /**
+   * As {@link #skip}, eight bytes at a time: a byte above 0x7F shows in its high bit, and an ASCII byte b in
+   * [lo, hi] sets the high bit of {@code b + (0x80 - lo)} but not of {@code b + (0x7F - hi)}, with no carry
+   * into the next byte. Only a byte above 0x7F carries, into later bytes: it is flagged itself, so the lowest
+   * flag is still the first escape.
+   */
+  private int skipWide(byte[] data, int i, int to) {
+    long[] low = wideLow;
+    long[] high = wideHigh;
+    while (i + 8 <= to) {
+      long v = (long) LONGS.get(data, i);
+      long m = v;
+      for (int r = 0; r < low.length; r++) {
+        m |= (v + low[r]) & ~(v + high[r]);
+      }
+      m &= HIGH;
+      if (m != 0) {
+        return i + (Long.numberOfTrailingZeros(m) >>> 3);
+      }
+      i += 8;
+    }
+    return skip(escapes, data, i, to);
+  }
+
+  /** Sets {@link #wideLow} and {@link #wideHigh} from the ASCII escape bytes, if few ranges hold them. */
+  private void wideRanges(boolean[] esc) {
+    List<long[]> ranges = new ArrayList<>();
+    for (int b = 0; b < 0x80; b++) {
+      if (esc[b] && (b == 0 || !esc[b - 1])) {
+        int end = b;
+        while (end + 1 < 0x80 && esc[end + 1]) {
+          end++;
+        }
+        ranges.add(new long[] {(0x80L - b) * ONES, (0x7FL - end) * ONES});
+      }
+    }
+    if (ranges.size() <= MAX_WIDE_RANGES) {
+      wideLow = ranges.stream().mapToLong(r -> r[0]).toArray();
+      wideHigh = ranges.stream().mapToLong(r -> r[1]).toArray();
+    }
   }
 
   /**
