@@ -139,7 +139,7 @@ public final class ResidentDataset extends VerticleBase {
         }
         synchronized (this) {
           pool = new ForkJoinPool(node.execution().residentThreads());
-          indexes = new TextIndexBuilder(ref.toString(), texts, pool.getParallelism());
+          indexes = new TextIndexBuilder(ref.toString(), texts);
           if (!released) {
             indexes.start(indexThread);
           }

@@ -15,9 +15,10 @@ import org.slf4j.LoggerFactory;
  * Builds a loaded resident copy's kept text columns and their indexes ({@link ResidentText}) in the
  * background, one column at a time, those a job has asked for first, as one task of its executor (a
  * thread of its own in production; never an event loop nor the copy's pool). Jobs never wait for it: a
- * chunk whose columns are not built yet is evaluated as on the queue. While the copy's jobs run as many
- * chunk loops as its pool has threads the builder pauses (within a few thousand rows), so that a first
- * apply right after load runs as fast as the queue path; it goes on as soon as a thread is free. Stopping
+ * chunk whose columns are not built yet is evaluated as on the queue. While a job evaluates chunks on the
+ * copy the builder pauses (within a few thousand rows), so that a first apply right after load runs as
+ * fast as the queue path even on a machine whose cores other work keeps busy; it goes on between jobs
+ * (while a job compiles its LFs, streams its labels, or the user edits). Stopping
  * it cancels the build (every few thousand rows) and waits for it, so that the chunks it reads can be
  * closed after.
  */
@@ -27,7 +28,6 @@ final class TextIndexBuilder {
 
   private final String name;
   private final List<ResidentText> texts;
-  private final int poolThreads;
   private final CancelToken token = CancelToken.create();
   private final CompletableFuture<Void> done = new CompletableFuture<>();
   private final Object gate = new Object();
@@ -35,11 +35,10 @@ final class TextIndexBuilder {
   private int busyLoops;
   private boolean started;
 
-  /** {@code texts} (not changed any more) of a copy named {@code name} whose pool has {@code poolThreads}. */
-  TextIndexBuilder(String name, List<ResidentText> texts, int poolThreads) {
+  /** {@code texts} (not changed any more) of a copy named {@code name}. */
+  TextIndexBuilder(String name, List<ResidentText> texts) {
     this.name = name;
     this.texts = List.copyOf(texts);
-    this.poolThreads = poolThreads;
   }
 
   /** Hands the build to {@code executor}; if it refuses, the copy simply keeps no columns. */
@@ -132,10 +131,14 @@ final class TextIndexBuilder {
     return null;
   }
 
-  /** The build's pause point: waits while jobs' chunk loops take every pool thread; throws once cancelled. */
+  /**
+   * The build's pause point: waits while a job's chunk loop runs; throws once cancelled. (Waiting only
+   * while the loops fill the pool would use a core a job leaves idle, but on a machine shared with other
+   * work that core is not idle, and the first apply would pay for the build.)
+   */
   private void pauseForJobs() {
     synchronized (gate) {
-      while (busyLoops >= poolThreads && !token.isCancelled()) {
+      while (busyLoops > 0 && !token.isCancelled()) {
         try {
           gate.wait(100);
         } catch (InterruptedException e) {
