@@ -139,7 +139,7 @@ public final class ResidentDataset extends VerticleBase {
         }
         synchronized (this) {
           pool = new ForkJoinPool(node.execution().residentThreads());
-          indexes = new TextIndexBuilder(ref.toString(), texts);
+          indexes = new TextIndexBuilder(ref.toString(), texts, pool.getParallelism());
           if (!released) {
             indexes.start(indexThread);
           }
@@ -258,6 +258,7 @@ public final class ResidentDataset extends VerticleBase {
     } catch (Throwable t) {
       BusErrors.fail(message, t);
     } finally {
+      indexes.jobEnded();
       node.jobTokens().close(run.job());
     }
   }

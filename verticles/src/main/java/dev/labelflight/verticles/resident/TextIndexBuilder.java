@@ -15,10 +15,12 @@ import org.slf4j.LoggerFactory;
  * Builds a loaded resident copy's kept text columns and their indexes ({@link ResidentText}) in the
  * background, one column at a time, those a job has asked for first, as one task of its executor (a
  * thread of its own in production; never an event loop nor the copy's pool). Jobs never wait for it: a
- * chunk whose columns are not built yet is evaluated as on the queue. While a job evaluates chunks on the
- * copy the builder pauses (within a few thousand rows), so that a first apply right after load runs as
- * fast as the queue path even on a machine whose cores other work keeps busy; it goes on between jobs
- * (while a job compiles its LFs, streams its labels, or the user edits). Stopping
+ * chunk whose columns are not built yet is evaluated as on the queue. The builder pauses (within a few
+ * thousand rows) while the first job after load evaluates chunks, so that this apply runs as fast as the
+ * queue path even on a machine whose cores other work keeps busy; after that it pauses only while jobs'
+ * chunk loops take every thread of the copy's pool, so that it uses the cores they leave idle and cannot
+ * be starved by jobs run back to back (pausing for every job, it never finished under a benchmark's
+ * back-to-back applies: their gaps are ~150 ms). Stopping
  * it cancels the build (every few thousand rows) and waits for it, so that the chunks it reads can be
  * closed after.
  */
@@ -28,17 +30,20 @@ final class TextIndexBuilder {
 
   private final String name;
   private final List<ResidentText> texts;
+  private final int poolThreads;
   private final CancelToken token = CancelToken.create();
   private final CompletableFuture<Void> done = new CompletableFuture<>();
   private final Object gate = new Object();
-  /** Jobs' chunk loops running now (guarded by {@link #gate}). */
+  /** Jobs' chunk loops running now, and whether a job has ended since load (guarded by {@link #gate}). */
   private int busyLoops;
+  private boolean firstJobDone;
   private boolean started;
 
-  /** {@code texts} (not changed any more) of a copy named {@code name}. */
-  TextIndexBuilder(String name, List<ResidentText> texts) {
+  /** {@code texts} (not changed any more) of a copy named {@code name} whose pool has {@code poolThreads}. */
+  TextIndexBuilder(String name, List<ResidentText> texts, int poolThreads) {
     this.name = name;
     this.texts = List.copyOf(texts);
+    this.poolThreads = poolThreads;
   }
 
   /** Hands the build to {@code executor}; if it refuses, the copy simply keeps no columns. */
@@ -65,6 +70,14 @@ final class TextIndexBuilder {
   void jobLoops(int delta) {
     synchronized (gate) {
       busyLoops += delta;
+      gate.notifyAll();
+    }
+  }
+
+  /** A job on the copy has ended: from now on the builder shares the cores jobs leave idle. */
+  void jobEnded() {
+    synchronized (gate) {
+      firstJobDone = true;
       gate.notifyAll();
     }
   }
@@ -132,13 +145,12 @@ final class TextIndexBuilder {
   }
 
   /**
-   * The build's pause point: waits while a job's chunk loop runs; throws once cancelled. (Waiting only
-   * while the loops fill the pool would use a core a job leaves idle, but on a machine shared with other
-   * work that core is not idle, and the first apply would pay for the build.)
+   * The build's pause point: waits while the first job's chunk loops run, later while jobs' loops take
+   * every pool thread; throws once cancelled.
    */
   private void pauseForJobs() {
     synchronized (gate) {
-      while (busyLoops > 0 && !token.isCancelled()) {
+      while (busyLoops >= (firstJobDone ? poolThreads : 1) && !token.isCancelled()) {
         try {
           gate.wait(100);
         } catch (InterruptedException e) {
