@@ -23,7 +23,7 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * after the chunks are loaded, one column at a time (columns a job has asked for first); a column is
  * published to jobs only once its copy and indexes are complete. Until then {@link #column} answers null
  * and a job neither waits nor builds: its matchers copy the column per evaluation and scan without
- * indexes, exactly as on the task queue (same labels, see {@code ResidentIndexTest}). So a first apply
+ * indexes, exactly as on the task queue (same labels, see {@code ResidentTextTest}). So a first apply
  * after load costs what the queue path costs, and later jobs read the kept, indexed copy.
  *
  * <p>Memory: the resident estimate already counts, per text column, twice the chunk's bytes (text and word
