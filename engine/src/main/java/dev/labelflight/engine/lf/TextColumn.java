@@ -8,23 +8,31 @@ import org.apache.arrow.vector.VarCharVector;
 /**
  * A utf8 or large_utf8 column as one byte array plus row offsets, copied once per chunk so that the
  * matchers' inner loops index plain arrays instead of bounds-checked Arrow buffers. A copy of a resident
- * chunk's column is kept for every job ({@link ResidentText}) and carries a skip index
- * ({@link TextSignatures}); other copies are made per evaluation and dropped.
+ * chunk's column is kept for every job ({@link ResidentText}) and carries skip indexes ({@link TextSignatures},
+ * {@link WordIndex}), built before it is kept; other copies are made per evaluation and dropped.
  */
 public final class TextColumn {
   public final byte[] data;
   public final int[] offsets;
   private final ValueVector vector;
-  private final boolean kept;
-  private volatile TextSignatures signatures;
-  private WordIndex words;
-  private volatile boolean wordsBuilt;
+  /** Set (with {@link #words}) when the copy is kept: built before it is published, never on a job's thread. */
+  private final TextSignatures signatures;
+  private final WordIndex words;
 
-  private TextColumn(byte[] data, int[] offsets, ValueVector vector, boolean kept) {
+  private TextColumn(byte[] data, int[] offsets, ValueVector vector) {
     this.data = data;
     this.offsets = offsets;
     this.vector = vector;
-    this.kept = kept;
+    this.signatures = null;
+    this.words = null;
+  }
+
+  private TextColumn(TextColumn copy, TextSignatures signatures, WordIndex words) {
+    this.data = copy.data;
+    this.offsets = copy.offsets;
+    this.vector = copy.vector;
+    this.signatures = signatures;
+    this.words = words;
   }
 
   /** What a chunk's evaluation shares: copies made for it, and the kept columns of a resident chunk (or null). */
@@ -62,61 +70,51 @@ public final class TextColumn {
     if (shared == null) {
       return copy(vector);
     }
-    TextColumn kept = shared.kept() == null ? null : shared.kept().column(vector);
-    return kept != null ? kept : shared.copies().computeIfAbsent(vector, TextColumn::copy);
+    // One answer per column for the whole evaluation: the kept copy if it is ready now, else one copy.
+    return shared.copies().computeIfAbsent(vector, v -> {
+      TextColumn kept = shared.kept() == null ? null : shared.kept().column(v);
+      return kept != null ? kept : copy(v);
+    });
   }
 
-  /** A copy to keep with a resident chunk for every job. */
+  /** A copy to keep with a resident chunk for every job, with its indexes (see {@link #keep(ValueVector, Runnable)}). */
   static TextColumn keep(ValueVector vector) {
-    TextColumn c = copy(vector);
-    return new TextColumn(c.data, c.offsets, vector, true);
+    return keep(vector, () -> { });
   }
 
   /**
-   * The row signatures of a kept column, built on first use (see {@link ResidentText} for why lazily);
-   * null for a per-evaluation copy, which is scanned once and would not repay building them.
+   * A copy to keep with a resident chunk for every job, with its row signatures and word index built now, on the calling thread (a resident copy's background builder: {@link ResidentText}).
+   * {@code pause} is called every few thousand rows of the build, where the caller may wait while jobs
+   * need the cores; the bound {@link dev.labelflight.engine.cancel.CancelToken} is checked as often.
+   */
+  static TextColumn keep(ValueVector vector, Runnable pause) {
+    TextColumn c = copy(vector);
+    pause.run();
+    TextSignatures signatures = TextSignatures.of(c, pause);
+    WordIndex words = WordIndex.of(c, pause);
+    return new TextColumn(c, signatures, words);
+  }
+
+  /**
+   * The row signatures of a kept column; null for a per-evaluation copy (scanned once, it would not repay
+   * building them), which is also what a job reads while a resident chunk's copy is still being built.
    */
   TextSignatures signatures() {
-    if (!kept) {
-      return null;
-    }
-    TextSignatures s = signatures;
-    if (s == null) {
-      synchronized (this) {
-        s = signatures;
-        if (s == null) {
-          s = TextSignatures.of(this);
-          signatures = s;
-        }
-      }
-    }
-    return s;
+    return signatures;
   }
 
   /**
-   * The word index of a kept column, built on first use; null for a per-evaluation copy, or when the
-   * index would outgrow its budget (then matchers scan the rows the signatures allow).
+   * The word index of a kept column; null for a per-evaluation copy, or when the index would outgrow its
+   * budget (then matchers scan the rows the signatures allow).
    */
   WordIndex words() {
-    if (!kept) {
-      return null;
-    }
-    if (!wordsBuilt) {
-      synchronized (this) {
-        if (!wordsBuilt) {
-          words = WordIndex.of(this);
-          wordsBuilt = true;
-        }
-      }
-    }
     return words;
   }
 
-  /** Heap bytes of this copy and the indexes built on it so far. */
+  /** Heap bytes of this copy and its indexes. */
   long heapBytes() {
-    TextSignatures s = signatures;
-    WordIndex w = wordsBuilt ? words : null;
-    return data.length + 4L * offsets.length + (s == null ? 0 : s.bytes()) + (w == null ? 0 : w.bytes());
+    return data.length + 4L * offsets.length + (signatures == null ? 0 : signatures.bytes())
+        + (words == null ? 0 : words.bytes());
   }
 
   /** Bytes of text in a utf8 or large_utf8 vector (what a copy's {@link #data} holds). */
@@ -157,7 +155,7 @@ public final class TextColumn {
     if (data.length > 0) {
       vector.getDataBuffer().getBytes(base, data, 0, data.length);
     }
-    return new TextColumn(data, offsets, vector, false);
+    return new TextColumn(data, offsets, vector);
   }
 
   public boolean isNull(int row) {

@@ -40,6 +40,11 @@ final class TextSignatures {
 
   /** Signatures of every row of {@code text} (null rows get an empty one). */
   static TextSignatures of(TextColumn text) {
+    return of(text, () -> { });
+  }
+
+  /** As {@link #of(TextColumn)}, calling {@code pause} every few thousand rows (a builder yielding to jobs). */
+  static TextSignatures of(TextColumn text, Runnable pause) {
     int rows = text.rows();
     long[] bits = new long[Math.multiplyExact(rows, WORDS)];
     byte[] data = text.data;
@@ -47,6 +52,7 @@ final class TextSignatures {
     for (int row = 0; row < rows; row++) {
       if ((row & 4095) == 0) {
         CancelToken.check();
+        pause.run();
       }
       int end = offsets[row + 1];
       int base = row * WORDS;

@@ -100,6 +100,11 @@ final class WordIndex {
 
   /** The index of {@code text}, or null if it would take more bytes than the text itself. */
   static WordIndex of(TextColumn text) {
+    return of(text, () -> { });
+  }
+
+  /** As {@link #of(TextColumn)}, calling {@code pause} every few thousand rows (a builder yielding to jobs). */
+  static WordIndex of(TextColumn text, Runnable pause) {
     byte[] data = text.data;
     int[] offsets = text.offsets;
     int rows = text.rows();
@@ -112,6 +117,9 @@ final class WordIndex {
     for (int row = 0; row < rows; row++) {
       if ((row & 1023) == 0) {
         CancelToken.check();
+        if ((row & 4095) == 0) {
+          pause.run();
+        }
       }
       int end = offsets[row + 1];
       if (!text.isNull(row)) {

@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -53,6 +54,9 @@ import org.slf4j.LoggerFactory;
  * {@link Addresses#result(String)} as a binary {@link LentChunkOutcome} (a delivery that fails twice fails
  * the run, and the home node runs the rest on its queue). Undeploying it (idle TTL or eviction by the
  * coordinator) closes the chunks and gives the bytes back.
+ *
+ * <p>Once loaded, a {@link TextIndexBuilder} copies and indexes the chunks' text columns in the background;
+ * jobs read a column's kept copy once it is built and never wait for it.
  */
 public final class ResidentDataset extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(ResidentDataset.class);
@@ -66,9 +70,12 @@ public final class ResidentDataset extends VerticleBase {
   private final String id = UUID.randomUUID().toString();
   private BufferAllocator allocator;
   private final List<VectorSchemaRoot> chunks = new ArrayList<>();
-  /** Each chunk's text columns, kept for every job with their skip index (built on first use; budgeted). */
+  /** Each chunk's text columns, kept for every job with their skip indexes (built in the background; budgeted). */
   private final List<ResidentText> texts = new ArrayList<>();
   private ForkJoinPool pool;
+  /** Where the text index build runs: a thread of its own, unless a test holds it back. */
+  private final Executor indexThread;
+  private TextIndexBuilder indexes;
   private boolean released;
   /** Set when the node stops while this copy is still loading: the loader stops and cleans up. */
   private volatile boolean abandoned;
@@ -79,6 +86,18 @@ public final class ResidentDataset extends VerticleBase {
    * it when it stops (or fails to load).
    */
   public ResidentDataset(NodeResources node, Manifest manifest, Reservation reservation, ChunkSource source) {
+    this(node, manifest, reservation, source, work -> {
+      Thread thread = new Thread(work, "resident-index " + DatasetRef.of(manifest));
+      thread.setDaemon(true);
+      thread.setPriority(Thread.MIN_PRIORITY);
+      thread.start();
+    });
+  }
+
+  /** As above, with the text index build run by {@code indexThread}. */
+  ResidentDataset(NodeResources node, Manifest manifest, Reservation reservation, ChunkSource source,
+      Executor indexThread) {
+    this.indexThread = indexThread;
     this.node = node;
     this.manifest = manifest;
     this.ref = DatasetRef.of(manifest);
@@ -118,7 +137,13 @@ public final class ResidentDataset extends VerticleBase {
             texts.add(new ResidentText(chunk, node.execution().residentHeap()));
           }
         }
-        pool = new ForkJoinPool(node.execution().residentThreads());
+        synchronized (this) {
+          pool = new ForkJoinPool(node.execution().residentThreads());
+          indexes = new TextIndexBuilder(ref.toString(), texts, pool.getParallelism());
+          if (!released) {
+            indexes.start(indexThread);
+          }
+        }
         LOG.info("resident {}: {} chunks loaded in {} ms ({} MiB held)", ref, chunks.size(),
             (System.nanoTime() - started) / 1_000_000, reservation.bytes() >> 20);
         return null;
@@ -135,7 +160,16 @@ public final class ResidentDataset extends VerticleBase {
    */
   public Future<Void> abandon() {
     abandoned = true;
-    return loadEnded.future().onComplete(v -> release());
+    // On a worker: release waits (milliseconds) for the index builder if the load got as far as starting it.
+    return loadEnded.future().transform(v -> vertx.<Void>executeBlocking(() -> {
+      release();
+      return null;
+    }));
+  }
+
+  /** The text index builder, once the chunks are loaded (null before). */
+  synchronized TextIndexBuilder indexes() {
+    return indexes;
   }
 
   @Override
@@ -153,6 +187,10 @@ public final class ResidentDataset extends VerticleBase {
     released = true;
     if (pool != null) {
       pool.shutdownNow();
+    }
+    if (indexes != null) {
+      // The builder reads the chunks' vectors: it stops before they are closed.
+      indexes.stop();
     }
     texts.forEach(ResidentText::close);
     try {
@@ -190,14 +228,19 @@ public final class ResidentDataset extends VerticleBase {
       List<java.util.concurrent.Future<?>> loops = new ArrayList<>(parallelism);
       for (int p = 0; p < parallelism; p++) {
         loops.add(pool.submit(() -> {
-          for (int chunk = next.getAndIncrement(); chunk < chunks.size() && failure.get() == null;
-               chunk = next.getAndIncrement()) {
-            try {
-              token.throwIfCancelled();
-              runChunk(run, chunk, lfs, perChunk, token);
-            } catch (Throwable t) {
-              failure.compareAndSet(null, t);
+          indexes.jobLoops(1);
+          try {
+            for (int chunk = next.getAndIncrement(); chunk < chunks.size() && failure.get() == null;
+                 chunk = next.getAndIncrement()) {
+              try {
+                token.throwIfCancelled();
+                runChunk(run, chunk, lfs, perChunk, token);
+              } catch (Throwable t) {
+                failure.compareAndSet(null, t);
+              }
             }
+          } finally {
+            indexes.jobLoops(-1);
           }
         }));
       }
@@ -215,6 +258,7 @@ public final class ResidentDataset extends VerticleBase {
     } catch (Throwable t) {
       BusErrors.fail(message, t);
     } finally {
+      indexes.jobEnded();
       node.jobTokens().close(run.job());
     }
   }

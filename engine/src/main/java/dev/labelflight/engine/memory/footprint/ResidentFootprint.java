@@ -10,7 +10,8 @@ public final class ResidentFootprint {
   /**
    * Each chunk's decoded body, which the allocator rounds up to a power of two; the heap copies of its
    * text columns kept for every job ({@link ResidentText}: the text, at most the chunk's bytes; their word
-   * indexes, at most as much again; plus offsets and row signatures per text column and row); plus the
+   * indexes, at most as much again; plus offsets and row signatures per text column and row; built in the
+   * background after load, each column reserving these bytes from the heap allowance first); plus the
    * label arrays of one chunk per core and fixed overhead. A job over the copy reserves its label side on
    * top ({@link LabelFootprint#chunk} per chunk running at once).
    */
