@@ -21,9 +21,12 @@ class ClusterNodeJoinTest {
 
   @TempDir Path dir;
 
-  /** LFs slow enough that the job outlasts a node's start many times over (it is cancelled once the new node took a task). */
+  /**
+   * LFs slow enough that the job outlasts a node's start many times over (it is cancelled once the new node
+   * took a task): on a loaded machine a node took 25 s to join, as long as 120 list elements kept the job.
+   */
   static String longLfs(int count) {
-    String list = String.join(",", java.util.stream.IntStream.range(0, 120).mapToObj(String::valueOf).toList());
+    String list = String.join(",", java.util.stream.IntStream.range(0, 600).mapToObj(String::valueOf).toList());
     JsonArray lfs = new JsonArray();
     for (int k = 0; k < count; k++) {
       lfs.add(new JsonObject().put("name", "long" + k).put("kind", "expression").put("label", "HAM")
