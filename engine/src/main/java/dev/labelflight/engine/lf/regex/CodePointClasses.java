@@ -14,23 +14,25 @@ import java.util.TreeSet;
  * share a class when every character class of the program holds both or neither, and they agree on what
  * the program's assertions ask of a neighbour (word character, newline). Unicode {@code \w} alone has
  * hundreds of ranges, but ranges that behave alike share one class, so a pattern has a handful of classes
- * and its {@link CodePointDfa} a narrow table. Lookup is an array load for the Basic Multilingual Plane and a
- * binary search above it. Immutable.
+ * and its {@link CodePointDfa} a narrow table. Lookup is an array load below U+0800 (ASCII and the two-byte
+ * sequences: Latin, Greek, Cyrillic, Hebrew, Arabic...) and a binary search over the class boundaries above
+ * it, so that a pattern's classes take a few KiB of heap. Immutable.
  */
 final class CodePointClasses {
-  private static final int BMP = 0x10000;
+  /** Code points below this (one- and two-byte UTF-8) are looked up in {@link #low}. */
+  private static final int LOW = 0x800;
 
-  /** Class of each BMP code point. */
-  final char[] bmp;
-  /** Supplementary planes: class of the code points from {@code upperStart[k]} to the next start. */
+  /** Class of each code point below {@link #LOW} (4 KiB: a compiled LF set may hold thousands of patterns). */
+  final char[] low;
+  /** Above {@link #LOW}: class of the code points from {@code upperStart[k]} to the next start. */
   private final int[] upperStart;
   private final int[] upperClass;
   /** A code point of each class. */
   final int[] representative;
   final int count;
 
-  private CodePointClasses(char[] bmp, int[] upperStart, int[] upperClass, int[] representative) {
-    this.bmp = bmp;
+  private CodePointClasses(char[] low, int[] upperStart, int[] upperClass, int[] representative) {
+    this.low = low;
     this.upperStart = upperStart;
     this.upperClass = upperClass;
     this.representative = representative;
@@ -51,7 +53,7 @@ final class CodePointClasses {
     bounds.add((int) '\n');
     bounds.add('\n' + 1);
     bounds.add(0x80);
-    bounds.add(BMP);
+    bounds.add(LOW);
     for (int[] ranges : program.classes) {
       addBounds(bounds, ranges);
     }
@@ -92,25 +94,25 @@ final class CodePointClasses {
     int[] upperStart = new int[starts.length];
     int[] upperClass = new int[starts.length];
     int upper = 0;
-    char[] bmp = new char[BMP];
+    char[] low = new char[LOW];
     for (int k = 0; k + 1 < starts.length; k++) {
       int from = starts[k];
       int to = starts[k + 1];
-      if (from < BMP) {
-        Arrays.fill(bmp, from, Math.min(to, BMP), (char) segmentClass[k]);
+      if (from < LOW) {
+        Arrays.fill(low, from, Math.min(to, LOW), (char) segmentClass[k]);
       } else {
         upperStart[upper] = from;
         upperClass[upper++] = segmentClass[k];
       }
     }
-    return new CodePointClasses(bmp, Arrays.copyOf(upperStart, upper), Arrays.copyOf(upperClass, upper),
+    return new CodePointClasses(low, Arrays.copyOf(upperStart, upper), Arrays.copyOf(upperClass, upper),
         representatives.stream().mapToInt(Integer::intValue).toArray());
   }
 
   /** The class of code point {@code cp} (0 to U+10FFFF). */
   int classOf(int cp) {
-    if (cp < BMP) {
-      return bmp[cp];
+    if (cp < LOW) {
+      return low[cp];
     }
     int k = Arrays.binarySearch(upperStart, cp);
     return upperClass[k >= 0 ? k : -k - 2];

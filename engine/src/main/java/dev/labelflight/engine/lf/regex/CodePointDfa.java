@@ -145,7 +145,7 @@ final class CodePointDfa {
   int matches(byte[] data, int from, int to) {
     resetsThisRow = 0;
     int[] t = table;
-    char[] bmp = classes.bmp;
+    char[] low = classes.low;
     boolean[] esc = escapes;
     int limit = esc != null ? idleLimit : start;
     int s = start;
@@ -156,7 +156,7 @@ final class CodePointDfa {
       if (esc != null && s >= start && s < idleLimit) {
         int p = wideLow != null ? skipWide(data, i, blockTo) : skip(esc, data, i, blockTo);
         if (p > i) {
-          s = idleByFlags[classFlags[bmp[data[p - 1]]]];
+          s = idleByFlags[classFlags[low[data[p - 1]]]];
           i = p;
         }
       }
@@ -164,7 +164,7 @@ final class CodePointDfa {
         int b = data[i];
         int c;
         if (b >= 0) {
-          c = bmp[b];
+          c = low[b];
           i++;
         } else {
           int n = Utf8.advance(data, i, to);
@@ -196,7 +196,7 @@ final class CodePointDfa {
             int p = wideLow != null ? skipWide(data, i, blockTo) : skip(esc, data, i, blockTo);
             if (p > i) {
               // Every skipped byte is ASCII and keeps the scan idle: the state is the idle one it leaves.
-              next = idleByFlags[classFlags[bmp[data[p - 1]]]];
+              next = idleByFlags[classFlags[low[data[p - 1]]]];
               skipped += p - i;
               i = p;
             }
@@ -302,7 +302,7 @@ final class CodePointDfa {
     Arrays.fill(esc, 0x80, 256, true);
     int idleCount = (idleLimit - start) / stride;
     for (int b = 0; b < 0x80; b++) {
-      int c = classes.bmp[b];
+      int c = classes.low[b];
       for (int k = 0; k < idleCount && !esc[b]; k++) {
         int s = start + k * stride;
         int next = table[s + c];
