@@ -9,9 +9,7 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A DFA built lazily from a {@link CodePointProgram}, one transition at a time, reading UTF-8 one code point
@@ -34,9 +32,7 @@ import java.util.Map;
  * every {@link LazyDfa#CHECK_WORK} instructions followed. Not thread-safe: one per evaluating thread.
  */
 final class CodePointDfa {
-  private static final int UNKNOWN = -1;
-  private static final int MAX_RESETS_PER_ROW = 4;
-  private static final int MAX_KEY_INTS = 1 << 20;
+    private static final int MAX_RESETS_PER_ROW = 4;
   private static final Kind[] KINDS = Kind.values();
   private static final int BEFORE_START = 1;
   private static final int BEFORE_WORD = 2;
@@ -77,10 +73,7 @@ final class CodePointDfa {
   private int skips;
   private long skipped;
 
-  private int[] table;
-  private final List<int[]> keys = new ArrayList<>();
-  private final Map<Key, Integer> ids = new HashMap<>();
-  private int keyInts;
+  private final DfaStates states;
   private int fixedStates;
   private int resetsThisRow;
   private long resets;
@@ -121,7 +114,7 @@ final class CodePointDfa {
     this.visited = new int[program.size];
     this.stack = new int[3 * program.size + 3];
     this.nextSet = new int[program.size];
-    this.table = new int[Math.min(this.maxStates + 8, 64) * stride];
+    this.states = new DfaStates(stride, this.maxStates + 8);
     clear();
     if (!fullMatch && program.size <= MAX_SKIP_PROGRAM) {
       escapes = findEscapes();
@@ -144,7 +137,7 @@ final class CodePointDfa {
    */
   int matches(byte[] data, int from, int to) {
     resetsThisRow = 0;
-    int[] t = table;
+    int[] t = states.table;
     char[] low = classes.low;
     boolean[] esc = escapes;
     int limit = esc != null ? idleLimit : start;
@@ -184,7 +177,7 @@ final class CodePointDfa {
             if (next == LazyDfa.GAVE_UP) {
               return LazyDfa.GAVE_UP;
             }
-            t = table;
+            t = states.table;
             if (next == dead) {
               return 0;
             }
@@ -219,7 +212,7 @@ final class CodePointDfa {
       CancelToken.check();
     }
     int end = t[s + endClass];
-    if (end == UNKNOWN) {
+    if (end == DfaStates.UNKNOWN) {
       end = transition(s, endClass);
       if (end == LazyDfa.GAVE_UP) {
         return LazyDfa.GAVE_UP;
@@ -305,8 +298,8 @@ final class CodePointDfa {
       int c = classes.low[b];
       for (int k = 0; k < idleCount && !esc[b]; k++) {
         int s = start + k * stride;
-        int next = table[s + c];
-        if (next == UNKNOWN) {
+        int next = states.table[s + c];
+        if (next == DfaStates.UNKNOWN) {
           next = transition(s, c);
         }
         if (next == LazyDfa.GAVE_UP || next < start || next >= idleLimit) {
@@ -318,33 +311,28 @@ final class CodePointDfa {
   }
 
   private void clear() {
-    keys.clear();
-    ids.clear();
-    keyInts = 0;
-    Arrays.fill(table, UNKNOWN);
-    keys.add(null); // dead
-    keys.add(null); // match
-    Arrays.fill(table, 0, stride, dead);
-    Arrays.fill(table, stride, 2 * stride, match);
+    states.clear();
+    states.addSink(dead);
+    states.addSink(match);
     if (fullMatch) {
-      intern(new int[] {program.start, BEFORE_START & trackedFlags});
+      states.intern(new int[] {program.start, BEFORE_START & trackedFlags});
       idleLimit = start;
     } else {
       // The idle states first: the start (nothing waiting, before the text) and one per flag a character leaves.
-      intern(new int[] {BEFORE_START & trackedFlags});
+      states.intern(new int[] {BEFORE_START & trackedFlags});
       for (int f : new int[] {0, BEFORE_WORD, BEFORE_NEWLINE}) {
         if ((f & ~trackedFlags) == 0) {
-          idleByFlags[f] = intern(new int[] {f});
+          idleByFlags[f] = states.intern(new int[] {f});
         }
       }
-      idleLimit = keys.size() * stride;
+      idleLimit = states.size() * stride;
     }
-    fixedStates = keys.size();
+    fixedStates = states.size();
   }
 
   /** Computes, stores and returns the transition of state offset {@code s} on class {@code c}. */
   private int transition(int s, int c) {
-    int[] key = keys.get(s / stride);
+    int[] key = states.key(s);
     int n = key.length - 1;
     int before = key[n];
     boolean atEnd = c == endClass;
@@ -395,51 +383,24 @@ final class CodePointDfa {
     } else if (found == 0) {
       result = idleByFlags[classFlags[c]];
     } else {
-      int[] next = Arrays.copyOf(nextSet, found + 1);
-      Arrays.sort(next, 0, found);
-      int unique = 0;
-      for (int i = 0; i < found; i++) {
-        if (unique == 0 || next[unique - 1] != next[i]) {
-          next[unique++] = next[i];
-        }
-      }
-      next = Arrays.copyOf(next, unique + 1);
-      next[unique] = classFlags[c];
-      Integer known = ids.get(new Key(next));
+      int[] next = DfaStates.key(nextSet, found, classFlags[c]);
+      Integer known = states.find(next);
       if (known != null) {
         result = known;
       } else {
-        if (keys.size() >= Math.max(maxStates, fixedStates + 1) || keyInts + next.length > MAX_KEY_INTS) {
+        if (states.full(Math.max(maxStates, fixedStates + 1), next.length)) {
           if (++resetsThisRow > MAX_RESETS_PER_ROW) {
             return LazyDfa.GAVE_UP;
           }
           resets++;
           clear();
-          s = intern(key);
+          s = states.intern(key);
         }
-        result = intern(next);
+        result = states.intern(next);
       }
     }
-    table[s + c] = result;
+    states.table[s + c] = result;
     return result;
-  }
-
-  private int intern(int[] key) {
-    Key k = new Key(key);
-    Integer known = ids.get(k);
-    if (known != null) {
-      return known;
-    }
-    int offset = keys.size() * stride;
-    if (offset + stride > table.length) {
-      int old = table.length;
-      table = Arrays.copyOf(table, Math.max(Math.min(old * 2, (maxStates + 8) * stride), offset + stride));
-      Arrays.fill(table, old, table.length, UNKNOWN);
-    }
-    keys.add(key);
-    keyInts += key.length;
-    ids.put(k, offset);
-    return offset;
   }
 
   private boolean holds(int kind, int before, int cur) {
@@ -453,18 +414,5 @@ final class CodePointDfa {
       case NOT_WORD_BOUNDARY -> ((before & BEFORE_WORD) != 0) == (!atEnd && WordCharacters.isWord(cur));
       case CHAR_START -> true;
     };
-  }
-
-  /** A state's identity: its waiting instructions and before-flags. */
-  private record Key(int[] key) {
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof Key other && Arrays.equals(key, other.key);
-    }
-
-    @Override
-    public int hashCode() {
-      return Arrays.hashCode(key);
-    }
   }
 }

@@ -2,11 +2,6 @@ package dev.labelflight.engine.lf.regex;
 
 import dev.labelflight.engine.lf.regex.RegexNode.Kind;
 import dev.labelflight.engine.cancel.CancelToken;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 
 /**
  * A DFA built lazily from a {@link ByteProgram}, one transition at a time as rows need it (RE2's
@@ -25,10 +20,7 @@ public final class LazyDfa {
   static final int CHECK_BYTES = 1 << 20;
   /** Instructions followed while building states between cancellation checks. */
   static final int CHECK_WORK = 1 << 16;
-  private static final int UNKNOWN = -1;
-  private static final int MAX_RESETS_PER_ROW = 4;
-  /** Bound on the instruction sets' total size, so that large NFAs do not blow the cache's memory either. */
-  private static final int MAX_KEY_INTS = 1 << 20;
+    private static final int MAX_RESETS_PER_ROW = 4;
   private static final Kind[] KINDS = Kind.values();
   private static final int BEFORE_START = 1;
   private static final int BEFORE_WORD = 2;
@@ -46,10 +38,7 @@ public final class LazyDfa {
   private final int match;
   private final int start;
 
-  private int[] table;
-  private final List<int[]> keys = new ArrayList<>();
-  private final Map<Key, Integer> ids = new HashMap<>();
-  private int keyInts;
+  private final DfaStates states;
   private int resetsThisRow;
   private long resets;
   private int work;
@@ -87,7 +76,7 @@ public final class LazyDfa {
     this.visited = new int[program.size];
     this.stack = new int[3 * program.size + 2]; // each visited instruction pushes at most two
     this.nextSet = new int[program.size];
-    this.table = new int[Math.min(this.maxStates + 1, 64) * stride];
+    this.states = new DfaStates(stride, this.maxStates + 1);
     clear();
   }
 
@@ -98,7 +87,7 @@ public final class LazyDfa {
 
   /** States in the cache now, the dead and match states included. */
   public int states() {
-    return keys.size();
+    return states.size();
   }
 
   /**
@@ -108,7 +97,7 @@ public final class LazyDfa {
    */
   public int matches(byte[] data, int from, int to) {
     resetsThisRow = 0;
-    int[] t = table;
+    int[] t = states.table;
     int[] classes = classOf;
     int limit = start;
     int s = start;
@@ -130,7 +119,7 @@ public final class LazyDfa {
           if (next == GAVE_UP) {
             return GAVE_UP;
           }
-          t = table;
+          t = states.table;
           if (next == dead) {
             return 0;
           }
@@ -147,7 +136,7 @@ public final class LazyDfa {
       blockFrom = blockTo;
     }
     int end = t[s + endClass];
-    if (end == UNKNOWN) {
+    if (end == DfaStates.UNKNOWN) {
       end = transition(s, endClass);
       if (end == GAVE_UP) {
         return GAVE_UP;
@@ -157,21 +146,15 @@ public final class LazyDfa {
   }
 
   private void clear() {
-    keys.clear();
-    ids.clear();
-    keyInts = 0;
-    Arrays.fill(table, UNKNOWN);
-    keys.add(null); // dead
-    keys.add(null); // match
-    Arrays.fill(table, 0, stride, dead);
-    Arrays.fill(table, stride, 2 * stride, match);
-    int[] startKey = {program.start, BEFORE_START & trackedFlags};
-    intern(startKey);
+    states.clear();
+    states.addSink(dead);
+    states.addSink(match);
+    states.intern(new int[] {program.start, BEFORE_START & trackedFlags});
   }
 
   /** Computes, stores and returns the transition of state offset {@code s} on class {@code c}. */
   private int transition(int s, int c) {
-    int[] key = keys.get(s / stride);
+    int[] key = states.key(s);
     int n = key.length - 1;
     int before = key[n];
     boolean atEnd = c == endClass;
@@ -218,52 +201,25 @@ public final class LazyDfa {
     } else if (atEnd || found == 0) {
       result = dead;
     } else {
-      int[] next = Arrays.copyOf(nextSet, found + 1);
-      Arrays.sort(next, 0, found);
-      int unique = 0;
-      for (int i = 0; i < found; i++) {
-        if (unique == 0 || next[unique - 1] != next[i]) {
-          next[unique++] = next[i];
-        }
-      }
-      next = Arrays.copyOf(next, unique + 1);
-      next[unique] = trackedFlags & ((isWord(b) ? BEFORE_WORD : 0) | (b == '\n' ? BEFORE_NEWLINE : 0));
-      Integer known = ids.get(new Key(next));
+      int[] next = DfaStates.key(nextSet, found,
+          trackedFlags & ((isWord(b) ? BEFORE_WORD : 0) | (b == '\n' ? BEFORE_NEWLINE : 0)));
+      Integer known = states.find(next);
       if (known != null) {
         result = known;
       } else {
-        if (keys.size() >= maxStates || keyInts + next.length > MAX_KEY_INTS) {
+        if (states.full(maxStates, next.length)) {
           if (++resetsThisRow > MAX_RESETS_PER_ROW) {
             return GAVE_UP;
           }
           resets++;
           clear();
-          s = intern(key);
+          s = states.intern(key);
         }
-        result = intern(next);
+        result = states.intern(next);
       }
     }
-    table[s + c] = result;
+    states.table[s + c] = result;
     return result;
-  }
-
-  private int intern(int[] key) {
-    Key k = new Key(key);
-    Integer known = ids.get(k);
-    if (known != null) {
-      return known;
-    }
-    int offset = keys.size() * stride;
-    if (offset + stride > table.length) {
-      int grown = Math.min(table.length * 2, maxStates * stride);
-      int old = table.length;
-      table = Arrays.copyOf(table, Math.max(grown, offset + stride));
-      Arrays.fill(table, old, table.length, UNKNOWN);
-    }
-    keys.add(key);
-    keyInts += key.length;
-    ids.put(k, offset);
-    return offset;
   }
 
   private boolean holds(int kind, int before, int b) {
@@ -282,18 +238,5 @@ public final class LazyDfa {
 
   static boolean isWord(int b) {
     return b >= '0' && b <= '9' || b >= 'A' && b <= 'Z' || b >= 'a' && b <= 'z' || b == '_';
-  }
-
-  /** A state's identity: its instruction set and before-flags. */
-  private record Key(int[] key) {
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof Key other && Arrays.equals(key, other.key);
-    }
-
-    @Override
-    public int hashCode() {
-      return Arrays.hashCode(key);
-    }
   }
 }
