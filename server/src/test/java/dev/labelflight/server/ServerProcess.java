@@ -75,15 +75,21 @@ final class ServerProcess implements AutoCloseable {
     while (true) {
       // HTTP comes up last, after Flight and after the node joined the cluster directory.
       try (Socket s = new Socket("127.0.0.1", httpPort)) {
-        return;
-      } catch (java.io.IOException notYet) {
-        if (!process.isAlive() || System.currentTimeMillis() > deadline) {
-          List<String> lines = java.nio.file.Files.readAllLines(log);
-          throw new AssertionError("server process did not start; the end of " + log + ":\n"
-              + String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size())));
+        // A connect to a loopback port nobody listens on can succeed by connecting the socket to itself when
+        // the kernel picks that port as the source (the likely cause of a CI run where /health was refused
+        // right after this returned): not listening yet.
+        if (s.getLocalPort() != httpPort) {
+          return;
         }
-        java.util.concurrent.locks.LockSupport.parkNanos(100_000_000L);
+      } catch (java.io.IOException notYet) {
+        // not listening yet
       }
+      if (!process.isAlive() || System.currentTimeMillis() > deadline) {
+        List<String> lines = java.nio.file.Files.readAllLines(log);
+        throw new AssertionError("server process did not start; the end of " + log + ":\n"
+            + String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size())));
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(100_000_000L);
     }
   }
 
